@@ -1,0 +1,1 @@
+"""The Qt-free engine: Salesforce client, CSV handling and the load pipeline."""

@@ -1,0 +1,191 @@
+"""Plain data shared by the engine, the CLI and the GUI: options, job states, events and outcomes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+MAX_CONCURRENT_JOBS = 15
+DEFAULT_PART_SIZE_BYTES = 100_000_000
+DEFAULT_POLL_INTERVAL_S = 5.0
+DEFAULT_TIMEOUT_S = 7200.0
+DEFAULT_API_VERSION = "66.0"
+
+
+class JobState(StrEnum):
+    """A part's state: Salesforce's job states plus the client-side ones around them."""
+
+    # Client-side, before a job exists on the server.
+    QUEUED = "Queued"
+    # Salesforce's own states (spelled as the API spells them).
+    OPEN = "Open"
+    UPLOAD_COMPLETE = "UploadComplete"
+    IN_PROGRESS = "InProgress"
+    JOB_COMPLETE = "JobComplete"
+    FAILED = "Failed"
+    ABORTED = "Aborted"
+    # Client-side outcomes.
+    TIMED_OUT = "TimedOut"  # stopped waiting; the job keeps running on the server
+    CANCELLED = "Cancelled"  # never sent because the user cancelled
+    ERROR = "Error"  # the client could not finish the job (network, auth, refused upload)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+    @property
+    def is_success(self) -> bool:
+        return self is JobState.JOB_COMPLETE
+
+
+TERMINAL_STATES = frozenset(
+    {
+        JobState.JOB_COMPLETE,
+        JobState.FAILED,
+        JobState.ABORTED,
+        JobState.TIMED_OUT,
+        JobState.CANCELLED,
+        JobState.ERROR,
+    }
+)
+
+
+class ConfigError(ValueError):
+    """An option the user gave is not allowed; the message says why and what is allowed."""
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Everything that shapes one load, validated on construction."""
+
+    object_name: str
+    external_id_field: str
+    use_gzip: bool = True
+    max_concurrent_jobs: int = MAX_CONCURRENT_JOBS
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    part_size_bytes: int = DEFAULT_PART_SIZE_BYTES
+    api_version: str = DEFAULT_API_VERSION
+    # Overrides for what the sniffer finds: "COMMA", "SEMICOLON", ... and "LF" / "CRLF".
+    column_delimiter: str | None = None
+    line_ending: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_concurrent_jobs <= MAX_CONCURRENT_JOBS:
+            raise ConfigError(
+                f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {self.max_concurrent_jobs}: "
+                f"Salesforce counts each running job against the org's concurrent request limit, "
+                f"so this app never runs more than {MAX_CONCURRENT_JOBS} at once."
+            )
+        if self.poll_interval_s <= 0:
+            raise ConfigError(f"Poll interval must be more than 0 seconds, not {self.poll_interval_s}.")
+        if self.timeout_s <= 0:
+            raise ConfigError(f"Timeout must be more than 0 seconds, not {self.timeout_s}.")
+        if not 1 <= self.part_size_bytes <= DEFAULT_PART_SIZE_BYTES:
+            raise ConfigError(
+                f"Part size must be between 1 byte and 100 MB, not {self.part_size_bytes} bytes: "
+                "Salesforce refuses uploads over 150 MB after base64, which is about 100 MB of raw CSV."
+            )
+        if not self.object_name.strip():
+            raise ConfigError("Choose a Salesforce object to load into.")
+        if not self.external_id_field.strip():
+            raise ConfigError("Choose the External ID field that identifies each record.")
+
+
+class CancelToken:
+    """Cooperative cancel shared by the caller and the engine's workers.
+
+    ``cancel(abort_jobs=False)`` stops queued parts and stops waiting; ``cancel(abort_jobs=True)``
+    also aborts running jobs on the server (their processed rows are still fetched).
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._abort_jobs = False
+
+    def cancel(self, abort_jobs: bool = False) -> None:
+        self._abort_jobs = self._abort_jobs or abort_jobs
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    @property
+    def abort_jobs(self) -> bool:
+        return self._abort_jobs
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; return True at once if cancelled meanwhile."""
+        return self._event.wait(seconds)
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """Which file and part a job came from. ``part`` is 1-based."""
+
+    file: Path
+    part: int
+    part_count: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.file}#{self.part}"
+
+    def describe(self) -> str:
+        name = self.file.name
+        return name if self.part_count == 1 else f"{name} (part {self.part} of {self.part_count})"
+
+
+class EventKind(StrEnum):
+    """What a ``JobEvent`` reports."""
+
+    STATE = "state"  # the part's state changed
+    UPLOAD_PROGRESS = "upload_progress"  # bytes_sent / bytes_total of the raw CSV
+    PROCESSING = "processing"  # a poll: records_processed / records_failed
+    RESULTS_SAVED = "results_saved"  # result files are on disk
+    LOG = "log"  # a plain-language line for the user's log (never a secret)
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """One progress report from the engine; plain data so it can cross threads as a Qt signal argument."""
+
+    kind: EventKind
+    part: PartRef
+    state: JobState
+    job_id: str | None = None
+    bytes_sent: int = 0
+    bytes_total: int = 0
+    records_processed: int = 0
+    records_failed: int = 0
+    message: str = ""
+    error_message: str | None = None
+
+
+@dataclass
+class JobOutcome:
+    """The final word on one part: what happened on the server and where its rows went."""
+
+    part: PartRef
+    state: JobState
+    job_id: str | None = None
+    error_message: str | None = None
+    rows: int = 0  # data records in this part
+    first_record: int = 1  # 1-based record number (header excluded) of the part's first row in its file
+    records_processed: int = 0
+    records_failed: int = 0
+    records_unprocessed: int = 0
+    success_file: Path | None = None
+    failed_file: Path | None = None
+    unprocessed_file: Path | None = None
+    gzip: bool = True
+    # Earlier jobs of the same part that were abandoned (refused gzip, dropped upload): id, state, reason.
+    abandoned_jobs: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def records_succeeded(self) -> int:
+        return self.records_processed - self.records_failed

@@ -44,3 +44,12 @@ def _memory_keyring() -> Iterator[None]:
 @pytest.fixture
 def samples_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "resources" / "samples"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[object]:
+    """A running demo org on 127.0.0.1 with a private database; jobs finish as fast as they can."""
+    from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
+
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "org.sqlite3")) as org:
+        yield org

@@ -1,0 +1,284 @@
+"""One HTTP session to one org: bearer auth per request, pool, timeouts, safe retries, token refresh."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from sfloader_gui import __version__
+from sfloader_gui.core.models import DEFAULT_API_VERSION, MAX_CONCURRENT_JOBS
+from sfloader_gui.core.salesforce.errors import (
+    ApiLimitError,
+    AuthError,
+    SalesforceError,
+    TransportError,
+    error_from_response,
+)
+from sfloader_gui.core.salesforce.tokens import TokenProvider
+
+log = logging.getLogger(__name__)
+
+# Statuses that say "not now" without the server having acted on the request.
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Methods whose repetition cannot do harm; others are repeated only on an explicit 429 refusal.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; ``Retry-After`` from the server wins when it is longer."""
+
+    attempts: int = 5
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    max_retry_after_s: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        jitter = random.uniform(0.0, min(self.cap_s, self.base_s * (2**attempt)))
+        if retry_after is None:
+            return jitter
+        return max(jitter, min(retry_after, self.max_retry_after_s))
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. Uploads get a long read timeout: Salesforce answers only after reading a 100 MB body."""
+
+    connect_s: float = 15.0
+    read_s: float = 120.0
+    upload_read_s: float = 900.0
+
+
+class BearerAuth(AuthBase):
+    """Adds ``Authorization: Bearer`` with the provider's CURRENT token to every request.
+
+    Being ``Session.auth`` also stops requests from replacing it with credentials from ``~/.netrc``.
+    """
+
+    def __init__(self, provider: TokenProvider) -> None:
+        self.provider = provider
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self.provider.access_token()}"
+        return r
+
+
+class SessionRenewedError(TransportError):
+    """The session expired during a request that cannot be replayed (a streamed upload); it was renewed."""
+
+
+def _retry_after_seconds(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _sent_token(resp: requests.Response) -> str:
+    header = resp.request.headers.get("Authorization", "") if resp.request else ""
+    return str(header).removeprefix("Bearer ")
+
+
+class SalesforceConnection:
+    """The client's only ``requests.Session`` to one org, safe to share between worker threads."""
+
+    def __init__(
+        self,
+        instance_url: str,
+        token_provider: TokenProvider,
+        api_version: str = DEFAULT_API_VERSION,
+        *,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        pool_size: int = MAX_CONCURRENT_JOBS + 5,
+    ) -> None:
+        self.instance_url = instance_url.rstrip("/")
+        self.api_version = api_version.removeprefix("v")
+        self.token_provider = token_provider
+        self.retry = retry or RetryPolicy()
+        self.timeouts = timeouts or Timeouts()
+        self.api_usage: tuple[int, int] | None = None  # (used, max) from Sforce-Limit-Info
+        self._refresh_lock = threading.Lock()
+        self._closed = threading.Event()
+        self.session = self._make_session(pool_size)
+
+    def _make_session(self, pool_size: int) -> requests.Session:
+        session = requests.Session()
+        # trust_env stays on so HTTPS_PROXY/NO_PROXY and CA bundles work; auth is ours, never netrc's.
+        session.auth = BearerAuth(self.token_provider)
+        # Pool >= parallel jobs (+ spare for results downloads), so 15 workers never discard connections.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = f"sfloader-gui/{__version__}"
+        session.headers["Accept"] = "application/json"
+        return session
+
+    @property
+    def api_base(self) -> str:
+        return f"/services/data/v{self.api_version}"
+
+    def url(self, path: str) -> str:
+        """``/services/...`` paths are taken as they are; others are relative to the versioned API root."""
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith("/"):
+            return self.instance_url + path
+        if path.startswith("services/"):  # contentUrl and nextRecordsUrl come without a leading slash
+            return f"{self.instance_url}/{path}"
+        return f"{self.instance_url}{self.api_base}/{path}"
+
+    def close(self) -> None:
+        self._closed.set()
+        self.session.close()
+
+    def __enter__(self) -> SalesforceConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: bytes | str | Iterable[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        stream: bool = False,
+        upload: bool = False,
+        ok: Iterable[int] = (200, 201, 204),
+    ) -> requests.Response:
+        """Send one call; retry what is safe to repeat; refresh the token once on INVALID_SESSION_ID.
+
+        Raises a ``SalesforceError`` subclass for any answer not in ``ok``.
+        """
+        method = method.upper()
+        url = self.url(path)
+        shown = urlsplit(url).path  # logs get method + path + status only: never headers or query
+        replayable = data is None or isinstance(data, bytes | str)
+        timeout = (self.timeouts.connect_s, self.timeouts.upload_read_s if upload else self.timeouts.read_s)
+        refreshed = False
+        attempt = 0
+        while True:
+            try:
+                resp = self.session.request(
+                    method, url, json=json, data=data, headers=headers, params=params,
+                    stream=stream, timeout=timeout,
+                )  # fmt: skip
+            except requests.RequestException as exc:
+                if self._may_retry_transport(method, exc, replayable, attempt):
+                    self._backoff(attempt, None, method, shown, type(exc).__name__)
+                    attempt += 1
+                    continue
+                log.info("%s %s -> %s", method, shown, type(exc).__name__)
+                raise TransportError(
+                    f"The connection to Salesforce failed during {method} {shown}: {type(exc).__name__}.",
+                    method=method,
+                    path=shown,
+                ) from exc
+            log.debug("%s %s -> %s", method, shown, resp.status_code)
+            self._note_limits(resp)
+            if resp.status_code in ok:
+                return resp
+            if resp.status_code == 401 and not refreshed and self._is_session_error(resp):
+                self._refresh(resp, method, shown)
+                refreshed = True
+                if not replayable:
+                    raise SessionRenewedError(
+                        f"The session expired during {method} {shown}; it was renewed.",
+                        status=401, error_code="INVALID_SESSION_ID", method=method, path=shown,
+                    )  # fmt: skip
+                continue
+            if self._may_retry_status(method, resp, replayable, attempt):
+                self._backoff(attempt, _retry_after_seconds(resp), method, shown, str(resp.status_code))
+                attempt += 1
+                continue
+            error = error_from_response(resp, method, shown)
+            log.info("%s %s -> %s %s", method, shown, resp.status_code, error.error_code or "")
+            raise error
+
+    def _may_retry_transport(
+        self, method: str, exc: requests.RequestException, replayable: bool, attempt: int
+    ) -> bool:
+        if not replayable or attempt + 1 >= self.retry.attempts or self._closed.is_set():
+            return False
+        # A connect timeout means nothing reached the server, so even a create-job POST may be repeated.
+        return method in _SAFE_METHODS or isinstance(exc, requests.ConnectTimeout)
+
+    def _may_retry_status(self, method: str, resp: requests.Response, replayable: bool, attempt: int) -> bool:
+        if resp.status_code not in _RETRY_STATUSES or not replayable:
+            return False
+        if attempt + 1 >= self.retry.attempts or self._closed.is_set():
+            return False
+        # 429 is an explicit "not processed, slow down": safe to repeat for any method.
+        return method in _SAFE_METHODS or resp.status_code == 429
+
+    def _backoff(self, attempt: int, retry_after: float | None, method: str, path: str, why: str) -> None:
+        delay = self.retry.delay(attempt, retry_after)
+        log.info("%s %s -> %s; retrying in %.1f s", method, path, why, delay)
+        self._closed.wait(delay)
+
+    def _is_session_error(self, resp: requests.Response) -> bool:
+        return "INVALID_SESSION_ID" in resp.text
+
+    def _refresh(self, resp: requests.Response, method: str, path: str) -> None:
+        """Single-flight: the first thread with a stale token refreshes, the others reuse its result."""
+        stale = _sent_token(resp)
+        if not self.token_provider.can_refresh:
+            raise error_from_response(resp, method, path)
+        with self._refresh_lock:
+            if self.token_provider.access_token() != stale:
+                return  # another worker already renewed it
+            log.info("Session expired (%s %s); renewing the access token", method, path)
+            try:
+                self.token_provider.refresh(stale)
+            except AuthError:
+                raise
+            except Exception as exc:  # a provider's own failure must reach the user as a login problem
+                raise AuthError(
+                    f"The session expired and renewing it failed ({type(exc).__name__}: {exc}). "
+                    "Log in to the org again."
+                ) from exc
+
+    def _note_limits(self, resp: requests.Response) -> None:
+        info = resp.headers.get("Sforce-Limit-Info", "")
+        if "api-usage=" in info:
+            try:
+                used, limit = info.split("api-usage=")[1].split(";")[0].split("/")
+                self.api_usage = (int(used), int(limit))
+            except ValueError:
+                pass
+
+    def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return self.request("GET", path, params=params).json()
+
+
+__all__ = [
+    "ApiLimitError",
+    "AuthError",
+    "BearerAuth",
+    "RetryPolicy",
+    "SalesforceConnection",
+    "SalesforceError",
+    "SessionRenewedError",
+    "Timeouts",
+    "TransportError",
+]

@@ -1,0 +1,113 @@
+"""Typed Salesforce errors: each carries the server's errorCode/message and a sentence for the user."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+
+class SalesforceError(Exception):
+    """A call to Salesforce failed. ``str(exc)`` is the user-facing sentence."""
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        status: int | None = None,
+        error_code: str | None = None,
+        sf_message: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.status = status
+        self.error_code = error_code
+        self.sf_message = sf_message
+        self.method = method
+        self.path = path
+
+
+class AuthError(SalesforceError):
+    """The session is invalid or expired and cannot be renewed here: the user must log in again."""
+
+
+class ApiLimitError(SalesforceError):
+    """Salesforce refused the call because an org limit is used up (403 REQUEST_LIMIT_EXCEEDED)."""
+
+
+class NotFoundError(SalesforceError):
+    """The job, object or resource does not exist (404)."""
+
+
+class GzipRefusedError(SalesforceError):
+    """The org refused a gzip-compressed request body."""
+
+
+class TransportError(SalesforceError):
+    """The network failed (connection refused or dropped, timeout); the server's answer is unknown."""
+
+
+class InvalidStateError(SalesforceError):
+    """The job is not in a state that allows the call (for example aborting a completed job)."""
+
+
+def parse_error_body(text: str) -> tuple[str | None, str | None]:
+    """Return (errorCode, message) from Salesforce's error body (usually a JSON array of one object)."""
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        return None, text.strip()[:500] or None
+    if isinstance(data, list) and data:
+        data = data[0]
+    if isinstance(data, dict):
+        code = data.get("errorCode") or data.get("error")
+        message = data.get("message") or data.get("error_description")
+        return (str(code) if code else None), (str(message) if message else None)
+    return None, None
+
+
+def _is_gzip_refusal(status: int, code: str | None, message: str | None) -> bool:
+    if status == 415:
+        return True
+    text = f"{code or ''} {message or ''}".lower()
+    return status == 400 and ("encoding" in text or "gzip" in text)
+
+
+def error_from_response(resp: requests.Response, method: str, path: str) -> SalesforceError:
+    """Turn a non-2xx response into the matching typed error with a plain-language sentence."""
+    status = resp.status_code
+    code, message = parse_error_body(resp.text)
+    detail = f"{code}: {message}" if code and message else (message or code or f"HTTP {status}")
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "error_code": code,
+        "sf_message": message,
+        "method": method,
+        "path": path,
+    }
+    if status == 401:
+        return AuthError(
+            f"Salesforce says the session is no longer valid ({detail}). Log in to the org again.", **kwargs
+        )
+    if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+        if message and "concurrent" in message.lower():
+            sentence = (
+                f"Salesforce refused the call: too many long-running requests at once ({message}). "
+                "Run fewer parallel jobs and try again."
+            )
+        else:
+            sentence = (
+                f"Salesforce refused the call: the org's daily API request limit is used up ({detail}). "
+                "Try again after the limit resets (a rolling 24 hours), or ask your admin for more."
+            )
+        return ApiLimitError(sentence, **kwargs)
+    if _is_gzip_refusal(status, code, message):
+        return GzipRefusedError(f"The org refused a gzip-compressed upload ({detail}).", **kwargs)
+    if status == 404:
+        return NotFoundError(f"Salesforce could not find {path} ({detail}).", **kwargs)
+    if code in {"INVALIDJOBSTATE", "INVALID_JOB_STATE"}:
+        return InvalidStateError(f"The job is not in a state that allows this ({detail}).", **kwargs)
+    return SalesforceError(f"Salesforce refused {method} {path} (HTTP {status}, {detail}).", **kwargs)

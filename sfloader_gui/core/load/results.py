@@ -1,0 +1,191 @@
+"""Run folders: one new folder per load, result files saved atomically, and the accounting manifest."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.models import JobOutcome, JobState, PartRef
+
+MANIFEST = "manifest.json"
+SCHEMA = 1
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """A file-name piece that is valid on every OS (no separators, no reserved characters)."""
+    cleaned = _UNSAFE.sub("_", text).strip("._") or "file"
+    return cleaned[:limit]
+
+
+def write_atomic(dest: Path, data: bytes, *, replace: bool = False) -> None:
+    """Write via a temp file in the same folder, then rename; refuse to replace unless asked."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        if replace:
+            os.replace(tmp, dest)
+        else:
+            os.link(tmp, dest)  # fails if dest exists: never overwrite a result
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def count_records(path: Path | None, delimiter: str = ",") -> int:
+    """Data records in a CSV (header excluded), honouring quoted newlines. A missing file counts 0."""
+    if path is None or not path.exists():
+        return 0
+    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+        rows = sum(1 for row in csv.reader(f, delimiter=delimiter) if row)
+    return max(0, rows - 1)
+
+
+@dataclass
+class RunFolder:
+    """``<out>/<UTC stamp>_<Object>[_N]/``: made by ``create``, never reused."""
+
+    path: Path
+    run_id: str
+    created_at: datetime
+    _job_dirs: dict[str, Path] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, out_dir: Path, object_name: str, now: datetime | None = None) -> RunFolder:
+        """Make a new run folder; a same-second twin gets ``_2``, ``_3``... (mkdir is the atomic claim)."""
+        moment = now or datetime.now(UTC)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        base = f"{utc_stamp(moment)}_{safe_name(object_name)}"
+        for n in range(1, 10_000):
+            run_id = base if n == 1 else f"{base}_{n}"
+            try:
+                (out_dir / run_id).mkdir()
+            except FileExistsError:
+                continue
+            return cls(path=out_dir / run_id, run_id=run_id, created_at=moment)
+        raise FileExistsError(f"Could not make a new run folder in {out_dir}: too many runs this second.")
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST
+
+    @property
+    def sources_dir(self) -> Path:
+        path = self.path / "sources"
+        path.mkdir(exist_ok=True)
+        return path
+
+    def job_dir(self, part: PartRef, index: int, job_id: str) -> Path:
+        """``jobs/<NN>_<file stem>_p<part>_<job id>/`` (NN = the file's 1-based position in the plan)."""
+        name = f"{index:02d}_{safe_name(part.file.stem)}_p{part.part}_{safe_name(job_id)}"
+        path = self.path / "jobs" / name
+        path.mkdir(parents=True, exist_ok=False)
+        self._job_dirs[part.key] = path
+        return path
+
+    def relative(self, path: Path | None) -> str | None:
+        return None if path is None else path.relative_to(self.path).as_posix()
+
+    def write_manifest(
+        self,
+        files: Sequence[dict[str, Any]],
+        outcomes: Iterable[JobOutcome],
+        *,
+        instance_url: str,
+        api_version: str,
+        object_name: str,
+        external_id_field: str,
+        options: dict[str, Any],
+        retry_of: str | None = None,
+        finished_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Write ``manifest.json`` (schema 1, see docs/dev/contracts.md) and return it."""
+        jobs = [self._job_entry(o) for o in outcomes]
+        manifest: dict[str, Any] = {
+            "schema": SCHEMA,
+            "run_id": self.run_id,
+            "created_at": iso_utc(self.created_at),
+            "finished_at": iso_utc(finished_at) if finished_at else None,
+            "instance_url": instance_url,
+            "api_version": api_version,
+            "object": object_name,
+            "external_id_field": external_id_field,
+            "operation": "upsert",
+            "options": options,
+            "retry_of": retry_of,
+            "files": list(files),
+            "jobs": jobs,
+        }
+        manifest.update(accounting(jobs))
+        data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+        write_atomic(self.manifest_path, data, replace=True)  # the manifest is ours: rewritten at the end
+        return manifest
+
+    def _job_entry(self, o: JobOutcome) -> dict[str, Any]:
+        return {
+            "file": str(o.part.file),
+            "part": o.part.part,
+            "part_count": o.part.part_count,
+            "first_record": o.first_record,
+            "records": o.rows,
+            "job_id": o.job_id,
+            "state": o.state.value,
+            "error_message": o.error_message,
+            "records_processed": o.records_processed,
+            "records_failed": o.records_failed,
+            "records_unprocessed": o.records_unprocessed,
+            "success_file": self.relative(o.success_file),
+            "failed_file": self.relative(o.failed_file),
+            "unprocessed_file": self.relative(o.unprocessed_file),
+            "gzip": o.gzip,
+            "abandoned_jobs": o.abandoned_jobs,
+            "notes": o.notes,
+        }
+
+
+def accounting(jobs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Totals, and the proof that each part's records = success + failed + unprocessed."""
+    records = sum(j["records"] for j in jobs)
+    failed = sum(j["records_failed"] for j in jobs)
+    success = sum(j["records_processed"] - j["records_failed"] for j in jobs)
+    unprocessed = sum(j["records_unprocessed"] for j in jobs)
+    unaccounted = sum(abs(j["records"] - j["records_processed"] - j["records_unprocessed"]) for j in jobs)
+    return {
+        "totals": {
+            "records": records,
+            "success": success,
+            "failed": failed,
+            "unprocessed": unprocessed,
+            "jobs": len(jobs),
+            "jobs_failed": sum(1 for j in jobs if j["state"] != JobState.JOB_COMPLETE.value),
+        },
+        "accounting": {"balanced": unaccounted == 0, "unaccounted": unaccounted},
+    }
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    """Read a run's manifest, with a clear message when the folder is not a run folder."""
+    path = run_dir / MANIFEST
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{run_dir} has no {MANIFEST}: it is not an sfloader run folder.") from None
+    if data.get("schema") != SCHEMA:
+        raise ValueError(f"{path} has schema {data.get('schema')!r}; this version reads schema {SCHEMA}.")
+    return data

@@ -1,0 +1,84 @@
+"""Run folders are new every time, result files are never overwritten, the manifest proves the count."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sfloader_gui.core.load.results import RunFolder, count_records, load_manifest, write_atomic
+from sfloader_gui.core.models import JobOutcome, JobState, PartRef
+
+MOMENT = datetime(2026, 11, 26, 10, 15, 0, tzinfo=UTC)
+
+
+def test_same_second_runs_get_distinct_folders(tmp_path: Path) -> None:
+    first = RunFolder.create(tmp_path, "Account", MOMENT)
+    second = RunFolder.create(tmp_path, "Account", MOMENT)
+    assert first.path.name == "20261126T101500Z_Account"
+    assert second.path.name == "20261126T101500Z_Account_2"
+    assert first.path.is_dir() and second.path.is_dir()
+
+
+def test_object_names_become_safe_folder_names(tmp_path: Path) -> None:
+    run = RunFolder.create(tmp_path, "../My Object:CON", MOMENT)
+    assert run.path.parent == tmp_path
+    assert "/" not in run.run_id and ":" not in run.run_id
+
+
+def test_result_files_are_never_overwritten(tmp_path: Path) -> None:
+    dest = tmp_path / "success.csv"
+    write_atomic(dest, b"a\n1\n")
+    with pytest.raises(FileExistsError):
+        write_atomic(dest, b"other")
+    assert dest.read_bytes() == b"a\n1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["success.csv"]  # no temp file left behind
+
+
+def test_count_records_honours_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    path.write_bytes(b'Ext,Name\n1,"two\nlines"\n2,x\n')
+    assert count_records(path) == 2
+    assert count_records(tmp_path / "missing.csv") == 0
+
+
+def test_manifest_accounts_for_every_record(tmp_path: Path) -> None:
+    run = RunFolder.create(tmp_path, "Account", MOMENT)
+    src = tmp_path / "a.csv"
+    done = JobOutcome(
+        part=PartRef(src, 1, 2), state=JobState.JOB_COMPLETE, job_id="750A", rows=10,
+        records_processed=10, records_failed=2,
+    )  # fmt: skip
+    never_sent = JobOutcome(
+        part=PartRef(src, 2, 2), state=JobState.CANCELLED, rows=5, first_record=11, records_unprocessed=5,
+        notes=["never reached UploadComplete: all 5 records are unprocessed"],
+    )  # fmt: skip
+    run.write_manifest(
+        [{"path": str(src), "records": 15}], [done, never_sent], instance_url="http://x", api_version="66.0",
+        object_name="Account", external_id_field="Ext__c", options={"use_gzip": True}, finished_at=MOMENT,
+    )  # fmt: skip
+    manifest = load_manifest(run.path)
+    assert manifest["totals"] == {
+        "records": 15, "success": 8, "failed": 2, "unprocessed": 5, "jobs": 2, "jobs_failed": 1,
+    }  # fmt: skip
+    assert manifest["accounting"] == {"balanced": True, "unaccounted": 0}
+    assert manifest["jobs"][1]["notes"] == ["never reached UploadComplete: all 5 records are unprocessed"]
+    assert json.loads(run.manifest_path.read_text())["run_id"] == "20261126T101500Z_Account"
+
+
+def test_manifest_flags_rows_that_are_nowhere(tmp_path: Path) -> None:
+    run = RunFolder.create(tmp_path, "Account", MOMENT)
+    lost = JobOutcome(part=PartRef(tmp_path / "a.csv", 1, 1), state=JobState.JOB_COMPLETE, rows=10,
+                      records_processed=7)  # fmt: skip
+    manifest = run.write_manifest(
+        [], [lost], instance_url="", api_version="66.0", object_name="Account", external_id_field="E",
+        options={},
+    )  # fmt: skip
+    assert manifest["accounting"] == {"balanced": False, "unaccounted": 3}
+
+
+def test_a_folder_without_manifest_is_named_in_the_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not an sfloader run folder"):
+        load_manifest(tmp_path)

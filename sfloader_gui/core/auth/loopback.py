@@ -1,0 +1,167 @@
+"""The one-shot loopback listener that receives the browser's OAuth redirect on 127.0.0.1."""
+
+from __future__ import annotations
+
+import errno
+import html
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from sfloader_gui.core.salesforce.errors import AuthError
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/OauthRedirect"
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sfloader - {title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f4f6f9; color: #181818; }}
+main {{ max-width: 32rem; margin: 12vh auto; background: #fff; border-radius: 8px; padding: 2rem;
+        box-shadow: 0 2px 8px rgba(0,0,0,.12); border-top: 6px solid {colour}; }}
+h1 {{ font-size: 1.4rem; margin-top: 0; }}
+</style></head>
+<body><main><h1>{title}</h1><p>{body}</p></main></body></html>
+"""
+
+
+@dataclass
+class _Outcome:
+    code: str | None = None
+    error: str | None = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _OneShotServer
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path != CALLBACK_PATH:
+            # Browsers also ask for /favicon.ico: answer, but keep waiting for the real redirect.
+            self._page(404, "Not found", "This address is only used to finish an sfloader login.", ok=False)
+            return
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.server.finish(query, self)
+
+    def _page(self, status: int, title: str, body: str, *, ok: bool) -> None:
+        colour = "#2e844a" if ok else "#ba0517"
+        data = _PAGE.format(title=html.escape(title), body=html.escape(body), colour=colour).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        # The request line holds the authorization code: never let http.server print it.
+        log.debug("loopback listener answered a request")
+
+
+class _OneShotServer(HTTPServer):
+    def __init__(self, port: int, expected_state: str) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.expected_state = expected_state
+        self.outcome = _Outcome()
+        self.done = threading.Event()
+
+    def finish(self, query: dict[str, str], handler: _Handler) -> None:
+        if self.done.is_set():
+            handler._page(
+                410, "Already used", "This login link was already used. Return to sfloader.", ok=False
+            )
+            return
+        state = query.get("state", "")
+        if not secrets.compare_digest(state.encode(), self.expected_state.encode()):
+            self.outcome.error = (
+                "The browser came back with a login that this app did not start (the 'state' value did not "
+                "match), so it was refused. Start the login again from sfloader."
+            )
+            handler._page(400, "Login refused", self.outcome.error, ok=False)
+        elif "error" in query:
+            detail = query.get("error_description") or query["error"]
+            self.outcome.error = f"Salesforce did not complete the login: {detail}."
+            handler._page(400, "Login not completed", self.outcome.error + " Return to sfloader.", ok=False)
+        elif not query.get("code"):
+            self.outcome.error = "The browser came back without an authorization code. Try the login again."
+            handler._page(400, "Login not completed", self.outcome.error, ok=False)
+        else:
+            self.outcome.code = query["code"]
+            handler._page(
+                200,
+                "You are logged in",
+                "sfloader received the login. You can close this tab and return to the app.",
+                ok=True,
+            )
+        self.done.set()
+
+
+class LoopbackListener:
+    """Listens on 127.0.0.1:PORT for exactly one ``/OauthRedirect`` and then closes.
+
+    ``port=0`` picks a free port (tests); real logins use the port registered in the app's callback URL.
+    """
+
+    def __init__(self, port: int, expected_state: str) -> None:
+        try:
+            self._server = _OneShotServer(port, expected_state)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES, 10048, 10013):  # 100xx: Windows WSA codes
+                raise AuthError(
+                    f"Port {port} on this computer is in use by another program (the Salesforce CLI uses "
+                    "1717 while it logs in). Close it, or pick another callback port in the org settings and "
+                    f"add http://localhost:<port>{CALLBACK_PATH} to the app's callback URLs."
+                ) from None
+            raise
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._serve, name="oauth-loopback", daemon=True)
+        self._thread.start()
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"http://localhost:{self.port}{CALLBACK_PATH}"
+
+    def _serve(self) -> None:
+        while not self._server.done.is_set():
+            self._server.timeout = 0.2  # wake up to notice close() even when nobody connects
+            self._server.handle_request()
+
+    def wait(self, timeout: float, cancel: threading.Event | None = None) -> str:
+        """Block until the redirect arrives; return the code or raise ``AuthError``. Always closes."""
+        try:
+            deadline_hit = not self._wait(timeout, cancel)
+            if cancel is not None and cancel.is_set() and not self._server.done.is_set():
+                raise AuthError("The login was cancelled.")
+            if deadline_hit:
+                raise AuthError(
+                    f"No login arrived from the browser within {int(timeout)} seconds. Try again, and finish "
+                    "the login in the browser window that opens."
+                )
+            if self._server.outcome.error:
+                raise AuthError(self._server.outcome.error)
+            assert self._server.outcome.code is not None
+            return self._server.outcome.code
+        finally:
+            self.close()
+
+    def _wait(self, timeout: float, cancel: threading.Event | None) -> bool:
+        if cancel is None:
+            return self._server.done.wait(timeout)
+        waited = 0.0
+        while waited < timeout:
+            if self._server.done.wait(min(0.25, timeout - waited)):
+                return True
+            if cancel.is_set():
+                return False
+            waited += 0.25
+        return self._server.done.is_set()
+
+    def close(self) -> None:
+        self._server.done.set()
+        self._thread.join(timeout=5)
+        self._server.server_close()

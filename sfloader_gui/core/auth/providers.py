@@ -1,0 +1,141 @@
+"""Token providers for each login method, all single-flight (they build on ``RefreshingToken``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import requests
+
+from sfloader_gui.core.auth.oauth import TokenResponse, password_grant, refresh_grant
+from sfloader_gui.core.auth.sfcli import SalesforceCli
+from sfloader_gui.core.credentials import CredentialStore, SecretKind
+from sfloader_gui.core.salesforce.errors import AuthError
+from sfloader_gui.core.salesforce.tokens import RefreshingToken
+
+log = logging.getLogger(__name__)
+
+
+class OAuthRefreshProvider(RefreshingToken):
+    """Access tokens from the refresh token in the keyring.
+
+    When Salesforce rotates the refresh token, the new one is saved to the keyring *before* the new access
+    token is handed out: if saving fails, nothing uses a grant whose refresh token would be lost.
+    """
+
+    def __init__(
+        self,
+        org_id: str,
+        login_url: str,
+        client_id: str,
+        store: CredentialStore,
+        session: requests.Session,
+        *,
+        initial_access_token: str = "",
+        allow_loopback_http: bool = False,
+        on_instance_url: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(initial_access_token, self._fetch)
+        self.org_id = org_id
+        self.login_url = login_url
+        self.client_id = client_id
+        self.store = store
+        self.session = session
+        self.allow_loopback_http = allow_loopback_http
+        self.on_instance_url = on_instance_url
+        self.last_response: TokenResponse | None = None
+
+    def _fetch(self) -> str:
+        refresh_token = self.store.get(self.org_id, SecretKind.REFRESH_TOKEN)
+        if not refresh_token:
+            raise AuthError("There is no saved login for this org. Log in again with the browser.")
+        resp = refresh_grant(
+            self.login_url,
+            self.client_id,
+            refresh_token,
+            client_secret=self.store.get(self.org_id, SecretKind.CLIENT_SECRET),
+            session=self.session,
+            allow_loopback_http=self.allow_loopback_http,
+        )
+        if resp.refresh_token and resp.refresh_token != refresh_token:
+            self.store.set(self.org_id, SecretKind.REFRESH_TOKEN, resp.refresh_token)
+            log.info("Salesforce rotated the refresh token; the new one is saved in the keyring")
+        self.last_response = resp
+        if self.on_instance_url:
+            self.on_instance_url(resp.instance_url)
+        log.info("access token refreshed for org profile %s", self.org_id)
+        return resp.access_token
+
+    def ensure_token(self) -> str:
+        """Return a usable access token, refreshing first when the provider starts without one."""
+        current = self.access_token()
+        return current or self.refresh(current)
+
+    def __repr__(self) -> str:
+        return f"OAuthRefreshProvider({self.org_id!r}, <hidden>, refreshes={self.refresh_count})"
+
+
+class CliProvider(RefreshingToken):
+    """Access tokens from ``sf org display``; asking again renews an expired one (the CLI refreshes it)."""
+
+    def __init__(self, cli: SalesforceCli, target: str, initial: str, *, allow_loopback_http: bool = False):
+        self.cli = cli
+        self.target = target
+        self.allow_loopback_http = allow_loopback_http
+        super().__init__(initial, self._fetch)
+
+    def _fetch(self) -> str:
+        return self.cli.display(self.target, allow_loopback_http=self.allow_loopback_http).access_token
+
+    def __repr__(self) -> str:
+        return f"CliProvider({self.target!r}, <hidden>)"
+
+
+class PasswordProvider(RefreshingToken):
+    """Legacy: logs in again with the saved password + security token (there is no refresh token)."""
+
+    def __init__(
+        self,
+        org_id: str,
+        login_url: str,
+        client_id: str,
+        username: str,
+        store: CredentialStore,
+        session: requests.Session,
+        *,
+        initial: str = "",
+        allow_loopback_http: bool = False,
+        memory: dict[SecretKind, str] | None = None,
+    ) -> None:
+        self.org_id = org_id
+        # Secrets the user chose not to save: kept in this object only, for re-logins in this session.
+        self._memory = dict(memory or {})
+        self.login_url = login_url
+        self.client_id = client_id
+        self.username = username
+        self.store = store
+        self.session = session
+        self.allow_loopback_http = allow_loopback_http
+        super().__init__(initial, self._fetch)
+
+    def _secret(self, kind: SecretKind) -> str | None:
+        return self._memory.get(kind) or self.store.get(self.org_id, kind)
+
+    def _fetch(self) -> str:
+        password = self._secret(SecretKind.PASSWORD)
+        if password is None:
+            raise AuthError("The password for this org is not saved. Log in again and enter it.")
+        resp = password_grant(
+            self.login_url,
+            self.client_id,
+            self._secret(SecretKind.CLIENT_SECRET) or "",
+            self.username,
+            password,
+            self._secret(SecretKind.SECURITY_TOKEN) or "",
+            session=self.session,
+            allow_loopback_http=self.allow_loopback_http,
+        )
+        return resp.access_token
+
+    def __repr__(self) -> str:
+        return f"PasswordProvider({self.username!r}, <hidden>)"

@@ -45,9 +45,16 @@ _REFUSED_MODULES = ("keyrings.alt.file", "keyring.backends.fail", "keyring.backe
 _REFUSED_NAMES = ("PlaintextKeyring", "EncryptedKeyring")
 
 
+def primary_backend(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+    """The backend that actually stores secrets (the first one when keyring chains several)."""
+    chained = getattr(backend, "backends", None)
+    return chained[0] if isinstance(chained, list) and chained else backend
+
+
 def describe_backend(backend: keyring.backend.KeyringBackend) -> str:
-    """A short human name for the backend, shown in the login dialog ("Secret Service", "Windows ...")."""
-    name = getattr(backend, "name", "") or type(backend).__name__
+    """A short human name for the backend, shown in the login dialog ("SecretService Keyring", ...)."""
+    primary = primary_backend(backend)
+    name = getattr(primary, "name", "") or type(primary).__name__
     return str(name)
 
 

@@ -1,0 +1,125 @@
+"""Exports of failed rows: raw (Salesforce's own bytes) and Excel-safe (formulas neutralised)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sfloader_gui.core.review.session import ReviewSession
+
+# OWASP CSV injection: a cell starting with one of these can run as a formula in Excel, LibreOffice or
+# Google Sheets. TAB, CR and LF are there because spreadsheet apps strip them before looking; NUL because
+# some apps drop it and then see what follows.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+_RESULT_NAMES = {"failed.csv", "unprocessed.csv", "success.csv"}
+INFO_COLUMNS = [
+    "Source file",
+    "Source row",
+    "Job ID",
+    "Error code",
+    "Error message",
+    "Error fields",
+    "sf__Id",
+]
+
+
+class ExportError(ValueError):
+    """The export cannot be written where asked; the message says why."""
+
+
+def excel_safe(value: str) -> str:
+    """The cell text with a leading ``'`` when it could start a formula (quoting happens in the writer)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def export_excel_safe(session: ReviewSession, rows: Iterable[int], dest: Path) -> int:
+    """Every chosen row with its source, job and error columns and the edited values; returns the count.
+
+    Every cell is double-quoted and inner quotes doubled (csv.QUOTE_ALL); UTF-8 with a BOM so Excel
+    reads accents right; CRLF as Excel expects.
+    """
+    _refuse_results(session, dest)
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow([excel_safe(c) for c in INFO_COLUMNS + session.columns])
+    n = 0
+    for row in rows:
+        info = session.info(row)
+        head = [
+            info.source,
+            "" if info.source_row is None else str(info.source_row),
+            info.job_id,
+            info.error.code,
+            info.error.message,
+            info.error.fields,
+            info.sf_id,
+        ]
+        w.writerow([excel_safe(c) for c in head + session.values(row)])
+        n += 1
+    _write(dest, buf.getvalue().encode("utf-8-sig"))
+    return n
+
+
+def export_raw(session: ReviewSession, rows: Iterable[int], dest: Path) -> list[Path]:
+    """The chosen rows exactly as Salesforce returned them, header first, one file per header.
+
+    Rows from files whose headers differ (another source file, or unprocessed rows without the sf__
+    columns) go to ``<dest stem>_2.csv`` and so on. Edits are not applied: this copy is for resubmission
+    or for support, so it must be Salesforce's own bytes.
+    """
+    _refuse_results(session, dest)
+    by_header: dict[bytes, list[tuple[int, int]]] = {}
+    for row in rows:
+        f, local = session.locate(row)
+        by_header.setdefault(session.files[f].index.header_bytes, []).append((f, local))
+    written: list[Path] = []
+    for n, (header, picks) in enumerate(by_header.items(), start=1):
+        target = dest if n == 1 else dest.with_name(f"{dest.stem}_{n}{dest.suffix}")
+        _refuse_results(session, target)
+        _write(target, header + b"".join(_raw_runs(session, picks)))
+        written.append(target)
+    return written
+
+
+def _raw_runs(session: ReviewSession, picks: Sequence[tuple[int, int]]) -> Iterable[bytes]:
+    """Read consecutive rows of a file as one byte range: a million-row export is a few large reads."""
+    i = 0
+    while i < len(picks):
+        f, first = picks[i]
+        j = i + 1
+        while j < len(picks) and picks[j] == (f, picks[j - 1][1] + 1):
+            j += 1
+        index = session.files[f].index
+        start, end = index.offsets[first], index.offsets[picks[j - 1][1] + 1]
+        with index.path.open("rb") as src:
+            src.seek(start)
+            data = src.read(end - start)
+        if not data.endswith(b"\n"):
+            data += b"\r\n" if index.header_bytes.endswith(b"\r\n") else b"\n"  # a last row without a break
+        yield data
+        i = j
+
+
+def _refuse_results(session: ReviewSession, dest: Path) -> None:
+    target = dest.resolve()
+    in_job_dir = target.parent.parent.name == "jobs"
+    if target in {rf.path.resolve() for rf in session.files} or (in_job_dir and target.name in _RESULT_NAMES):
+        raise ExportError(
+            f"{dest} is a Salesforce results file of the run: choose another name; it is never overwritten."
+        )
+
+
+def _write(dest: Path, data: bytes) -> None:
+    """Write to a temp file beside ``dest`` then rename, so a failed export never leaves half a file."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, dest)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

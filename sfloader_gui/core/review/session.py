@@ -1,0 +1,246 @@
+"""A review session: every failed and unprocessed row of a run (or of one results CSV), addressed globally."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.load.results import MANIFEST, load_manifest
+from sfloader_gui.core.review.edits import WorkingCopy
+from sfloader_gui.core.review.errors import RowError
+from sfloader_gui.core.review.groups import Groups
+from sfloader_gui.core.review.records import MalformedCsv
+from sfloader_gui.core.review.resultsfile import (
+    DELIMITERS,
+    JobRef,
+    Kind,
+    NotResultsFile,
+    ResultsFile,
+    open_results,
+)
+from sfloader_gui.core.review.sourcejoin import JoinStatus, SourceJoin
+
+REVIEW_DIR = "review"
+
+
+class ReviewError(ValueError):
+    """Nothing at all can be reviewed here; the message says why and what to open instead."""
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    """Everything the workbench shows about one row besides its column values."""
+
+    file_index: int
+    local_row: int
+    kind: Kind
+    source: str  # the source file's name (or the results file's name when opened alone)
+    source_row: int | None  # 1-based record number in the source, None when it cannot be joined
+    job_id: str
+    error: RowError
+    sf_id: str
+    external_id: str
+
+
+class ReviewSession:
+    """Opens a run folder or a results CSV; the rest of the run stays reviewable when a part is broken."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.run_dir: Path | None = None
+        self.manifest: dict[str, Any] = {}
+        self.files: list[ResultsFile] = []
+        self.problems: list[str] = []
+        self.joins: dict[str, SourceJoin] = {}
+        self._open(target)
+        self.starts = array("q", [0])
+        for rf in self.files:
+            self.starts.append(self.starts[-1] + rf.rows)
+        self.columns = _union_columns(self.files)
+        self._col_maps = [
+            [rf.data_columns.index(c) if c in rf.data_columns else -1 for c in self.columns]
+            for rf in self.files
+        ]
+        self.edits = WorkingCopy(self.review_dir / "edits.json")
+        self.groups = Groups(self.files)
+
+    # ----- opening -----------------------------------------------------------------------------------
+    def _open(self, target: Path) -> None:
+        if target.is_dir():
+            self._open_run(target)
+        elif target.is_file():
+            run_dir = _enclosing_run(target)
+            if run_dir is not None:
+                self._open_run(run_dir, only=target)
+            else:
+                self._open_single(target)
+        else:
+            raise ReviewError(f"{target} does not exist.")
+
+    def _open_run(self, run_dir: Path, only: Path | None = None) -> None:
+        try:
+            self.manifest = load_manifest(run_dir)
+        except (OSError, ValueError) as exc:
+            raise ReviewError(str(exc)) from None
+        self.run_dir = run_dir
+        ext_field = str(self.manifest.get("external_id_field", ""))
+        for entry in self.manifest.get("files", []):
+            self.joins[str(entry["path"])] = SourceJoin(Path(entry["path"]), ext_field, entry)
+        for job in self.manifest.get("jobs", []):
+            files: list[dict[str, Any]] = self.manifest.get("files", [])
+            entry = next((f for f in files if f["path"] == job["file"]), {})
+            delimiter = DELIMITERS.get(str(entry.get("delimiter", "")))
+            for kind, key, count in (
+                (Kind.FAILED, "failed_file", "records_failed"),
+                (Kind.UNPROCESSED, "unprocessed_file", "records_unprocessed"),
+            ):
+                rel = job.get(key)
+                if not rel:
+                    if job.get(count):
+                        self.problems.append(
+                            f"Job {job.get('job_id')} reported {job[count]} {kind} rows "
+                            "but the run folder has no file for them."
+                        )
+                    continue
+                path = run_dir / rel
+                if only is not None and path.resolve() != only.resolve():
+                    continue
+                self._add(path, kind, _job_ref(job, count), delimiter)
+        for join in self.joins.values():
+            join.check()
+            if join.message and join.status is not JoinStatus.PENDING:
+                self.problems.append(f"{join.message[0].upper()}{join.message[1:]}.")
+
+    def _open_single(self, path: Path) -> None:
+        job = JobRef(job_id=_job_id_from_name(path), source=None)
+        with path.open("rb") as f:
+            head = f.read(200)
+        kind = Kind.FAILED if head.lstrip(b"\xef\xbb\xbf").startswith(b'"sf__Id"') else None
+        if kind is None:
+            raise ReviewError(
+                f"{path} is not a Salesforce failed-results file: it does not start with the "
+                '"sf__Id","sf__Error" columns. Open a job\'s failed.csv or a run folder instead.'
+            )
+        self._add(path, kind, job, None)
+        if not self.files:
+            raise ReviewError(self.problems[-1])
+
+    def _add(self, path: Path, kind: Kind, job: JobRef, delimiter: str | None) -> None:
+        try:
+            rf = open_results(path, kind, job, delimiter)
+        except (OSError, NotResultsFile, MalformedCsv) as exc:
+            self.problems.append(f"{exc} The other files of the run are still shown.")
+            return
+        self.files.append(rf)
+        self.problems.extend(rf.warnings)
+
+    # ----- addressing --------------------------------------------------------------------------------
+    @property
+    def review_dir(self) -> Path:
+        """Where the working copy and exports' bookkeeping live; never inside the raw result files."""
+        if self.run_dir is not None:
+            return self.run_dir / REVIEW_DIR
+        return self.target.with_name(self.target.name + ".review")
+
+    @property
+    def row_count(self) -> int:
+        return self.starts[-1]
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(file index, row within that file) of a global row."""
+        f = bisect_right(self.starts, row) - 1
+        return f, row - self.starts[f]
+
+    def file_key(self, file_index: int) -> str:
+        rf = self.files[file_index]
+        if self.run_dir is not None:
+            return rf.path.relative_to(self.run_dir).as_posix()
+        return rf.path.name
+
+    def join_for(self, file_index: int) -> SourceJoin | None:
+        source = self.files[file_index].job.source
+        return self.joins.get(str(source)) if source is not None else None
+
+    # ----- values ------------------------------------------------------------------------------------
+    def original_values(self, row: int) -> list[str]:
+        """The row as Salesforce returned it, in ``columns`` order ("" where a file lacks a column)."""
+        f, local = self.locate(row)
+        cells = self.files[f].values(local)
+        return [cells[i] if i >= 0 else "" for i in self._col_maps[f]]
+
+    def values(self, row: int) -> list[str]:
+        """The row with the working copy's edits applied."""
+        cells = self.original_values(row)
+        f, local = self.locate(row)
+        for col, value in self.edits.get(self.file_key(f), local).items():
+            if col in self.columns:
+                cells[self.columns.index(col)] = value
+        return cells
+
+    def set_value(self, row: int, column: str, value: str) -> None:
+        f, local = self.locate(row)
+        original = self.original_values(row)[self.columns.index(column)]
+        self.edits.set(self.file_key(f), local, column, value, original)
+
+    def is_edited(self, row: int, column: str) -> bool:
+        f, local = self.locate(row)
+        return column in self.edits.get(self.file_key(f), local)
+
+    def info(self, row: int) -> RowInfo:
+        f, local = self.locate(row)
+        rf = self.files[f]
+        ext_field = str(self.manifest.get("external_id_field", ""))
+        cells = rf.values(local)
+        ext = cells[rf.data_columns.index(ext_field)] if ext_field in rf.data_columns else ""
+        join = self.join_for(f)
+        return RowInfo(
+            file_index=f,
+            local_row=local,
+            kind=rf.kind,
+            source=rf.job.source.name if rf.job.source else rf.path.name,
+            source_row=join.record_number(ext) if join is not None and ext else None,
+            job_id=rf.job.job_id,
+            error=self.groups.error_of_file_row(f, local),
+            sf_id=rf.sf_id(local),
+            external_id=ext,
+        )
+
+    def close(self) -> None:
+        for rf in self.files:
+            rf.index.close()
+
+
+def _union_columns(files: list[ResultsFile]) -> list[str]:
+    seen: dict[str, None] = {}
+    for rf in files:
+        seen.update(dict.fromkeys(rf.data_columns))
+    return list(seen)
+
+
+def _job_ref(job: dict[str, Any], count_key: str) -> JobRef:
+    return JobRef(
+        job_id=str(job.get("job_id") or "(no job)"),
+        source=Path(job["file"]) if job.get("file") else None,
+        part=int(job.get("part", 1)),
+        first_record=int(job.get("first_record", 1)),
+        state=str(job.get("state", "")),
+        error_message=job.get("error_message"),
+        expected_rows=job.get(count_key),
+    )
+
+
+def _enclosing_run(path: Path) -> Path | None:
+    """The run folder of ``<run>/jobs/<job dir>/failed.csv``, if the file sits in one."""
+    parents = path.resolve().parents
+    if len(parents) >= 3 and parents[1].name == "jobs" and (parents[2] / MANIFEST).is_file():
+        return parents[2]
+    return None
+
+
+def _job_id_from_name(path: Path) -> str:
+    """Salesforce CLI names results ``<job id>-failed-records.csv``; job ids start with 750."""
+    stem = path.stem
+    return stem.split("-")[0] if stem.startswith("750") else "(unknown job)"

@@ -1,0 +1,129 @@
+"""Join failed rows back to their source file: a compact External ID index, refused if the file changed."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.review.resultsfile import DELIMITERS
+
+
+class JoinStatus(StrEnum):
+    PENDING = "pending"  # not indexed yet
+    READY = "ready"
+    CHANGED = "changed"  # the source differs from the one that was loaded: rows are never joined
+    MISSING = "missing"
+    UNKNOWN = "unknown"  # no manifest entry (a results CSV opened on its own)
+
+
+class _HashingReader(io.RawIOBase):
+    """Feeds every byte read to sha256, so the index and the change check share one pass."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+        return n or 0
+
+
+@dataclass
+class SourceJoin:
+    """One source file of a run, as the manifest describes it, and its External ID → record number index."""
+
+    path: Path
+    external_id_field: str
+    entry: dict[str, Any] = field(default_factory=dict)  # the manifest's "files" entry
+    status: JoinStatus = JoinStatus.PENDING
+    message: str = ""
+    _hashes: array[int] = field(default_factory=lambda: array("q"))
+    _records: array[int] = field(default_factory=lambda: array("i"))
+
+    def check(self) -> JoinStatus:
+        """Cheap checks (exists, size) that decide without reading the file."""
+        if not self.entry:
+            return self._set(
+                JoinStatus.UNKNOWN, "no run manifest describes this file, so rows are not joined"
+            )
+        if not self.path.is_file():
+            return self._set(
+                JoinStatus.MISSING,
+                f"the source file {self.path} is gone: rows show without their row numbers",
+            )
+        size = self.entry.get("size")
+        if size is not None and self.path.stat().st_size != size:
+            return self._changed(f"its size is now {self.path.stat().st_size} bytes, was {size}")
+        return self.status
+
+    def build(self) -> JoinStatus:
+        """Read the whole source once: sha256 and the External ID index. Safe to call from a worker thread."""
+        if self.check() is not JoinStatus.PENDING:
+            return self.status
+        delimiter = DELIMITERS.get(str(self.entry.get("delimiter", "COMMA")), ",")
+        encoding = "utf-8-sig" if self.entry.get("bom") else str(self.entry.get("encoding") or "utf-8")
+        with self.path.open("rb") as raw:
+            hashing = _HashingReader(raw)
+            text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=encoding, newline="")
+            hashes = self._index(csv.reader(text, delimiter=delimiter))
+            text.read()  # hash to the very end even if the reader stopped early
+        expected = self.entry.get("sha256")
+        if expected and hashing.digest.hexdigest() != expected:
+            return self._changed("its content (sha256) differs from the file that was loaded")
+        if hashes is None:
+            return self.status
+        order = sorted(range(len(hashes)), key=hashes.__getitem__)
+        self._hashes = array("q", map(hashes.__getitem__, order))
+        self._records = array("i", (i + 1 for i in order))
+        return self._set(JoinStatus.READY, "")
+
+    def _index(self, reader: Any) -> array[int] | None:
+        header: list[str] = next(reader, [])
+        if self.external_id_field not in header:
+            self._set(
+                JoinStatus.CHANGED,
+                f"the source file {self.path.name} has no {self.external_id_field} column any more",
+            )
+            return None
+        col = header.index(self.external_id_field)
+        # hash() of str is 64-bit and stable within this process: 8 bytes per record, not a dict of strings.
+        return array("q", (hash(row[col]) if len(row) > col else 0 for row in reader if row))
+
+    def record_number(self, external_id: str) -> int | None:
+        """The 1-based source record number of the row with this External ID (None when not joined)."""
+        if self.status is not JoinStatus.READY:
+            return None
+        h = hash(external_id)
+        i = bisect_left(self._hashes, h)
+        if i < len(self._hashes) and self._hashes[i] == h:
+            return self._records[i]
+        return None
+
+    def _changed(self, why: str) -> JoinStatus:
+        when = self.entry.get("mtime")
+        mtime = os.path.getmtime(self.path) if self.path.exists() else None
+        touched = " (modified after the run)" if when and mtime and mtime > when else ""
+        return self._set(
+            JoinStatus.CHANGED,
+            f"the source file {self.path} has changed since the run{touched}: {why}. Rows are not joined "
+            "to it (their row numbers could be wrong); they stay reviewable and retryable.",
+        )
+
+    def _set(self, status: JoinStatus, message: str) -> JoinStatus:
+        self.status, self.message = status, message
+        if status is not JoinStatus.READY:
+            self._hashes, self._records = array("q"), array("i")
+        return status

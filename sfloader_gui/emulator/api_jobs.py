@@ -1,0 +1,186 @@
+"""Bulk API 2.0 ingest endpoints: create, upload, close/abort, info, delete, list, results."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import re
+from typing import Any
+
+from sfloader_gui.emulator.errors import ApiError
+from sfloader_gui.emulator.http import Request, Response, Route, json_response
+from sfloader_gui.emulator.jobs import TERMINAL, Job
+from sfloader_gui.emulator.org import Org
+
+_V = r"/services/data/v(?P<v>\d+\.\d)"
+_JOBS = _V + r"/jobs/ingest"
+_JOB = _JOBS + r"/(?P<id>[A-Za-z0-9]+)"
+CSV_TYPE = "text/csv; charset=UTF-8"
+
+
+def _multiple_contents(job: Job) -> ApiError:
+    return ApiError(
+        400,
+        "BULK_API_ERROR",
+        f"Found multipe contents for job: <{job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job "
+        "then create a new Job and make sure you only do 'PUT' once on a given Job.",
+    )
+
+
+def create_job(org: Org, req: Request, m: re.Match[str]) -> Response:
+    ctype = (req.headers.get("Content-Type") or "").lower()
+    if ctype.startswith("multipart/form-data"):
+        return _create_multipart(org, req, m)
+    spec = req.json()
+    if not isinstance(spec, dict):
+        raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+    job = org.jobs.create(spec, m["v"])
+    return json_response(200, job.info(short=True))
+
+
+def _create_multipart(org: Org, req: Request, m: re.Match[str]) -> Response:
+    raw = b"Content-Type: " + req.headers["Content-Type"].encode() + b"\r\n\r\n" + req.body()
+    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
+    parts: dict[str, bytes] = {}
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            parts[name] = payload
+    if "job" not in parts or "content" not in parts:
+        raise ApiError(
+            400, "INVALIDJOB", "InvalidJob : A multipart request needs a 'job' and a 'content' part"
+        )
+    import json
+
+    job = org.jobs.create(json.loads(parts["job"]), m["v"])
+    _store_upload(org, job, [parts["content"]])
+    org.processor.close_job(job)
+    return json_response(200, job.info(short=True))
+
+
+def _store_upload(org: Org, job: Job, chunks: Any) -> None:
+    path = org.processor.data_path(job)
+    size = 0
+    limit = org.config.upload_limit
+    with open(path, "wb") as f:
+        for data in chunks:
+            size += len(data)
+            if (size + 2) // 3 * 4 > limit:
+                f.close()
+                path.unlink(missing_ok=True)
+                raise ApiError(
+                    400, "BULK_API_ERROR",
+                    f"Exceeded max size limit of {limit} bytes for the job data (after base64 encoding)",
+                )  # fmt: skip
+            f.write(data)
+    with org.jobs.lock:
+        job.uploaded = True
+        job.upload_bytes = size
+        org.jobs.save(job)
+    org.stats.count("uploads")
+    org.stats.count("upload_bytes", size)
+
+
+def upload(org: Org, req: Request, m: re.Match[str]) -> Response:
+    job = org.jobs.get(m["id"])
+    with org.jobs.lock:
+        if job.uploaded:
+            raise _multiple_contents(job)
+        if job.state != "Open":
+            raise ApiError(400, "INVALIDJOBSTATE", f"Job is not in Open state: {job.state}")
+        job.uploaded = True  # claim the job so a concurrent second PUT is refused
+    req.drop_after = org.faults.take_drop()
+    try:
+        _store_upload(org, job, req.stream())
+    except BaseException:
+        with org.jobs.lock:
+            job.uploaded = False
+        raise
+    return Response(201, content_type=None)
+
+
+def patch_job(org: Org, req: Request, m: re.Match[str]) -> Response:
+    job = org.jobs.get(m["id"])
+    body = req.json()
+    state = body.get("state") if isinstance(body, dict) else None
+    if state == "UploadComplete":
+        with org.jobs.lock:
+            if job.state != "Open":
+                raise ApiError(400, "INVALIDJOBSTATE", f"Job is not in Open state: {job.state}")
+        org.processor.close_job(job)
+        info = job.info(short=True)
+        info["state"] = "UploadComplete"  # bench mode may already have finished it
+        return json_response(200, info)
+    if state == "Aborted":
+        with org.jobs.lock:
+            if job.state in TERMINAL:
+                text = "Completed" if job.state == "JobComplete" else job.state
+                raise ApiError(400, "INVALIDJOBSTATE", f"Aborting already {text} Job not allowed")
+            was = job.state
+            org.jobs.set_state(job, "Aborted")
+        if was != "InProgress":  # a running worker writes unprocessed rows itself when it stops
+            org.processor.write_unprocessed(job)
+        return json_response(200, job.info(short=True))
+    raise ApiError(400, "INVALIDJOBSTATE", f"Invalid state: {state}")
+
+
+def get_job(org: Org, req: Request, m: re.Match[str]) -> Response:
+    return json_response(200, org.jobs.get(m["id"]).info())
+
+
+def delete_job(org: Org, req: Request, m: re.Match[str]) -> Response:
+    job = org.jobs.get(m["id"])
+    if job.state in ("Open", "InProgress"):
+        raise ApiError(400, "INVALIDJOBSTATE", f"Cannot delete a job in state {job.state}")
+    org.jobs.delete(job)
+    return Response(204, content_type=None)
+
+
+def list_jobs(org: Org, req: Request, m: re.Match[str]) -> Response:
+    jobs = org.jobs.listing()
+    job_type = req.query.get("jobType")
+    if job_type and job_type != "V2Ingest":
+        jobs = []
+    if req.query.get("concurrencyMode") not in (None, "Parallel"):
+        jobs = []
+    locator = req.query.get("queryLocator") or ""
+    start = int(locator.rpartition("-")[2]) if locator else 0
+    size = org.config.list_page_size
+    page = jobs[start : start + size]
+    done = start + size >= len(jobs)
+    out: dict[str, Any] = {"done": done, "records": [j.info() for j in page], "nextRecordsUrl": None}
+    if not done:
+        out["nextRecordsUrl"] = (
+            f"/services/data/v{m['v']}/jobs/ingest?queryLocator=01gEMU0000000000AA-{start + size}"
+        )
+    return json_response(200, out)
+
+
+def results(org: Org, req: Request, m: re.Match[str]) -> Response:
+    job = org.jobs.get(m["id"])
+    kind = {"successfulresults": "success", "failedresults": "failed", "unprocessedrecords": "unprocessed"}[
+        m["kind"].lower()
+    ]
+    if job.state == "Open":
+        raise ApiError(400, "INVALIDJOBSTATE", "Job is still Open: results are available once it is closed")
+    path = org.processor.result_path(job, kind)
+    with org.jobs.lock:
+        size = path.stat().st_size if path.exists() else 0
+    return Response(200, content_type=CSV_TYPE, file=path if size else None, file_size=size)
+
+
+ROUTES = [
+    Route("POST", re.compile(_JOBS + "/?"), create_job, "api"),
+    Route("GET", re.compile(_JOBS + "/?"), list_jobs, "api"),
+    Route("PUT", re.compile(_JOB + "/batches/?"), upload, "api"),
+    Route("PATCH", re.compile(_JOB + "/?"), patch_job, "api"),
+    Route("GET", re.compile(_JOB + "/?"), get_job, "api"),
+    Route("DELETE", re.compile(_JOB + "/?"), delete_job, "api"),
+    Route(
+        "GET",
+        re.compile(_JOB + r"/(?P<kind>(?i:successfulResults|failedResults|unprocessedRecords))/?"),
+        results,
+        "api",
+    ),
+]

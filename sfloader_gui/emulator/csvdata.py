@@ -1,0 +1,90 @@
+"""Reading uploaded job data and writing result CSVs in Salesforce's exact shapes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+DELIMITERS = {"BACKQUOTE": "`", "CARET": "^", "COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "TAB": "\t"}
+LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
+# Fields may be up to 131,072 characters on Salesforce; the csv module's default cap is exactly that.
+csv.field_size_limit(131072 * 4)
+
+
+class JobDataError(Exception):
+    """The uploaded data cannot be processed at all: the job fails with this errorMessage."""
+
+
+def open_text(path: Path) -> io.TextIOWrapper:
+    # newline="" lets the csv module see embedded newlines; errors="replace" keeps bad bytes visible.
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def check_line_ending(path: Path, line_ending: str) -> None:
+    """Fail like Salesforce when the header line's terminator does not match the job's lineEnding."""
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    nl = head.find(b"\n")
+    if nl < 0:
+        return
+    crlf = nl > 0 and head[nl - 1 : nl] == b"\r"
+    if crlf != (line_ending == "CRLF"):
+        raise JobDataError(
+            "ClientInputError : LineEnding is invalid on user data. "
+            f"Current LineEnding setting is {line_ending}"
+        )
+
+
+def records(path: Path, delimiter: str) -> Iterator[list[str]]:
+    """All records, header first (RFC 4180: quoted delimiters, newlines and doubled quotes)."""
+    with open_text(path) as f:
+        yield from csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
+
+
+def count_records(path: Path, delimiter: str) -> int:
+    """Data records in the upload (bench mode): a real parse, so quoted newlines count correctly."""
+    n = sum(1 for _ in records(path, delimiter))
+    return max(n - 1, 0)
+
+
+def quote_all(values: Sequence[str], sep: str) -> str:
+    return sep.join(['"' + v.replace('"', '""') + '"' if '"' in v else '"' + v + '"' for v in values])
+
+
+def success_header(header: Sequence[str], sep: str) -> str:
+    return sep.join(['"sf__Id"', '"sf__Created"', *header]) + "\n"
+
+
+def failed_header(header: Sequence[str], sep: str) -> str:
+    return sep.join(['"sf__Id"', '"sf__Error"', *header]) + "\n"
+
+
+def unprocessed_text(path: Path, delimiter: str, skip: int | None) -> str:
+    """The header line and every record after the first `skip` ones (None: none), as uploaded."""
+    sep = DELIMITERS[delimiter]
+    out = io.StringIO()
+    with open_text(path) as f:
+        consumed: list[str] = []
+
+        def lines() -> Iterator[str]:
+            for line in f:
+                consumed.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=sep, quotechar='"', doublequote=True)
+        header_seen = False
+        n = 0
+        for _ in reader:
+            if not header_seen:
+                header_seen = True
+                out.write("".join(consumed))
+                if skip is None:
+                    break
+            elif skip is not None and n < skip:
+                n += 1
+            else:
+                out.write("".join(consumed))
+            consumed.clear()
+    return out.getvalue()

@@ -1,0 +1,161 @@
+"""Fault injection: latency, bandwidth caps, forced HTTP errors, dropped uploads, failing or stuck jobs.
+
+Everything here can be set per run (`EmulatorConfig(faults={...})`, CLI flags), at runtime
+(`org.faults.latency = 0.2`, `org.faults.add_status(503, path="/batches$", times=2)`) or out of process
+(`POST /__emulator__/faults` with the same fields as JSON; `{"clear": true}` resets everything).
+
+Fields:
+- `latency` (seconds added before each response), `bandwidth` (bytes/s cap on request and response bodies)
+- `status_rules`: list of {status, method (regex), path (regex), times (-1 = forever), skip, retry_after,
+  error_code, message}; a matching request gets that status and a Salesforce-shaped JSON error body
+- `drop_upload_after` (bytes; the connection is closed mid-upload) and `drop_upload_times`
+- `fail_jobs` (the next N jobs go Failed after `fail_after_records` records; rest unprocessed)
+- `stall_jobs` (the next N jobs stay InProgress until aborted; -1 = every job)
+- `refuse_gzip` (415 on gzip/deflate request bodies),
+  `request_limit` (403 REQUEST_LIMIT_EXCEEDED on API calls)
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_DEFAULT_BODIES = {
+    401: ("INVALID_SESSION_ID", "Session expired or invalid"),
+    403: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
+    429: ("REQUEST_LIMIT_EXCEEDED", "ConcurrentRequests (Concurrent API Requests) Limit exceeded."),
+    500: (
+        "UNKNOWN_EXCEPTION",
+        "An unexpected error occurred. Please include this ErrorId if you contact support.",
+    ),
+    503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable. Please try again later."),
+}
+
+
+@dataclass
+class StatusRule:
+    status: int
+    method: str = ".*"
+    path: str = ".*"
+    times: int = 1
+    skip: int = 0
+    retry_after: float | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return bool(re.fullmatch(self.method, method, re.I)) and re.search(self.path, path) is not None
+
+    def body(self) -> list[dict[str, str]]:
+        code, msg = _DEFAULT_BODIES.get(self.status, ("UNKNOWN_EXCEPTION", "Injected failure"))
+        return [{"message": self.message or msg, "errorCode": self.error_code or code}]
+
+
+@dataclass
+class Faults:
+    latency: float = 0.0
+    bandwidth: int | None = None
+    status_rules: list[StatusRule] = field(default_factory=list)
+    drop_upload_after: int | None = None
+    drop_upload_times: int = 1
+    fail_jobs: int = 0
+    fail_after_records: int = 0
+    stall_jobs: int = 0
+    refuse_gzip: bool = False
+    request_limit: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add_status(
+        self,
+        status: int,
+        method: str = ".*",
+        path: str = ".*",
+        times: int = 1,
+        skip: int = 0,
+        retry_after: float | None = None,
+        error_code: str | None = None,
+        message: str | None = None,
+    ) -> StatusRule:
+        """Answer the next `times` requests matching method/path (regexes) with `status`."""
+        rule = StatusRule(status, method, path, times, skip, retry_after, error_code, message)
+        with self._lock:
+            self.status_rules.append(rule)
+        return rule
+
+    def take_status(self, method: str, path: str) -> StatusRule | None:
+        """The rule that fires for this request, consuming one of its uses."""
+        with self._lock:
+            for rule in self.status_rules:
+                if rule.times == 0 or not rule.matches(method, path):
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    continue
+                if rule.times > 0:
+                    rule.times -= 1
+                return rule
+        return None
+
+    def take_drop(self) -> int | None:
+        """Bytes after which this upload's connection is dropped, or None."""
+        with self._lock:
+            if self.drop_upload_after is None or self.drop_upload_times == 0:
+                return None
+            if self.drop_upload_times > 0:
+                self.drop_upload_times -= 1
+            return self.drop_upload_after
+
+    def take_job_fault(self) -> str | None:
+        """'fail', 'stall' or None for a job that starts processing now."""
+        with self._lock:
+            if self.fail_jobs:
+                self.fail_jobs -= 1 if self.fail_jobs > 0 else 0
+                return "fail"
+            if self.stall_jobs:
+                self.stall_jobs -= 1 if self.stall_jobs > 0 else 0
+                return "stall"
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self.latency, self.bandwidth = 0.0, None
+            self.status_rules.clear()
+            self.drop_upload_after, self.drop_upload_times = None, 1
+            self.fail_jobs = self.fail_after_records = self.stall_jobs = 0
+            self.refuse_gzip = self.request_limit = False
+
+    def update(self, data: dict[str, Any]) -> None:
+        """Apply a JSON/dict description (unknown keys are an error so typos do not pass silently)."""
+        if data.get("clear"):
+            self.clear()
+        for key, value in data.items():
+            if key == "clear":
+                continue
+            if key == "status_rules":
+                for rule in value:
+                    self.add_status(**rule)
+            elif key in _SIMPLE_FIELDS:
+                setattr(self, key, value)
+            else:
+                raise ValueError(f"unknown fault field: {key}")
+
+    def to_dict(self) -> dict[str, Any]:
+        with self._lock:
+            out = {k: getattr(self, k) for k in _SIMPLE_FIELDS}
+            out["status_rules"] = [asdict(r) for r in self.status_rules]
+        return out
+
+
+_SIMPLE_FIELDS = (
+    "latency",
+    "bandwidth",
+    "drop_upload_after",
+    "drop_upload_times",
+    "fail_jobs",
+    "fail_after_records",
+    "stall_jobs",
+    "refuse_gzip",
+    "request_limit",
+)

@@ -1,0 +1,76 @@
+"""Salesforce-shaped record ids: 15 case-sensitive characters plus the 3-character case-safe suffix."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+# Characters 4-5 are the pod/instance in real ids; a fixed value keeps ids stable and realistic.
+_POD = "8d"
+
+
+def checksum(id15: str) -> str:
+    """Salesforce's case-safe suffix: one character per 5-char chunk, bit i set when char i is uppercase."""
+    out = []
+    for chunk in range(3):
+        bits = 0
+        for i, ch in enumerate(id15[chunk * 5 : chunk * 5 + 5]):
+            if "A" <= ch <= "Z":
+                bits |= 1 << i
+        out.append(_SUFFIX_ALPHABET[bits])
+    return "".join(out)
+
+
+def to18(id15: str) -> str:
+    return id15 + checksum(id15)
+
+
+def is_valid_id(value: str, prefix: str | None = None) -> bool:
+    """True for a well-formed 15- or 18-character id (with a correct suffix), optionally of one key prefix."""
+    if len(value) not in (15, 18) or not value.isalnum() or not value.isascii():
+        return False
+    if len(value) == 18 and checksum(value[:15]).lower() != value[15:].lower():
+        return False
+    return prefix is None or value[:3] == prefix
+
+
+def normalize(value: str) -> str:
+    """The 18-character form of a 15- or 18-character id (the suffix is case-insensitive on input)."""
+    return to18(value[:15])
+
+
+def _base62(n: int, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        n, r = divmod(n, 62)
+        chars.append(_BASE62[r])
+    return "".join(reversed(chars))
+
+
+def make_id(prefix: str, serial: int) -> str:
+    """The 18-character id number `serial` of an object whose key prefix is `prefix`."""
+    return to18(prefix + _POD + "0000" + _base62(serial, 6))
+
+
+class IdSequence:
+    """Thread-safe id source for one key prefix, starting after `start` (ids already handed out)."""
+
+    def __init__(self, prefix: str, start: int = 0) -> None:
+        self.prefix = prefix
+        self._counter = itertools.count(start + 1)
+        self._lock = threading.Lock()
+        self.last = start
+
+    def next(self) -> str:
+        with self._lock:
+            self.last = next(self._counter)
+            return make_id(self.prefix, self.last)
+
+    def take(self, n: int) -> list[str]:
+        with self._lock:
+            first = self.last + 1
+            self.last += n
+            self._counter = itertools.count(self.last + 1)
+        return [make_id(self.prefix, i) for i in range(first, first + n)]

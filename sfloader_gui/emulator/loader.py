@@ -1,0 +1,342 @@
+"""Row-level truth: map a CSV header onto an object, then validate and apply 10,000-row batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sfloader_gui.emulator import values as V
+from sfloader_gui.emulator.csvdata import JobDataError, quote_all
+from sfloader_gui.emulator.schema import Field, SObject, find_object
+from sfloader_gui.emulator.store import Store
+from sfloader_gui.emulator.values import NULL, RowError
+
+
+@dataclass
+class Column:
+    index: int
+    field: Field
+    conv: V.Converter
+    parent: SObject | None = None  # relationship column: the value is the parent's `parent_field`
+    parent_field: Field | None = None
+
+
+@dataclass
+class Plan:
+    obj: SObject
+    operation: str
+    header: list[str]
+    sep: str
+    key_index: int | None  # column holding the upsert key (external id or Id) or the Id for update/delete
+    key_field: Field | None
+    columns: list[Column] = field(default_factory=list)
+
+
+def _not_writable(f: Field) -> V.Converter:
+    def conv(raw: str) -> Any:
+        raise RowError(
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            f"Unable to create/update fields: {f.name}. Please check the security settings of this field and "
+            "verify that it is read/write for your profile or permission set.",
+            (f.name,),
+        )
+
+    return conv
+
+
+def _relationship_column(obj: SObject, index: int, name: str) -> Column:
+    rel_part, _, parent_field_name = name.partition(".")
+    poly_type, colon, rel_name = rel_part.rpartition(":")
+    ref = obj.relationship(rel_name)
+    if ref is None:
+        raise JobDataError(f"InvalidBatch : Field name not found : {name}")
+    if colon and len(ref.reference_to) < 2:
+        raise JobDataError(
+            "InvalidBatch : type is not needed for non polymorphic foreign key references: "
+            f"{ref.relationship_name}"
+        )
+    parent = find_object(poly_type if colon else ref.reference_to[0])
+    if parent is None or parent.name not in ref.reference_to:
+        raise JobDataError(f"InvalidBatch : Field name not found : {name}")
+    pfield = parent.field(parent_field_name)
+    if pfield is None or not (pfield.external_id or pfield.id_lookup):
+        raise JobDataError(f"InvalidBatch : Field name not found : {name}")
+    return Column(index, ref, V.converter(pfield), parent, pfield)
+
+
+def plan_header(obj: SObject, operation: str, ext_field: str | None, header: list[str], sep: str) -> Plan:
+    """Map header names to fields; an unknown name fails the whole job like Salesforce does."""
+    key_name = "Id" if operation in ("update", "delete", "hardDelete") else ext_field
+    plan = Plan(obj, operation, header, sep, None, obj.field(key_name) if key_name else None)
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        if name.lower() in seen:
+            raise JobDataError(f"InvalidBatch : Duplicate field name : {name}")
+        seen.add(name.lower())
+        if "." in name:
+            plan.columns.append(_relationship_column(obj, i, name))
+            continue
+        f = obj.field(name)
+        if f is None:
+            raise JobDataError(f"InvalidBatch : Field name not found : {name}")
+        if plan.key_field is not None and f.name == plan.key_field.name:
+            plan.key_index = i
+            if f.name == "Id":
+                continue
+        elif f.name == "Id":
+            continue  # an Id column is ignored unless it is the key
+        if operation in ("delete", "hardDelete"):
+            continue
+        writable = f.createable if operation == "insert" else f.updateable or f.createable
+        conv = V.converter(f) if writable else _not_writable(f)
+        if f.type == "reference":
+            prefixes = tuple(p.key_prefix for p in map(find_object, f.reference_to) if p)
+            conv = V.converter(f, prefixes)
+        plan.columns.append(Column(i, f, conv))
+    return plan
+
+
+@dataclass
+class BatchResult:
+    success: list[str]
+    failed: list[str]
+    n_failed: int
+
+
+class Batch:
+    """One batch of rows through validation, key resolution and a single write transaction."""
+
+    def __init__(self, store: Store, plan: Plan, rows: Sequence[list[str]], now: str) -> None:
+        self.store, self.plan, self.rows, self.now = store, plan, rows, now
+        self.errors: list[str | None] = [None] * len(rows)
+        self.vals: list[list[Any]] = [[] for _ in rows]
+        self.target: list[str | None] = [None] * len(rows)  # existing record id (update) or None (insert)
+
+    def fail(self, r: int, err: str) -> None:
+        if self.errors[r] is None:
+            self.errors[r] = err
+
+    def run(self) -> BatchResult:
+        self._convert()
+        if self.plan.operation in ("delete", "hardDelete"):
+            return self._delete()
+        self._resolve_parents()
+        self._resolve_keys()
+        created = self._write()
+        return self._results(created)
+
+    def _convert(self) -> None:
+        plan = self.plan
+        width = len(plan.header)
+        convs = [(c.index, c.conv) for c in plan.columns]
+        for r, row in enumerate(self.rows):
+            if len(row) != width:
+                self.errors[r] = (
+                    f"INVALID_FIELD:Number of fields in this row ({len(row)}) "
+                    f"does not match the header ({width}):--"
+                )
+                continue
+            out = self.vals[r]
+            try:
+                for i, conv in convs:
+                    v = row[i]
+                    if v == "":
+                        out.append(None)
+                    elif v == "#N/A":
+                        out.append(NULL)
+                    else:
+                        if v[0] == " " and v.lstrip(" ")[:1] == '"':
+                            raise RowError("INVALID_FIELD", f"Whitespace before an opening quote: {v}", ())
+                        out.append(conv(v))
+            except RowError as e:
+                self.errors[r] = str(e)
+
+    def _resolve_parents(self) -> None:
+        for pos, col in enumerate(self.plan.columns):
+            if col.parent is None or col.parent_field is None:
+                continue
+            wanted = {
+                vals[pos]
+                for r, vals in enumerate(self.vals)
+                if self.errors[r] is None and isinstance(vals[pos], str)
+            }
+            found = self.store.lookup(col.parent, col.parent_field.name, wanted) if wanted else {}
+            for r, vals in enumerate(self.vals):
+                key = vals[pos] if self.errors[r] is None else None
+                if not isinstance(key, str):
+                    continue
+                hits = found.get(key, [])
+                if len(hits) == 1:
+                    vals[pos] = hits[0]
+                elif not hits:
+                    self.fail(
+                        r,
+                        f"INVALID_FIELD:Foreign key external ID: {key} not found for field "
+                        f"{col.parent_field.name} in entity {col.parent.name}:--",
+                    )
+                else:
+                    self.fail(
+                        r,
+                        f"DUPLICATE_EXTERNAL_ID:{col.parent.label} {col.parent_field.name}: more than one "
+                        f"record found for external id field: {sorted(hits)}:{col.field.name} --",
+                    )
+
+    def _keys(self) -> list[str | None]:
+        ki = self.plan.key_index
+        return [row[ki] if ki is not None and len(row) > ki else "" for row in self.rows]
+
+    def _resolve_keys(self) -> None:
+        plan, keys = self.plan, self._keys()
+        if plan.operation == "insert":
+            self._check_unique_on_insert()
+            return
+        kf = plan.key_field
+        assert kf is not None
+        by_id = kf.name == "Id"
+        counts = Counter(k for r, k in enumerate(keys) if k and self.errors[r] is None)
+        for r, k in enumerate(keys):
+            if not k and not (by_id and plan.operation == "upsert"):
+                self.fail(r, f"MISSING_ARGUMENT:{kf.name} not specified:--")
+            elif k and counts[k] > 1:
+                self.fail(r, f"DUPLICATE_VALUE:Duplicate external id specified: {k}:{kf.name} --")
+        live = {k for r, k in enumerate(keys) if k and self.errors[r] is None}
+        if by_id:
+            norm = {k: V.ids.normalize(k) for k in live if V.ids.is_valid_id(k, plan.obj.key_prefix)}
+            found = {k: [n] for k, n in norm.items() if n in self.store.existing(plan.obj, norm.values())}
+        else:
+            found = self.store.lookup(plan.obj, kf.name, live) if live else {}
+        for r, k in enumerate(keys):
+            if self.errors[r] is not None or not k:
+                continue
+            hits = found.get(k, [])
+            if len(hits) == 1:
+                self.target[r] = hits[0]
+            elif len(hits) > 1:
+                self.fail(
+                    r,
+                    f"DUPLICATE_EXTERNAL_ID:{plan.obj.label} {kf.name}: more than one record found for "
+                    f"external id field: [{', '.join(sorted(hits))}]:{kf.name} --",
+                )
+            elif by_id:
+                self.fail(r, "INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--")
+
+    def _check_unique_on_insert(self) -> None:
+        for pos, col in enumerate(self.plan.columns):
+            if not col.field.unique or col.parent is not None:
+                continue
+            seen = Counter(
+                v[pos] for r, v in enumerate(self.vals) if self.errors[r] is None and isinstance(v[pos], str)
+            )
+            stored = self.store.lookup(self.plan.obj, col.field.name, seen)
+            for r, v in enumerate(self.vals):
+                key = v[pos] if self.errors[r] is None else None
+                if not isinstance(key, str):
+                    continue
+                if key in stored:
+                    self.fail(
+                        r,
+                        f"DUPLICATE_VALUE:duplicate value found: {col.field.name} duplicates value on "
+                        f"record with id: {stored[key][0]}:--",
+                    )
+                elif seen[key] > 1:
+                    self.fail(
+                        r, f"DUPLICATE_VALUE:Duplicate external id specified: {key}:{col.field.name} --"
+                    )
+
+    def _required_missing(self, vals: list[Any], insert: bool) -> str | None:
+        missing = []
+        present = {c.field.name: vals[p] for p, c in enumerate(self.plan.columns)}
+        for f in self.plan.obj.fields:
+            if not f.required:
+                continue
+            v = present.get(f.name)
+            if (insert and (v is None or v is NULL)) or (not insert and v is NULL):
+                missing.append(f.name)
+        if not missing:
+            return None
+        names = ", ".join(missing)
+        return f"REQUIRED_FIELD_MISSING:Required fields are missing: [{names}]:{' '.join(missing)} --"
+
+    def _write(self) -> list[bool]:
+        plan, obj = self.plan, self.plan.obj
+        if plan.operation == "update":
+            for r in range(len(self.rows)):
+                if self.target[r] is None:
+                    self.fail(r, "INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--")
+        names = [c.field.name for c in plan.columns]
+        inserts_idx: list[int] = []
+        updates: list[list[Any]] = []
+        nulls: list[tuple[str, str]] = []
+        for r, vals in enumerate(self.vals):
+            if self.errors[r] is not None:
+                continue
+            insert = self.target[r] is None
+            err = self._required_missing(vals, insert)
+            if err:
+                self.fail(r, err)
+            elif insert:
+                inserts_idx.append(r)
+            else:
+                tid = self.target[r]
+                assert tid is not None
+                row = [None if v is NULL else v for v in vals]
+                nulls.extend((tid, names[p]) for p, v in enumerate(vals) if v is NULL)
+                updates.append([*row, self.now, self.now, tid])
+        new_ids = self.store.new_ids(obj, len(inserts_idx))
+        inserts = []
+        for rid, r in zip(new_ids, inserts_idx, strict=True):
+            self.target[r] = rid
+            row = [None if v is NULL else v for v in self.vals[r]]
+            inserts.append([rid, 0, self.now, self.now, self.now, *row])
+        self.store.write(
+            obj,
+            ["Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp", *names],
+            inserts,
+            [*names, "LastModifiedDate", "SystemModstamp"],
+            updates,
+            nulls,
+        )
+        created = [False] * len(self.rows)
+        for r in inserts_idx:
+            created[r] = True
+        return created
+
+    def _delete(self) -> BatchResult:
+        plan, keys = self.plan, self._keys()
+        norm = {k: V.ids.normalize(k) for k in keys if k and V.ids.is_valid_id(k, plan.obj.key_prefix)}
+        live = self.store.existing(plan.obj, norm.values())
+        doomed = []
+        for r, k in enumerate(keys):
+            if self.errors[r] is None:
+                if k in norm and norm[k] in live:
+                    self.target[r] = norm[k]
+                    doomed.append(norm[k])
+                elif k in norm:
+                    self.fail(r, "ENTITY_IS_DELETED:entity is deleted:--")
+                else:
+                    self.fail(
+                        r, f"MALFORMED_ID:bad id {k}:--" if k else "MISSING_ARGUMENT:Id not specified:--"
+                    )
+        self.store.write(plan.obj, [], [], [], [], [], deletes=doomed)
+        return self._results([False] * len(self.rows))
+
+    def _results(self, created: list[bool]) -> BatchResult:
+        plan, sep = self.plan, self.plan.sep
+        numeric = [
+            (c.index, c.field, p)
+            for p, c in enumerate(plan.columns)
+            if c.parent is None and c.field.type in ("currency", "double", "percent")
+        ]
+        success, failed = [], []
+        for r, row in enumerate(self.rows):
+            err = self.errors[r]
+            if err is not None:
+                failed.append(quote_all([self.target[r] or "", err, *row], sep))
+                continue
+            out = list(row)
+            for i, f, p in numeric:
+                out[i] = V.to_result_text(f, self.vals[r][p], row[i])
+            success.append(quote_all([self.target[r] or "", "true" if created[r] else "false", *out], sep))
+        return BatchResult(success, failed, len(failed))

@@ -1,0 +1,302 @@
+"""The demo org's schema (Account, Contact, Shipment__c) and the describe JSON Salesforce would serve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+API_VERSIONS = [
+    ("Winter '25", "62.0"),
+    ("Spring '25", "63.0"),
+    ("Summer '25", "64.0"),
+    ("Winter '26", "65.0"),
+    ("Spring '26", "66.0"),
+    ("Summer '26", "67.0"),
+]
+LATEST_VERSION = API_VERSIONS[-1][1]
+
+_SOAP_TYPES = {
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "string": "xsd:string",
+    "textarea": "xsd:string",
+    "phone": "xsd:string",
+    "email": "xsd:string",
+    "url": "xsd:string",
+    "picklist": "xsd:string",
+    "currency": "xsd:double",
+    "double": "xsd:double",
+    "percent": "xsd:double",
+    "int": "xsd:int",
+    "boolean": "xsd:boolean",
+    "date": "xsd:date",
+    "datetime": "xsd:dateTime",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field as describe reports it, plus what the loader needs to validate values."""
+
+    name: str
+    label: str
+    type: str
+    length: int = 0
+    precision: int = 0
+    scale: int = 0
+    digits: int = 0
+    required: bool = False  # not nillable and not defaulted on create
+    external_id: bool = False
+    unique: bool = False
+    id_lookup: bool = False
+    createable: bool = True
+    updateable: bool = True
+    custom: bool = False
+    name_field: bool = False
+    reference_to: tuple[str, ...] = ()
+    relationship_name: str | None = None
+    picklist: tuple[str, ...] = ()
+    restricted: bool = False
+    defaulted: bool = False
+
+    @property
+    def nillable(self) -> bool:
+        return not self.required and self.type not in ("boolean", "id")
+
+    def describe(self) -> dict[str, Any]:
+        """Field metadata in the shape and key order of a real describe response."""
+        text_like = self.type in (
+            "string",
+            "textarea",
+            "phone",
+            "email",
+            "url",
+            "picklist",
+            "id",
+            "reference",
+        )
+        return {
+            "aggregatable": self.type != "textarea" or self.length <= 255,
+            "autoNumber": False,
+            "byteLength": self.length * 3 if text_like else 0,
+            "calculated": False,
+            "caseSensitive": False,
+            "createable": self.createable,
+            "custom": self.custom,
+            "defaultValue": False if self.type == "boolean" else None,
+            "defaultedOnCreate": self.defaulted or self.type in ("id", "boolean"),
+            "dependentPicklist": False,
+            "deprecatedAndHidden": False,
+            "digits": self.digits,
+            "externalId": self.external_id,
+            "filterable": self.type != "textarea" or self.length <= 255,
+            "groupable": self.type not in ("textarea", "currency", "double", "percent"),
+            "htmlFormatted": False,
+            "idLookup": self.id_lookup,
+            "label": self.label,
+            "length": self.length,
+            "name": self.name,
+            "nameField": self.name_field,
+            "namePointing": False,
+            "nillable": self.nillable,
+            "permissionable": not self.required and self.type != "id" and self.createable,
+            "picklistValues": [
+                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v}
+                for v in self.picklist
+            ],
+            "polymorphicForeignKey": len(self.reference_to) > 1,
+            "precision": self.precision,
+            "referenceTo": list(self.reference_to),
+            "relationshipName": self.relationship_name,
+            "relationshipOrder": None,
+            "restrictedPicklist": self.restricted,
+            "scale": self.scale,
+            "soapType": _SOAP_TYPES[self.type],
+            "sortable": self.type != "textarea" or self.length <= 255,
+            "type": self.type,
+            "unique": self.unique,
+            "updateable": self.updateable,
+        }
+
+
+@dataclass(frozen=True)
+class SObject:
+    name: str
+    label: str
+    label_plural: str
+    key_prefix: str
+    custom: bool
+    fields: tuple[Field, ...]
+    by_name: dict[str, Field] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name.lower(): f for f in self.fields})
+
+    def field(self, name: str) -> Field | None:
+        """Field names are case-insensitive in the API."""
+        return self.by_name.get(name.lower())
+
+    def relationship(self, rel_name: str) -> Field | None:
+        for f in self.fields:
+            if f.relationship_name and f.relationship_name.lower() == rel_name.lower():
+                return f
+        return None
+
+    def urls(self, version: str) -> dict[str, str]:
+        base = f"/services/data/v{version}/sobjects/{self.name}"
+        return {
+            "compactLayouts": f"{base}/describe/compactLayouts",
+            "rowTemplate": f"{base}/{{ID}}",
+            "defaultValues": f"{base}/defaultValues?recordTypeId&fields",
+            "describe": f"{base}/describe",
+            "sobject": base,
+        }
+
+    def summary(self, version: str) -> dict[str, Any]:
+        """The entry this object has in `GET /sobjects/`."""
+        return {
+            "activateable": False,
+            "createable": True,
+            "custom": self.custom,
+            "customSetting": False,
+            "deletable": True,
+            "deprecatedAndHidden": False,
+            "feedEnabled": not self.custom,
+            "hasSubtypes": False,
+            "isSubtype": False,
+            "keyPrefix": self.key_prefix,
+            "label": self.label,
+            "labelPlural": self.label_plural,
+            "layoutable": True,
+            "mergeable": self.name in ("Account", "Contact"),
+            "mruEnabled": True,
+            "name": self.name,
+            "queryable": True,
+            "replicateable": True,
+            "retrieveable": True,
+            "searchable": True,
+            "triggerable": True,
+            "undeletable": True,
+            "updateable": True,
+            "urls": self.urls(version),
+        }
+
+    def describe(self, version: str, children: list[dict[str, Any]]) -> dict[str, Any]:
+        out = self.summary(version)
+        out["childRelationships"] = children
+        out["fields"] = [f.describe() for f in self.fields]
+        out["recordTypeInfos"] = []
+        out["supportedScopes"] = [{"label": "All " + self.label_plural.lower(), "name": "everything"}]
+        return out
+
+
+def _system_fields() -> tuple[Field, ...]:
+    audit = {"createable": False, "updateable": False, "defaulted": True}
+    return (
+        Field("Id", "Record ID", "id", length=18, id_lookup=True, createable=False, updateable=False),
+        Field("IsDeleted", "Deleted", "boolean", createable=False, updateable=False),
+        Field("CreatedDate", "Created Date", "datetime", **audit),  # type: ignore[arg-type]
+        Field("LastModifiedDate", "Last Modified Date", "datetime", **audit),  # type: ignore[arg-type]
+        Field("SystemModstamp", "System Modstamp", "datetime", **audit),  # type: ignore[arg-type]
+    )
+
+
+INDUSTRIES = (
+    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications", "Construction",
+    "Consulting", "Education", "Electronics", "Energy", "Engineering", "Entertainment", "Environmental",
+    "Finance", "Food & Beverage", "Government", "Healthcare", "Hospitality", "Insurance", "Machinery",
+    "Manufacturing", "Media", "Not For Profit", "Other", "Recreation", "Retail", "Shipping", "Technology",
+    "Telecommunications", "Transportation", "Utilities",
+)  # fmt: skip
+
+ACCOUNT = SObject(
+    "Account", "Account", "Accounts", "001", False,
+    (
+        *_system_fields(),
+        Field("Name", "Account Name", "string", length=255, required=True, id_lookup=True, name_field=True),
+        Field("External_Id__c", "External Id", "string", length=40, external_id=True, unique=True,
+              id_lookup=True, custom=True),
+        Field("Type", "Account Type", "picklist", length=255,
+              picklist=("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other")),
+        Field("ParentId", "Parent Account ID", "reference", length=18, reference_to=("Account",),
+              relationship_name="Parent"),
+        Field("BillingStreet", "Billing Street", "textarea", length=255),
+        Field("BillingCity", "Billing City", "string", length=40),
+        Field("BillingState", "Billing State/Province", "string", length=80),
+        Field("BillingPostalCode", "Billing Zip/Postal Code", "string", length=20),
+        Field("BillingCountry", "Billing Country", "string", length=80),
+        Field("Phone", "Account Phone", "phone", length=40),
+        Field("Website", "Website", "url", length=255),
+        Field("Industry", "Industry", "picklist", length=255, picklist=INDUSTRIES),
+        Field("AnnualRevenue", "Annual Revenue", "currency", precision=18, scale=0),
+        Field("NumberOfEmployees", "Employees", "int", digits=8),
+        Field("Description", "Account Description", "textarea", length=32000),
+    ),
+)  # fmt: skip
+
+CONTACT = SObject(
+    "Contact", "Contact", "Contacts", "003", False,
+    (
+        *_system_fields(),
+        Field("AccountId", "Account ID", "reference", length=18, reference_to=("Account",),
+              relationship_name="Account"),
+        Field("FirstName", "First Name", "string", length=40),
+        Field("LastName", "Last Name", "string", length=80, required=True, name_field=True),
+        # Not unique on purpose: an external id shared by two records gives DUPLICATE_EXTERNAL_ID on upsert.
+        Field("External_Id__c", "External Id", "string", length=40, external_id=True, id_lookup=True,
+              custom=True),
+        Field("Email", "Email", "email", length=80, id_lookup=True),
+        Field("Phone", "Business Phone", "phone", length=40),
+        Field("Title", "Title", "string", length=128),
+        Field("Birthdate", "Birthdate", "date"),
+        Field("HasOptedOutOfEmail", "Email Opt Out", "boolean"),
+        Field("Description", "Contact Description", "textarea", length=32000),
+    ),
+)  # fmt: skip
+
+SHIPMENT = SObject(
+    "Shipment__c", "Shipment", "Shipments", "a01", True,
+    (
+        *_system_fields(),
+        Field("Name", "Shipment Name", "string", length=80, name_field=True, id_lookup=True, defaulted=True),
+        Field("Shipment_Number__c", "Shipment Number", "string", length=32, external_id=True, unique=True,
+              id_lookup=True, custom=True),
+        Field("Account__c", "Account", "reference", length=18, reference_to=("Account",),
+              relationship_name="Account__r", custom=True),
+        Field("Status__c", "Status", "picklist", length=255, custom=True, restricted=True,
+              picklist=("Planned", "In Transit", "Delivered", "Returned")),
+        Field("Weight_Kg__c", "Weight (kg)", "double", precision=10, scale=2, required=True, custom=True),
+        Field("Ship_Date__c", "Ship Date", "date", custom=True),
+        Field("Delivered_At__c", "Delivered At", "datetime", custom=True),
+        Field("Insured__c", "Insured", "boolean", custom=True),
+        Field("Tracking_Url__c", "Tracking URL", "url", length=255, custom=True),
+    ),
+)  # fmt: skip
+
+OBJECTS: dict[str, SObject] = {o.name.lower(): o for o in (ACCOUNT, CONTACT, SHIPMENT)}
+
+
+def find_object(name: str) -> SObject | None:
+    return OBJECTS.get(name.lower())
+
+
+def child_relationships(parent: SObject) -> list[dict[str, Any]]:
+    out = []
+    for obj in OBJECTS.values():
+        for f in obj.fields:
+            if parent.name in f.reference_to and f.relationship_name:
+                rel = f.relationship_name
+                plural = rel[:-3] + "s__r" if rel.endswith("__r") else obj.label_plural.replace(" ", "")
+                out.append(
+                    {
+                        "cascadeDelete": False,
+                        "childSObject": obj.name,
+                        "deprecatedAndHidden": False,
+                        "field": f.name,
+                        "junctionIdListNames": [],
+                        "junctionReferenceTo": [],
+                        "relationshipName": "ChildAccounts" if f.name == "ParentId" else plural,
+                        "restrictedDelete": False,
+                    }
+                )
+    return out

@@ -1,0 +1,174 @@
+"""Background processing of closed jobs: UploadComplete -> InProgress -> JobComplete/Failed, in batches."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sfloader_gui.emulator import csvdata
+from sfloader_gui.emulator.csvdata import DELIMITERS, JobDataError
+from sfloader_gui.emulator.faults import Faults
+from sfloader_gui.emulator.jobs import Job, JobRegistry, sf_time
+from sfloader_gui.emulator.loader import Batch, plan_header
+from sfloader_gui.emulator.schema import find_object
+from sfloader_gui.emulator.store import Store
+
+FORCED_FAILURE = "InternalServerError : Batch processing failed after 10 retries"
+
+
+@dataclass
+class Pace:
+    rows_per_second: float | None
+    batch_size: int
+    start_delay: float
+    count_only: bool
+
+
+class Processor:
+    """Starts one daemon thread per closed job; `stop` ends them all promptly."""
+
+    def __init__(self, registry: JobRegistry, store: Store, faults: Faults, pace: Pace) -> None:
+        self.registry, self.store, self.faults, self.pace = registry, store, faults, pace
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def data_path(self, job: Job) -> Path:
+        return self.registry.folder(job) / "data.csv"
+
+    def result_path(self, job: Job, kind: str) -> Path:
+        return self.registry.folder(job) / f"{kind}.csv"
+
+    def close_job(self, job: Job) -> None:
+        """PATCH UploadComplete: queue the job (bench mode: count its records and finish now)."""
+        self.registry.set_state(job, "UploadComplete")
+        if self.pace.count_only:
+            self._count_only(job)
+            return
+        self.start(job)
+
+    def start(self, job: Job) -> None:
+        t = threading.Thread(target=self._run, args=(job,), name=f"emulator-job-{job.id}", daemon=True)
+        self.threads = [x for x in self.threads if x.is_alive()]
+        self.threads.append(t)
+        t.start()
+
+    def resume_all(self) -> None:
+        """After a restart, pick up jobs that were queued or in progress."""
+        for job in self.registry.listing():
+            if job.state in ("UploadComplete", "InProgress"):
+                self.start(job)
+
+    def _count_only(self, job: Job) -> None:
+        path = self.data_path(job)
+        n = csvdata.count_records(path, job.delimiter) if path.exists() else 0
+        self._write_headers(job, [])
+        with self.registry.lock:
+            job.processed = job.cursor = n
+        self.registry.set_state(job, "JobComplete")
+
+    def _aborted(self, job: Job) -> bool:
+        return job.state == "Aborted" or self.stop.is_set()
+
+    def _run(self, job: Job) -> None:
+        if self.pace.start_delay and self.stop.wait(self.pace.start_delay):
+            return
+        if job.state != "UploadComplete" and job.state != "InProgress":
+            return
+        started = time.monotonic()
+        self.registry.set_state(job, "InProgress")
+        fault = self.faults.take_job_fault()
+        if fault == "stall":
+            while not self._aborted(job):
+                self.stop.wait(0.05)
+            self._finish(job, started)
+            return
+        try:
+            self._process(job, fault == "fail", started)
+        except JobDataError as e:
+            self.registry.set_state(job, "Failed", str(e))
+        self._finish(job, started)
+
+    def _process(self, job: Job, forced_failure: bool, started: float) -> None:
+        obj = find_object(job.object)
+        assert obj is not None
+        path = self.data_path(job)
+        if not path.exists():
+            raise JobDataError("InvalidBatch : No data was uploaded for this job")
+        csvdata.check_line_ending(path, job.line_ending)
+        reader = csvdata.records(path, job.delimiter)
+        header = next(reader, None)
+        if header is None:
+            raise JobDataError("ClientInputError : The uploaded CSV file is empty")
+        job.header = header
+        plan = plan_header(obj, job.operation, job.external_id_field, header, DELIMITERS[job.delimiter])
+        if job.cursor == 0:
+            self._write_headers(job, header)
+        else:
+            reader = itertools.islice(reader, job.cursor, None)
+        for rows in _batches(reader, self.pace.batch_size):
+            if self._aborted(job):
+                return
+            if forced_failure and job.cursor >= self.faults.fail_after_records:
+                self.registry.set_state(job, "Failed", FORCED_FAILURE)
+                return
+            result = Batch(self.store, plan, rows, sf_time(self.registry.now())).run()
+            self._append(job, result.success, result.failed, len(rows), result.n_failed)
+            self._pace(job, started)
+        if forced_failure:
+            self.registry.set_state(job, "Failed", FORCED_FAILURE)
+
+    def _pace(self, job: Job, started: float) -> None:
+        rate = self.pace.rows_per_second
+        if not rate:
+            return
+        due = started + job.cursor / rate
+        while not self._aborted(job) and time.monotonic() < due:
+            self.stop.wait(min(0.05, due - time.monotonic()))
+
+    def _write_headers(self, job: Job, header: list[str]) -> None:
+        sep = DELIMITERS[job.delimiter]
+        with self.registry.lock:
+            self.result_path(job, "success").write_text(csvdata.success_header(header, sep), encoding="utf-8")
+            self.result_path(job, "failed").write_text(csvdata.failed_header(header, sep), encoding="utf-8")
+
+    def _append(self, job: Job, success: list[str], failed: list[str], n: int, n_failed: int) -> None:
+        with self.registry.lock:
+            for kind, lines in (("success", success), ("failed", failed)):
+                if lines:
+                    with open(self.result_path(job, kind), "a", encoding="utf-8", newline="") as f:
+                        f.write("\n".join(lines) + "\n")
+            job.cursor += n
+            job.processed += n
+            job.failed += n_failed
+            job.modstamp = self.registry.now()
+            self.registry.save(job)
+            self.registry.changed.notify_all()
+
+    def _finish(self, job: Job, started: float) -> None:
+        if self.stop.is_set() and job.state == "InProgress":
+            return  # server shutting down: the job resumes on the next start
+        with self.registry.lock:
+            job.processing_ms = int((time.monotonic() - started) * 1000)
+        if job.state == "InProgress":
+            self.registry.set_state(job, "JobComplete")
+        self.write_unprocessed(job)
+
+    def write_unprocessed(self, job: Job) -> None:
+        """Header plus every record never processed (empty of rows for a completed job)."""
+        path = self.data_path(job)
+        skip = job.cursor if job.state in ("Failed", "Aborted") else None
+        text = csvdata.unprocessed_text(path, job.delimiter, skip) if path.exists() else ""
+        with self.registry.lock:
+            self.result_path(job, "unprocessed").write_text(text, encoding="utf-8", newline="")
+
+
+def _batches(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    while True:
+        chunk = list(itertools.islice(reader, size))
+        if not chunk:
+            return
+        yield chunk

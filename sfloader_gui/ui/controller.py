@@ -1,0 +1,214 @@
+"""Runs a load's parts on a private QThreadPool, feeds the jobs model, handles cancel and the end of a run."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from sfloader_gui.core.models import (
+    MAX_CONCURRENT_JOBS,
+    CancelToken,
+    EventKind,
+    JobEvent,
+    JobOutcome,
+    JobState,
+    PartRef,
+)
+from sfloader_gui.ui.jobs_model import JobsModel
+from sfloader_gui.ui.tasks import BackgroundTasks, make_pool
+from sfloader_gui.ui.workers import PartJob, PartWorker, WorkerSignals
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreparedPart:
+    ref: PartRef
+    rows: int
+    job: PartJob
+
+
+@dataclass
+class PreparedRun:
+    """What the window hands the controller: the parts, the pool size, and how to close the run."""
+
+    parts: list[PreparedPart]
+    max_jobs: int
+    # Runs on a background thread after the last part: writes the manifest; returns the run folder (or None).
+    finalize: Callable[[list[JobOutcome], bool], Any]
+    label: str = ""
+
+
+@dataclass
+class RunResult:
+    outcomes: list[JobOutcome]
+    cancelled: bool
+    elapsed_s: float
+    run_folder: Any = None
+    finalize_error: str | None = None
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+class LoadController(QObject):
+    """Owns the load pool, the worker signals object and every in-flight worker.
+
+    Signals:
+        run_started(): parts were queued.
+        changed(): a part changed (for the summary line).
+        part_failed(PartRef, str): a part could not be loaded (job failed, error, timeout).
+        run_finished(RunResult): every part ended and the manifest was written.
+    """
+
+    run_started = Signal()
+    changed = Signal()
+    part_failed = Signal(object, str)
+    run_finished = Signal(object)
+
+    def __init__(self, model: JobsModel, tasks: BackgroundTasks, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._tasks = tasks
+        self._pool = make_pool(self, MAX_CONCURRENT_JOBS)
+        self._signals = WorkerSignals(self)
+        self._signals.progress.connect(self._on_event)
+        self._signals.finished.connect(self._on_finished)
+        self._workers: dict[str, PartWorker] = {}
+        # Finished workers may still be returning from run(): freed only once the pool is idle.
+        self._retired: list[PartWorker] = []
+        self._outcomes: list[JobOutcome] = []
+        self._cancel = CancelToken()
+        self._run: PreparedRun | None = None
+        self._started_at = 0.0
+        self._finishing = False
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+
+    # -- state -----------------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.cancelled and self.running
+
+    @property
+    def pool(self) -> QThreadPool:
+        return self._pool
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started_at if self._started_at else 0.0
+
+    # -- commands --------------------------------------------------------------------------------------------
+    def start(self, run: PreparedRun) -> None:
+        if self.running:
+            raise RuntimeError("A load is already running.")
+        self._pool.waitForDone(0)
+        if self._pool.activeThreadCount() == 0:
+            self._retired.clear()
+        self._pool.setMaxThreadCount(max(1, min(run.max_jobs, MAX_CONCURRENT_JOBS)))
+        self._run = run
+        self._cancel = CancelToken()
+        self._outcomes = []
+        self._finishing = False
+        self._started_at = time.monotonic()
+        self.model.set_parts([(p.ref, p.rows) for p in run.parts])
+        for part in run.parts:
+            worker = PartWorker(part.ref, part.job, self._cancel, self._signals)
+            self._workers[part.ref.key] = worker
+            self._pool.start(worker)
+        self._ticker.start()
+        log.info(
+            "Started %s: %d job(s), up to %d at once.",
+            run.label or "the load",
+            len(run.parts),
+            self._pool.maxThreadCount(),
+        )
+        self.run_started.emit()
+        if not run.parts:
+            self._maybe_finish()
+
+    def cancel(self, abort_jobs: bool) -> None:
+        """Drop parts still queued, then tell running parts to stop (and abort their jobs if asked)."""
+        if not self.running:
+            return
+        dropped = 0
+        for worker in list(self._workers.values()):
+            if self._pool.tryTake(worker):  # never started: it will not run, so report it here
+                dropped += 1
+                self._on_finished(JobOutcome(part=worker.ref, state=JobState.CANCELLED))
+        self._cancel.cancel(abort_jobs=abort_jobs)
+        what = "aborting running jobs on the server" if abort_jobs else "no longer waiting for running jobs"
+        log.info("Cancel: %d queued job(s) dropped; %s.", dropped, what)
+        self._maybe_finish()
+
+    def shutdown(self, msecs: int = 30_000) -> bool:
+        """Stop everything (without aborting server jobs) and wait for the pool; for app exit and tests."""
+        if self.running:
+            self.cancel(abort_jobs=False)
+        done = self._pool.waitForDone(msecs)
+        self._ticker.stop()
+        return done
+
+    # -- worker signals (UI thread) --------------------------------------------------------------------------
+    def _on_event(self, event: JobEvent) -> None:
+        # LOG events need nothing here: the engine logs the same line, and the log pane shows its logger.
+        self.model.apply_event(event)
+        if event.kind is EventKind.STATE:
+            self.changed.emit()
+
+    def _on_finished(self, outcome: JobOutcome) -> None:
+        worker = self._workers.pop(outcome.part.key, None)
+        if worker is None:
+            return
+        self._retired.append(worker)
+        self._outcomes.append(outcome)
+        self.model.apply_outcome(outcome)
+        self._log_outcome(outcome)
+        self.changed.emit()
+        self._maybe_finish()
+
+    def _log_outcome(self, o: JobOutcome) -> None:
+        name = o.part.describe()
+        if o.state is JobState.JOB_COMPLETE:
+            unprocessed = f", {o.records_unprocessed:,} not processed" if o.records_unprocessed else ""
+            log.info(
+                "%s: finished — %s loaded, %s failed%s.",
+                name, f"{o.records_succeeded:,}", f"{o.records_failed:,}", unprocessed,
+            )  # fmt: skip
+        elif o.state is JobState.CANCELLED:
+            log.info("%s: not sent (cancelled).", name)
+        else:
+            reason = o.error_message or "no reason given"
+            log.warning("%s: %s — %s", name, o.state.value, reason)
+            self.part_failed.emit(o.part, reason)
+
+    def _maybe_finish(self) -> None:
+        if self._workers or self._run is None or self._finishing:
+            return
+        self._finishing = True
+        run, outcomes, cancelled = self._run, list(self._outcomes), self._cancel.cancelled
+        elapsed = self.elapsed()
+        self._tasks.submit(
+            lambda: run.finalize(outcomes, cancelled),
+            lambda folder: self._finish(RunResult(outcomes, cancelled, elapsed, run_folder=folder)),
+            lambda msg: self._finish(RunResult(outcomes, cancelled, elapsed, finalize_error=msg)),
+        )
+
+    def _finish(self, result: RunResult) -> None:
+        self._ticker.stop()
+        self.model.tick()
+        self._run = None
+        if result.finalize_error:
+            log.error("The results summary could not be written: %s", result.finalize_error)
+        self.run_finished.emit(result)
+
+    def _tick(self) -> None:
+        self.model.tick()
+        self.changed.emit()

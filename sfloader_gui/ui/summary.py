@@ -1,0 +1,71 @@
+"""The summary line under the jobs table: totals and throughput, in words a user reads at a glance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sfloader_gui.core.models import JobState
+from sfloader_gui.ui.jobs_model import JobRow, format_elapsed
+
+
+@dataclass(frozen=True)
+class Totals:
+    jobs: int
+    jobs_done: int
+    jobs_failed: int
+    records: int
+    processed: int
+    failed: int
+
+    @property
+    def succeeded(self) -> int:
+        return self.processed - self.failed
+
+
+def totals(rows: list[JobRow]) -> Totals:
+    return Totals(
+        jobs=len(rows),
+        jobs_done=sum(1 for r in rows if r.state.is_terminal),
+        jobs_failed=sum(1 for r in rows if r.state.is_terminal and not r.state.is_success),
+        records=sum(r.rows for r in rows),
+        processed=sum(r.processed for r in rows),
+        failed=sum(r.failed for r in rows),
+    )
+
+
+def summary_text(rows: list[JobRow], elapsed_s: float, running: bool) -> str:
+    if not rows:
+        return "No load yet. Choose an object and an External ID, add CSV files, then press Load."
+    t = totals(rows)
+    rate = t.processed / elapsed_s if elapsed_s > 0 else 0.0
+    parts = [
+        f"{t.jobs_done} of {t.jobs} jobs done" if running else f"{t.jobs} jobs",
+        f"{t.succeeded:,} records loaded",
+        f"{t.failed:,} failed",
+    ]
+    if t.jobs_failed:
+        parts.append(f"{t.jobs_failed} job(s) did not complete")
+    parts.append(f"{rate:,.0f} records/s")
+    parts.append(f"{format_elapsed(elapsed_s)} elapsed")
+    return " · ".join(parts)
+
+
+def run_verdict(rows: list[JobRow], cancelled: bool) -> str:
+    """One sentence for the end of a run (status bar and notification)."""
+    t = totals(rows)
+    if cancelled:
+        return f"Load cancelled: {t.succeeded:,} records loaded, {t.failed:,} failed before it stopped."
+    if t.jobs_failed:
+        bad = [r for r in rows if r.state.is_terminal and not r.state.is_success]
+        states = ", ".join(sorted({r.state.value for r in bad}))
+        return (
+            f"Load finished with problems: {t.jobs_failed} job(s) ended {states}; "
+            f"{t.succeeded:,} records loaded."
+        )
+    if t.failed:
+        return (
+            f"Load finished: {t.succeeded:,} records loaded, {t.failed:,} failed — review the failed records."
+        )
+    if all(r.state is JobState.JOB_COMPLETE for r in rows):
+        return f"Load finished: all {t.succeeded:,} records loaded."
+    return f"Load finished: {t.succeeded:,} records loaded."

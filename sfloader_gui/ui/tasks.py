@@ -1,0 +1,104 @@
+"""Short background calls on a private pool; results come to the UI thread."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+_POOLS: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
+
+OnDone = Callable[[Any], None]
+OnError = Callable[[str], None]
+
+
+def make_pool(parent: QObject, max_threads: int) -> QThreadPool:
+    """A private pool (never the global one), registered so tests can prove no worker outlives them."""
+    pool = QThreadPool(parent)
+    pool.setMaxThreadCount(max_threads)
+    _POOLS.add(pool)
+    return pool
+
+
+def live_pools() -> list[QThreadPool]:
+    return list(_POOLS)
+
+
+class _TaskSignals(QObject):
+    """One long-lived signals object for every task (a per-task QObject could die before its signal lands)."""
+
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _CallRunnable(QRunnable):
+    def __init__(self, task_id: int, fn: Callable[[], Any], signals: _TaskSignals) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the owner keeps the reference until the result arrives
+        self._task_id = task_id
+        self._fn = fn
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # every failure is reported in place; the UI offers a retry
+            log.debug("Background task %d failed", self._task_id, exc_info=True)
+            self._signals.failed.emit(self._task_id, str(exc) or type(exc).__name__)
+            return
+        self._signals.done.emit(self._task_id, result)
+
+
+class BackgroundTasks(QObject):
+    """Runs callables off the UI thread; ``on_done(result)`` / ``on_error(message)`` run on the UI thread.
+
+    Workers only compute; the callbacks (on the UI thread) are the only code that touches widgets.
+    """
+
+    def __init__(self, max_threads: int = 4, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = make_pool(self, max_threads)
+        self._signals = _TaskSignals(self)
+        self._signals.done.connect(self._on_done)
+        self._signals.failed.connect(self._on_failed)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[_CallRunnable, OnDone, OnError]] = {}
+        # A runnable whose result arrived may still be returning on its thread: freed once the pool is idle.
+        self._retired: list[_CallRunnable] = []
+
+    def submit(self, fn: Callable[[], Any], on_done: OnDone, on_error: OnError) -> int:
+        if self._pool.activeThreadCount() == 0:
+            self._retired.clear()
+        task_id = next(self._ids)
+        runnable = _CallRunnable(task_id, fn, self._signals)
+        self._pending[task_id] = (runnable, on_done, on_error)
+        self._pool.start(runnable)
+        return task_id
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        done = self._pool.waitForDone(msecs)
+        if done:
+            self._retired.clear()
+        return done
+
+    def _on_done(self, task_id: int, result: object) -> None:
+        entry = self._pending.pop(task_id, None)
+        if entry is not None:
+            self._retired.append(entry[0])
+            entry[1](result)
+
+    def _on_failed(self, task_id: int, message: str) -> None:
+        entry = self._pending.pop(task_id, None)
+        if entry is not None:
+            self._retired.append(entry[0])
+            entry[2](message)

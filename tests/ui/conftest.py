@@ -1,0 +1,22 @@
+"""Desktop-app test set-up: no worker may outlive its test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
+
+from sfloader_gui.ui.tasks import live_pools
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left_running(qapp: QApplication) -> Iterator[None]:
+    """Autouse fixtures are set up first and torn down last: after qtbot has closed the test's windows."""
+    yield
+    pools = [*live_pools(), QThreadPool.globalInstance()]
+    busy = [p for p in pools if p.activeThreadCount()]
+    for pool in busy:
+        pool.waitForDone(30_000)  # clean up before failing, so the next test starts clean
+    assert not busy, f"{len(busy)} thread pool(s) still had workers running after the test"

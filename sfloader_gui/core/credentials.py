@@ -64,7 +64,8 @@ def _refused(backend: keyring.backend.KeyringBackend) -> bool:
         return True
     chained = getattr(backend, "backends", None)
     if isinstance(chained, list):
-        return not chained or any(_refused(b) for b in chained)
+        # A chain falls through to its next backend when the first fails: every link must be secure.
+        return not chained or any(_refused(b) or b.priority < 1 for b in chained)
     return False
 
 
@@ -98,6 +99,12 @@ def select_secure_backend() -> keyring.backend.KeyringBackend:
     if _refused(backend):
         raise CredentialError(_refusal_message(backend))
     return backend
+
+
+def ensure_secure_backend() -> keyring.backend.KeyringBackend:
+    """Keep the current backend if it is secure (an explicit choice, or tests), else select one."""
+    backend = keyring.get_keyring()
+    return backend if not _refused(backend) else select_secure_backend()
 
 
 def friendly_error(exc: BaseException) -> CredentialError:

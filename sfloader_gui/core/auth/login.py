@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import requests
 
-from sfloader_gui.core.auth.network import new_session
+from sfloader_gui.core.auth.network import TIMEOUT, new_session
 from sfloader_gui.core.auth.oauth import LOGIN_TIMEOUT_S, TokenResponse, WebServerLogin, password_grant
 from sfloader_gui.core.auth.providers import CliProvider, OAuthRefreshProvider, PasswordProvider
 from sfloader_gui.core.auth.sfcli import SalesforceCli
 from sfloader_gui.core.auth.urls import validate_instance_url
-from sfloader_gui.core.credentials import CredentialStore, SecretKind
+from sfloader_gui.core.credentials import CredentialError, CredentialStore, SecretKind
 from sfloader_gui.core.logs import register_secret
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, OrgStore
 from sfloader_gui.core.salesforce.errors import AuthError
@@ -183,16 +183,43 @@ class LoginService:
         token = access_token.strip()
         register_secret(token)
         provider = StaticToken(token)
+        self.check_token(instance, token, profile.api_version)
         if save:
             self.store.set(profile.id, SecretKind.ACCESS_TOKEN, token)
         else:
             # A token saved earlier must not outlive the user's choice to stop saving it.
-            self.store.delete(profile.id, SecretKind.ACCESS_TOKEN)
+            try:
+                self.store.delete(profile.id, SecretKind.ACCESS_TOKEN)
+            except CredentialError:
+                log.info("no usable keyring: the pasted token stays in memory only")
         profile = self._remember(profile, instance)
         if profile.save_token != save:
             profile = profile.with_changes(save_token=save)
             self.orgs.upsert(profile)
         return LoginResult(profile, instance, provider)
+
+    def check_token(self, instance_url: str, token: str, api_version: str) -> None:
+        """One cheap authenticated call, so a wrong or expired token is reported now, not mid-load."""
+        url = f"{instance_url}/services/data/v{api_version}/"
+        session = self._session()
+        try:
+            resp = session.get(
+                url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT, verify=session.verify
+            )
+        except requests.exceptions.SSLError:
+            raise AuthError(
+                f"The certificate of {instance_url} could not be verified. If your company inspects HTTPS "
+                "traffic, set its CA bundle in the network settings."
+            ) from None
+        except requests.RequestException as exc:
+            raise AuthError(f"Could not reach {instance_url} ({type(exc).__name__}).") from None
+        if resp.status_code == 401:
+            raise AuthError(
+                "Salesforce refused this access token (expired, revoked or for another org). "
+                "Get a new one, e.g. with `sf org display`, and paste it again."
+            )
+        if resp.status_code >= 400:
+            raise AuthError(f"{instance_url} answered HTTP {resp.status_code}: is it the instance URL?")
 
     # -- without asking the user ---------------------------------------------------------------------
 
@@ -231,7 +258,10 @@ class LoginService:
             LoginMethod.PASSWORD: SecretKind.PASSWORD,
             LoginMethod.TOKEN: SecretKind.ACCESS_TOKEN,
         }.get(profile.login_method)
-        return kind is None or self.store.get(profile.id, kind) is not None
+        try:
+            return kind is None or self.store.get(profile.id, kind) is not None
+        except CredentialError:
+            return False
 
     def remove(self, profile: OrgProfile) -> None:
         """Forget the profile and every secret saved for it."""

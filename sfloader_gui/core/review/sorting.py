@@ -1,0 +1,46 @@
+"""Sort keys for any column over many rows, read in blocks (a C-level CSV parse), not row by row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sfloader_gui.core.review.session import ReviewSession
+
+
+def column_values(session: ReviewSession, column: str) -> list[str]:
+    """The column's value for every row of the session (edits applied), in global row order."""
+    out: list[str] = []
+    for f, rf in enumerate(session.files):
+        col = rf.data_columns.index(column) if column in rf.data_columns else -1
+        shift = 2 if rf.header[:1] == ["sf__Id"] else 0
+        if col < 0:
+            out.extend([""] * rf.rows)
+            continue
+        for _first, block in rf.index.iter_blocks():
+            text = io.StringIO(block.decode(rf.encoding, errors="replace"), newline="")
+            out.extend(
+                row[col + shift] if len(row) > col + shift else ""
+                for row in csv.reader(text, delimiter=rf.delimiter)
+            )
+        base = session.starts[f]
+        for local, cells in session.edits.edited_rows(session.file_key(f)).items():
+            if column in cells and local < rf.rows:
+                out[base + local] = cells[column]
+    return out
+
+
+def sort_rows(rows: Sequence[int], key_of: Callable[[int], Any], descending: bool = False) -> list[int]:
+    """Stable sort of global rows by a key."""
+    return sorted(rows, key=key_of, reverse=descending)
+
+
+def natural_key(values: Sequence[str]) -> Callable[[int], Any]:
+    """A key over precomputed values: numeric when every non-blank value is a number, else case-folded."""
+    try:
+        nums = [float(v) if v.strip() else None for v in values]
+    except ValueError:
+        return lambda row: (values[row] == "", values[row].casefold())
+    return lambda row: (nums[row] is None, nums[row] or 0.0)

@@ -1,0 +1,175 @@
+"""The failed-rows table: a QAbstractTableModel over the session's lazy index and a visible-rows array."""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
+from sfloader_gui.core.review.session import ReviewSession, RowInfo
+from sfloader_gui.core.review.sourcejoin import JoinStatus
+
+INFO_HEADERS = ["Outcome", "Source file", "Row", "Job ID", "Error code", "Message", "Fields"]
+OUTCOME, SOURCE, ROW, JOB, CODE, MESSAGE, FIELDS = range(len(INFO_HEADERS))
+CACHE_ROWS = 4000  # parsed rows kept: a few screens of scrolling; the file is re-read beyond that
+
+_EDITED = QBrush(QColor("#fff4c2"))
+_OK = QBrush(QColor("#dcf2dc"))
+_BAD = QBrush(QColor("#f8dcdc"))
+_MUTED = QBrush(QColor("#888888"))
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class FailuresModel(QAbstractTableModel):
+    """Rows are global row numbers of the session; only visible rows are parsed, and only once each."""
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+        self.rows: array[int] = array("q", range(session.row_count))
+        self.outcomes: RetryOutcomes | None = None
+        self._cache: OrderedDict[int, tuple[RowInfo, list[str]]] = OrderedDict()
+
+    # ----- shape -------------------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(INFO_HEADERS) + len(self.session.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return self.column_name(section)
+
+    def column_name(self, section: int) -> str:
+        if section < len(INFO_HEADERS):
+            return INFO_HEADERS[section]
+        return self.session.columns[section - len(INFO_HEADERS)]
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsEditable if index.column() >= len(INFO_HEADERS) else base
+
+    # ----- content -----------------------------------------------------------------------------------
+    def row_data(self, position: int) -> tuple[RowInfo, list[str]]:
+        row = self.rows[position]
+        hit = self._cache.get(row)
+        if hit is None:
+            hit = (self.session.info(row), self.session.values(row))
+            self._cache[row] = hit
+            if len(self._cache) > CACHE_ROWS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(row)
+        return hit
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self._text(index.row(), col)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(index.row(), col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(index.row(), col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == ROW:
+            return _MUTED if self.row_data(index.row())[0].source_row is None else None
+        return None
+
+    def _text(self, position: int, col: int) -> str:
+        info, values = self.row_data(position)
+        if col >= len(INFO_HEADERS):
+            return values[col - len(INFO_HEADERS)]
+        if col == OUTCOME:
+            found = self.outcomes.outcome(info.external_id) if self.outcomes else None
+            return found[0].value if found else ("Not processed" if info.kind == "unprocessed" else "Failed")
+        if col == ROW:
+            return "—" if info.source_row is None else str(info.source_row)
+        return {
+            SOURCE: info.source,
+            JOB: info.job_id,
+            CODE: info.error.code,
+            MESSAGE: info.error.message,
+            FIELDS: info.error.fields,
+        }[col]
+
+    def _background(self, position: int, col: int) -> QBrush | None:
+        info, _ = self.row_data(position)
+        if col == OUTCOME and self.outcomes is not None:
+            found = self.outcomes.outcome(info.external_id)
+            if found:
+                return _OK if found[0] is Outcome.SUCCEEDED else _BAD
+        if col >= len(INFO_HEADERS) and self.session.is_edited(self.rows[position], self.column_name(col)):
+            return _EDITED
+        return None
+
+    def _tooltip(self, position: int, col: int) -> str | None:
+        info, _ = self.row_data(position)
+        if col in (CODE, MESSAGE, FIELDS):
+            e = info.error
+            return f"{e.code}: {e.message}" + (f"\nFields: {e.fields}" if e.fields else "")
+        if col == ROW and info.source_row is None:
+            join = self.session.join_for(info.file_index)
+            if join is None or join.status is JoinStatus.UNKNOWN:
+                return "No run manifest: rows cannot be joined to a source file."
+            if join.status is JoinStatus.PENDING:
+                return "Indexing the source file…"
+            return join.message or "This External ID is not in the source file."
+        if col == OUTCOME and self.outcomes is not None:
+            found = self.outcomes.outcome(info.external_id)
+            if found:
+                return f"{found[0].value} in run {found[1]}" + (f"\n{found[2]}" if found[2] else "")
+        if col >= len(INFO_HEADERS) and self.session.is_edited(self.rows[position], self.column_name(col)):
+            original = self.session.original_values(self.rows[position])[col - len(INFO_HEADERS)]
+            return f"Edited. Salesforce returned: {original!r}"
+        return None
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or index.column() < len(INFO_HEADERS):
+            return False
+        row = self.rows[index.row()]
+        self.session.set_value(row, self.column_name(index.column()), str(value))
+        self._cache.pop(row, None)
+        self.dataChanged.emit(index, index)
+        return True
+
+    # ----- whole-model changes -----------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the visible rows by any column (reads that column for every row once)."""
+        from sfloader_gui.ui.failures.sorter import key_for
+
+        key = key_for(self.session, column, self.outcomes)
+        ordered = sorted(self.rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        self.rows = array("q", ordered)
+        self.layoutChanged.emit()
+
+    def set_rows(self, rows: array[int]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Joins or retry outcomes changed: drop parsed rows and repaint."""
+        self._cache.clear()
+        if self.rows:
+            top = self.index(0, 0)
+            bottom = self.index(len(self.rows) - 1, self.columnCount() - 1)
+            self.dataChanged.emit(top, bottom)
+
+    def global_rows(self, positions: list[tuple[int, int]]) -> list[int]:
+        """Global rows for selection ranges (top, bottom) of the view, in view order."""
+        out: list[int] = []
+        for top, bottom in positions:
+            out.extend(self.rows[top : bottom + 1])
+        return out

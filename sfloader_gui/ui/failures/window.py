@@ -1,0 +1,342 @@
+"""The failed-record workbench window: groups, filters, the lazy table, edits, exports, reports, retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfloader_gui.core.review.filters import apply_filter
+from sfloader_gui.core.review.retry import Outcome, RetryBatch, RetryOutcomes, write_retry_files
+from sfloader_gui.core.review.session import ReviewError, ReviewSession
+from sfloader_gui.core.review.sourcejoin import JoinStatus
+from sfloader_gui.ui.failures import actions
+from sfloader_gui.ui.failures.background import TaskRunner
+from sfloader_gui.ui.failures.panels import Banner, FilterBar, GroupPanel
+from sfloader_gui.ui.failures.table_model import FailuresModel
+
+# Starts a retry run for the batches and returns the new run folder; runs on a worker thread.
+RetryLauncher = Callable[[ReviewSession, list[RetryBatch]], Path]
+
+
+class WorkbenchWindow(QMainWindow):
+    """Review one run's failed and unprocessed rows; open another by File > Open or by dropping it here."""
+
+    def __init__(self, parent: QWidget | None = None, *, retry_launcher: RetryLauncher | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Failed records")
+        self.setObjectName("workbench")
+        self.setAcceptDrops(True)
+        self.resize(1280, 760)
+        self.session: ReviewSession | None = None
+        self.model: FailuresModel | None = None
+        self.retry_launcher = retry_launcher
+        self.quiet = False  # True: messages go to the status bar and ``last_message`` only (tests, start-up)
+        self.last_message = ""
+        self.tasks = TaskRunner(self)
+        self.tasks.signals.done.connect(self._task_done)
+        self.tasks.signals.failed.connect(self._task_failed)
+        self._group_filter: frozenset[int] = frozenset()
+        self._build()
+
+    # ----- layout ------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.banner = Banner()
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.apply_filters)
+        self.groups = GroupPanel()
+        self.groups.groups_selected.connect(self._groups_chosen)
+        self.table = QTableView()
+        self.table.setObjectName("failuresTable")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(False)  # sorting is asked for by a header click (see _sort)
+        self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().sectionClicked.connect(self._sort)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.empty = QLabel("Drop a run folder or a failed-results CSV here, or use Open.")
+        self.empty.setObjectName("emptyHint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.groups)
+        split.addWidget(self.table)
+        split.setStretchFactor(1, 3)
+        split.setSizes([360, 920])
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.filters)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.empty)
+        self.setCentralWidget(body)
+        self._toolbar()
+        self._set_enabled(False)
+
+    def _toolbar(self) -> None:
+        bar = QToolBar("Workbench")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        self.open_action = QAction("Open…", self)
+        self.open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
+        self.open_action.triggered.connect(self._choose_and_open)
+        bar.addAction(self.open_action)
+        bar.addSeparator()
+        self.retry_selected_action = QAction("Retry selected", self)
+        self.retry_selected_action.triggered.connect(lambda: self.retry(selected_only=True))
+        self.retry_all_action = QAction("Retry all failed", self)
+        self.retry_all_action.triggered.connect(lambda: self.retry(selected_only=False))
+        bar.addAction(self.retry_selected_action)
+        bar.addAction(self.retry_all_action)
+        bar.addSeparator()
+        self.export_button = actions.export_menu_button(self)
+        bar.addWidget(self.export_button)
+        self.report_button = actions.report_menu_button(self)
+        bar.addWidget(self.report_button)
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.filters, self.groups, self.table, self.export_button, self.report_button):
+            w.setEnabled(on)
+        self.retry_selected_action.setEnabled(on)
+        self.retry_all_action.setEnabled(on)
+        self.empty.setVisible(not on)
+
+    # ----- opening -----------------------------------------------------------------------------------
+    def open_path(self, path: Path) -> bool:
+        """Open a run folder or a results CSV; on failure keep what was open and say why."""
+        try:
+            session = ReviewSession(path)
+        except (ReviewError, OSError, ValueError) as exc:
+            self.show_message("Cannot open for review", str(exc))
+            if self.session is None:
+                self.banner.show_problems([str(exc)])
+            return False
+        self._close_session()
+        self.session = session
+        self.model = FailuresModel(session)
+        self.table.setModel(self.model)
+        self.setWindowTitle(f"Failed records — {session.manifest.get('run_id') or path.name}")
+        self.banner.show_problems(
+            session.problems + ([session.edits.load_problem] if session.edits.load_problem else [])
+        )
+        self._refresh_choices()
+        self._set_enabled(session.row_count > 0)
+        self.empty.setVisible(session.row_count == 0)
+        if session.row_count == 0:
+            self.empty.setText("No failed or unprocessed rows in this run." if not session.problems else "")
+        self._update_count()
+        self._size_columns()
+        self.tasks.start("groups", session.groups.compute)
+        self.tasks.start("joins", lambda: [j.build() for j in session.joins.values()])
+        self.tasks.start("outcomes", lambda: RetryOutcomes(session))
+        return True
+
+    def _close_session(self) -> None:
+        self.tasks.wait()
+        if self.session is not None:
+            self.session.close()
+
+    def _choose_and_open(self) -> None:
+        start = str(self.session.target.parent) if self.session else ""
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Open a failed-results CSV (or cancel to pick a run folder)", start, "CSV files (*.csv)"
+        )
+        if not chosen:
+            chosen = QFileDialog.getExistingDirectory(self, "Open a run folder", start)
+        if chosen:
+            self.open_path(Path(chosen))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(_droppable(u.toLocalFile()) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if _droppable(u.toLocalFile())]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # ----- background results ------------------------------------------------------------------------
+    def _task_done(self, name: str, result: object) -> None:
+        if self.session is None or self.model is None:
+            return
+        if name == "groups":
+            self.groups.set_groups(self.session.groups.groups)
+            self._refresh_choices()
+        elif name == "joins":
+            notes = [
+                j.message[0].upper() + j.message[1:] + "."
+                for j in self.session.joins.values()
+                if j.status is JoinStatus.CHANGED and j.message
+            ]
+            fresh = [n for n in notes if n not in self.session.problems]
+            self.session.problems.extend(fresh)
+            self.banner.show_problems(self.session.problems)
+            self.model.refresh()
+        elif name == "outcomes" and isinstance(result, RetryOutcomes):
+            self.model.outcomes = result
+            self.model.refresh()
+            self._update_count()
+        elif name == "retry" and isinstance(result, Path):
+            self.statusBar().showMessage(f"Retry run {result.name} finished; reading its results…")
+            session = self.session
+            self.tasks.start("outcomes", lambda: RetryOutcomes(session))
+
+    def _task_failed(self, name: str, message: str) -> None:
+        self.show_message(f"{name.capitalize()} failed", message)
+
+    # ----- filtering ---------------------------------------------------------------------------------
+    def _refresh_choices(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        files = sorted({rf.job.source.name if rf.job.source else rf.path.name for rf in s.files})
+        jobs = sorted({rf.job.job_id for rf in s.files})
+        codes = s.groups.codes() if s.groups.ready else []
+        self.filters.set_choices(files, jobs, codes)
+
+    def _groups_chosen(self, gids: frozenset[int]) -> None:
+        """Selecting groups shows and selects exactly their rows (one selection range, cheap at any size)."""
+        self._group_filter = gids
+        self.apply_filters()
+        if gids:
+            self.table.selectAll()
+
+    def apply_filters(self) -> None:
+        if self.session is None or self.model is None:
+            return
+        flt = self.filters.current(self._group_filter)
+        if (flt.codes or flt.groups) and not self.session.groups.ready:
+            self.tasks.wait()  # the code filter needs the error pass; it is already under way
+        self.model.set_rows(apply_filter(self.session, flt))
+        self._update_count()
+
+    def _update_count(self) -> None:
+        if self.session is None or self.model is None:
+            return
+        shown, total = len(self.model.rows), self.session.row_count
+        extra = ""
+        if self.model.outcomes is not None and self.model.outcomes.runs:
+            extra = f" · {self.model.outcomes.succeeded:,} succeeded on retry"
+        self.filters.count.setText(f"{shown:,} of {total:,} rows{extra}")
+
+    def _sort(self, column: int) -> None:
+        if self.model is None:
+            return
+        header = self.table.horizontalHeader()
+        same = header.sortIndicatorSection() == column and header.isSortIndicatorShown()
+        order = (
+            Qt.SortOrder.DescendingOrder
+            if same and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+            else Qt.SortOrder.AscendingOrder
+        )
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(column, order)
+        self.model.sort(column, order)
+
+    def _size_columns(self) -> None:
+        if self.model is None:
+            return
+        header = self.table.horizontalHeader()
+        widths = [110, 110, 50, 150, 190, 260, 80]  # Outcome, Source, Row, Job, Code, Message, Fields
+        for c in range(self.model.columnCount()):
+            header.resizeSection(c, widths[c] if c < len(widths) else 120)
+
+    # ----- selection, retry --------------------------------------------------------------------------
+    def selected_rows(self) -> list[int]:
+        """Global rows of the selection, from its ranges (never one index object per selected row)."""
+        if self.model is None:
+            return []
+        selection = self.table.selectionModel().selection()
+        ranges = [(selection.at(i).top(), selection.at(i).bottom()) for i in range(selection.size())]
+        merged: dict[int, int] = {}
+        for top, bottom in sorted(ranges):
+            merged[top] = max(bottom, merged.get(top, bottom))
+        seen: set[int] = set()
+        out: list[int] = []
+        for row in self.model.global_rows(sorted(merged.items())):
+            if row not in seen:
+                seen.add(row)
+                out.append(row)
+        return out
+
+    def rows_to_retry(self, selected_only: bool) -> list[int]:
+        """Selected rows, or every row not already fixed by an earlier retry."""
+        if self.session is None or self.model is None:
+            return []
+        if selected_only:
+            return self.selected_rows()
+        outcomes = self.model.outcomes
+        if outcomes is None or not outcomes.runs:
+            return list(range(self.session.row_count))
+        return [
+            r
+            for r in range(self.session.row_count)
+            if (o := outcomes.outcome(self.session.info(r).external_id)) is None
+            or o[0] is not Outcome.SUCCEEDED
+        ]
+
+    def retry(self, selected_only: bool) -> bool:
+        """Write the retry CSV(s) with the edits applied and start the retry run in the background."""
+        if self.session is None:
+            return False
+        rows = self.rows_to_retry(selected_only)
+        if not rows:
+            self.show_message(
+                "Nothing to retry",
+                "Select the rows to retry first."
+                if selected_only
+                else "Every failed row has already succeeded on a retry.",
+            )
+            return False
+        if self.retry_launcher is None:
+            self.show_message(
+                "Cannot retry from here",
+                "Open the workbench from the main window while connected "
+                f"to {self.session.manifest.get('instance_url', 'the org')} to retry rows.",
+            )
+            return False
+        try:
+            batches = write_retry_files(self.session, rows)
+        except (ValueError, OSError) as exc:
+            self.show_message("Cannot retry", str(exc))
+            return False
+        session, launcher = self.session, self.retry_launcher
+        self.statusBar().showMessage(f"Retrying {len(rows):,} rows as a new upsert run…")
+        return self.tasks.start("retry", lambda: launcher(session, batches))
+
+    # ----- messages ----------------------------------------------------------------------------------
+    def show_message(self, title: str, text: str) -> None:
+        """A message box for the user; tests read ``last_message`` instead of clicking it away."""
+        self.last_message = f"{title}: {text}"
+        self.statusBar().showMessage(self.last_message, 15000)
+        if not self.quiet:
+            QMessageBox.warning(self, title, text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._close_session()
+        super().closeEvent(event)
+
+
+def _droppable(path: str) -> bool:
+    p = Path(path)
+    return bool(path) and (p.is_dir() or p.suffix.lower() == ".csv")

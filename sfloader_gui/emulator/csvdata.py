@@ -50,7 +50,12 @@ def count_records(path: Path, delimiter: str) -> int:
 
 
 def quote_all(values: Sequence[str], sep: str) -> str:
-    return sep.join(['"' + v.replace('"', '""') + '"' if '"' in v else '"' + v + '"' for v in values])
+    """Every value double-quoted, embedded quotes doubled (Salesforce's result file style)."""
+    glue = '"' + sep + '"'
+    text = glue.join(values)
+    if text.count('"') == 2 * (len(values) - 1):  # no value has a quote of its own: nothing to escape
+        return '"' + text + '"'
+    return sep.join(['"' + v.replace('"', '""') + '"' for v in values])
 
 
 def success_header(header: Sequence[str], sep: str) -> str:

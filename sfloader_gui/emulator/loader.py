@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,50 @@ class Column:
     parent_field: Field | None = None
 
 
+RowsConverter = Callable[[Sequence[list[str]], list[str | None]], list[list[Any]]]
+
+
+def _width_error(row: list[str], width: int) -> str:
+    return f"INVALID_FIELD:Number of fields in this row ({len(row)}) does not match the header ({width}):--"
+
+
+def compile_converter(plan: Plan) -> RowsConverter:
+    """A function converting a batch of rows, generated for this header so the per-value work is inline.
+
+    Each value: "" -> None (leave unchanged), "#N/A" -> NULL (set null), else the field's converter;
+    text fields whose only rule is a length skip the call on the common path.
+    """
+    width = len(plan.header)
+    names = ", ".join(f"a{p}" for p in range(len(plan.columns)))
+    src = [
+        "def convert(rows, errors):",
+        "    out = []",
+        "    for r, row in enumerate(rows):",
+        f"        if len(row) != {width}:",
+        f"            errors[r] = width_error(row, {width})",
+        "            out.append([])",
+        "            continue",
+        "        try:",
+    ]
+    env: dict[str, Any] = {"NULL": NULL, "RowError": RowError, "width_error": _width_error}
+    for p, col in enumerate(plan.columns):
+        env[f"c{p}"] = col.conv
+        limit = V.text_limit(col.field) if col.parent is None else None
+        expr = f"v if len(v) <= {limit} and v[0] != ' ' else c{p}(v)" if limit else f"c{p}(v)"
+        src.append(f"            v = row[{col.index}]")
+        src.append(f"            a{p} = None if v == '' else NULL if v == '#N/A' else ({expr})")
+    src += [
+        f"            out.append([{names}])",
+        "        except RowError as e:",
+        "            errors[r] = str(e)",
+        "            out.append([])",
+        "    return out",
+    ]
+    exec("\n".join(src), env)  # noqa: S102 - generated from schema metadata only, never from input
+    fn: RowsConverter = env["convert"]
+    return fn
+
+
 @dataclass
 class Plan:
     obj: SObject
@@ -32,6 +76,19 @@ class Plan:
     key_index: int | None  # column holding the upsert key (external id or Id) or the Id for update/delete
     key_field: Field | None
     columns: list[Column] = field(default_factory=list)
+    required_pos: list[tuple[int, str]] = field(default_factory=list)  # required fields among the columns
+    required_absent: list[str] = field(default_factory=list)  # required fields with no column
+    converter: RowsConverter | None = None
+
+    def finish(self) -> Plan:
+        present = {c.field.name: p for p, c in enumerate(self.columns)}
+        for f in self.obj.fields:
+            if f.required:
+                if f.name in present:
+                    self.required_pos.append((present[f.name], f.name))
+                else:
+                    self.required_absent.append(f.name)
+        return self
 
 
 def _not_writable(f: Field) -> V.Converter:
@@ -95,7 +152,7 @@ def plan_header(obj: SObject, operation: str, ext_field: str | None, header: lis
             prefixes = tuple(p.key_prefix for p in map(find_object, f.reference_to) if p)
             conv = V.converter(f, prefixes)
         plan.columns.append(Column(i, f, conv))
-    return plan
+    return plan.finish()
 
 
 @dataclass
@@ -111,7 +168,7 @@ class Batch:
     def __init__(self, store: Store, plan: Plan, rows: Sequence[list[str]], now: str) -> None:
         self.store, self.plan, self.rows, self.now = store, plan, rows, now
         self.errors: list[str | None] = [None] * len(rows)
-        self.vals: list[list[Any]] = [[] for _ in rows]
+        self.vals: list[list[Any]] = []
         self.target: list[str | None] = [None] * len(rows)  # existing record id (update) or None (insert)
 
     def fail(self, r: int, err: str) -> None:
@@ -128,30 +185,9 @@ class Batch:
         return self._results(created)
 
     def _convert(self) -> None:
-        plan = self.plan
-        width = len(plan.header)
-        convs = [(c.index, c.conv) for c in plan.columns]
-        for r, row in enumerate(self.rows):
-            if len(row) != width:
-                self.errors[r] = (
-                    f"INVALID_FIELD:Number of fields in this row ({len(row)}) "
-                    f"does not match the header ({width}):--"
-                )
-                continue
-            out = self.vals[r]
-            try:
-                for i, conv in convs:
-                    v = row[i]
-                    if v == "":
-                        out.append(None)
-                    elif v == "#N/A":
-                        out.append(NULL)
-                    else:
-                        if v[0] == " " and v.lstrip(" ")[:1] == '"':
-                            raise RowError("INVALID_FIELD", f"Whitespace before an opening quote: {v}", ())
-                        out.append(conv(v))
-            except RowError as e:
-                self.errors[r] = str(e)
+        if self.plan.converter is None:
+            self.plan.converter = compile_converter(self.plan)
+        self.vals = self.plan.converter(self.rows, self.errors)
 
     def _resolve_parents(self) -> None:
         for pos, col in enumerate(self.plan.columns):
@@ -246,16 +282,19 @@ class Batch:
                     )
 
     def _required_missing(self, vals: list[Any], insert: bool) -> str | None:
-        missing = []
-        present = {c.field.name: vals[p] for p, c in enumerate(self.plan.columns)}
-        for f in self.plan.obj.fields:
-            if not f.required:
-                continue
-            v = present.get(f.name)
-            if (insert and (v is None or v is NULL)) or (not insert and v is NULL):
-                missing.append(f.name)
+        plan = self.plan
+        if insert:
+            missing = [
+                *plan.required_absent,
+                *(n for p, n in plan.required_pos if vals[p] is None or vals[p] is NULL),
+            ]
+        else:
+            missing = [n for p, n in plan.required_pos if vals[p] is NULL]
         if not missing:
             return None
+        # Salesforce lists them in field order
+        order = {f.name: i for i, f in enumerate(plan.obj.fields)}
+        missing.sort(key=order.__getitem__)
         names = ", ".join(missing)
         return f"REQUIRED_FIELD_MISSING:Required fields are missing: [{names}]:{' '.join(missing)} --"
 

@@ -37,7 +37,9 @@ class EmulatorServer:
         shown = f"[{host}]" if ":" in host else host
         org.instance_url = f"http://{shown}:{port}"
         self.org, self._http = org, http
-        self._thread = threading.Thread(target=http.serve_forever, args=(0.05,), name="emulator-http", daemon=True)
+        self._thread = threading.Thread(
+            target=http.serve_forever, args=(0.05,), name="emulator-http", daemon=True
+        )
         self._thread.start()
         org.processor.resume_all()
         return self

@@ -50,7 +50,8 @@ class Store:
                 )
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS {quote(obj.name)} ({cols})")
                 for f in obj.fields:
-                    if (f.external_id or f.id_lookup or f.type == "reference") and f.name != "Id":
+                    # only what upserts and relationship columns look up: more indexes slow every insert
+                    if f.external_id or f.type == "reference":
                         self.db.execute(
                             f"CREATE INDEX IF NOT EXISTS {quote('ix_' + obj.name + '_' + f.name)} "
                             f"ON {quote(obj.name)} ({quote(f.name)})"

@@ -48,6 +48,13 @@ def java_double(value: float) -> str:
     if 1e-3 <= abs(value) < 1e7:
         text = repr(float(value))
         return text if "." in text else text + ".0"
+    text = repr(float(value))
+    if 1e7 <= abs(value) < 1e16 and "e" not in text:
+        # fast path for the common case (large amounts): shift Python's digits into Java's E notation
+        sign, text = ("-", text[1:]) if text[0] == "-" else ("", text)
+        whole, _, frac = text.partition(".")
+        digits = (whole + frac).rstrip("0")
+        return f"{sign}{digits[0]}.{digits[1:] or '0'}E{len(whole) - 1}"
     exp = math.floor(math.log10(abs(value)))
     mant = value / 10**exp
     if abs(mant) >= 10:  # guard rounding at the boundary
@@ -69,6 +76,11 @@ def _text(f: Field) -> Converter:
     limit = f.length
 
     def conv(raw: str) -> Any:
+        if raw[0] == " " and raw.lstrip(" ")[:1] == '"':
+            # RFC 4180 quoting does not allow a space before the opening quote; Salesforce fails the row
+            raise RowError(
+                "INVALID_FIELD", f"{f.label}: whitespace before an opening quote: {raw}", (f.name,)
+            )
         if len(raw) > limit:
             raise RowError(
                 "STRING_TOO_LONG", f"{f.label}: data value too large: {raw} (max length={limit})", (f.name,)
@@ -215,6 +227,13 @@ def converter(f: Field, prefixes: tuple[str, ...] = ()) -> Converter:
     if kind in ("reference", "id"):
         return _reference(f, prefixes)
     raise ValueError(f"no converter for type {kind}")
+
+
+def text_limit(f: Field) -> int | None:
+    """The max length when a field's only check is its length (the fast path in compiled converters)."""
+    if f.type in ("string", "textarea", "phone", "url") or (f.type == "picklist" and not f.restricted):
+        return f.length
+    return None
 
 
 def to_result_text(f: Field, value: Any, raw: str) -> str:

@@ -1,7 +1,117 @@
-"""Application start-up for the desktop app (filled in by the desktop-app work)."""
+"""Application start-up for the desktop app: arguments, logging, the window, the demo org, scripted runs."""
 
 from __future__ import annotations
 
+import argparse
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from sfloader_gui import __version__
+from sfloader_gui.core.logs import setup_logging
+from sfloader_gui.core.settings import load_settings
+from sfloader_gui.ui.error_dialog import install_excepthook
+from sfloader_gui.ui.main_window import MainWindow
+from sfloader_gui.ui.orgs import open_switch_dialog
+from sfloader_gui.ui.resources import app_icon, samples_dir
+from sfloader_gui.ui.style import apply_style
+
+if TYPE_CHECKING:  # the emulator is imported only when the demo org is used
+    from sfloader_gui.ui.demo import DemoOrg
+
+log = logging.getLogger(__name__)
+
+DEMO_OBJECT = "Account"
+DEMO_EXTERNAL_ID = "External_Id__c"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="sfloader-gui", description="Load CSV files into Salesforce.")
+    p.add_argument("--version", action="version", version=f"sfloader-gui {__version__}")
+    p.add_argument("--demo", action="store_true", help="start connected to the built-in demo org")
+    p.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window as a PNG and exit")
+    p.add_argument(
+        "--screenshot-when",
+        choices=("ready", "running", "done"),
+        default="ready",
+        help="with --screenshot: before loading (default), during the load, or after it",
+    )
+    p.add_argument("--auto-load-samples", action="store_true", help="with --demo: add the samples and Load")
+    p.add_argument("--quit-when-done", action="store_true", help="exit when the load ends (0 = no job error)")
+    p.add_argument("--object", default=DEMO_OBJECT, help=argparse.SUPPRESS)
+    p.add_argument("--external-id", default=DEMO_EXTERNAL_ID, help=argparse.SUPPRESS)
+    p.add_argument("--demo-rows-per-second", type=float, default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.auto_load_samples and not args.demo:
+        p.error("--auto-load-samples needs --demo")
+    return args
+
+
+class DemoSwitch:
+    """Starts the demo org on first use and connects the window to it."""
+
+    def __init__(self, window: MainWindow, rows_per_second: float | None) -> None:
+        self.window = window
+        self.rows_per_second = rows_per_second
+        self.org: DemoOrg | None = None
+
+    def connect(self) -> None:
+        from sfloader_gui.ui.demo import DEMO_ROWS_PER_SECOND, DemoOrg
+
+        if self.window.controller.running:
+            return
+        if self.org is None:
+            try:
+                self.org = DemoOrg(self.rows_per_second or DEMO_ROWS_PER_SECOND)
+            except OSError as exc:
+                QMessageBox.warning(self.window, "Demo org", f"The demo org could not start: {exc}")
+                return
+        org = self.org
+        self.window.set_connection(org.connection, "Demo org", "demo", username=org.username)
+        self.window.files_panel.set_samples_dir(samples_dir())
+        self.window.poll_override_s = 0.5  # the local org answers at once: watch it closely
+
+    def stop(self) -> None:
+        if self.org is not None:
+            self.org.stop()
+            self.org = None
+
 
 def run(argv: list[str]) -> int:
-    raise SystemExit("sfloader-gui: not built yet")
+    args = parse_args(argv)
+    setup_logging()
+    app = QApplication.instance() or QApplication(["sfloader-gui"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("sfloader-gui")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    apply_style(app)
+    install_excepthook()
+    window = MainWindow(load_settings())
+    demo = DemoSwitch(window, args.demo_rows_per_second)
+    window.bar.demo_requested.connect(demo.connect)
+    window.bar.switch_requested.connect(lambda: open_switch_dialog(window))
+    if args.demo:
+        demo.connect()
+    window.show()
+    if args.screenshot or args.auto_load_samples or args.quit_when_done:
+        from sfloader_gui.ui.autopilot import Autopilot
+
+        pilot = Autopilot(
+            window,
+            load_samples=args.auto_load_samples,
+            object_name=args.object,
+            external_id=args.external_id,
+            screenshot=args.screenshot,
+            screenshot_when=args.screenshot_when,
+            quit_when_done=args.quit_when_done,
+        )
+        QTimer.singleShot(0, pilot.start)
+    log.info("sfloader-gui %s started.", __version__)
+    code = app.exec()
+    window.shutdown()
+    demo.stop()
+    return code

@@ -8,6 +8,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ def make_pool(parent: QObject, max_threads: int) -> QThreadPool:
 
 
 def live_pools() -> list[QThreadPool]:
-    return list(_POOLS)
+    """Pools whose Qt object still exists (a deleted QThreadPool waited for its workers when it died)."""
+    return [p for p in list(_POOLS) if shiboken6.isValid(p)]
 
 
 class _TaskSignals(QObject):

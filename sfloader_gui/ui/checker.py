@@ -1,0 +1,143 @@
+"""Inspects added files; runs the engine's plan + pre-flight in the background whenever the inputs change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from sfloader_gui.ui import engine_bridge as engine
+from sfloader_gui.ui.files_model import FileEntry, FilesModel
+from sfloader_gui.ui.tasks import BackgroundTasks
+
+DEBOUNCE_MS = 150  # typing in a picker or adding many files triggers one check, not dozens
+
+
+class FileChecker(QObject):
+    """Signals:
+    changed(): file facts or pre-flight results changed (the window re-evaluates Load).
+    """
+
+    changed = Signal()
+
+    def __init__(self, tasks: BackgroundTasks, model: FilesModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._model = model
+        self._conn: Any = None
+        self._inputs: tuple[str, str, Any] = ("", "", None)
+        self._generation = 0
+        self._plan: Any = None
+        self._checking = False
+        self._error = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._run_check)
+
+    def set_connection(self, conn: Any) -> None:
+        self._conn = conn
+
+    # -- per-file facts ------------------------------------------------------------------------------------
+    def inspect(self, entries: list[FileEntry]) -> None:
+        for entry in entries:
+            path = entry.path
+            self._tasks.submit(
+                lambda p=path: engine.inspect_file(p),  # type: ignore[misc]
+                lambda facts, e=entry: self._facts_arrived(e, facts),  # type: ignore[misc]
+                lambda message, e=entry: self._facts_failed(e, message),  # type: ignore[misc]
+            )
+
+    def _facts_arrived(self, entry: FileEntry, facts: engine.FileFacts) -> None:
+        if self._model.entry(entry.path) is not entry:
+            return  # removed meanwhile
+        entry.rows, entry.delimiter, entry.encoding = facts.rows, facts.delimiter, facts.encoding
+        entry.line_ending, entry.header, entry.preview = facts.line_ending, facts.header, facts.preview
+        entry.read_error = facts.error
+        self._model.entry_changed(entry)
+        self.changed.emit()
+
+    def _facts_failed(self, entry: FileEntry, message: str) -> None:
+        if self._model.entry(entry.path) is entry:
+            entry.delimiter, entry.rows = "unreadable", 0
+            entry.read_error = f"{entry.path.name} could not be read: {message}"
+            self._model.entry_changed(entry)
+            self.changed.emit()
+
+    # -- pre-flight ----------------------------------------------------------------------------------------
+    def schedule(self, object_name: str, external_id: str, options: Any) -> None:
+        self._inputs = (object_name, external_id, options)
+        self._generation += 1
+        self._plan, self._error = None, ""
+        self._model.mark_unchecked()
+        self._timer.start()
+        self.changed.emit()
+
+    def _run_check(self) -> None:
+        object_name, external_id, options = self._inputs
+        paths: list[Path] = self._model.paths()
+        if self._conn is None or not object_name or not external_id or options is None or not paths:
+            self._checking = False
+            self.changed.emit()
+            return
+        generation, conn = self._generation, self._conn
+        self._checking = True
+        self._tasks.submit(
+            lambda: engine.check_files(conn, paths, options),
+            lambda result: self._check_done(generation, result),
+            lambda message: self._check_failed(generation, message),
+        )
+        self.changed.emit()
+
+    def _check_done(self, generation: int, result: engine.CheckResult) -> None:
+        if generation != self._generation:
+            return
+        self._checking = False
+        self._plan = result.plan
+        for entry in self._model.entries():
+            entry.findings = result.findings.get(entry.path, [])
+            entry.checked = True
+            facts = result.facts.get(entry.path)
+            if facts is not None:
+                entry.parts = facts.parts
+                if facts.rows is not None:
+                    entry.rows = facts.rows
+            self._model.entry_changed(entry)
+        self.changed.emit()
+
+    def _check_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._checking = False
+        self._error = message
+        self.changed.emit()
+
+    # -- answers for the window ----------------------------------------------------------------------------
+    @property
+    def has_errors(self) -> bool:
+        return bool(self._error) or any(e.errors for e in self._model.entries())
+
+    def blocking_reason(self) -> str:
+        for entry in self._model.entries():
+            if entry.errors:
+                return (
+                    f"{entry.path.name} cannot be loaded: {entry.errors[0].message} "
+                    "Fix the file or remove it from the list."
+                )
+        if self._error:
+            return f"The files could not be checked: {self._error}"
+        if self._checking or self._timer.isActive() or self._plan is None:
+            return "Checking the files…"
+        return ""
+
+    def current_plan(self) -> Any:
+        return self._plan
+
+    @property
+    def busy(self) -> bool:
+        return self._checking or self._timer.isActive()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._generation += 1

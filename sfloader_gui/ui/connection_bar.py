@@ -1,0 +1,110 @@
+"""The connection bar: which org the app writes to (PRODUCTION / SANDBOX / DEMO badge) and how to switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Environment -> (badge text, background, foreground). Production is loud on purpose.
+_BADGES = {
+    "production": ("PRODUCTION", "#b3261e", "#ffffff"),
+    "sandbox": ("SANDBOX", "#1f5fa8", "#ffffff"),
+    "demo": ("DEMO", "#5b3fa0", "#ffffff"),
+    "": ("NOT CONNECTED", "#d9d9d9", "#333333"),
+}
+
+
+class ConnectionBar(QFrame):
+    """Shows the current org. The orgs dialogs plug in through ``switch_requested`` and ``set_connection``.
+
+    Signals:
+        switch_requested(): the user asked to switch org (the orgs dialog answers with ``set_connection``).
+        demo_requested(): the user asked for the built-in demo org.
+        settings_requested(): the user opened the advanced settings.
+    """
+
+    switch_requested = Signal()
+    demo_requested = Signal()
+    settings_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.badge = QLabel()
+        self.badge.setObjectName("envBadge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.org_label = QLabel()
+        self.org_label.setObjectName("orgName")
+        self.details_label = QLabel()
+        self.details_label.setObjectName("orgDetails")
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        texts = QVBoxLayout()
+        texts.setSpacing(0)
+        texts.addWidget(self.org_label)
+        texts.addWidget(self.details_label)
+
+        style = self.style()
+        self.demo_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Try the demo org"
+        )
+        self.demo_button.setToolTip("Connect to a built-in practice org on this computer: no account needed.")
+        self.switch_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Switch org…"
+        )
+        self.settings_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Settings…"
+        )
+        self.demo_button.clicked.connect(self.demo_requested)
+        self.switch_button.clicked.connect(self.switch_requested)
+        self.settings_button.clicked.connect(self.settings_requested)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 8, 10, 8)
+        row.setSpacing(12)
+        row.addWidget(self.badge)
+        row.addLayout(texts, 1)
+        row.addWidget(self.demo_button)
+        row.addWidget(self.switch_button)
+        row.addWidget(self.settings_button)
+
+        self.connection: Any = None
+        self.environment = ""
+        self.set_connection(None, "", "")
+
+    def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
+        """Show ``conn`` (a ``SalesforceConnection`` or None) as the current org.
+
+        ``environment`` is ``production``, ``sandbox`` or ``demo`` (anything else is shown as production,
+        the safe assumption).
+        """
+        env = environment.lower() if conn is not None else ""
+        if conn is not None and env not in _BADGES:
+            env = "production"
+        self.connection, self.environment = conn, env
+        self.demo_button.setVisible(env != "demo")
+        text, bg, fg = _BADGES[env]
+        self.badge.setText(text)
+        self.badge.setStyleSheet(
+            f"QLabel#envBadge {{ background: {bg}; color: {fg}; border-radius: 4px;"
+            " padding: 4px 10px; font-weight: bold; }"
+        )
+        if conn is None:
+            self.org_label.setText("No org connected")
+            self.details_label.setText("Switch org to log in, or try the demo org: it needs no account.")
+            return
+        self.org_label.setText(org_label or "Salesforce org")
+        instance = str(getattr(conn, "instance_url", "") or "")
+        self.details_label.setText(" · ".join(p for p in (username, instance) if p))

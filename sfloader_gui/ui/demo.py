@@ -1,0 +1,33 @@
+"""The demo org: the built-in emulator started in-process with its database in the user data folder."""
+
+from __future__ import annotations
+
+import logging
+
+from sfloader_gui.core import paths
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.tokens import StaticToken
+from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
+
+log = logging.getLogger(__name__)
+
+# Fast enough to finish the samples in seconds, slow enough that users see jobs move through their states.
+DEMO_ROWS_PER_SECOND = 400.0
+
+
+class DemoOrg:
+    """A running demo org and a connection to it; ``stop()`` when the app exits."""
+
+    def __init__(self, rows_per_second: float | None = DEMO_ROWS_PER_SECOND) -> None:
+        config = EmulatorConfig(db_path=paths.demo_org_db(), rows_per_second=rows_per_second)
+        self.server = EmulatorServer(config)
+        self.server.start()
+        self.username = config.username
+        self.connection = SalesforceConnection(
+            self.server.instance_url, StaticToken(self.server.access_token)
+        )
+        log.info("Started the demo org on this computer (%s).", self.server.instance_url)
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.server.stop()

@@ -1,0 +1,158 @@
+"""The only place the window calls the engine: describe for the pickers, plan + pre-flight, and run set-up.
+
+Everything here is a thin call into ``sfloader_gui.core``; the functions run on background threads and
+return plain data for the UI thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.csvio.dialect import sniff
+from sfloader_gui.core.csvio.errors import CsvInputError
+from sfloader_gui.core.load.results import RunFolder, count_records
+from sfloader_gui.core.models import JobOutcome, LoadOptions
+from sfloader_gui.core.salesforce import describe
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.settings import AppSettings
+from sfloader_gui.ui.controller import PreparedPart, PreparedRun
+from sfloader_gui.ui.files_model import FindingView
+
+PREVIEW_ROWS = 20
+_LINE_ENDING_LABELS = {"LF": "LF", "CRLF": "CRLF"}
+
+
+# -- pickers ----------------------------------------------------------------------------------------------
+def object_choices(conn: SalesforceConnection) -> list[tuple[str, str]]:
+    """Objects an upsert can write to (createable and updateable), as (API name, "Label (Name)")."""
+    return [
+        (o.name, f"{o.label} ({o.name})")
+        for o in describe.list_objects(conn)
+        if o.createable and o.updateable
+    ]
+
+
+def external_id_choices(conn: SalesforceConnection, object_name: str) -> list[tuple[str, str]]:
+    """Fields an upsert can match on; true External ID fields first, then idLookup fields such as Id."""
+    fields = describe.describe_object(conn, object_name).external_id_fields
+    ordered = sorted(fields, key=lambda f: (not f.external_id, f.name != "Id", f.label.lower()))
+    return [(f.name, f"{f.label} ({f.name})") for f in ordered]
+
+
+# -- options ----------------------------------------------------------------------------------------------
+def load_options(
+    settings: AppSettings, object_name: str, external_id: str, poll_override_s: float | None = None
+) -> LoadOptions:
+    """Raises ``ConfigError`` (a ValueError) when something is missing or not allowed."""
+    return LoadOptions(
+        object_name=object_name,
+        external_id_field=external_id,
+        use_gzip=settings.use_gzip,
+        max_concurrent_jobs=settings.max_concurrent_jobs,
+        poll_interval_s=poll_override_s or settings.poll_interval_s,
+        timeout_s=settings.timeout_s,
+        part_size_bytes=settings.part_size_bytes,
+    )
+
+
+# -- files ------------------------------------------------------------------------------------------------
+@dataclass
+class FileFacts:
+    rows: int | None = None
+    delimiter: str = ""
+    encoding: str = ""
+    line_ending: str = ""
+    parts: int = 0
+    header: list[str] = field(default_factory=list)
+    preview: list[list[str]] = field(default_factory=list)
+    error: str | None = None
+
+
+def inspect_file(path: Path) -> FileFacts:
+    """Dialect, header, the first rows and the record count of one file (reads the whole file once)."""
+    try:
+        dialect = sniff(path)
+    except CsvInputError as exc:
+        return FileFacts(rows=0, delimiter="unreadable", error=exc.message)
+    with path.open("rb") as raw:
+        raw.seek(dialect.data_offset)
+        head = raw.read(1 << 16)
+    text = head.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
+    preview = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False) if row]
+    return FileFacts(
+        rows=count_records(path, dialect.delimiter),
+        delimiter=dialect.delimiter_name.title(),
+        encoding="UTF-8 with BOM" if dialect.bom else "UTF-8",
+        line_ending=_LINE_ENDING_LABELS.get(dialect.line_ending, dialect.line_ending),
+        header=list(dialect.header),
+        preview=preview,
+    )
+
+
+@dataclass
+class CheckResult:
+    plan: Any
+    findings: dict[Path, list[FindingView]]
+    facts: dict[Path, FileFacts]
+
+
+def check_files(conn: SalesforceConnection, paths: list[Path], options: LoadOptions) -> CheckResult:
+    """The engine's plan and pre-flight for these files, grouped per file for the list."""
+    # Imported on first use: the window opens without loading the planner (a cheaper start).
+    from sfloader_gui.core.load import plan as planning  # type: ignore[attr-defined,unused-ignore]
+    from sfloader_gui.core.load import preflight as checks  # type: ignore[attr-defined,unused-ignore]
+
+    plan = planning.plan_load(paths, options)
+    found = checks.preflight(plan, describe.Describer(conn))
+    findings: dict[Path, list[FindingView]] = {p: [] for p in paths}
+    for f in found:
+        findings.setdefault(Path(f.file), []).append(FindingView(f.severity, f.message))
+    facts = {fp.path: FileFacts(rows=fp.records, parts=len(fp.parts)) for fp in plan.files}
+    return CheckResult(plan=plan, findings=findings, facts=facts)
+
+
+# -- running ----------------------------------------------------------------------------------------------
+def prepare_run(conn: SalesforceConnection, plan: Any, options: LoadOptions, out_dir: Path) -> PreparedRun:
+    """Make the run folder and bind ``run_part`` for every part; the controller runs them."""
+    from sfloader_gui.core.load import plan as planning  # type: ignore[attr-defined,unused-ignore]
+
+    folder = RunFolder.create(out_dir, options.object_name)
+    parts = [
+        PreparedPart(
+            ref=part.ref,
+            rows=part.records,
+            job=functools.partial(_run_one, conn, part, options, folder),
+        )
+        for file_plan in plan.files
+        for part in file_plan.parts
+    ]
+
+    def finalize(outcomes: list[JobOutcome], cancelled: bool) -> RunFolder:
+        planning.write_manifest(
+            plan, folder, outcomes, conn=conn, options=options, finished_at=datetime.now(UTC)
+        )
+        return folder
+
+    label = f"the load into {options.object_name}"
+    return PreparedRun(parts=parts, max_jobs=options.max_concurrent_jobs, finalize=finalize, label=label)
+
+
+def _run_one(
+    conn: SalesforceConnection, part: Any, options: LoadOptions, folder: RunFolder, on_event: Any, cancel: Any
+) -> JobOutcome:
+    from sfloader_gui.core.load.runner import run_part
+
+    return run_part(conn, part, options, folder, on_event, cancel)
+
+
+def run_folder_path(folder: Any) -> Path | None:
+    if folder is None:
+        return None
+    return Path(getattr(folder, "path", folder))

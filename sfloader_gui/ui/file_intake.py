@@ -1,0 +1,72 @@
+"""Sort dropped or picked paths into CSV files to keep and other files ignored with a reason (no Qt)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CSV_SUFFIXES = frozenset({".csv"})
+_MAX_FOLDER_FILES = 10_000  # a dropped home folder must not freeze the window listing it
+
+
+@dataclass
+class Intake:
+    kept: list[Path] = field(default_factory=list)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    """Files under ``folder`` (recursively, hidden entries skipped), in a stable order."""
+    seen = 0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            seen += 1
+            if seen > _MAX_FOLDER_FILES:
+                return
+            yield Path(root) / name
+
+
+def _reason(path: Path) -> str | None:
+    """Why ``path`` cannot be loaded, or None when it is a CSV file worth keeping."""
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        kind = path.suffix.lower() or "no extension"
+        return f"not a CSV file ({kind}); save it as CSV (UTF-8) first"
+    try:
+        if path.stat().st_size == 0:
+            return "the file is empty"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
+def sort_paths(paths: Iterable[Path], already: Iterable[Path] = ()) -> Intake:
+    """Expand folders, keep readable non-empty ``.csv`` files once each, and say why the rest are ignored."""
+    intake = Intake()
+    known = {p.resolve() for p in already}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            candidates: Iterable[Path] = _walk(path)
+        elif path.exists():
+            candidates = [path]
+        else:
+            intake.ignored.append((path, "it no longer exists"))
+            continue
+        for candidate in candidates:
+            reason = _reason(candidate)
+            resolved = candidate.resolve()
+            if reason is None and resolved in known:
+                reason = "already in the list"
+            if reason is None:
+                known.add(resolved)
+                intake.kept.append(resolved)
+            else:
+                intake.ignored.append((candidate, reason))
+    return intake

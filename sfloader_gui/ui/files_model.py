@@ -1,0 +1,183 @@
+"""The files list: size, rows (counted in the background), format and pre-flight findings per file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+_Index = QModelIndex | QPersistentModelIndex
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class FindingView:
+    severity: str  # "error" blocks the file, "warning" does not
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass
+class FileEntry:
+    path: Path
+    size: int
+    rows: int | None = None  # None until counted
+    delimiter: str = ""
+    encoding: str = ""
+    line_ending: str = ""
+    parts: int = 0
+    header: list[str] = field(default_factory=list)
+    preview: list[list[str]] = field(default_factory=list)
+    findings: list[FindingView] = field(default_factory=list)
+    checked: bool = False  # pre-flight ran for the current object / External ID
+    read_error: str | None = None  # the file could not be read as CSV at all (known before pre-flight)
+
+    @property
+    def errors(self) -> list[FindingView]:
+        found = [f for f in self.findings if f.is_error]
+        if self.read_error and all(f.message != self.read_error for f in found):
+            found.insert(0, FindingView("error", self.read_error))
+        return found
+
+    @property
+    def warnings(self) -> list[FindingView]:
+        return [f for f in self.findings if not f.is_error]
+
+    def status_text(self) -> str:
+        if self.errors:
+            n = len(self.errors)
+            return f"{n} problem{'s' if n > 1 else ''}: {self.errors[0].message}"
+        if not self.checked:
+            return "Waiting for pre-flight checks"
+        if self.warnings:
+            n = len(self.warnings)
+            return f"Ready, {n} warning{'s' if n > 1 else ''}: {self.warnings[0].message}"
+        return "Ready"
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"
+
+
+class Col(IntEnum):
+    FILE = 0
+    SIZE = 1
+    ROWS = 2
+    FORMAT = 3
+    CHECK = 4
+
+
+HEADERS = ("File", "Size", "Rows", "Format", "Pre-flight check")
+
+
+class FilesModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[FileEntry] = []
+
+    def entries(self) -> list[FileEntry]:
+        return list(self._entries)
+
+    def paths(self) -> list[Path]:
+        return [e.path for e in self._entries]
+
+    def entry(self, path: Path) -> FileEntry | None:
+        return next((e for e in self._entries if e.path == path), None)
+
+    def add(self, paths: list[Path]) -> list[FileEntry]:
+        new = [FileEntry(path=p, size=p.stat().st_size) for p in paths]
+        if new:
+            first = len(self._entries)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._entries.extend(new)
+            self.endInsertRows()
+        return new
+
+    def remove_rows(self, rows: list[int]) -> None:
+        for row in sorted(set(rows), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._entries[row]
+            self.endRemoveRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._entries = []
+        self.endResetModel()
+
+    def entry_changed(self, entry: FileEntry) -> None:
+        row = self._entries.index(entry)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def mark_unchecked(self) -> None:
+        for e in self._entries:
+            e.checked = False
+            e.findings = []
+        if self._entries:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._entries) - 1, len(HEADERS) - 1))
+
+    # -- Qt model API --------------------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._entries[index.row()]
+        col = Col(index.column())
+        if role == ENTRY_ROLE:
+            return entry
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(entry, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col is Col.FILE:
+                return str(entry.path)
+            if col is Col.CHECK and entry.findings:
+                return "\n".join(f"{f.severity.title()}: {f.message}" for f in entry.findings)
+            return self._text(entry, col)
+        if role == Qt.ItemDataRole.ForegroundRole and col is Col.CHECK:
+            if entry.errors:
+                return QBrush(QColor("#b3261e"))
+            if entry.warnings:
+                return QBrush(QColor("#8a5300"))
+            if entry.checked:
+                return QBrush(QColor("#1b7a3d"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.SIZE, Col.ROWS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _text(entry: FileEntry, col: Col) -> str:
+        if col is Col.FILE:
+            return entry.path.name
+        if col is Col.SIZE:
+            return format_size(entry.size)
+        if col is Col.ROWS:
+            return "counting…" if entry.rows is None else f"{entry.rows:,}"
+        if col is Col.FORMAT:
+            bits = [entry.delimiter, entry.encoding, entry.line_ending]
+            if entry.parts > 1:
+                bits.append(f"{entry.parts} parts")
+            return ", ".join(b for b in bits if b) or "detecting…"
+        return entry.status_text()

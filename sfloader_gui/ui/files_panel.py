@@ -1,0 +1,256 @@
+"""The files area: drop zone, file list, ignored files with reasons, preview and findings per file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QStackedLayout,
+    QStyle,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfloader_gui.ui.drop_zone import DropZone
+from sfloader_gui.ui.file_intake import Intake, sort_paths
+from sfloader_gui.ui.files_model import Col, FileEntry, FilesModel
+
+log = logging.getLogger(__name__)
+
+
+class FileDetails(QTabWidget):
+    """Preview of the first rows and the pre-flight findings of one file."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview = QTableWidget()
+        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview.setWordWrap(False)
+        self.preview_hint = QLabel("Select a file in the list to see its first rows.")
+        self.preview_hint.setObjectName("hint")
+        self.preview_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview_hint.setWordWrap(True)
+        preview_page = QWidget()
+        self._preview_stack = QStackedLayout(preview_page)
+        self._preview_stack.addWidget(self.preview_hint)
+        self._preview_stack.addWidget(self.preview)
+        self.findings = QListWidget()
+        self.findings.setWordWrap(True)
+        self.addTab(preview_page, "Preview")
+        self.addTab(self.findings, "Pre-flight findings")
+        self.show_entry(None)
+
+    def show_entry(self, entry: FileEntry | None) -> None:
+        self.preview.clear()
+        self.findings.clear()
+        self._preview_stack.setCurrentIndex(1 if entry is not None and entry.preview else 0)
+        if entry is None:
+            self.preview.setRowCount(0)
+            self.preview.setColumnCount(0)
+            self.preview_hint.setText("Select a file in the list to see its first rows.")
+            self.findings.addItem("Select a file to see what the checks found.")
+            self.setTabText(1, "Pre-flight findings")
+            return
+        if not entry.preview:
+            self.preview_hint.setText("Reading the file…" if entry.rows is None else "No data rows to show.")
+        header = entry.header or (entry.preview[0] if entry.preview else [])
+        self.preview.setColumnCount(len(header))
+        self.preview.setHorizontalHeaderLabels(header)
+        self.preview.setRowCount(len(entry.preview))
+        for r, row in enumerate(entry.preview):
+            for c, value in enumerate(row[: len(header)]):
+                self.preview.setItem(r, c, QTableWidgetItem(value))
+        self.preview.resizeColumnsToContents()
+        shown = entry.errors + entry.warnings
+        if not entry.checked and not shown:
+            self.findings.addItem("Not checked yet: choose an object and an External ID field.")
+        elif not shown:
+            self.findings.addItem("No problems found. This file is ready to load.")
+        for f in shown:
+            icon = (
+                QStyle.StandardPixmap.SP_MessageBoxCritical
+                if f.is_error
+                else QStyle.StandardPixmap.SP_MessageBoxWarning
+            )
+            self.findings.addItem(f"{'Error' if f.is_error else 'Warning'}: {f.message}")
+            self.findings.item(self.findings.count() - 1).setIcon(self.style().standardIcon(icon))
+        self.setTabText(1, f"Pre-flight findings ({len(shown)})" if shown else "Pre-flight findings")
+
+
+class FilesPanel(QWidget):
+    """Signals:
+    files_added(list): FileEntry objects just added (the window starts their inspection).
+    files_changed(): files were added or removed.
+    """
+
+    files_added = Signal(list)
+    files_changed = Signal()
+
+    def __init__(self, model: FilesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.samples_dir: Path | None = None
+        self.view = QTableView()
+        self.view.setModel(model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(True)
+        for col, width in ((Col.FILE, 200), (Col.SIZE, 80), (Col.ROWS, 70), (Col.FORMAT, 170)):
+            self.view.setColumnWidth(col, width)
+        header.setSectionResizeMode(Col.CHECK, QHeaderView.ResizeMode.Stretch)
+        self.drop_zone = DropZone(self.view)
+        self.drop_zone.paths_dropped.connect(self.add_paths)
+        self.drop_zone.add_files_requested.connect(self.choose_files)
+
+        style = self.style()
+        self.add_files_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon), "Add files…"
+        )
+        self.add_folder_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Add folder…"
+        )
+        self.samples_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), "Add the sample files"
+        )
+        self.samples_button.hide()
+        self.remove_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Remove")
+        self.remove_button.setEnabled(False)
+        self.clear_button = QPushButton("Clear list")
+        self.clear_button.setEnabled(False)
+        self.add_files_button.clicked.connect(self.choose_files)
+        self.add_folder_button.clicked.connect(self.choose_folder)
+        self.samples_button.clicked.connect(self.add_samples)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button.clicked.connect(self.clear)
+        self.ignored = QLabel()
+        self.ignored.setObjectName("ignoredFiles")
+        self.ignored.setWordWrap(True)
+        self.ignored.hide()
+
+        buttons = QHBoxLayout()
+        for b in (self.add_files_button, self.add_folder_button, self.samples_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.clear_button)
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addLayout(buttons)
+        left_box.addWidget(self.drop_zone, 1)
+        left_box.addWidget(self.ignored)
+
+        self.details = FileDetails()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(splitter)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.dataChanged.connect(lambda *_: self._refresh_details())
+
+    # -- adding and removing -------------------------------------------------------------------------------
+    def set_samples_dir(self, folder: Path | None) -> None:
+        self.samples_dir = folder
+        self.samples_button.setVisible(folder is not None)
+
+    def add_samples(self) -> None:
+        if self.samples_dir is not None:
+            self.add_paths(sorted(self.samples_dir.glob("*.csv")))
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add CSV files", "", "CSV files (*.csv);;All files (*)")
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add every CSV file in a folder")
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def add_paths(self, paths: list[Path]) -> Intake:
+        intake = sort_paths(paths, already=self.model.paths())
+        entries = self.model.add(intake.kept)
+        for path in intake.kept:
+            log.info("Added %s", path.name)
+        for path, reason in intake.ignored:
+            log.info("Ignored %s: %s", path.name, reason)
+        self._show_ignored(intake.ignored)
+        self._after_change()
+        if entries:
+            self.view.selectRow(self.model.rowCount() - len(entries))
+            self.files_added.emit(entries)
+        return intake
+
+    def remove_selected(self) -> None:
+        rows = [i.row() for i in self.view.selectionModel().selectedRows()]
+        self.model.remove_rows(rows)
+        self._after_change()
+
+    def clear(self) -> None:
+        self.model.clear()
+        self._show_ignored([])
+        self._after_change()
+
+    def set_locked(self, locked: bool) -> None:
+        """No list changes while a load runs."""
+        for w in (self.add_files_button, self.add_folder_button, self.samples_button, self.drop_zone):
+            w.setEnabled(not locked)
+        self._update_buttons(locked)
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _show_ignored(self, ignored: list[tuple[Path, str]]) -> None:
+        if not ignored:
+            self.ignored.hide()
+            return
+        lines = [f"• {p.name}: {reason}" for p, reason in ignored[:8]]
+        if len(ignored) > 8:
+            lines.append(f"• … and {len(ignored) - 8} more (see the log)")
+        self.ignored.setText(f"Ignored {len(ignored)} item(s):\n" + "\n".join(lines))
+        self.ignored.show()
+
+    def _after_change(self) -> None:
+        self.drop_zone.set_empty(self.model.rowCount() == 0)
+        self._update_buttons(not self.add_files_button.isEnabled())
+        self._refresh_details()
+        self.files_changed.emit()
+
+    def _update_buttons(self, locked: bool) -> None:
+        has_rows = self.model.rowCount() > 0
+        self.clear_button.setEnabled(has_rows and not locked)
+        self.remove_button.setEnabled(bool(self.view.selectionModel().selectedRows()) and not locked)
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_buttons(not self.add_files_button.isEnabled())
+        self._refresh_details()
+
+    def current_entry(self) -> FileEntry | None:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        entry: FileEntry = self.model.data(rows[0], Qt.ItemDataRole.UserRole + 1)
+        return entry
+
+    def _refresh_details(self) -> None:
+        self.details.show_entry(self.current_entry())

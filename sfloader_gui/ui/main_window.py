@@ -1,0 +1,392 @@
+"""The main window: connection bar, pickers, files, options, Load/Cancel, jobs and log, wired together."""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfloader_gui.core.settings import AppSettings, save_settings
+from sfloader_gui.ui import engine_bridge as engine
+from sfloader_gui.ui.checker import FileChecker
+from sfloader_gui.ui.connection_bar import ConnectionBar
+from sfloader_gui.ui.controller import LoadController, RunResult
+from sfloader_gui.ui.files_model import FilesModel
+from sfloader_gui.ui.files_panel import FilesPanel
+from sfloader_gui.ui.jobs_model import JobsModel
+from sfloader_gui.ui.jobs_panel import JobsPanel
+from sfloader_gui.ui.log_pane import LogPane
+from sfloader_gui.ui.notify import Notifier
+from sfloader_gui.ui.options_panel import OptionsPanel
+from sfloader_gui.ui.pickers import SearchablePicker
+from sfloader_gui.ui.settings_dialog import SettingsDialog
+from sfloader_gui.ui.summary import run_verdict, summary_text
+from sfloader_gui.ui.tasks import BackgroundTasks
+
+log = logging.getLogger(__name__)
+
+
+class CancelChoice(Enum):
+    ABORT_JOBS = "abort"  # abort running jobs on the server
+    STOP_WAITING = "stop"  # leave them running on the server, stop watching
+    KEEP_GOING = "keep"
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    load_finished(RunResult): a run ended (tests and --quit-when-done wait for it).
+    """
+
+    load_finished = Signal(object)
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("sfloader — load CSV files into Salesforce")
+        self.tasks = BackgroundTasks(max_threads=4, parent=self)
+        self.jobs_model = JobsModel(self)
+        self.controller = LoadController(self.jobs_model, self.tasks, self)
+        self.files_model = FilesModel(self)
+        self.checker = FileChecker(self.tasks, self.files_model, self)
+        self.notifier = Notifier(self)
+        self.last_result: RunResult | None = None
+        self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
+        self._close_when_idle = False
+        self._build()
+        self._wire()
+        self._update_load_state()
+        self.resize(1280, 800)
+
+    # -- layout --------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.bar = ConnectionBar()
+        self.object_picker = SearchablePicker(self.tasks, "objects")
+        self.extid_picker = SearchablePicker(self.tasks, "External ID fields")
+        target = QGroupBox("1. What to load into")
+        form = QHBoxLayout(target)
+        left, right = QFormLayout(), QFormLayout()
+        left.addRow("Object:", self.object_picker)
+        right.addRow("External ID:", self.extid_picker)
+        form.addLayout(left, 1)
+        form.addSpacing(16)
+        form.addLayout(right, 1)
+
+        self.files_panel = FilesPanel(self.files_model)
+        files_box = QGroupBox("2. Files")
+        QVBoxLayout(files_box).addWidget(self.files_panel)
+
+        self.options = OptionsPanel(self.settings)
+        self.load_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp), "Load")
+        self.load_button.setObjectName("loadButton")
+        self.load_button.setDefault(True)
+        self.load_button.setMinimumWidth(120)
+        self.cancel_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop), "Cancel"
+        )
+        self.cancel_button.setEnabled(False)
+        self.load_reason = QLabel()
+        self.load_reason.setObjectName("loadReason")
+        self.load_reason.setWordWrap(True)
+        run_box = QGroupBox("3. Options and load")
+        run_layout = QVBoxLayout(run_box)
+        run_layout.addWidget(self.options)
+        actions = QHBoxLayout()
+        actions.addWidget(self.load_reason, 1)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.load_button)
+        run_layout.addLayout(actions)
+
+        self.jobs_panel = JobsPanel(self.jobs_model)
+        self.log_pane = LogPane()
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(self.jobs_panel, "Jobs")
+        self.bottom_tabs.addTab(self.log_pane, "Log")
+
+        top = QWidget()
+        top_box = QVBoxLayout(top)
+        top_box.setContentsMargins(0, 0, 0, 0)
+        top_box.addWidget(target)
+        top_box.addWidget(files_box, 1)
+        top_box.addWidget(run_box)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.bottom_tabs)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(10, 10, 10, 6)
+        box.setSpacing(8)
+        box.addWidget(self.bar)
+        box.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Ready.")
+        self.jobs_panel.summary.setText(summary_text([], 0.0, False))
+
+    def _wire(self) -> None:
+        self.bar.settings_requested.connect(self.open_settings)
+        self.object_picker.value_changed.connect(self._object_changed)
+        self.extid_picker.value_changed.connect(self._extid_changed)
+        self.files_panel.files_added.connect(self.checker.inspect)
+        self.files_panel.files_changed.connect(self._inputs_changed)
+        self.checker.changed.connect(self._update_load_state)
+        self.options.changed.connect(self._options_changed)
+        self.load_button.clicked.connect(self.start_load)
+        self.cancel_button.clicked.connect(self.request_cancel)
+        self.controller.changed.connect(self._refresh_summary)
+        self.controller.run_finished.connect(self._run_finished)
+
+    # -- the seam for the orgs work ------------------------------------------------------------------------
+    def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
+        """Use ``conn`` (a ``SalesforceConnection``) from now on; reloads the object list."""
+        if self.controller.running:
+            raise RuntimeError("Cannot switch org while a load is running.")
+        self.bar.set_connection(conn, org_label, environment, username)
+        self.checker.set_connection(conn)
+        self.jobs_panel.set_run_folder(None)
+        if conn is None:
+            self.object_picker.clear("Connect to an org to list objects.")
+        else:
+            log.info("Connected to %s (%s).", org_label or conn.instance_url, environment)
+            self.object_picker.load(lambda: engine.object_choices(conn), select=self.settings.last_object)
+        self.extid_picker.clear("Choose an object first.")
+        self._update_load_state()
+
+    @property
+    def connection(self) -> Any:
+        return self.bar.connection
+
+    # -- inputs --------------------------------------------------------------------------------------------
+    def _object_changed(self, name: str) -> None:
+        conn = self.connection
+        if name and conn is not None:
+            self._save(last_object=name)
+            self.extid_picker.load(
+                lambda: engine.external_id_choices(conn, name), select=self.settings.last_external_id
+            )
+        else:
+            self.extid_picker.clear("Choose an object first.")
+        self._inputs_changed()
+
+    def _extid_changed(self, name: str) -> None:
+        if name:
+            self._save(last_external_id=name)
+        self._inputs_changed()
+
+    def _options_changed(self) -> None:
+        self.settings = self.options.update_settings(self.settings)
+        self._persist()
+        self._inputs_changed()
+
+    def _inputs_changed(self) -> None:
+        self.checker.schedule(self.object_picker.value, self.extid_picker.value, self.load_options_or_none())
+        self._update_load_state()
+
+    def load_options_or_none(self) -> Any:
+        try:
+            return self._load_options()
+        except ValueError:
+            return None
+
+    def _load_options(self) -> Any:
+        return engine.load_options(
+            self.settings, self.object_picker.value, self.extid_picker.value, self.poll_override_s
+        )
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.settings = dialog.result_settings()
+            self._persist()
+            log.info(
+                "Settings saved: poll every %.1f s, stop waiting after %d min, parts up to %d MB.",
+                self.settings.poll_interval_s,
+                round(self.settings.timeout_s / 60),
+                self.settings.part_size_mb,
+            )
+            self._inputs_changed()
+
+    def _save(self, **changes: Any) -> None:
+        self.settings = self.settings.with_changes(**changes)
+        self._persist()
+
+    def _persist(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            log.warning("Settings could not be saved (%s); they apply until the app closes.", exc)
+
+    # -- Load state ----------------------------------------------------------------------------------------
+    def blocking_reason(self) -> str:
+        """Why Load is disabled ('' when it is enabled)."""
+        if self.controller.running:
+            return "Cancelling…" if self.controller.cancelling else "Loading…"
+        if self.connection is None:
+            return "Connect to an org first (Switch org…, or Try the demo org)."
+        if not self.object_picker.value:
+            return "Choose the object to load into."
+        if not self.extid_picker.value:
+            return "Choose the External ID field that identifies each record."
+        if self.files_model.rowCount() == 0:
+            return "Add at least one CSV file."
+        return self.checker.blocking_reason()
+
+    def _update_load_state(self) -> None:
+        reason = self.blocking_reason()
+        running = self.controller.running
+        self.load_button.setEnabled(not reason)
+        self.load_reason.setText(reason or f"Ready to load {self.files_model.rowCount()} file(s).")
+        self.load_reason.setStyleSheet(
+            "color: #b3261e;" if reason and self.checker.has_errors and not running else ""
+        )
+        self.cancel_button.setEnabled(running and not self.controller.cancelling)
+        locked = running
+        self.files_panel.set_locked(locked)
+        for w in (
+            self.object_picker,
+            self.extid_picker,
+            self.options,
+            self.bar.switch_button,
+            self.bar.demo_button,
+        ):
+            w.setEnabled(not locked)
+
+    # -- running -------------------------------------------------------------------------------------------
+    def start_load(self) -> None:
+        reason = self.blocking_reason()
+        if reason:
+            self.statusBar().showMessage(reason)
+            return
+        if not self.confirm_production_load():
+            self.statusBar().showMessage("Load not started: the production org was not confirmed.")
+            return
+        options = self._load_options()
+        plan = self.checker.current_plan()
+        try:
+            run = engine.prepare_run(self.connection, plan, options, self.settings.output_path())
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Cannot start the load", str(exc))
+            return
+        self.jobs_panel.set_run_folder(None)
+        self.bottom_tabs.setCurrentWidget(self.jobs_panel)
+        self.controller.start(run)
+        self.statusBar().showMessage(f"Loading into {options.object_name}…")
+        self._update_load_state()
+        self._refresh_summary()
+
+    def confirm_production_load(self) -> bool:
+        """The first load of a session into a production org asks for a typed confirmation (orgs work)."""
+        if self.bar.environment != "production":
+            return True
+        from sfloader_gui.ui.orgs import controller_for
+
+        records = sum(e.rows or 0 for e in self.files_model.entries())
+        conn = self.connection
+        return controller_for(self).guard.confirm_load(
+            self, str(getattr(conn, "instance_url", "")), self.bar.org_label.text(), "production", records
+        )
+
+    def ask_cancel_choice(self, closing: bool = False) -> CancelChoice:
+        """Ask what Cancel means (tests replace this method)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Close while loading?" if closing else "Cancel the load?")
+        box.setText(
+            "Jobs are still running. What should happen to them?"
+            if closing
+            else "What should happen to the jobs already sent to Salesforce?"
+        )
+        box.setInformativeText(
+            "Abort: Salesforce stops the jobs; rows it already processed stay loaded and are saved to the "
+            "results folder.\nStop waiting: the jobs keep running in Salesforce; this app stops watching "
+            "them. Queued files are not sent in either case."
+        )
+        abort = box.addButton("Abort jobs in Salesforce", QMessageBox.ButtonRole.DestructiveRole)
+        stop = box.addButton("Stop waiting", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Keep loading", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is abort:
+            return CancelChoice.ABORT_JOBS
+        if clicked is stop:
+            return CancelChoice.STOP_WAITING
+        return CancelChoice.KEEP_GOING
+
+    def request_cancel(self, closing: bool = False) -> bool:
+        """Ask, then cancel; returns False when the user chose to keep loading."""
+        if not self.controller.running:
+            return True
+        choice = self.ask_cancel_choice(closing)
+        if choice is CancelChoice.KEEP_GOING:
+            return False
+        abort = choice is CancelChoice.ABORT_JOBS
+        log.info(
+            "Cancelling: %s.", "aborting the running jobs in Salesforce" if abort else "no longer waiting"
+        )
+        self.controller.cancel(abort_jobs=abort)
+        self._update_load_state()
+        return True
+
+    def _refresh_summary(self) -> None:
+        self.jobs_panel.summary.setText(
+            summary_text(self.jobs_model.rows(), self.controller.elapsed(), self.controller.running)
+        )
+
+    def _run_finished(self, result: RunResult) -> None:
+        self.last_result = result
+        rows = self.jobs_model.rows()
+        self.jobs_panel.summary.setText(summary_text(rows, result.elapsed_s, False))
+        folder = engine.run_folder_path(result.run_folder)
+        self.jobs_panel.set_run_folder(folder)
+        verdict = run_verdict(rows, result.cancelled)
+        log.info("%s Results: %s", verdict, folder or "not saved")
+        self.statusBar().showMessage(verdict)
+        self.notifier.run_finished(verdict, result.elapsed_s)
+        self._update_load_state()
+        self.load_finished.emit(result)
+        if self._close_when_idle:
+            QTimer.singleShot(0, self.close)
+
+    # -- closing -------------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller.running:
+            if not self._close_when_idle and not self.request_cancel(closing=True):
+                event.ignore()
+                return
+            # The jobs stop in the background; the window closes when the run has wrapped up.
+            self._close_when_idle = True
+            self.statusBar().showMessage("Closing once the running jobs have stopped…")
+            event.ignore()
+            return
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop background work and detach from logging (idempotent)."""
+        self.controller.shutdown()
+        self.tasks.wait()
+        self.checker.stop()
+        self.log_pane.detach()
+        self.notifier.hide()
+
+    def app_icon(self) -> QIcon:
+        return self.windowIcon()

@@ -1,0 +1,188 @@
+"""Searchable pickers (object, External ID) loaded off the UI thread, with busy state, error and retry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from sfloader_gui.ui.tasks import BackgroundTasks
+
+Choice = tuple[str, str]  # (API name, text shown)
+
+
+class SearchablePicker(QWidget):
+    """An editable combo box that filters by any part of the text, plus an in-place busy and error state.
+
+    ``load(fn)`` runs ``fn()`` (returning a list of choices) on the background pool; a later ``load`` wins
+    over an earlier one still running.
+
+    Signals:
+        value_changed(str): the chosen API name ('' when nothing valid is chosen).
+        loaded(): choices arrived.
+        load_failed(str): loading failed; the message is shown in place with a Retry button.
+    """
+
+    value_changed = Signal(str)
+    loaded = Signal()
+    load_failed = Signal(str)
+
+    def __init__(self, tasks: BackgroundTasks, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._what = what
+        self._generation = 0
+        self._loader: Callable[[], list[Choice]] | None = None
+        self._wanted = ""
+        self._value = ""
+
+        self.combo = QComboBox()
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.combo.setMinimumContentsLength(24)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        completer = QCompleter(self.combo.model(), self.combo)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.combo.setCompleter(completer)
+        edit = self.combo.lineEdit()
+        assert edit is not None  # editable combo boxes always have one
+        self.edit = edit
+        self.combo.currentIndexChanged.connect(self._index_changed)
+        self.edit.editingFinished.connect(self._text_committed)
+
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate: "working"
+        self.busy.setTextVisible(False)
+        self.busy.setFixedWidth(60)
+        self.busy.setMaximumHeight(12)
+        self.busy.hide()
+        self.message = QLabel()
+        self.message.setObjectName("pickerMessage")
+        self.message.setWordWrap(False)
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.hide()
+        self.retry_button.clicked.connect(self.retry)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.busy)
+        row.addWidget(self.message)
+        row.addWidget(self.retry_button)
+        self.clear(f"Connect to an org to list {what}.")
+
+    # -- public --------------------------------------------------------------------------------------------
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @property
+    def is_loading(self) -> bool:
+        return not self.busy.isHidden()
+
+    def clear(self, hint: str = "") -> None:
+        self._generation += 1
+        self._loader = None
+        self._fill([])
+        self.combo.setEnabled(False)
+        self.edit.setPlaceholderText(hint)
+        self._set_state(busy=False, message="", error=False)
+
+    def load(self, loader: Callable[[], list[Choice]], select: str = "") -> None:
+        """Fetch choices with ``loader`` in the background, then select ``select`` if it is among them."""
+        self._generation += 1
+        generation = self._generation
+        self._loader, self._wanted = loader, select
+        self.combo.setEnabled(False)
+        self._fill([])
+        self.edit.setPlaceholderText(f"Loading {self._what}…")
+        self._set_state(busy=True, message="", error=False)
+        self._tasks.submit(
+            loader,
+            lambda result: self._on_loaded(generation, result),
+            lambda message: self._on_failed(generation, message),
+        )
+
+    def retry(self) -> None:
+        if self._loader is not None:
+            self.load(self._loader, self._wanted)
+
+    def choices(self) -> list[Choice]:
+        return [(str(self.combo.itemData(i)), self.combo.itemText(i)) for i in range(self.combo.count())]
+
+    def select(self, name: str) -> bool:
+        i = self.combo.findData(name)
+        if i < 0:
+            return False
+        self.combo.setCurrentIndex(i)
+        return True
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _on_loaded(self, generation: int, result: Any) -> None:
+        if generation != self._generation:
+            return  # an older request: the user moved on
+        choices: list[Choice] = list(result)
+        self._fill(choices)
+        self.combo.setEnabled(bool(choices))
+        self.edit.setPlaceholderText(
+            f"Type to search {len(choices)} {self._what}…" if choices else f"No {self._what} available."
+        )
+        self._set_state(busy=False, message="", error=False)
+        if not (self._wanted and self.select(self._wanted)) and len(choices) == 1:
+            self.combo.setCurrentIndex(0)
+        self.loaded.emit()
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self.edit.setPlaceholderText(f"Could not load {self._what}.")
+        self._set_state(busy=False, message=f"Could not load {self._what}: {message}", error=True)
+        self.load_failed.emit(message)
+
+    def _fill(self, choices: list[Choice]) -> None:
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for name, text in choices:
+            self.combo.addItem(text, name)
+        self.combo.setCurrentIndex(-1)
+        self.combo.blockSignals(False)
+        self._set_value("")
+
+    def _set_state(self, busy: bool, message: str, error: bool) -> None:
+        self.busy.setVisible(busy)
+        self.message.setText(message)
+        self.message.setToolTip(message)
+        self.message.setVisible(bool(message))
+        self.message.setStyleSheet("color: #b3261e;" if error else "")
+        self.retry_button.setVisible(error)
+
+    def _index_changed(self, index: int) -> None:
+        self._set_value(str(self.combo.itemData(index)) if index >= 0 else "")
+
+    def _text_committed(self) -> None:
+        # Typed text that names no choice clears the value rather than keeping a stale one.
+        i = self.combo.findText(self.combo.currentText(), Qt.MatchFlag.MatchFixedString)
+        if i < 0:
+            self._set_value("")
+        elif i != self.combo.currentIndex():
+            self.combo.setCurrentIndex(i)
+
+    def _set_value(self, value: str) -> None:
+        if value != self._value:
+            self._value = value
+            self.value_changed.emit(value)

@@ -1,0 +1,29 @@
+"""The app's look: the Fusion style everywhere (same picture on every OS) plus a few accents."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+STYLE_SHEET = """
+QGroupBox { font-weight: bold; margin-top: 10px; padding-top: 6px; }
+QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }
+QGroupBox > QWidget, QGroupBox QLabel { font-weight: normal; }
+QFrame#connectionBar { background: #f4f5f7; border: 1px solid #d6d8dc; border-radius: 6px; }
+QLabel#orgName { font-size: 11pt; font-weight: bold; }
+QLabel#orgDetails { color: #555; }
+QFrame#dropZone { border: 2px dashed #b8bcc4; border-radius: 8px; background: #fbfbfc; }
+QFrame#dropZone[dragging="true"] { border-color: #1f5fa8; background: #eaf1fb; }
+QLabel#emptyTitle { font-size: 13pt; font-weight: bold; color: #333; }
+QLabel#emptyHint, QLabel#hint { color: #666; }
+QLabel#summaryLine { color: #222; padding: 2px 0; }
+QLabel#ignoredFiles { color: #8a5300; }
+QPushButton#loadButton { background: #1f5fa8; color: white; font-weight: bold; padding: 6px 18px;
+                         border-radius: 4px; border: 1px solid #174a85; }
+QPushButton#loadButton:disabled { background: #c9d3df; color: #f4f6f8; border-color: #b9c4d1; }
+QPushButton#loadButton:hover:!disabled { background: #2a6cb8; }
+"""
+
+
+def apply_style(app: QApplication) -> None:
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE_SHEET)

@@ -1,0 +1,81 @@
+"""The connection bar and the object / External ID pickers, filled from the emulator's describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from sfloader_gui.core.settings import AppSettings, load_settings
+from tests.ui.helpers import WAIT_MS, open_window, pick
+
+
+def test_connection_bar_shows_org_user_instance_and_badge(qtbot: QtBot, emulator: Any) -> None:
+    window = open_window(qtbot, None)
+    assert window.bar.badge.text() == "NOT CONNECTED"
+    assert not window.load_button.isEnabled()
+    assert "Connect to an org first" in window.load_reason.text()
+    with qtbot.waitSignal(window.bar.switch_requested):
+        window.bar.switch_button.click()
+
+    window.set_connection(object(), "Acme Prod", "production")  # any object with no instance_url is fine
+    assert window.bar.badge.text() == "PRODUCTION"
+    window.set_connection(None, "", "")
+
+    from tests.ui.helpers import connect
+
+    window.set_connection(connect(emulator), "QA sandbox", "sandbox", username="qa@acme.test")
+    assert window.bar.badge.text() == "SANDBOX"
+    assert window.bar.org_label.text() == "QA sandbox"
+    assert "qa@acme.test" in window.bar.details_label.text()
+    assert emulator.instance_url in window.bar.details_label.text()
+    qtbot.waitUntil(lambda: bool(window.object_picker.choices()), timeout=WAIT_MS)
+
+
+def test_pickers_are_filled_from_describe_off_the_ui_thread(qtbot: QtBot, emulator: Any) -> None:
+    window = open_window(qtbot, emulator)
+    picker = window.object_picker
+    busy_at_start = picker.is_loading
+    assert busy_at_start, "the busy state shows while describe runs"
+    assert not picker.combo.isEnabled()
+    qtbot.waitUntil(lambda: bool(picker.choices()), timeout=WAIT_MS)
+    assert not picker.is_loading
+    names = [name for name, _ in picker.choices()]
+    assert "Account" in names and "Contact" in names
+    assert any(text == "Account (Account)" for _, text in picker.choices())
+
+    # Searchable: the completer matches any part of the text.
+    completer = picker.combo.completer()
+    assert completer is not None
+    completer.setCompletionPrefix("ccount")
+    assert completer.completionCount() >= 1
+    assert "Account" in completer.currentCompletion()
+
+    pick(qtbot, window, "Account", "External_Id__c")
+    extids = [name for name, _ in window.extid_picker.choices()]
+    assert extids[0] == "External_Id__c", "true External ID fields come first"
+    assert "Id" in extids and "Industry" not in extids, "only externalId or idLookup fields are offered"
+    assert load_settings().last_object == "Account"
+    assert "Add at least one CSV file" in window.load_reason.text()
+
+
+def test_last_choices_are_selected_again(qtbot: QtBot, emulator: Any) -> None:
+    settings = AppSettings(last_object="Contact", last_external_id="External_Id__c")
+    window = open_window(qtbot, emulator, settings)
+    qtbot.waitUntil(lambda: window.extid_picker.value == "External_Id__c", timeout=WAIT_MS)
+    assert window.object_picker.value == "Contact"
+
+
+def test_describe_failure_is_shown_in_place_with_a_retry(qtbot: QtBot, emulator: Any) -> None:
+    emulator.faults.add_status(403, method="GET", path=r"/sobjects/?$", times=1)
+    window = open_window(qtbot, emulator)
+    picker = window.object_picker
+    qtbot.waitUntil(lambda: picker.retry_button.isVisibleTo(window), timeout=WAIT_MS)
+    assert "Could not load objects" in picker.message.text()
+    assert "API request limit" in picker.message.text()
+    assert not picker.choices()
+
+    with qtbot.waitSignal(picker.loaded, timeout=WAIT_MS):
+        picker.retry_button.click()
+    assert picker.retry_button.isHidden() and picker.message.isHidden()
+    assert "Account" in [name for name, _ in picker.choices()]

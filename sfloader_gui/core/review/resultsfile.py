@@ -147,16 +147,13 @@ def _sniff_delimiter(header: str, kind: Kind) -> str:
 def _truncation_warnings(rf: ResultsFile) -> list[str]:
     where = f"{rf.path.name} of job {rf.job.job_id}"
     out: list[str] = []
+    _drop_partial_last_row(rf)
     if not rf.index.complete:
         out.append(
             f"{where} ends in the middle of a row ({rf.index.tail_bytes} bytes cut off): the download was "
             f"truncated. The {rf.rows} complete rows are shown; download the job's results again "
             "for the rest."
         )
-    elif rf.rows and not rf.index.raw(rf.rows - 1).endswith(b"\n"):
-        last = parse(rf.index.raw(rf.rows - 1), rf.delimiter)
-        if len(last) != len(rf.header):
-            out.append(f"{where} ends in the middle of a row: the download was truncated.")
     expected = rf.job.expected_rows
     if expected is not None and expected != rf.rows:
         out.append(
@@ -164,3 +161,16 @@ def _truncation_warnings(rf: ResultsFile) -> list[str]:
             + ("the file is incomplete." if rf.rows < expected else "the manifest is out of date.")
         )
     return out
+
+
+def _drop_partial_last_row(rf: ResultsFile) -> None:
+    """A last row with no line break and too few values was cut off mid-row: it is not a row."""
+    if not rf.index.complete or not rf.rows:
+        return
+    last = rf.index.raw(rf.rows - 1)
+    if last.endswith(b"\n") or len(parse(last, rf.delimiter)) >= len(rf.header):
+        return
+    offsets = rf.index.offsets
+    offsets.pop()  # the end of file; the partial row's start becomes the end of the reviewable rows
+    rf.index.complete = False
+    rf.index.tail_bytes = rf.index.size - offsets[-1]

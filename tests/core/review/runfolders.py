@@ -52,6 +52,7 @@ def make_run(
     ext_field: str = "External_Id__c",
 ) -> Path:
     """A finished run, one job per source; ``failures[file][ext id] = sf__Error``; ``unprocessed[file]``."""
+    out.mkdir(parents=True, exist_ok=True)
     run = out / "20261126T101500Z_Account"
     files, jobs = [], []
     for n, (name, (header, rows)) in enumerate(sources.items(), start=1):

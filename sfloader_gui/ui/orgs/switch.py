@@ -1,0 +1,79 @@
+"""Wires the org dialog to the main window: ``open_switch_dialog(window)`` answers ``switch_requested``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from PySide6.QtWidgets import QWidget
+
+from sfloader_gui.core.auth.login import LoginResult, LoginService
+from sfloader_gui.core.auth.network import apply_ca_bundle
+from sfloader_gui.core.credentials import CredentialError, CredentialStore, ensure_secure_backend
+from sfloader_gui.core.orgs import OrgStore
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.ui.orgs.confirm import ProductionGuard
+from sfloader_gui.ui.orgs.environment import bar_environment
+from sfloader_gui.ui.orgs.org_manager import OrgManagerDialog
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionTarget(Protocol):
+    """What the main window offers (``MainWindow.set_connection``)."""
+
+    def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None: ...
+
+
+class OrgsController:
+    """One per window: the org list, the keyring store, the login service and the production guard."""
+
+    def __init__(self, service: LoginService | None = None) -> None:
+        self.keyring_problem: str | None = None
+        if service is None:
+            try:
+                ensure_secure_backend()
+            except CredentialError as exc:
+                self.keyring_problem = str(exc)  # shown in the dialog; the token method still works
+            service = LoginService(OrgStore(), CredentialStore())
+        self.service = service
+        self.guard = ProductionGuard()
+        self.connection: SalesforceConnection | None = None  # the one this controller made (and closes)
+
+    def open_dialog(self, window: QWidget) -> OrgManagerDialog:
+        dialog = OrgManagerDialog(self.service, window)
+        if self.keyring_problem:
+            dialog.show_error(self.keyring_problem)
+        dialog.connected.connect(lambda result: self.use(window, result))
+        return dialog
+
+    def make_connection(self, result: LoginResult) -> SalesforceConnection:
+        conn = SalesforceConnection(result.instance_url, result.provider, result.profile.api_version)
+        if self.service.orgs.ca_bundle:
+            apply_ca_bundle(conn.session, self.service.orgs.ca_bundle)
+        return conn
+
+    def use(self, window: Any, result: LoginResult) -> None:
+        conn = self.make_connection(result)
+        profile = result.profile
+        window.set_connection(conn, profile.label, bar_environment(profile.environment), profile.username)
+        if self.connection is not None and self.connection is not conn:
+            self.connection.close()
+        self.connection = conn
+        self.guard.forget()  # a new login is a new session: the first production load asks again
+
+
+def controller_for(window: QWidget) -> OrgsController:
+    """The window's controller, made on first use."""
+    controller = getattr(window, "_orgs_controller", None)
+    if controller is None:
+        controller = OrgsController()
+        window._orgs_controller = controller  # type: ignore[attr-defined]
+    return controller
+
+
+def open_switch_dialog(window: QWidget) -> OrgManagerDialog:
+    """Show the org manager over ``window``; a successful login calls ``window.set_connection``."""
+    dialog = controller_for(window).open_dialog(window)
+    dialog.open()
+    return dialog

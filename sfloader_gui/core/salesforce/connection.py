@@ -113,6 +113,8 @@ class SalesforceConnection:
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self.api_usage: tuple[int, int] | None = None  # (used, max) from Sforce-Limit-Info
+        # Set when the org stops accepting this client (login needed, API limit used up): no new jobs.
+        self.fatal_error: AuthError | ApiLimitError | None = None
         self._refresh_lock = threading.Lock()
         self._closed = threading.Event()
         self.session = self._make_session(pool_size)
@@ -213,7 +215,12 @@ class SalesforceConnection:
                 continue
             error = error_from_response(resp, method, shown)
             log.info("%s %s -> %s %s", method, shown, resp.status_code, error.error_code or "")
-            raise error
+            raise self._remember_fatal(error)
+
+    def _remember_fatal(self, error: SalesforceError) -> SalesforceError:
+        if isinstance(error, AuthError | ApiLimitError) and self.fatal_error is None:
+            self.fatal_error = error
+        return error
 
     def _may_retry_transport(
         self, method: str, exc: requests.RequestException, replayable: bool, attempt: int
@@ -243,20 +250,21 @@ class SalesforceConnection:
         """Single-flight: the first thread with a stale token refreshes, the others reuse its result."""
         stale = _sent_token(resp)
         if not self.token_provider.can_refresh:
-            raise error_from_response(resp, method, path)
+            raise self._remember_fatal(error_from_response(resp, method, path))
         with self._refresh_lock:
             if self.token_provider.access_token() != stale:
                 return  # another worker already renewed it
             log.info("Session expired (%s %s); renewing the access token", method, path)
             try:
                 self.token_provider.refresh(stale)
-            except AuthError:
-                raise
+            except AuthError as exc:
+                raise self._remember_fatal(exc) from None
             except Exception as exc:  # a provider's own failure must reach the user as a login problem
-                raise AuthError(
+                error = AuthError(
                     f"The session expired and renewing it failed ({type(exc).__name__}: {exc}). "
                     "Log in to the org again."
-                ) from exc
+                )
+                raise self._remember_fatal(error) from exc
 
     def _note_limits(self, resp: requests.Response) -> None:
         info = resp.headers.get("Sforce-Limit-Info", "")

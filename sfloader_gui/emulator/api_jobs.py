@@ -56,7 +56,9 @@ def _create_multipart(org: Org, req: Request, m: re.Match[str]) -> Response:
     job = org.jobs.create(json.loads(parts["job"]), m["v"])
     _store_upload(org, job, [parts["content"]])
     org.processor.close_job(job)
-    return json_response(200, job.info(short=True))
+    info = job.info(short=True)
+    info["state"] = "UploadComplete"  # the answer describes the job as it was closed, not as it is now
+    return json_response(200, info)
 
 
 def _store_upload(org: Org, job: Job, chunks: Any) -> None:

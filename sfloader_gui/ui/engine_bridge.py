@@ -152,6 +152,13 @@ def _run_one(
     return run_part(conn, part, options, folder, on_event, cancel)
 
 
+def retry_launcher(conn: SalesforceConnection | None) -> Any:
+    """The workbench's retry hook bound to this org (None when the engine offers no retry here)."""
+    if conn is None:
+        return None
+    return None
+
+
 def run_folder_path(folder: Any) -> Path | None:
     if folder is None:
         return None

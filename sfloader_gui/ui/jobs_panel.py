@@ -95,19 +95,26 @@ class JobsPanel(QWidget):
         )
         self.open_results.setEnabled(False)
         self.open_results.clicked.connect(self._open_clicked)
+        self.review_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
+            "Review failed records…",
+        )
+        self.review_button.hide()
         self.run_folder: Path | None = None
         # Replaceable so tests do not launch the desktop's file manager.
         self.opener = QDesktopServices.openUrl
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
+        row.addWidget(self.review_button)
         row.addWidget(self.open_results)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 4, 0, 0)
         box.addWidget(table_page, 1)
         box.addLayout(row)
 
-    def set_run_folder(self, folder: Path | None) -> None:
+    def set_run_folder(self, folder: Path | None, has_failures: bool = False) -> None:
         self.run_folder = folder
+        self.review_button.setVisible(folder is not None and has_failures)
         self.open_results.setEnabled(folder is not None)
         self.open_results.setToolTip(str(folder) if folder else "")
 

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.last_result: RunResult | None = None
         self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
         self._close_when_idle = False
+        self._workbenches: list[QWidget] = []
         self._build()
         self._wire()
         self._update_load_state()
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.request_cancel)
         self.controller.changed.connect(self._refresh_summary)
         self.controller.run_finished.connect(self._run_finished)
+        self.jobs_panel.review_button.clicked.connect(self.open_review)
 
     # -- the seam for the orgs work ------------------------------------------------------------------------
     def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
@@ -356,7 +358,8 @@ class MainWindow(QMainWindow):
         rows = self.jobs_model.rows()
         self.jobs_panel.summary.setText(summary_text(rows, result.elapsed_s, False))
         folder = engine.run_folder_path(result.run_folder)
-        self.jobs_panel.set_run_folder(folder)
+        has_failures = any(r.failed or not r.state.is_success for r in rows)
+        self.jobs_panel.set_run_folder(folder, has_failures=has_failures)
         verdict = run_verdict(rows, result.cancelled)
         log.info("%s Results: %s", verdict, folder or "not saved")
         self.statusBar().showMessage(verdict)
@@ -365,6 +368,17 @@ class MainWindow(QMainWindow):
         self.load_finished.emit(result)
         if self._close_when_idle:
             QTimer.singleShot(0, self.close)
+
+    def open_review(self) -> None:
+        """The failed-record workbench (its own window) over the last run folder."""
+        from sfloader_gui.ui.failures import open_workbench
+
+        folder = self.jobs_panel.run_folder
+        if folder is None:
+            return
+        workbench = open_workbench(folder, self, retry_launcher=engine.retry_launcher(self.connection))
+        self._workbenches.append(workbench)
+        workbench.show()
 
     # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

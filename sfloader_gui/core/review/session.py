@@ -39,6 +39,7 @@ class RowInfo:
     kind: Kind
     source: str  # the source file's name (or the results file's name when opened alone)
     source_row: int | None  # 1-based record number in the source, None when it cannot be joined
+    source_rows: tuple[int, ...]  # every source record with this External ID (several: a duplicate key)
     job_id: str
     error: RowError
     sf_id: str
@@ -196,12 +197,14 @@ class ReviewSession:
         cells = rf.values(local)
         ext = cells[rf.data_columns.index(ext_field)] if ext_field in rf.data_columns else ""
         join = self.join_for(f)
+        numbers = tuple(join.record_numbers(ext)) if join is not None and ext else ()
         return RowInfo(
             file_index=f,
             local_row=local,
             kind=rf.kind,
             source=rf.job.source.name if rf.job.source else rf.path.name,
-            source_row=join.record_number(ext) if join is not None and ext else None,
+            source_row=numbers[0] if len(numbers) == 1 else None,
+            source_rows=numbers,
             job_id=rf.job.job_id,
             error=self.groups.error_of_file_row(f, local),
             sf_id=rf.sf_id(local),

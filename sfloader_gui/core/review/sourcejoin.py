@@ -102,15 +102,22 @@ class SourceJoin:
         # hash() of str is 64-bit and stable within this process: 8 bytes per record, not a dict of strings.
         return array("q", (hash(row[col]) if len(row) > col else 0 for row in reader if row))
 
-    def record_number(self, external_id: str) -> int | None:
-        """The 1-based source record number of the row with this External ID (None when not joined)."""
+    def record_numbers(self, external_id: str) -> list[int]:
+        """Every 1-based source record number with this External ID: one, or several for a duplicate key."""
         if self.status is not JoinStatus.READY:
-            return None
+            return []
         h = hash(external_id)
         i = bisect_left(self._hashes, h)
-        if i < len(self._hashes) and self._hashes[i] == h:
-            return self._records[i]
-        return None
+        found = []
+        while i < len(self._hashes) and self._hashes[i] == h:
+            found.append(self._records[i])
+            i += 1
+        return sorted(found)
+
+    def record_number(self, external_id: str) -> int | None:
+        """The source record number of this External ID; None when not joined or when it is not unique."""
+        found = self.record_numbers(external_id)
+        return found[0] if len(found) == 1 else None
 
     def _changed(self, why: str) -> JoinStatus:
         when = self.entry.get("mtime")

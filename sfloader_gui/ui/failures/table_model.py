@@ -94,7 +94,7 @@ class FailuresModel(QAbstractTableModel):
             found = self.outcomes.outcome(info.external_id) if self.outcomes else None
             return found[0].value if found else ("Not processed" if info.kind == "unprocessed" else "Failed")
         if col == ROW:
-            return "—" if info.source_row is None else str(info.source_row)
+            return ", ".join(map(str, info.source_rows)) or "—"
         return {
             SOURCE: info.source,
             JOB: info.job_id,
@@ -118,6 +118,10 @@ class FailuresModel(QAbstractTableModel):
         if col in (CODE, MESSAGE, FIELDS):
             e = info.error
             return f"{e.code}: {e.message}" + (f"\nFields: {e.fields}" if e.fields else "")
+        if col == ROW and len(info.source_rows) > 1:
+            return (
+                f"{info.external_id} is on {len(info.source_rows)} rows of the source file: a duplicate key."
+            )
         if col == ROW and info.source_row is None:
             join = self.session.join_for(info.file_index)
             if join is None or join.status is JoinStatus.UNKNOWN:

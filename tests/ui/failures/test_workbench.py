@@ -1,0 +1,149 @@
+"""The workbench as a user drives it: groups, filters, sorting, edits, exports, reports, bad input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from sfloader_gui.ui.failures import WorkbenchWindow, actions, open_workbench
+from sfloader_gui.ui.failures.table_model import CODE, ROW, SOURCE
+from tests.ui.dnd import drop_paths
+from tests.ui.failures.conftest import settle
+
+
+def _column(win: WorkbenchWindow, name: str) -> list[str]:
+    model = win.model
+    assert model is not None
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == name)
+    return [model.index(r, col).data() for r in range(model.rowCount())]
+
+
+def test_opens_a_run_with_groups_biggest_first(workbench: WorkbenchWindow) -> None:
+    assert workbench.model is not None and workbench.model.rowCount() == 8
+    assert not workbench.banner.isVisible()
+    groups = workbench.groups
+    texts = [[groups.model().index(r, c).data() for c in range(2)] for r in range(groups.rowCount())]
+    assert [t[0] for t in texts] == ["4", "2", "2"]
+    assert texts[0][1].startswith("REQUIRED_FIELD_MISSING\nRequired fields are missing")
+    assert workbench.filters.count.text() == "8 of 8 rows"
+    # joined back to the source: file name and record number
+    rows = dict(zip(_column(workbench, "External_Id__c"), _column(workbench, "Row"), strict=True))
+    assert rows["A-9"] == "9" and rows["P-5"] == "5"
+
+
+def test_selecting_a_group_selects_exactly_its_rows(workbench: WorkbenchWindow) -> None:
+    workbench.groups.selectRow(1)  # INVALID_CROSS_REFERENCE_KEY, 2 rows
+    assert workbench.filters.count.text() == "2 of 8 rows"
+    picked = workbench.selected_rows()
+    assert sorted(workbench.session.info(r).external_id for r in picked) == ["A-4", "P-2"]  # type: ignore[union-attr]
+    workbench.groups.clearSelection()
+    assert workbench.filters.count.text() == "8 of 8 rows"
+
+
+def test_filters_by_file_code_and_search(workbench: WorkbenchWindow) -> None:
+    workbench.filters.file.setCurrentText("partners.csv")
+    assert set(_column(workbench, "Source file")) == {"partners.csv"}
+    workbench.filters.file.setCurrentText("(all)")
+    workbench.filters.code.setCurrentText("NOT_PROCESSED")
+    assert _column(workbench, "Outcome") == ["Not processed", "Not processed"]
+    workbench.filters.code.setCurrentText("(all)")
+    workbench.filters.search.setText("=1+1")
+    workbench.filters.flush()
+    assert _column(workbench, "External_Id__c") == ["P-2"]
+
+
+def test_sorting_any_column(workbench: WorkbenchWindow) -> None:
+    workbench._sort(CODE)
+    codes = _column(workbench, "Error code")
+    assert codes == sorted(codes)
+    workbench._sort(CODE)
+    assert _column(workbench, "Error code") == sorted(codes, reverse=True)
+    workbench._sort(ROW)
+    assert [int(v) for v in _column(workbench, "Row")] == sorted(int(v) for v in _column(workbench, "Row"))
+    workbench._sort(SOURCE)
+    assert _column(workbench, "Source file") == sorted(_column(workbench, "Source file"))
+
+
+def test_editing_a_cell_keeps_a_working_copy_and_never_the_raw_file(
+    workbench: WorkbenchWindow, run_dir: Path
+) -> None:
+    raw = {p: hashlib.sha256(p.read_bytes()).digest() for p in run_dir.glob("jobs/*/*.csv")}
+    model = workbench.model
+    assert model is not None
+    names = _column(workbench, "External_Id__c")
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == "Name")
+    index = model.index(names.index("A-3"), col)
+    assert model.flags(index) & Qt.ItemFlag.ItemIsEditable
+    assert model.setData(index, "Acme Three")
+    assert index.data() == "Acme Three"
+    assert index.data(Qt.ItemDataRole.BackgroundRole) is not None  # edited cells are tinted
+    assert "Salesforce returned: ''" in index.data(Qt.ItemDataRole.ToolTipRole)
+    edits = json.loads((run_dir / "review" / "edits.json").read_text(encoding="utf-8"))
+    assert list(edits["edits"].values()) == [{"0": {"Name": "Acme Three"}}]
+    assert {p: hashlib.sha256(p.read_bytes()).digest() for p in run_dir.glob("jobs/*/*.csv")} == raw
+
+
+def test_exports_and_reports(workbench: WorkbenchWindow, tmp_path: Path, run_dir: Path) -> None:
+    workbench.table.selectRow(0)
+    excel = actions.export_rows(workbench, True, actions.EXCEL, tmp_path / "sel.csv")
+    rows = list(csv.reader(io.StringIO(excel[0].read_text(encoding="utf-8-sig"), newline="")))
+    assert len(rows) == 2 and rows[1][0] == "accounts.csv"
+    raw = actions.export_rows(workbench, False, actions.RAW, tmp_path / "all.csv")
+    assert [p.name for p in raw] == ["all.csv", "all_2.csv"]  # failed rows, then unprocessed (other header)
+    html = actions.save_report(workbench, "html", tmp_path / "r.html")
+    assert html is not None and "Top errors" in html.read_text(encoding="utf-8")
+    pdf = actions.save_report(workbench, "pdf", tmp_path / "r.pdf")
+    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
+
+
+def test_retry_without_an_org_says_why(workbench: WorkbenchWindow) -> None:
+    workbench.table.selectRow(0)
+    assert not workbench.retry(selected_only=True)
+    assert "Cannot retry from here" in workbench.last_message
+
+
+def test_missing_results_file_is_named_and_the_rest_stays(qtbot: QtBot, run_dir: Path) -> None:
+    next(run_dir.glob("jobs/01_*/failed.csv")).unlink()
+    win = open_workbench(run_dir)
+    qtbot.addWidget(win)
+    settle(win)
+    assert "failed.csv of job 750000000000000001AAA is missing" in win.banner.text()
+    assert win.model is not None and win.model.rowCount() == 3
+
+
+def test_changed_source_is_flagged_and_not_joined(qtbot: QtBot, run_dir: Path) -> None:
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    source = Path(manifest["files"][0]["path"])
+    source.write_text(source.read_text(encoding="utf-8").replace("A-9,", "A-X,"), encoding="utf-8")
+    win = open_workbench(run_dir)
+    qtbot.addWidget(win)
+    settle(win)
+    assert "accounts.csv has changed since the run" in win.banner.text()
+    rows = dict(zip(_column(win, "External_Id__c"), _column(win, "Row"), strict=True))
+    assert rows["A-9"] == "—" and rows["P-2"] == "2"
+
+
+def test_not_a_results_file_gets_a_clear_message(qtbot: QtBot, tmp_path: Path) -> None:
+    other = tmp_path / "contacts.csv"
+    other.write_text("FirstName,LastName\nAda,Lovelace\n", encoding="utf-8")
+    win = open_workbench(other)
+    qtbot.addWidget(win)
+    assert "is not a Salesforce failed-results file" in win.banner.text()
+    assert win.model is None and not win.table.isEnabled()
+
+
+def test_drop_a_run_folder_to_open_it(qtbot: QtBot, run_dir: Path) -> None:
+    win = open_workbench(None)
+    win.quiet = True
+    qtbot.addWidget(win)
+    win.show()
+    assert drop_paths(win, [run_dir]) == (True, True)
+    settle(win)
+    assert win.model is not None and win.model.rowCount() == 8
+    assert win.windowTitle().endswith(run_dir.name)

@@ -48,6 +48,7 @@ class ProductionConfirmDialog(QDialog):
         layout.addWidget(banner)
         layout.addWidget(intro)
         layout.addWidget(self.name_edit)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from sfloader_gui.core.orgs import Environment
 
@@ -24,6 +26,19 @@ def badge_text(environment: Environment) -> str:
     return STYLE[environment][0]
 
 
+def environment_icon(environment: Environment, size: int = 14) -> QIcon:
+    """A rounded square in the environment's colour, for lists."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(STYLE[environment][1]))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(0, 0, size, size, 3, 3)
+    painter.end()
+    return QIcon(pixmap)
+
+
 def bar_environment(environment: Environment) -> str:
     """The environment name the connection bar understands (My Domain shows as production, to be safe)."""
     return "production" if environment.is_live else environment.value
@@ -36,6 +51,7 @@ class EnvironmentBanner(QLabel):
         super().__init__(parent)
         self.setObjectName("environmentBanner")
         self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.show_environment(Environment.PRODUCTION)
 
     def show_environment(self, environment: Environment) -> None:

@@ -63,11 +63,13 @@ class OAuthPage(MethodPage):
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
         self.port.setValue(DEFAULT_CALLBACK_PORT)
+        self.port.setMaximumWidth(110)
         self.client_secret = _secret_field("only if the app requires a secret")
         self.callback = QLabel()
         self.callback.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.port.valueChanged.connect(self._show_callback)
         form = QFormLayout(self)
+        form.setContentsMargins(0, 6, 0, 0)
         form.addRow(
             _note(
                 "Log in in your own browser, so single sign-on and security keys work. Your Salesforce "
@@ -118,6 +120,7 @@ class CliPage(MethodPage):
         row.addWidget(self.target, 1)
         row.addWidget(self.refresh)
         form = QFormLayout(self)
+        form.setContentsMargins(0, 6, 0, 0)
         form.addRow(
             _note(
                 "Reuse a login of the Salesforce CLI (<code>sf org login web</code>). The app asks the CLI "
@@ -168,6 +171,7 @@ class PasswordPage(MethodPage):
         self.consumer_secret = _secret_field("consumer secret")
         self.save = QCheckBox("Save the password in the system keyring")
         form = QFormLayout(self)
+        form.setContentsMargins(0, 6, 0, 0)
         form.addRow(
             _note(
                 "<b>Legacy login.</b> Salesforce is retiring username-password logins and many orgs block "
@@ -203,6 +207,7 @@ class TokenPage(MethodPage):
         self.token = _secret_field("00D...!...")
         self.save = QCheckBox("Save the token in the system keyring")
         form = QFormLayout(self)
+        form.setContentsMargins(0, 6, 0, 0)
         form.addRow(
             _note(
                 "For admins: paste an access token (for example from <code>sf org display</code>). It is "

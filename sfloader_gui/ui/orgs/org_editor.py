@@ -70,7 +70,7 @@ class OrgEditor(QWidget):
         layout.addWidget(self.stack, 1)
 
         self.environment.currentIndexChanged.connect(self._environment_changed)
-        self.method.currentIndexChanged.connect(lambda i: self.stack.setCurrentIndex(i))
+        self.method.currentIndexChanged.connect(self._method_changed)
         self._environment_changed()
 
     # -- state -----------------------------------------------------------------------------------------
@@ -88,8 +88,14 @@ class OrgEditor(QWidget):
         env = self.current_environment()
         self.banner.show_environment(env)
         self.form.setRowVisible(self.my_domain, env is Environment.MYDOMAIN)
-        self.form.setRowVisible(self.demo_url, env is Environment.DEMO)
+        # The token page asks for the instance URL itself: no second URL field for a demo token login.
+        demo_url = env is Environment.DEMO and self.current_method() is not LoginMethod.TOKEN
+        self.form.setRowVisible(self.demo_url, demo_url)
         self.environment_changed.emit(env.value)
+
+    def _method_changed(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self._environment_changed()
 
     def load(self, profile: OrgProfile | None) -> None:
         """Show ``profile`` (None: an empty form for a new org)."""

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -23,12 +22,18 @@ from sfloader_gui.core.auth.login import LoginResult, LoginService
 from sfloader_gui.core.credentials import CredentialError
 from sfloader_gui.core.models import ConfigError
 from sfloader_gui.core.orgs import LoginMethod, OrgProfile
-from sfloader_gui.ui.orgs.environment import STYLE, badge_text
+from sfloader_gui.ui.orgs.environment import badge_text, environment_icon
 from sfloader_gui.ui.orgs.method_pages import CliPage, OAuthPage, PasswordPage, TokenPage
 from sfloader_gui.ui.orgs.org_editor import OrgEditor
 from sfloader_gui.ui.orgs.tasks import TaskRunner
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
+_SHORT_METHOD = {
+    LoginMethod.OAUTH: "Browser login",
+    LoginMethod.CLI: "Salesforce CLI",
+    LoginMethod.PASSWORD: "Password (legacy)",
+    LoginMethod.TOKEN: "Access token",
+}
 
 
 def _ask_remove(parent: QWidget, profile: OrgProfile) -> bool:
@@ -62,7 +67,11 @@ class OrgManagerDialog(QDialog):
         self.login_result: LoginResult | None = None
 
         self.org_list = QListWidget()
-        self.org_list.setMinimumWidth(220)
+        self.org_list.setMinimumWidth(230)
+        self.org_list.setMaximumWidth(280)
+        self.org_list.setSpacing(3)
+        self.org_list.setWordWrap(True)
+        self.org_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.org_list.setAccessibleName("Orgs")
         self.add_button = QPushButton("Add org")
         self.remove_button = QPushButton("Remove")
@@ -87,7 +96,7 @@ class OrgManagerDialog(QDialog):
         self._show_keyring()
         if service.orgs.load_problem:
             self.show_error(service.orgs.load_problem)
-        self.resize(860, 560)
+        self.resize(880, 540)
 
     # -- layout ----------------------------------------------------------------------------------------
 
@@ -130,7 +139,7 @@ class OrgManagerDialog(QDialog):
 
     def _show_keyring(self) -> None:
         name = self.service.store.backend_name()
-        self.keyring_label.setText(f"Saved logins are kept in your system keyring: {name}. Never in files.")
+        self.keyring_label.setText(f"Saved logins are kept in your system keyring ({name}), never in files.")
 
     # -- the list --------------------------------------------------------------------------------------
 
@@ -138,13 +147,10 @@ class OrgManagerDialog(QDialog):
         self.org_list.blockSignals(True)
         self.org_list.clear()
         for profile in self.service.orgs.list():
-            item = QListWidgetItem(
-                f"{profile.name}\n{badge_text(profile.environment)} · {profile.login_method.label}"
-            )
+            detail = f"{badge_text(profile.environment)} · {_SHORT_METHOD[profile.login_method]}"
+            item = QListWidgetItem(environment_icon(profile.environment), f"{profile.name}\n{detail}")
             item.setData(_ID_ROLE, profile.id)
-            item.setForeground(
-                QColor(STYLE[profile.environment][1]) if profile.environment.is_live else QColor()
-            )
+            item.setToolTip(f"{profile.label}\n{profile.instance_url or profile.login_url}")
             self.org_list.addItem(item)
             if profile.id == select:
                 self.org_list.setCurrentItem(item)

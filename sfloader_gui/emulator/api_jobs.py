@@ -121,7 +121,9 @@ def patch_job(org: Org, req: Request, m: re.Match[str]) -> Response:
                 raise ApiError(400, "INVALIDJOBSTATE", f"Aborting already {text} Job not allowed")
             was = job.state
             org.jobs.set_state(job, "Aborted")
-        if was != "InProgress":  # a running worker writes unprocessed rows itself when it stops
+        if was == "InProgress":
+            org.processor.settle(job)  # the worker writes the unprocessed rows when it stops
+        else:
             org.processor.write_unprocessed(job)
         return json_response(200, job.info(short=True))
     raise ApiError(400, "INVALIDJOBSTATE", f"Invalid state: {state}")

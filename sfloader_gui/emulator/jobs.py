@@ -193,6 +193,16 @@ class JobRegistry:
             self._observe()
             self.changed.notify_all()
 
+    def transition(
+        self, job: Job, from_states: tuple[str, ...], state: str, error: str | None = None
+    ) -> bool:
+        """Move the job only if it is still in one of `from_states` (an abort may have won the race)."""
+        with self.lock:
+            if job.state not in from_states:
+                return False
+            self.set_state(job, state, error)
+            return True
+
     def wait(self, job_id: str, states: tuple[str, ...] = TERMINAL, timeout: float = 30.0) -> Job:
         """Block until the job is in one of `states` (for tests and tools; no polling)."""
         job = self.get(job_id)

@@ -35,6 +35,7 @@ class Processor:
         self.registry, self.store, self.faults, self.pace = registry, store, faults, pace
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
+        self._running: dict[str, threading.Thread] = {}
 
     def data_path(self, job: Job) -> Path:
         return self.registry.folder(job) / "data.csv"
@@ -54,7 +55,14 @@ class Processor:
         t = threading.Thread(target=self._run, args=(job,), name=f"emulator-job-{job.id}", daemon=True)
         self.threads = [x for x in self.threads if x.is_alive()]
         self.threads.append(t)
+        self._running[job.id] = t
         t.start()
+
+    def settle(self, job: Job, timeout: float = 30.0) -> None:
+        """Wait until the job's worker has stopped (after an abort it finishes the batch in hand)."""
+        t = self._running.get(job.id)
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
 
     def resume_all(self) -> None:
         """After a restart, pick up jobs that were queued or in progress."""
@@ -68,7 +76,7 @@ class Processor:
         self._write_headers(job, [])
         with self.registry.lock:
             job.processed = job.cursor = n
-        self.registry.set_state(job, "JobComplete")
+        self.registry.transition(job, ("UploadComplete",), "JobComplete")
 
     def _aborted(self, job: Job) -> bool:
         return job.state == "Aborted" or self.stop.is_set()
@@ -76,10 +84,9 @@ class Processor:
     def _run(self, job: Job) -> None:
         if self.pace.start_delay and self.stop.wait(self.pace.start_delay):
             return
-        if job.state != "UploadComplete" and job.state != "InProgress":
-            return
         started = time.monotonic()
-        self.registry.set_state(job, "InProgress")
+        if not self.registry.transition(job, ("UploadComplete", "InProgress"), "InProgress"):
+            return
         fault = self.faults.take_job_fault()
         if fault == "stall":
             while not self._aborted(job):
@@ -89,7 +96,7 @@ class Processor:
         try:
             self._process(job, fault == "fail", started)
         except JobDataError as e:
-            self.registry.set_state(job, "Failed", str(e))
+            self.registry.transition(job, ("InProgress",), "Failed", str(e))
         self._finish(job, started)
 
     def _process(self, job: Job, forced_failure: bool, started: float) -> None:
@@ -113,13 +120,13 @@ class Processor:
             if self._aborted(job):
                 return
             if forced_failure and job.cursor >= self.faults.fail_after_records:
-                self.registry.set_state(job, "Failed", FORCED_FAILURE)
+                self.registry.transition(job, ("InProgress",), "Failed", FORCED_FAILURE)
                 return
             result = Batch(self.store, plan, rows, sf_time(self.registry.now())).run()
             self._append(job, result.success, result.failed, len(rows), result.n_failed)
             self._pace(job, started)
         if forced_failure:
-            self.registry.set_state(job, "Failed", FORCED_FAILURE)
+            self.registry.transition(job, ("InProgress",), "Failed", FORCED_FAILURE)
 
     def _pace(self, job: Job, started: float) -> None:
         rate = self.pace.rows_per_second
@@ -153,8 +160,7 @@ class Processor:
             return  # server shutting down: the job resumes on the next start
         with self.registry.lock:
             job.processing_ms = int((time.monotonic() - started) * 1000)
-        if job.state == "InProgress":
-            self.registry.set_state(job, "JobComplete")
+        self.registry.transition(job, ("InProgress",), "JobComplete")
         self.write_unprocessed(job)
 
     def write_unprocessed(self, job: Job) -> None:

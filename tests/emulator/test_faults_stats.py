@@ -1,0 +1,118 @@
+"""Fault injection (runtime, per run, over HTTP) and what the stats record."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
+from tests.emulator.client import Bulk
+
+CSV = "External_Id__c,Name\nE-1,One\nE-2,Two\n"
+
+
+def test_latency_slows_every_answer(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    emulator.faults.latency = 0.2
+    t0 = time.perf_counter()
+    bulk.s.get(bulk.jobs)
+    assert time.perf_counter() - t0 >= 0.2
+
+
+def test_bandwidth_cap_slows_uploads(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    job = bulk.new_job()
+    emulator.faults.bandwidth = 100_000
+    body = "External_Id__c,Name\n" + "".join(f"E-{i},Name number {i}\n" for i in range(1500))
+    t0 = time.perf_counter()
+    assert bulk.put(job, body).status_code == 201
+    assert time.perf_counter() - t0 >= len(body) / 100_000 * 0.8
+
+
+def test_status_rules_with_retry_after(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    emulator.faults.add_status(503, method="PUT", path=r"/batches$", times=2)
+    emulator.faults.add_status(429, method="GET", path=r"/jobs/ingest$", retry_after=7)
+    job = bulk.new_job()
+    assert [bulk.put(job, CSV).status_code for _ in range(3)] == [503, 503, 201]
+    r = bulk.s.get(bulk.jobs)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "7"
+    assert r.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
+    assert bulk.s.get(bulk.jobs).status_code == 200
+    emulator.faults.add_status(401, path="/sobjects")
+    r = bulk.s.get(f"{bulk.base}/sobjects")
+    assert r.status_code == 401 and r.json()[0]["errorCode"] == "INVALID_SESSION_ID"
+
+
+def test_dropped_upload_then_retry_succeeds(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    job = bulk.new_job()
+    emulator.faults.drop_upload_after = 2_000
+    body = "External_Id__c,Name\n" + "".join(f"E-{i},Name {i}\n" for i in range(2000))
+    with pytest.raises(requests.ConnectionError):
+        bulk.put(job, body)
+    assert bulk.info(job["id"])["state"] == "Open"
+    assert bulk.put(job, body).status_code == 201
+    bulk.state(job["id"], "UploadComplete")
+    assert emulator.wait_job(job["id"]).processed == 2000
+
+
+def test_stalled_job_never_finishes_until_aborted(tmp_path: Path) -> None:
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", faults={"stall_jobs": 1})) as org:
+        bulk = Bulk(org)
+        job = bulk.new_job()
+        bulk.put(job, CSV)
+        bulk.state(job["id"], "UploadComplete")
+        org.wait_job(job["id"], ("InProgress",))
+        with pytest.raises(TimeoutError):
+            org.wait_job(job["id"], timeout=0.3)
+        assert bulk.state(job["id"], "Aborted").json()["state"] == "Aborted"
+        org.wait_job(job["id"])
+        info = bulk.info(job["id"])
+        assert (info["state"], info["numberRecordsProcessed"]) == ("Aborted", 0)
+        unprocessed = bulk.results(job["id"], "unprocessedrecords")
+        assert unprocessed.text == CSV
+
+
+def test_gzip_refused_with_415(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    emulator.faults.refuse_gzip = True
+    job = bulk.new_job()
+    r = bulk.put(job, gzip.compress(CSV.encode()), **{"Content-Encoding": "gzip"})
+    assert r.status_code == 415 and r.json()[0]["errorCode"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert bulk.put(job, CSV).status_code == 201
+
+
+def test_faults_over_http_and_stats(emulator: EmulatorServer) -> None:
+    url = f"{emulator.instance_url}/__emulator__/faults"
+    r = requests.post(url, json={"status_rules": [{"status": 503, "path": "/sobjects", "times": 1}]})
+    assert r.status_code == 200
+    bulk = Bulk(emulator)
+    assert bulk.s.get(f"{bulk.base}/sobjects").status_code == 503
+    assert bulk.s.get(f"{bulk.base}/sobjects").status_code == 200
+    assert requests.post(url, json={"latncy": 1}).status_code == 400
+    requests.post(url, json={"clear": True, "request_limit": True})
+    assert bulk.s.get(bulk.jobs).status_code == 403
+    requests.post(url, json={"clear": True})
+
+    jobs = [bulk.new_job() for _ in range(3)]
+    for job in jobs:
+        bulk.put(job, CSV, **{"Content-Encoding": "identity"})
+        bulk.state(job["id"], "UploadComplete")
+        emulator.wait_job(job["id"])
+    stats = emulator.stats
+    assert stats.jobs_created == 3 and stats.max_open_jobs == 3
+    puts = stats.find("PUT", "/batches")
+    assert [(p.status, p.content_encoding) for p in puts] == [(201, "identity")] * 3
+    remote = requests.get(f"{emulator.instance_url}/__emulator__/stats").json()
+    assert remote["jobs_created"] == 3
+
+
+def test_expire_tokens_over_http(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    assert requests.post(f"{emulator.instance_url}/__emulator__/expire-tokens").status_code == 200
+    assert bulk.s.get(bulk.jobs).status_code == 401

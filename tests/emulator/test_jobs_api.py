@@ -104,7 +104,8 @@ def test_06_second_put_is_refused_and_first_upload_kept(emulator: EmulatorServer
     assert r.json() == [
         {
             "errorCode": "BULK_API_ERROR",
-            "message": f"Found multipe contents for job: <{job['id']}>, please 'Close' / 'Abort' / 'Delete' the "
+            "message": f"Found multipe contents for job: <{job['id']}>, please "
+            "'Close' / 'Abort' / 'Delete' the "
             "current Job then create a new Job and make sure you only do 'PUT' once on a given Job.",
         }
     ]
@@ -162,7 +163,7 @@ def test_11_states_progress_and_counts_grow(tmp_path: Path) -> None:
         bulk.state(job["id"], "UploadComplete")
         assert bulk.info(job["id"])["state"] == "UploadComplete"
         org.wait_job(job["id"], ("InProgress",))
-        seen = []
+        seen: list[int] = []
         registry = org.org.jobs  # type: ignore[union-attr]
         with registry.changed:
             while True:
@@ -256,7 +257,8 @@ def test_29_gzip_results_only_when_asked(emulator: EmulatorServer) -> None:
     bulk = Bulk(emulator)
     done = bulk.load(CSV)
     url = f"{bulk.jobs}/{done['id']}/successfulResults"
-    raw = requests.get(url, headers={"Authorization": bulk.s.headers["Authorization"], "Accept-Encoding": "gzip"},
+    auth = bulk.s.headers["Authorization"]
+    raw = requests.get(url, headers={"Authorization": auth, "Accept-Encoding": "gzip"},
                        stream=True)  # fmt: skip
     assert raw.headers["Content-Encoding"] == "gzip"
     body = gzip.decompress(raw.raw.read())

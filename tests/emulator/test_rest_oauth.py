@@ -34,7 +34,7 @@ def test_33_versions_sobjects_and_describe(emulator: EmulatorServer) -> None:
     assert (con["AccountId"]["referenceTo"], con["AccountId"]["relationshipName"]) == (["Account"], "Account")
     shp = {f["name"]: f for f in bulk.s.get(f"{bulk.base}/sobjects/Shipment__c/describe").json()["fields"]}
     assert shp["Status__c"]["restrictedPicklist"] is True
-    assert [p["value"] for p in shp["Status__c"]["picklistValues"]][0] == "Planned"
+    assert shp["Status__c"]["picklistValues"][0]["value"] == "Planned"
     assert shp["Weight_Kg__c"]["nillable"] is False and shp["Weight_Kg__c"]["type"] == "double"
     assert bulk.s.get(f"{bulk.base}/sobjects/Nope__c/describe").status_code == 404
 

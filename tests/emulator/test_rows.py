@@ -92,8 +92,8 @@ def test_23_fieldless_errors_end_with_double_dash(emulator: EmulatorServer) -> N
     info = bulk.load("External_Id__c,LastName,Account.External_Id__c\nC-1,Smith,NOPE\n", obj="Contact")
     err = failed(bulk, info["id"])[0][1]
     assert (
-        err
-        == "INVALID_FIELD:Foreign key external ID: NOPE not found for field External_Id__c in entity Account:--"
+        err == "INVALID_FIELD:Foreign key external ID: NOPE not found for field External_Id__c "
+        "in entity Account:--"
     )
 
 
@@ -173,7 +173,8 @@ def test_type_errors_use_salesforce_strings(emulator: EmulatorServer) -> None:
     info = bulk.load(data, obj="Shipment__c", ext="Shipment_Number__c")
     errs = {r[2]: r[1] for r in failed(bulk, info["id"])}
     assert errs["S-1"] == (
-        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:Status: bad value for restricted picklist field: Lost:Status__c --"
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:Status: bad value for restricted picklist field: "
+        "Lost:Status__c --"
     )
     assert (
         errs["S-2"]

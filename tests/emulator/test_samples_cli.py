@@ -1,4 +1,4 @@
-"""The shipped sample files load as their README says; `python -m sfloader_gui.emulator` runs and stops cleanly."""
+"""The sample files load as their README says; `python -m sfloader_gui.emulator` starts and stops cleanly."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sfloader_gui.core.csvio.encoding import UTF8_BOM, guess_encoding, not_utf8_error
+from sfloader_gui.core.csvio.encoding import UTF8_BOM, binary_kind, guess_encoding, not_utf8_error
 from sfloader_gui.core.csvio.errors import CsvInputError
 
 DELIMITERS = {"COMMA": ",", "SEMICOLON": ";", "TAB": "\t", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}
@@ -78,6 +78,14 @@ def sniff(path: Path | str, delimiter: str | None = None, line_ending: str | Non
             f"{path.name} is empty{' (only a byte-order mark)' if bom else ''}. "
             "Choose a CSV file with a header row and at least one data row.",
             code="empty_file",
+        )
+    kind = binary_kind(sample)
+    if kind is not None:
+        raise CsvInputError(
+            path,
+            f"{path.name} is not a CSV file: it looks like {kind}. Save it as 'CSV UTF-8' "
+            "(comma delimited) from your spreadsheet program and choose that file.",
+            code="not_csv",
         )
     if guess_encoding(sample[start:]) is not None:
         raise not_utf8_error(path, sample[start:], line=_first_bad_line(sample[start:]))

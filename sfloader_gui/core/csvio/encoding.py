@@ -35,6 +35,24 @@ def encoding_label(encoding: str) -> str:
     return _LABELS.get(encoding, encoding)
 
 
+_MAGIC = {
+    b"PK\x03\x04": "an Excel workbook or another zip file",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Office file",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip-compressed file",
+}
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What a file that is not text looks like ("an Excel workbook ..."), or None for text."""
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    if b"\x00" in data[:4096] and guess_encoding(data) not in ("utf-16", "utf-32"):
+        return "a binary file"
+    return None
+
+
 def guess_encoding(data: bytes) -> str | None:
     """The encoding ``data`` most likely uses when it is not UTF-8; None if it looks like UTF-8."""
     if data.startswith(_UTF32_BOMS):

@@ -1,0 +1,274 @@
+"""Pre-flight: check each planned file's header and first rows against the object's describe.
+
+Errors block the file (nothing is sent for it); warnings are shown and the file still loads. The
+findings are also added to each ``FilePlan.findings`` (replacing those of an earlier pre-flight), so
+``FilePlan.blocked`` reflects them.
+
+API::
+
+    class FieldLike(Protocol):          # core/salesforce/describe.FieldInfo satisfies it
+        name: str; type: str; length: int
+        createable: bool; updateable: bool; nillable: bool
+        external_id: bool; id_lookup: bool
+        reference_to: Sequence[str]; relationship_name: str | None
+        picklist_values: Sequence[str]
+    class DescribeLike(Protocol):       # core/salesforce/describe.ObjectDescribe satisfies it
+        name: str
+        fields: Sequence[FieldLike]
+
+    preflight(plan, describe, parents=None, *, sample_rows=SAMPLE_ROWS) -> list[Finding]
+        # parents: name -> DescribeLike (e.g. describe.Describer) to check relationship columns'
+        # parent fields; without it those columns are checked on this object only.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
+from sfloader_gui.core.csvio.sample import first_records
+from sfloader_gui.core.csvio.values import value_problem
+from sfloader_gui.core.load.plan import FilePlan, LoadPlan
+
+SAMPLE_ROWS = 1000
+# Not nillable, but Salesforce fills them in when a record is created.
+_DEFAULTED = {"ownerid", "createdbyid", "lastmodifiedbyid", "createddate", "lastmodifieddate", "id"}
+PREFLIGHT_CODES = frozenset(
+    {
+        "unknown_column",
+        "read_only_column",
+        "create_only_column",
+        "update_only_column",
+        "not_an_external_id",
+        "unknown_external_id_field",
+        "unknown_relationship",
+        "parent_not_external_id",
+        "required_missing",
+        "type_mismatch",
+    }
+)
+
+
+class FieldLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def createable(self) -> bool: ...
+    @property
+    def updateable(self) -> bool: ...
+    @property
+    def nillable(self) -> bool: ...
+    @property
+    def external_id(self) -> bool: ...
+    @property
+    def id_lookup(self) -> bool: ...
+    @property
+    def reference_to(self) -> Sequence[str]: ...
+    @property
+    def relationship_name(self) -> str | None: ...
+    @property
+    def picklist_values(self) -> Sequence[str]: ...
+
+
+class DescribeLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def fields(self) -> Sequence[FieldLike]: ...
+
+
+Parents = Callable[[str], DescribeLike]
+
+
+def preflight(
+    plan: LoadPlan, describe: DescribeLike, parents: Parents | None = None, *, sample_rows: int = SAMPLE_ROWS
+) -> list[Finding]:
+    """Check every file that planned cleanly; return the findings (also stored on each FilePlan)."""
+    out: list[Finding] = []
+    key_field = plan.options.external_id_field
+    for fp in plan.files:
+        fp.findings = [f for f in fp.findings if f.code not in PREFLIGHT_CODES]
+        if fp.dialect is None or fp.blocked:
+            continue
+        found = _check_file(fp, describe, parents, key_field, sample_rows)
+        fp.findings.extend(found)
+        out.extend(found)
+    return out
+
+
+def _check_file(
+    fp: FilePlan, describe: DescribeLike, parents: Parents | None, key_field: str, sample_rows: int
+) -> list[Finding]:
+    assert fp.dialect is not None
+    checker = _Checker(fp, describe, parents, key_field)
+    checker.key_field()
+    for position, column in enumerate(fp.dialect.header, start=1):
+        checker.column(position, column)
+    checker.required()
+    fields = [checker.field_of(c) for c in fp.dialect.header]
+    checker.out.extend(type_findings(fp, fields, sample_rows))
+    return checker.out
+
+
+class _Checker:
+    def __init__(self, fp: FilePlan, describe: DescribeLike, parents: Parents | None, key: str) -> None:
+        self.fp, self.describe, self.parents, self.key = fp, describe, parents, key
+        self.by_name = {f.name.lower(): f for f in describe.fields}
+        self.by_rel = {(f.relationship_name or "").lower(): f for f in describe.fields if f.relationship_name}
+        self.out: list[Finding] = []
+        self.obj = describe.name
+
+    def add(self, severity: str, code: str, text: str) -> None:
+        level = ERROR if severity == ERROR else WARNING
+        self.out.append(Finding(level, self.fp.path, code, f"{self.fp.path.name}: {text}"))
+
+    def field_of(self, column: str) -> FieldLike | None:
+        return None if "." in column else self.by_name.get(column.lower())
+
+    def key_field(self) -> None:
+        f = self.by_name.get(self.key.lower())
+        if f is None:
+            self.add(
+                ERROR,
+                "unknown_external_id_field",
+                f"{self.obj} has no field {self.key!r}. {self._keys_hint()}",
+            )
+        elif not (f.external_id or f.id_lookup):
+            self.add(
+                ERROR,
+                "not_an_external_id",
+                f"{f.name} is not an External ID field of {self.obj}, so an upsert cannot match "
+                f"records on it. {self._keys_hint()}",
+            )
+
+    def _keys_hint(self) -> str:
+        keys = [f.name for f in self.describe.fields if f.external_id or f.id_lookup]
+        return f"Choose one of: {', '.join(keys[:10])}." if keys else ""
+
+    def column(self, position: int, column: str) -> None:
+        if "." in column:
+            self.relationship(position, column)
+            return
+        f = self.by_name.get(column.lower())
+        if f is None:
+            self.add(
+                ERROR,
+                "unknown_column",
+                f"column {position} {column!r} is not a field of {self.obj}.{self._near(column)}",
+            )
+            return
+        if f.name.lower() == self.key.lower() and f.id_lookup and not f.createable:
+            return  # matching on Id (or another lookup-only key): the column is the key, not a value
+        if not f.createable and not f.updateable:
+            self.add(
+                ERROR,
+                "read_only_column",
+                f"column {column!r} cannot be loaded: {self.obj}.{f.name} is read-only (a formula, "
+                "roll-up or system field). Remove the column.",
+            )
+        elif not f.updateable:
+            self.add(
+                WARNING,
+                "create_only_column",
+                f"{self.obj}.{f.name} can be set only when a record is created: rows that update "
+                "an existing record will fail if this column has a value.",
+            )
+        elif not f.createable:
+            self.add(
+                WARNING,
+                "update_only_column",
+                f"{self.obj}.{f.name} can only be updated: rows that create a new record will fail "
+                "if this column has a value.",
+            )
+
+    def _near(self, column: str) -> str:
+        close = difflib.get_close_matches(column.lower(), list(self.by_name), n=3, cutoff=0.7)
+        names = [self.by_name[c].name for c in close]
+        return f" Did you mean {' or '.join(names)}?" if names else " Remove or rename the column."
+
+    def relationship(self, position: int, column: str) -> None:
+        rel_part, _, parent_field = column.rpartition(".")
+        names = rel_part.split(":")
+        lookup = next((self.by_rel[n.lower()] for n in names if n.lower() in self.by_rel), None)
+        if lookup is None:
+            self.add(
+                ERROR,
+                "unknown_relationship",
+                f"column {position} {column!r}: {self.obj} has no relationship {names[-1]!r}. Use "
+                "RelationshipName.ExternalIdField, e.g. Account.External_Id__c.",
+            )
+            return
+        if not (lookup.createable or lookup.updateable):
+            self.add(ERROR, "read_only_column", f"column {column!r} sets {lookup.name}, which is read-only.")
+            return
+        targets = [n for n in names if n.lower() not in self.by_rel] or list(lookup.reference_to)
+        if self.parents is None or not targets:
+            return
+        for target in targets[:1]:
+            parent = self.parents(target)
+            pf = next((f for f in parent.fields if f.name.lower() == parent_field.lower()), None)
+            if pf is None or not (pf.external_id or pf.id_lookup):
+                what = "has no field" if pf is None else "cannot match on"
+                self.add(
+                    ERROR,
+                    "parent_not_external_id",
+                    f"column {column!r}: {parent.name} {what} {parent_field!r} — a relationship column "
+                    f"must name an External ID or lookup field of {parent.name} (e.g. "
+                    f"{', '.join(f.name for f in parent.fields if f.external_id or f.id_lookup) or 'Id'}).",
+                )
+
+    def required(self) -> None:
+        assert self.fp.dialect is not None
+        present = {c.lower() for c in self.fp.dialect.header}
+        present |= {
+            self.by_rel[c.rpartition(".")[0].split(":")[-1].lower()].name.lower()
+            for c in self.fp.dialect.header
+            if "." in c and c.rpartition(".")[0].split(":")[-1].lower() in self.by_rel
+        }
+        missing = [
+            f.name
+            for f in self.describe.fields
+            if f.createable
+            and not f.nillable
+            and f.type != "boolean"
+            and f.name.lower() not in _DEFAULTED
+            and f.name.lower() not in present
+        ]
+        if missing:
+            self.add(
+                WARNING,
+                "required_missing",
+                f"required fields of {self.obj} are not in the file: {', '.join(missing)}. Rows that "
+                "update existing records are fine; rows that create new records will fail.",
+            )
+
+
+def type_findings(fp: FilePlan, fields: list[FieldLike | None], sample_rows: int) -> list[Finding]:
+    """Warnings for values in the first rows that do not look like their field's type."""
+    assert fp.dialect is not None
+    bad: dict[int, tuple[list[int], str, str]] = {}
+    for number, row in enumerate(first_records(fp.path, fp.dialect, sample_rows), start=1):
+        for i, (f, value) in enumerate(zip(fields, row, strict=False)):
+            if f is None:
+                continue
+            problem = value_problem(f.type, value, f.length, f.picklist_values)
+            if problem is not None:
+                numbers, _, _ = bad.setdefault(i, ([], value, problem))
+                numbers.append(number)
+    out = []
+    for i, (numbers, example, problem) in bad.items():
+        f = fields[i]
+        assert f is not None
+        text = (
+            f"{fp.path.name}: in column {f.name} ({f.type}), {describe_records(numbers)} of the first "
+            f"{sample_rows:,} have values Salesforce may reject: {example[:40]!r} {problem}. "
+            "Those rows will fail; correct the values if that is not intended."
+        )
+        out.append(Finding(WARNING, fp.path, "type_mismatch", text, numbers[:20]))
+    return out

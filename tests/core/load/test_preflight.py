@@ -1,0 +1,123 @@
+"""Pre-flight against the demo org's real describe (over HTTP): columns, keys, relationships, types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfloader_gui.core.load.plan import FilePlan, LoadPlan, plan_load
+from sfloader_gui.core.load.preflight import preflight
+from sfloader_gui.core.models import LoadOptions
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.describe import Describer
+from sfloader_gui.core.salesforce.tokens import StaticToken
+
+
+@pytest.fixture
+def describer(emulator: Any) -> Iterator[Describer]:
+    conn = SalesforceConnection(emulator.instance_url, StaticToken(emulator.access_token))
+    yield Describer(conn)
+    conn.close()
+
+
+def planned(tmp_path: Path, text: str, obj: str = "Account", key: str = "External_Id__c") -> LoadPlan:
+    path = tmp_path / f"{obj.lower()}.csv"
+    path.write_text(text, encoding="utf-8")
+    return plan_load([path], LoadOptions(object_name=obj, external_id_field=key))
+
+
+def by_code(fp: FilePlan, code: str) -> list[str]:
+    return [f.message for f in fp.findings if f.code == code]
+
+
+def test_clean_file_has_no_findings(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(
+        tmp_path,
+        "External_Id__c,Name,AnnualRevenue,NumberOfEmployees,Industry,Parent.External_Id__c\n"
+        "A1,Acme,1000.50,12,Banking,\nA2,Globex,,3,Energy,A1\n",
+    )
+    assert preflight(plan, describer("Account"), describer) == []
+    assert not plan.files[0].blocked
+
+
+def test_unknown_and_read_only_columns_block_the_file(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(tmp_path, "External_Id__c,Name,Nmae,CreatedDate,Phone\nA1,Acme,x,2024-01-01,1\n")
+    findings = preflight(plan, describer("Account"), describer)
+    fp = plan.files[0]
+    assert fp.blocked
+    (unknown,) = by_code(fp, "unknown_column")
+    assert "account.csv" in unknown and "'Nmae'" in unknown and "Did you mean Name" in unknown
+    (ro,) = by_code(fp, "read_only_column")
+    assert "CreatedDate" in ro and "read-only" in ro
+    assert {f.code for f in findings} == {"unknown_column", "read_only_column"}
+
+
+def test_key_must_be_an_external_id_or_lookup_field(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(tmp_path, "Phone,Name\n1,A\n", key="Phone")
+    preflight(plan, describer("Account"))
+    (msg,) = by_code(plan.files[0], "not_an_external_id")
+    assert "Phone is not an External ID field of Account" in msg and "External_Id__c" in msg
+    plan = planned(tmp_path, "Nope__c,Name\n1,A\n", key="Nope__c")
+    preflight(plan, describer("Account"))
+    assert by_code(plan.files[0], "unknown_external_id_field")
+
+
+def test_relationship_columns(tmp_path: Path, describer: Describer) -> None:
+    text = "External_Id__c,LastName,Account.Phone,Acount.External_Id__c\nC1,Doe,1,2\n"
+    plan = planned(tmp_path, text, obj="Contact")
+    preflight(plan, describer("Contact"), describer)
+    fp = plan.files[0]
+    (parent,) = by_code(fp, "parent_not_external_id")
+    assert "contact.csv" in parent and "'Account.Phone'" in parent and "External_Id__c" in parent
+    (rel,) = by_code(fp, "unknown_relationship")
+    assert "'Acount'" in rel
+
+
+def test_required_fields_missing_is_a_warning(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(tmp_path, "External_Id__c,Phone\nA1,1\n")
+    findings = preflight(plan, describer("Account"))
+    assert [f.code for f in findings] == ["required_missing"]
+    assert findings[0].severity == "warning" and "Name" in findings[0].message
+    assert not plan.files[0].blocked
+
+
+def test_relationship_column_supplies_its_lookup(tmp_path: Path, describer: Describer) -> None:
+    text = "Shipment_Number__c,Weight_Kg__c,Account__r.External_Id__c\nS1,2.5,A1\n"
+    plan = planned(tmp_path, text, obj="Shipment__c", key="Shipment_Number__c")
+    assert preflight(plan, describer("Shipment__c"), describer) == []
+
+
+def test_obvious_type_errors_in_first_rows_are_warnings(tmp_path: Path, describer: Describer) -> None:
+    text = (
+        "Shipment_Number__c,Weight_Kg__c,Ship_Date__c,Insured__c,Status__c,Delivered_At__c\n"
+        "S1,2.5,2024-05-31,true,Planned,2024-05-31T10:00:00Z\n"
+        'S2,"2,5",31/05/2024,maybe,Lost,2024-02-30T10:00:00Z\n'
+        "S3,abc,2024-13-01,1,Delivered,\n"
+    )
+    plan = planned(tmp_path, text, obj="Shipment__c", key="Shipment_Number__c")
+    findings = preflight(plan, describer("Shipment__c"), describer)
+    assert all(f.severity == "warning" and f.code == "type_mismatch" for f in findings)
+    msgs = {f.message.split("(")[0].split("column ")[1].strip(): f for f in findings}
+    assert msgs["Weight_Kg__c"].records == [2, 3] and "not a number" in msgs["Weight_Kg__c"].message
+    assert msgs["Ship_Date__c"].records == [2, 3] and "YYYY-MM-DD" in msgs["Ship_Date__c"].message
+    assert msgs["Insured__c"].records == [2]
+    assert msgs["Status__c"].records == [2]
+    assert msgs["Delivered_At__c"].records == [2]
+    assert all("shipment__c.csv" in f.message for f in findings)
+    assert not plan.files[0].blocked
+
+
+def test_preflight_again_replaces_its_findings(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(tmp_path, "External_Id__c,Nmae\nA1,x\n")
+    preflight(plan, describer("Account"))
+    preflight(plan, describer("Account"))
+    assert [f.code for f in plan.files[0].findings].count("unknown_column") == 1
+
+
+def test_blocked_files_are_skipped(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(tmp_path, "External_Id__c,Nmae\n")
+    assert preflight(plan, describer("Account")) == []
+    assert [f.code for f in plan.files[0].findings] == ["header_only"]

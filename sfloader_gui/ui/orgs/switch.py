@@ -56,7 +56,8 @@ class OrgsController:
     def use(self, window: Any, result: LoginResult) -> None:
         conn = self.make_connection(result)
         profile = result.profile
-        window.set_connection(conn, profile.label, bar_environment(profile.environment), profile.username)
+        # The bar shows the environment as a badge; the name alone is what the production check asks to type.
+        window.set_connection(conn, profile.name, bar_environment(profile.environment), profile.username)
         if self.connection is not None and self.connection is not conn:
             self.connection.close()
         self.connection = conn

@@ -75,7 +75,7 @@ def test_switch_dialog_hands_a_connection_to_the_window(qtbot: QtBot, emulator: 
     with qtbot.waitSignal(dialog.connected, timeout=20_000):
         dialog.connect_button.click()
     conn, label, environment, _ = window.calls[-1]
-    assert label == "Demo (Demo (local))" and environment == "demo"
+    assert label == "Demo" and environment == "demo"
     assert conn.instance_url == emulator.instance_url
     assert conn.get_json("sobjects/")["sobjects"]
     conn.close()

@@ -1,0 +1,108 @@
+"""The redaction proof: a full run at DEBUG, then every file the app wrote is searched for secrets."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfloader_gui.core import logs
+from sfloader_gui.core.auth.login import LoginService
+from sfloader_gui.core.credentials import CredentialStore, SecretKind
+from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from tests.core.auth.browser import ScriptedBrowser
+from tests.core.auth.test_sfcli import install_fake_sf
+
+_TOKEN_SHAPE = re.compile(rb"00D\w{12,15}!")
+
+
+@pytest.fixture
+def debug_log() -> Iterator[Path]:
+    path = logs.setup_logging(logging.DEBUG)
+    yield path
+    logs.shutdown_logging()
+
+
+def _app_files() -> list[Path]:
+    home = Path(os.environ["SFLOADER_HOME"])
+    return [p for p in home.rglob("*") if p.is_file()]
+
+
+def _assert_clean(secrets: set[str], log_file: Path) -> None:
+    files = _app_files()
+    assert log_file in files and log_file.stat().st_size > 1_000  # the run really logged at DEBUG
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"{path.name} holds a secret"
+        assert b"Bearer " not in data, f"{path.name} holds an Authorization header"
+        assert not _TOKEN_SHAPE.search(data), f"{path.name} holds a Salesforce session id"
+
+
+def test_every_login_method_leaves_no_secret_on_disk(
+    debug_log: Path, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logging.getLogger("urllib3").setLevel(logging.DEBUG)  # request lines (with ?code=...) are logged too
+    secrets: set[str] = set()
+    orgs, store = OrgStore(), CredentialStore()
+    service = LoginService(orgs, store, open_browser=ScriptedBrowser())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    # 1. Browser login, then 15 workers hit an expired token at once: refresh + replay.
+    oauth = build_profile(
+        "OAuth", Environment.DEMO, LoginMethod.OAUTH, instance_url=emulator.instance_url, callback_port=port
+    )
+    orgs.upsert(oauth)
+    result = service.login_oauth(oauth, client_secret="cs-SuperSecret-42")
+    secrets |= {result.provider.access_token(), "cs-SuperSecret-42"}
+    secrets.add(store.get(oauth.id, SecretKind.REFRESH_TOKEN) or "missing")
+    emulator.expire_tokens()
+    with SalesforceConnection(result.instance_url, result.provider, "66.0") as conn:
+        threads = [threading.Thread(target=lambda: conn.get_json("sobjects/")) for _ in range(15)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        logging.getLogger("sfloader_gui.test").debug("headers were %s", conn.session.headers)
+    secrets.add(result.provider.access_token())
+
+    # 2. Legacy password (saved), 3. pasted token (saved), 4. the CLI (fake sf).
+    pw = build_profile(
+        "Password",
+        Environment.DEMO,
+        LoginMethod.PASSWORD,
+        instance_url=emulator.instance_url,
+        username="demo@sfloader.example",
+    )
+    orgs.upsert(pw)
+    live = service.login_password(pw, "demo", save=True).provider.access_token()
+    secrets.add(live)
+    tok = build_profile("Token", Environment.DEMO, LoginMethod.TOKEN, instance_url=emulator.instance_url)
+    orgs.upsert(tok)
+    service.login_token(tok, emulator.instance_url, live, save=True)
+    display = {"status": 0, "result": {"accessToken": live, "instanceUrl": emulator.instance_url}}
+    install_fake_sf(tmp_path / "bin", {"org display": display}, monkeypatch)
+    cli = build_profile(
+        "CLI", Environment.DEMO, LoginMethod.CLI, cli_target="demo", instance_url=emulator.instance_url
+    )
+    orgs.upsert(cli)
+    service.login_cli(cli)
+    # A failed login logs the server's refusal: still nothing secret.
+    with pytest.raises(Exception, match="refused"):
+        service.login_password(pw, "wrong-password-xyz", save=False)
+
+    assert len(secrets) >= 5
+    _assert_clean(secrets, debug_log)
+    text = debug_log.read_text(encoding="utf-8")
+    assert "/OauthRedirect?code=[REDACTED]&state=" in text  # the redirect was logged, without its code
+    assert "rotated" not in text and "refreshed" in text  # the refresh happened (and was logged) once

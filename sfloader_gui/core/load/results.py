@@ -8,11 +8,12 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.models import JobOutcome, JobState, PartRef
 
 MANIFEST = "manifest.json"
@@ -104,18 +105,19 @@ class RunFolder:
 
     def write_manifest(
         self,
-        files: Sequence[dict[str, Any]],
+        plan: LoadPlan,
         outcomes: Iterable[JobOutcome],
         *,
         instance_url: str,
-        api_version: str,
-        object_name: str,
-        external_id_field: str,
-        options: dict[str, Any],
         retry_of: str | None = None,
         finished_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """Write ``manifest.json`` (schema 1, see docs/dev/contracts.md) and return it."""
+        """Write ``manifest.json`` (schema 1, see docs/dev/contracts.md) and return it.
+
+        Blocked files are listed (``"blocked": true`` with their findings) but have no jobs: nothing of
+        them was sent. ``retry_of`` is the run id whose failed rows this run sends again.
+        """
+        options = plan.options
         jobs = [self._job_entry(o) for o in outcomes]
         manifest: dict[str, Any] = {
             "schema": SCHEMA,
@@ -123,13 +125,13 @@ class RunFolder:
             "created_at": iso_utc(self.created_at),
             "finished_at": iso_utc(finished_at) if finished_at else None,
             "instance_url": instance_url,
-            "api_version": api_version,
-            "object": object_name,
-            "external_id_field": external_id_field,
+            "api_version": options.api_version,
+            "object": options.object_name,
+            "external_id_field": options.external_id_field,
             "operation": "upsert",
-            "options": options,
+            "options": asdict(options),
             "retry_of": retry_of,
-            "files": list(files),
+            "files": [file_entry(fp) for fp in plan.files],
             "jobs": jobs,
         }
         manifest.update(accounting(jobs))
@@ -157,6 +159,28 @@ class RunFolder:
             "abandoned_jobs": o.abandoned_jobs,
             "notes": o.notes,
         }
+
+
+def file_entry(fp: FilePlan) -> dict[str, Any]:
+    d = fp.dialect
+    return {
+        "path": str(fp.path),
+        "size": fp.size,
+        "sha256": fp.sha256,
+        "mtime": fp.mtime,
+        "records": fp.records,
+        "encoding": d.encoding if d else None,
+        "bom": d.bom if d else False,
+        "delimiter": d.delimiter_name if d else None,
+        "line_ending": d.line_ending if d else None,
+        "header": list(d.header) if d else [],
+        "parts": len(fp.parts) if not fp.blocked else 0,
+        "blocked": fp.blocked,
+        "findings": [
+            {"severity": f.severity, "code": f.code, "message": f.message, "records": f.records}
+            for f in fp.findings
+        ],
+    }
 
 
 def accounting(jobs: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records, load_manifest, write_atomic
-from sfloader_gui.core.models import JobOutcome, JobState, PartRef
+from sfloader_gui.core.models import JobOutcome, JobState, LoadOptions, PartRef
 
 MOMENT = datetime(2026, 11, 26, 10, 15, 0, tzinfo=UTC)
+OPTIONS = LoadOptions("Account", "Ext__c")
 
 
 def test_same_second_runs_get_distinct_folders(tmp_path: Path) -> None:
@@ -55,10 +57,8 @@ def test_manifest_accounts_for_every_record(tmp_path: Path) -> None:
         part=PartRef(src, 2, 2), state=JobState.CANCELLED, rows=5, first_record=11, records_unprocessed=5,
         notes=["never reached UploadComplete: all 5 records are unprocessed"],
     )  # fmt: skip
-    run.write_manifest(
-        [{"path": str(src), "records": 15}], [done, never_sent], instance_url="http://x", api_version="66.0",
-        object_name="Account", external_id_field="Ext__c", options={"use_gzip": True}, finished_at=MOMENT,
-    )  # fmt: skip
+    plan = LoadPlan(OPTIONS, [FilePlan(src, records=15)])
+    run.write_manifest(plan, [done, never_sent], instance_url="http://x", finished_at=MOMENT)
     manifest = load_manifest(run.path)
     assert manifest["totals"] == {
         "records": 15, "success": 8, "failed": 2, "unprocessed": 5, "jobs": 2, "jobs_failed": 1,
@@ -66,16 +66,15 @@ def test_manifest_accounts_for_every_record(tmp_path: Path) -> None:
     assert manifest["accounting"] == {"balanced": True, "unaccounted": 0}
     assert manifest["jobs"][1]["notes"] == ["never reached UploadComplete: all 5 records are unprocessed"]
     assert json.loads(run.manifest_path.read_text())["run_id"] == "20261126T101500Z_Account"
+    assert manifest["files"][0]["records"] == 15
+    assert manifest["options"]["max_concurrent_jobs"] == 15
 
 
 def test_manifest_flags_rows_that_are_nowhere(tmp_path: Path) -> None:
     run = RunFolder.create(tmp_path, "Account", MOMENT)
     lost = JobOutcome(part=PartRef(tmp_path / "a.csv", 1, 1), state=JobState.JOB_COMPLETE, rows=10,
                       records_processed=7)  # fmt: skip
-    manifest = run.write_manifest(
-        [], [lost], instance_url="", api_version="66.0", object_name="Account", external_id_field="E",
-        options={},
-    )  # fmt: skip
+    manifest = run.write_manifest(LoadPlan(OPTIONS, []), [lost], instance_url="")
     assert manifest["accounting"] == {"balanced": False, "unaccounted": 3}
 
 

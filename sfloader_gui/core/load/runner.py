@@ -1,0 +1,393 @@
+"""One part, end to end, as one Bulk API 2.0 upsert job: create, one upload, close, poll, fetch results."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sfloader_gui.core.csvio.cutter import PartSpan
+from sfloader_gui.core.csvio.dialect import CsvDialect
+from sfloader_gui.core.csvio.gzipstream import gzip_chunks
+from sfloader_gui.core.csvio.parts import iter_part, part_size
+from sfloader_gui.core.load.plan import FilePlan, LoadPlan
+from sfloader_gui.core.load.results import RunFolder, count_records
+from sfloader_gui.core.models import (
+    CancelToken,
+    EventKind,
+    JobEvent,
+    JobOutcome,
+    JobState,
+    LoadOptions,
+    PartRef,
+)
+from sfloader_gui.core.salesforce import bulk
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.errors import (
+    ApiLimitError,
+    AuthError,
+    GzipRefusedError,
+    SalesforceError,
+)
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[JobEvent], None]
+MAX_SUBMIT_ATTEMPTS = 3  # jobs per part: first try, a gzip fallback, one redo after a dropped upload
+_SERVER_TERMINAL = {
+    "JobComplete": JobState.JOB_COMPLETE,
+    "Failed": JobState.FAILED,
+    "Aborted": JobState.ABORTED,
+}
+_PROGRESS_STEP = 1 << 20  # upload progress events at most once per MiB (or 1% of the part)
+
+_gzip_refused: set[str] = set()
+_gzip_lock = threading.Lock()
+
+
+def gzip_refused_by(instance_url: str) -> bool:
+    """True once an org refused a gzip body in this process: its later jobs go uncompressed."""
+    with _gzip_lock:
+        return instance_url in _gzip_refused
+
+
+def _remember_gzip_refused(instance_url: str) -> None:
+    with _gzip_lock:
+        _gzip_refused.add(instance_url)
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """One part of one planned file: what ``run_part`` sends as one job."""
+
+    file: FilePlan
+    span: PartSpan
+    file_index: int  # 1-based position of the file in the load (names the job folder)
+
+    @property
+    def dialect(self) -> CsvDialect:
+        assert self.file.dialect is not None, "only planned, unblocked files have parts"
+        return self.file.dialect
+
+    @property
+    def ref(self) -> PartRef:
+        return PartRef(self.file.path, self.span.index, len(self.file.parts))
+
+    @property
+    def records(self) -> int:
+        return self.span.records
+
+    @property
+    def first_record(self) -> int:
+        return self.span.first_record
+
+    @property
+    def size(self) -> int:
+        """Raw bytes of the upload: the header line plus the part's records."""
+        return part_size(self.dialect, self.span)
+
+    def chunks(self) -> Iterator[bytes]:
+        return iter_part(self.file.path, self.dialect, self.span)
+
+
+def part_plans(plan: LoadPlan) -> list[PartPlan]:
+    """Every part of every file that may be sent (blocked files have none), in file order."""
+    return [
+        PartPlan(fp, span, index)
+        for index, fp in enumerate(plan.files, start=1)
+        if not fp.blocked and fp.dialect is not None
+        for span in fp.parts
+    ]
+
+
+class _Cancelled(Exception):
+    """Raised inside the upload body so the PUT stops at once when the user cancels."""
+
+
+class _SourceChanged(Exception):
+    """The file changed or became unreadable after it was planned: the part must not be sent."""
+
+
+class _Stop(Exception):
+    """Ends the part early with the outcome already filled in."""
+
+
+def run_part(
+    conn: SalesforceConnection,
+    part_plan: PartPlan,
+    options: LoadOptions,
+    run_folder: RunFolder,
+    on_event: EventSink,
+    cancel: CancelToken,
+) -> JobOutcome:
+    """Run one part as one upsert job and return what became of every one of its records.
+
+    Synchronous and thread-safe; never raises for a Salesforce or network problem (the outcome says it).
+    """
+    return _PartRun(conn, part_plan, options, run_folder, on_event, cancel).run()
+
+
+class _PartRun:
+    def __init__(
+        self,
+        conn: SalesforceConnection,
+        plan: PartPlan,
+        options: LoadOptions,
+        run_folder: RunFolder,
+        on_event: EventSink,
+        cancel: CancelToken,
+    ) -> None:
+        self.conn = conn
+        self.plan = plan
+        self.options = options
+        self.run_folder = run_folder
+        self.on_event = on_event
+        self.cancel = cancel
+        self.outcome = JobOutcome(
+            part=plan.ref, state=JobState.QUEUED, rows=plan.records, first_record=plan.first_record,
+            gzip=options.use_gzip,
+        )  # fmt: skip
+        self.closed = False
+
+    # ---- events -------------------------------------------------------------------------------------
+
+    def emit(self, kind: EventKind, **fields: object) -> None:
+        o = self.outcome
+        base = JobEvent(
+            kind=kind, part=o.part, state=o.state, job_id=o.job_id, records_processed=o.records_processed,
+            records_failed=o.records_failed, error_message=o.error_message,
+        )  # fmt: skip
+        try:
+            self.on_event(replace(base, **fields))  # type: ignore[arg-type]
+        except Exception:  # a broken listener must not break the load
+            log.exception("Progress listener failed")
+
+    def set_state(self, state: JobState, message: str = "") -> None:
+        if state is self.outcome.state and not message:
+            return
+        self.outcome.state = state
+        self.emit(EventKind.STATE, message=message)
+
+    def say(self, message: str, note: bool = False) -> None:
+        log.info("%s: %s", self.outcome.part.describe(), message)
+        if note:
+            self.outcome.notes.append(message)
+        self.emit(EventKind.LOG, message=message)
+
+    # ---- the part -----------------------------------------------------------------------------------
+
+    def run(self) -> JobOutcome:
+        try:
+            self.submit()
+            self.wait()
+            self.fetch_results()
+        except _Stop:
+            pass
+        except (AuthError, ApiLimitError, SalesforceError) as exc:
+            self.fail(str(exc))
+        self.finish_accounting()
+        return self.outcome
+
+    def fail(self, message: str) -> None:
+        self.outcome.error_message = message
+        self.set_state(JobState.ERROR, message)
+
+    def submit(self) -> None:
+        """Create a job and upload the part once; a refused or broken upload goes to a new job."""
+        for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
+            if self.cancel.cancelled:
+                self.set_state(JobState.CANCELLED, "Cancelled before it was sent.")
+                raise _Stop
+            if self.try_submit(attempt):
+                return
+        self.fail(
+            f"Gave up after {MAX_SUBMIT_ATTEMPTS} jobs: "
+            + "; ".join(j["reason"] for j in self.outcome.abandoned_jobs)
+        )
+        raise _Stop
+
+    def try_submit(self, attempt: int) -> bool:
+        use_gzip = self.options.use_gzip and not gzip_refused_by(self.conn.instance_url)
+        self.outcome.gzip = use_gzip
+        info = bulk.create_upsert_job(
+            self.conn, self.options.object_name, self.options.external_id_field,
+            column_delimiter=self.plan.dialect.delimiter_name, line_ending=self.plan.dialect.line_ending,
+        )  # fmt: skip
+        self.outcome.job_id = info.id
+        self.set_state(JobState.OPEN, f"Job {info.id} created" + (" (gzip)" if use_gzip else ""))
+        try:
+            self.upload(info, use_gzip)
+        except _Cancelled:
+            self.abandon(info.id, "cancelled during upload", keep=False)
+            self.set_state(JobState.CANCELLED, "Cancelled during the upload; the job was aborted.")
+            raise _Stop from None
+        except _SourceChanged as exc:
+            self.abandon(info.id, "source file changed", keep=False)
+            self.fail(
+                f"{self.plan.file.path.name} could not be read for sending ({exc}); the job was aborted."
+            )
+            raise _Stop from None
+        except GzipRefusedError as exc:
+            _remember_gzip_refused(self.conn.instance_url)
+            self.abandon(info.id, f"org refused gzip ({exc.error_code or exc.status})")
+            self.say(
+                "The org refused a gzip-compressed upload; this part is sent again uncompressed, and "
+                "every later job to this org goes uncompressed.",
+                note=True,
+            )
+            return False
+        except (AuthError, ApiLimitError) as exc:
+            self.abandon(info.id, str(exc))
+            raise
+        except SalesforceError as exc:  # dropped connection, timeout, server error: never PUT again
+            self.abandon(info.id, f"upload failed: {exc}")
+            if attempt < MAX_SUBMIT_ATTEMPTS:
+                self.say(
+                    f"Upload to job {info.id} failed ({exc}); the job was aborted, sending to a new job."
+                )
+            return False
+        closed = bulk.close_job(self.conn, info.id)
+        self.closed = True
+        self.set_state(_server_state(closed.state), f"Upload complete ({self.plan.size:,} bytes)")
+        return True
+
+    def upload(self, info: bulk.JobInfo, use_gzip: bool) -> None:
+        total = self.plan.size
+        last = [0]
+        step = max(_PROGRESS_STEP, total // 100)
+
+        def progress(sent: int) -> None:
+            if sent - last[0] >= step or sent >= total:
+                last[0] = sent
+                self.emit(EventKind.UPLOAD_PROGRESS, bytes_sent=sent, bytes_total=total)
+
+        body = self.raw_body(progress)
+        wire = gzip_chunks(body) if use_gzip else body
+        bulk.upload_job_data(self.conn, info, wire, gzip=use_gzip)
+
+    def raw_body(self, progress: Callable[[int], None]) -> Iterator[bytes]:
+        sent = 0
+        chunks = self.plan.chunks()
+        while True:
+            if self.cancel.cancelled:
+                raise _Cancelled
+            try:
+                chunk = next(chunks, None)
+            except OSError as exc:  # raised as-is so requests does not mistake it for a network error
+                raise _SourceChanged(str(exc)) from exc
+            if chunk is None:
+                return
+            yield chunk
+            sent += len(chunk)
+            progress(sent)
+
+    def abandon(self, job_id: str, reason: str, keep: bool = True) -> None:
+        """Abort a job whose upload did not complete (nothing of it was processed) and record it."""
+        state = "Aborted"
+        try:
+            state = bulk.abort_job(self.conn, job_id).state
+        except SalesforceError as exc:
+            state = f"abort failed: {exc}"
+            log.warning("Could not abort job %s: %s", job_id, exc)
+        if keep:
+            self.outcome.abandoned_jobs.append({"job_id": job_id, "state": state, "reason": reason})
+        self.outcome.job_id = None if keep else job_id
+
+    # ---- waiting ------------------------------------------------------------------------------------
+
+    def wait(self) -> None:
+        """Poll until the job ends, the timeout passes (job left running) or the user cancels."""
+        job_id = self.outcome.job_id
+        assert job_id is not None
+        deadline = time.monotonic() + self.options.timeout_s
+        while self.outcome.state not in _SERVER_TERMINAL.values():
+            if self.cancel.wait(min(self.options.poll_interval_s, max(0.0, deadline - time.monotonic()))):
+                self.on_cancel(job_id)
+                return
+            info = bulk.get_job(self.conn, job_id)
+            self.note_progress(info)
+            if self.outcome.state in _SERVER_TERMINAL.values():
+                return
+            if time.monotonic() >= deadline:
+                self.set_state(
+                    JobState.TIMED_OUT,
+                    f"Stopped waiting after {self.options.timeout_s:g} s; job {job_id} keeps running on "
+                    f"the server. Fetch its results later with: sfloader results {job_id}",
+                )
+                self.outcome.notes.append(f"timed out after {self.options.timeout_s:g} s; job not aborted")
+                raise _Stop
+
+    def note_progress(self, info: bulk.JobInfo) -> None:
+        o = self.outcome
+        o.records_processed, o.records_failed = info.records_processed, info.records_failed
+        if info.error_message:
+            o.error_message = info.error_message
+        self.emit(EventKind.PROCESSING, state=_server_state(info.state))
+        self.set_state(_server_state(info.state))
+
+    def on_cancel(self, job_id: str) -> None:
+        if not self.cancel.abort_jobs:
+            self.set_state(
+                JobState.CANCELLED,
+                f"Stopped waiting (cancelled); job {job_id} keeps running on the server. "
+                f"Fetch its results later with: sfloader results {job_id}",
+            )
+            self.outcome.notes.append("cancelled: stopped waiting, job not aborted")
+            raise _Stop
+        self.say(f"Cancelled: aborting job {job_id} on the server; its processed rows are kept.", note=True)
+        info = bulk.abort_job(self.conn, job_id)
+        self.note_progress(info)
+        if self.outcome.state not in _SERVER_TERMINAL.values():
+            self.note_progress(bulk.get_job(self.conn, job_id))
+
+    # ---- results ------------------------------------------------------------------------------------
+
+    def fetch_results(self) -> None:
+        o = self.outcome
+        assert o.job_id is not None
+        folder = self.run_folder.job_dir(o.part, self.plan.file_index, o.job_id)
+        files: dict[str, Path] = {}
+        for kind, name in (
+            (bulk.SUCCESS, "success"),
+            (bulk.FAILED, "failed"),
+            (bulk.UNPROCESSED, "unprocessed"),
+        ):
+            dest = folder / f"{name}.csv"
+            try:
+                bulk.download_results(self.conn, o.job_id, kind, dest)
+            except SalesforceError as exc:
+                self.say(f"Could not download {name} results of job {o.job_id}: {exc}", note=True)
+                continue
+            files[name] = dest
+        o.success_file, o.failed_file = files.get("success"), files.get("failed")
+        o.unprocessed_file = files.get("unprocessed")
+        self.emit(EventKind.RESULTS_SAVED, message=f"Results saved in {folder}")
+
+    def finish_accounting(self) -> None:
+        """Every record ends in success, failed or unprocessed; say how when the job never ran."""
+        o = self.outcome
+        if not self.closed:
+            o.records_processed = o.records_failed = 0
+            o.records_unprocessed = o.rows
+            o.notes.append(
+                f"never reached UploadComplete: all {o.rows} records count as unprocessed (not sent)"
+            )
+        elif o.unprocessed_file is not None:
+            o.records_unprocessed = count_records(o.unprocessed_file, self.plan.dialect.delimiter)
+        else:  # still running on the server (timed out, cancelled) or results unavailable
+            o.records_unprocessed = max(0, o.rows - o.records_processed)
+        if o.records_processed + o.records_unprocessed != o.rows:
+            o.notes.append(
+                f"accounting mismatch: {o.rows} records sent, {o.records_processed} processed, "
+                f"{o.records_unprocessed} unprocessed"
+            )
+
+
+def _server_state(state: str) -> JobState:
+    try:
+        return JobState(state)
+    except ValueError:
+        return JobState.IN_PROGRESS

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import requests
 
-from sfloader_gui.core.auth.network import TIMEOUT, new_session
+from sfloader_gui.core.auth.network import TIMEOUT, network_failure, new_session
 from sfloader_gui.core.auth.oauth import LOGIN_TIMEOUT_S, TokenResponse, WebServerLogin, password_grant
 from sfloader_gui.core.auth.providers import CliProvider, OAuthRefreshProvider, PasswordProvider
 from sfloader_gui.core.auth.sfcli import SalesforceCli
@@ -206,13 +206,8 @@ class LoginService:
             resp = session.get(
                 url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT, verify=session.verify
             )
-        except requests.exceptions.SSLError:
-            raise AuthError(
-                f"The certificate of {instance_url} could not be verified. If your company inspects HTTPS "
-                "traffic, set its CA bundle in the network settings."
-            ) from None
         except requests.RequestException as exc:
-            raise AuthError(f"Could not reach {instance_url} ({type(exc).__name__}).") from None
+            raise network_failure(instance_url, exc) from None
         if resp.status_code == 401:
             raise AuthError(
                 "Salesforce refused this access token (expired, revoked or for another org). "

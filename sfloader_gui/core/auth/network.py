@@ -8,6 +8,7 @@ import requests
 from requests.auth import AuthBase
 
 from sfloader_gui import __version__
+from sfloader_gui.core.salesforce.errors import AuthError
 
 TIMEOUT = (10.0, 60.0)  # (connect, read) seconds for login calls
 
@@ -42,6 +43,16 @@ def new_session(ca_bundle: str = "") -> requests.Session:
     session.headers["User-Agent"] = f"sfloader-gui/{__version__}"
     session.headers["Accept"] = "application/json"
     return session
+
+
+def network_failure(url: str, exc: requests.RequestException) -> AuthError:
+    """A sentence for a call that got no answer: a certificate problem says how to fix it."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return AuthError(
+            f"The certificate of {url} could not be verified. If your company inspects HTTPS traffic, set "
+            "its CA bundle in the network settings."
+        )
+    return AuthError(f"Could not reach {url} ({type(exc).__name__}). Check the address and the network.")
 
 
 def apply_ca_bundle(session: requests.Session, ca_bundle: str) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import requests
 
 from sfloader_gui.core.auth.loopback import LoopbackListener
-from sfloader_gui.core.auth.network import TIMEOUT, new_session
+from sfloader_gui.core.auth.network import TIMEOUT, network_failure, new_session
 from sfloader_gui.core.auth.pkce import Pkce, new_state
 from sfloader_gui.core.auth.urls import validate_instance_url
 from sfloader_gui.core.logs import register_secret
@@ -82,15 +82,8 @@ def token_request(
         register_secret(form.get(key))
     try:
         resp = session.post(f"{url}/services/oauth2/token", data=form, timeout=TIMEOUT, verify=session.verify)
-    except requests.exceptions.SSLError as exc:
-        raise AuthError(
-            f"The certificate of {url} could not be verified ({type(exc).__name__}). If your company "
-            "inspects HTTPS traffic, set its CA bundle in the network settings."
-        ) from None
     except requests.RequestException as exc:
-        raise AuthError(
-            f"Could not reach {url} to log in ({type(exc).__name__}). Check the network."
-        ) from None
+        raise network_failure(url, exc) from None
     try:
         body: Any = resp.json()
     except ValueError:

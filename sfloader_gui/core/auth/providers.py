@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import requests
 
@@ -33,7 +32,6 @@ class OAuthRefreshProvider(RefreshingToken):
         *,
         initial_access_token: str = "",
         allow_loopback_http: bool = False,
-        on_instance_url: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(initial_access_token, self._fetch)
         self.org_id = org_id
@@ -42,7 +40,6 @@ class OAuthRefreshProvider(RefreshingToken):
         self.store = store
         self.session = session
         self.allow_loopback_http = allow_loopback_http
-        self.on_instance_url = on_instance_url
         self.last_response: TokenResponse | None = None
 
     def _fetch(self) -> str:
@@ -61,8 +58,6 @@ class OAuthRefreshProvider(RefreshingToken):
             self.store.set(self.org_id, SecretKind.REFRESH_TOKEN, resp.refresh_token)
             log.info("Salesforce rotated the refresh token; the new one is saved in the keyring")
         self.last_response = resp
-        if self.on_instance_url:
-            self.on_instance_url(resp.instance_url)
         log.info("access token refreshed for org profile %s", self.org_id)
         return resp.access_token
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.core.load.plan import LoadPlan
-from sfloader_gui.core.load.results import RunFolder
+from sfloader_gui.core.csvio.dialect import DELIMITERS
+from sfloader_gui.core.load.plan import LoadPlan, plan_load
+from sfloader_gui.core.load.results import RunFolder, load_manifest, safe_name
 from sfloader_gui.core.load.runner import PartPlan, part_plans, run_part
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -100,3 +102,122 @@ def _unsent(part: PartPlan, state: JobState, message: str, why: str, on_event: E
         records_unprocessed=part.records,
         notes=[f"{why}: all {part.records} records count as unprocessed (not sent)"],
     )
+
+
+# ---- retry only the failed and unprocessed rows of a run ---------------------------------------------------
+
+_NEVER_SENT = "never reached UploadComplete"
+
+
+@dataclass
+class _Wanted:
+    """Which records of one source file go into the retry: by External ID and by record-number range."""
+
+    keys: set[str]
+    ranges: list[tuple[int, int]]  # inclusive 1-based record numbers
+
+    def wants(self, number: int, key: str) -> bool:
+        return key in self.keys or any(lo <= number <= hi for lo, hi in self.ranges)
+
+
+def build_retry_files(run_dir: Path, new_run: RunFolder) -> list[Path]:
+    """Write the failed and unprocessed rows of ``run_dir`` into ``<new_run>/sources/``, one CSV per file.
+
+    Rows are copied from the SOURCE files (original columns and values, matched by External ID, or by
+    record number for parts that were never sent), not from Salesforce's result files, whose values
+    are Salesforce's stored forms. Jobs still running on the server (timed out, cancelled without
+    abort) are left out: their rows may still be processed. Returns the files written (none: nothing
+    to retry).
+    """
+    manifest = load_manifest(run_dir)
+    ext = str(manifest["external_id_field"])
+    files = {f["path"]: f for f in manifest["files"]}
+    wanted: dict[str, _Wanted] = {}
+    for job in manifest["jobs"]:
+        entry = files.get(job["file"], {})
+        want = wanted.setdefault(job["file"], _Wanted(set(), []))
+        if any(_NEVER_SENT in note for note in job.get("notes", [])):
+            want.ranges.append((job["first_record"], job["first_record"] + job["records"] - 1))
+            continue
+        if job["state"] not in ("JobComplete", "Failed", "Aborted"):
+            log.warning("Retry leaves out job %s (%s): it may still be running", job["job_id"], job["state"])
+            continue
+        delimiter = DELIMITERS.get(entry.get("delimiter") or "COMMA", ",")
+        for key in ("failed_file", "unprocessed_file"):
+            if job.get(key):
+                want.keys.update(_result_keys(run_dir / job[key], ext, delimiter))
+    written: list[Path] = []
+    for index, (source, want) in enumerate(wanted.items(), start=1):
+        if want.keys or want.ranges:
+            out = _copy_rows(Path(source), files.get(source, {}), ext, want, new_run.sources_dir, index)
+            if out is not None:
+                written.append(out)
+    return written
+
+
+def _result_keys(path: Path, ext: str, delimiter: str) -> set[str]:
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, [])
+        lowered = [h.lower() for h in header]
+        if ext.lower() not in lowered:
+            return set()
+        col = lowered.index(ext.lower())
+        return {row[col] for row in reader if len(row) > col}
+
+
+def _copy_rows(
+    source: Path, entry: dict[str, Any], ext: str, want: _Wanted, dest_dir: Path, index: int
+) -> Path | None:
+    """Stream ``source`` and write the wanted records (header first) to a new CSV in ``dest_dir``."""
+    delimiter = DELIMITERS.get(entry.get("delimiter") or "COMMA", ",")
+    terminator = "\r\n" if entry.get("line_ending") == "CRLF" else "\n"
+    dest = dest_dir / f"{index:02d}_{safe_name(source.stem)}.csv"
+    if not source.is_file():
+        raise FileNotFoundError(f"{source} is gone: its failed rows cannot be copied for the retry.")
+    kept = 0
+    tmp = dest.with_name(f".{dest.name}.part")
+    with (
+        source.open(newline="", encoding="utf-8-sig") as src,
+        tmp.open("x", newline="", encoding="utf-8") as out,
+    ):
+        reader = csv.reader(src, delimiter=delimiter)
+        writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
+        header = next(reader, [])
+        writer.writerow(header)
+        lowered = [h.lower() for h in header]
+        col = lowered.index(ext.lower()) if ext.lower() in lowered else -1
+        for number, row in enumerate(reader, start=1):
+            key = row[col] if 0 <= col < len(row) else ""
+            if want.wants(number, key):
+                writer.writerow(row)
+                kept += 1
+    if kept == 0:
+        tmp.unlink()
+        return None
+    tmp.rename(dest)
+    return dest
+
+
+def retry_failed(
+    conn: SalesforceConnection,
+    run_dir: Path,
+    options: LoadOptions,
+    out_dir: Path,
+    on_event: EventSink,
+    cancel: CancelToken,
+) -> RunResult | None:
+    """Send again only the failed and unprocessed rows of ``run_dir`` as a new run (None: nothing to do).
+
+    Safe to repeat because the load is an upsert on the External ID: rows that did get in are updated.
+    """
+    manifest = load_manifest(run_dir)
+    options = replace(
+        options, object_name=manifest["object"], external_id_field=manifest["external_id_field"]
+    )
+    folder = RunFolder.create(out_dir, options.object_name)
+    files = build_retry_files(run_dir, folder)
+    if not files:
+        return None
+    plan = plan_load(files, options)
+    return run_load(conn, plan, options, out_dir, on_event, cancel, manifest["run_id"], folder)

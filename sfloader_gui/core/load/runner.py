@@ -54,6 +54,12 @@ def gzip_refused_by(instance_url: str) -> bool:
         return instance_url in _gzip_refused
 
 
+def forget_gzip_refusals() -> None:
+    """Try gzip again with every org (tests; a user would restart the app)."""
+    with _gzip_lock:
+        _gzip_refused.clear()
+
+
 def _remember_gzip_refused(instance_url: str) -> None:
     with _gzip_lock:
         _gzip_refused.add(instance_url)

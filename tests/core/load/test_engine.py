@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.core.models import EventKind, JobState
-from tests.core.load.loadkit import Recorder, count, load, options, write_accounts
+from sfloader_gui.core.load.engine import build_retry_files, retry_failed, run_load
+from sfloader_gui.core.load.plan import plan_load
+from sfloader_gui.core.load.results import RunFolder
+from sfloader_gui.core.models import CancelToken, EventKind, JobState
+from tests.core.load.loadkit import Recorder, connect, count, load, options, write_accounts
 
 
 def test_a_file_loads_and_every_record_is_accounted_for(emulator: Any, tmp_path: Path) -> None:
@@ -28,3 +31,84 @@ def test_a_file_loads_and_every_record_is_accounted_for(emulator: Any, tmp_path:
     assert JobState.OPEN in states and JobState.UPLOAD_COMPLETE in states
     assert any(e.kind is EventKind.UPLOAD_PROGRESS for e in rec.events)
     assert any(e.kind is EventKind.RESULTS_SAVED for e in rec.events)
+
+
+def test_twenty_files_run_in_parallel_but_never_more_than_fifteen_jobs(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.latency = 0.02  # keeps jobs alive long enough to overlap
+    files = [write_accounts(tmp_path / f"f{n:02d}.csv", n * 1000, 20) for n in range(20)]
+    result = load(emulator, files, tmp_path / "out", options(max_concurrent_jobs=15))
+    assert result.ok and len(result.outcomes) == 20
+    assert 2 <= emulator.stats.max_open_jobs <= 15
+    assert count(emulator) == 400
+
+
+def test_a_large_file_is_cut_into_three_parts_with_no_row_lost_or_repeated(
+    emulator: Any, tmp_path: Path
+) -> None:
+    src = write_accounts(tmp_path / "big.csv", 1, 3000)
+    size = src.stat().st_size
+    result = load(emulator, [src], tmp_path / "out", options(part_size_bytes=size // 3 + 200))
+    jobs = result.manifest["jobs"]
+    assert [j["part"] for j in jobs] == [1, 2, 3] and {j["part_count"] for j in jobs} == {3}
+    assert [j["first_record"] for j in jobs] == [
+        1,
+        jobs[0]["records"] + 1,
+        jobs[0]["records"] + jobs[1]["records"] + 1,
+    ]
+    assert sum(j["records"] for j in jobs) == 3000
+    assert result.manifest["accounting"]["balanced"]
+    keys: list[bytes] = []
+    for job in jobs:
+        body = (result.run_dir / job["success_file"]).read_bytes()
+        keys += [line.split(b",")[2] for line in body.splitlines() if line.startswith(b'"001')]
+    assert len(keys) == 3000 and len(set(keys)) == 3000
+    assert count(emulator) == 3000
+
+
+def test_running_the_same_file_again_updates_and_creates_nothing(emulator: Any, tmp_path: Path) -> None:
+    src = write_accounts(tmp_path / "accounts.csv", 1, 30)
+    load(emulator, [src], tmp_path / "out")
+    assert count(emulator) == 30
+    second = load(emulator, [src], tmp_path / "out")
+    assert second.ok
+    assert count(emulator) == 30
+    body = (second.run_dir / second.manifest["jobs"][0]["success_file"]).read_bytes()
+    assert body.count(b'"false"') == 30 and b'"true"' not in body
+    assert len({p.name for p in (tmp_path / "out").iterdir()}) == 2  # two run folders, none reused
+
+
+def test_blocked_files_are_not_sent(emulator: Any, tmp_path: Path) -> None:
+    good = write_accounts(tmp_path / "good.csv", 1, 5)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("External_Id__c,Name\n", encoding="utf-8")  # header only
+    opts = options()
+
+    plan = plan_load([good, bad], opts)
+    assert plan.files[1].blocked
+    with connect(emulator) as conn:
+        result = run_load(conn, plan, opts, tmp_path / "out", Recorder(), CancelToken())
+    assert [Path(j["file"]).name for j in result.manifest["jobs"]] == ["good.csv"]
+    assert result.manifest["files"][1]["blocked"] is True
+    assert emulator.stats.jobs_created == 1
+
+
+def test_retry_sends_only_the_failed_rows_from_the_source(emulator: Any, tmp_path: Path) -> None:
+    src = tmp_path / "accounts.csv"
+    src.write_text(
+        'External_Id__c,Name,Phone\nK1,One,1\nK2,,2\nK3,"Three, ""3""",3\nK4,,4\n',
+        encoding="utf-8",
+        newline="",
+    )
+    first = load(emulator, [src], tmp_path / "out")
+    assert first.manifest["totals"]["failed"] == 2  # Name is required
+
+    (retry_file,) = build_retry_files(first.run_dir, RunFolder.create(tmp_path / "scratch", "Account"))
+    assert retry_file.read_text(encoding="utf-8") == "External_Id__c,Name,Phone\nK2,,2\nK4,,4\n"
+    src.write_text("External_Id__c,Name,Phone\nK1,One,1\nK2,Two,2\nK3,x,3\nK4,Four,4\n", encoding="utf-8")
+    with connect(emulator) as conn:
+        retried = retry_failed(conn, first.run_dir, options(), tmp_path / "out", Recorder(), CancelToken())
+    assert retried is not None and retried.ok
+    assert retried.manifest["retry_of"] == first.run_folder.run_id
+    assert retried.manifest["totals"]["records"] == 2
+    assert (retried.run_dir / "sources").is_dir()
+    assert count(emulator) == 4

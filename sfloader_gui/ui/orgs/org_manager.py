@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.auth.login import LoginResult, LoginService
+from sfloader_gui.core.auth.sfcli import CliOrg
 from sfloader_gui.core.credentials import CredentialError
+from sfloader_gui.core.logs import redact
 from sfloader_gui.core.models import ConfigError
 from sfloader_gui.core.orgs import LoginMethod, OrgProfile
 from sfloader_gui.ui.orgs.environment import badge_text, environment_icon
 from sfloader_gui.ui.orgs.method_pages import CliPage, OAuthPage, PasswordPage, TokenPage
 from sfloader_gui.ui.orgs.org_editor import OrgEditor
-from sfloader_gui.ui.orgs.tasks import TaskRunner
+from sfloader_gui.ui.tasks import BackgroundTasks
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 _SHORT_METHOD = {
@@ -59,10 +61,7 @@ class OrgManagerDialog(QDialog):
         self.setWindowTitle("Salesforce orgs")
         self.service = service
         self.confirm_remove: Callable[[QWidget, OrgProfile], bool] = _ask_remove
-        self.runner = TaskRunner(self)
-        self.runner.succeeded.connect(self._task_succeeded)
-        self.runner.failed.connect(self._task_failed)
-        self._jobs: dict[int, str] = {}
+        self.runner = BackgroundTasks(max_threads=1, parent=self)  # one login at a time
         self._cancel = threading.Event()
         self.login_result: LoginResult | None = None
 
@@ -215,7 +214,7 @@ class OrgManagerDialog(QDialog):
             else "Logging in…"
         )
         self._busy(True, waiting)
-        self._jobs[self.runner.start(job)] = "login"
+        self.runner.submit(job, self._logged_in, self._task_failed)
 
     def _login_job(self, profile: OrgProfile, force: bool) -> Callable[[], object] | None:
         service, method = self.service, profile.login_method
@@ -256,18 +255,17 @@ class OrgManagerDialog(QDialog):
         if self.runner.busy:
             return
         self._busy(True, "Asking the Salesforce CLI for its orgs…")
-        self._jobs[self.runner.start(self.service.cli.list_orgs)] = "cli_list"
+        self.runner.submit(self.service.cli.list_orgs, self._cli_orgs_read, self._task_failed)
 
-    def _task_succeeded(self, task_id: int, result: object) -> None:
-        kind = self._jobs.pop(task_id, "")
+    def _cli_orgs_read(self, orgs: list[CliOrg]) -> None:
         self._busy(False)
-        if kind == "cli_list":
-            page = self.editor.pages[LoginMethod.CLI]
-            assert isinstance(page, CliPage)
-            page.show_orgs([(o.label, o.target) for o in result])  # type: ignore[attr-defined]
-            self.status.clear()
-            return
-        assert isinstance(result, LoginResult)
+        page = self.editor.pages[LoginMethod.CLI]
+        assert isinstance(page, CliPage)
+        page.show_orgs([(o.label, o.target) for o in orgs])
+        self.status.clear()
+
+    def _logged_in(self, result: LoginResult) -> None:
+        self._busy(False)
         self.login_result = result
         for page in self.editor.pages.values():
             page.clear_secrets()
@@ -276,10 +274,9 @@ class OrgManagerDialog(QDialog):
         self.connected.emit(result)
         self.accept()
 
-    def _task_failed(self, task_id: int, message: str) -> None:
-        self._jobs.pop(task_id, None)
+    def _task_failed(self, message: str) -> None:
         self._busy(False)
-        self.show_error(message)
+        self.show_error(redact(message))  # exception texts may quote a server answer: never show a secret
 
     def _busy(self, busy: bool, message: str = "") -> None:
         for widget in (

@@ -90,6 +90,11 @@ class ReviewSession:
         ext_field = str(self.manifest.get("external_id_field", ""))
         for entry in self.manifest.get("files", []):
             self.joins[str(entry["path"])] = SourceJoin(Path(entry["path"]), ext_field, entry)
+            if entry.get("blocked"):
+                self.problems.append(
+                    f"{Path(entry['path']).name} was not sent: the checks before loading blocked it, so "
+                    "it has no failed rows here. Fix the file and load it again."
+                )
         for job in self.manifest.get("jobs", []):
             files: list[dict[str, Any]] = self.manifest.get("files", [])
             entry = next((f for f in files if f["path"] == job["file"]), {})

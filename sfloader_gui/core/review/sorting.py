@@ -37,10 +37,16 @@ def sort_rows(rows: Sequence[int], key_of: Callable[[int], Any], descending: boo
     return sorted(rows, key=key_of, reverse=descending)
 
 
-def natural_key(values: Sequence[str]) -> Callable[[int], Any]:
-    """A key over precomputed values: numeric when every non-blank value is a number, else case-folded."""
+def natural_key(values: list[str]) -> Callable[[int], Any]:
+    """A key over precomputed values: numeric when every non-blank value is a number, else case-folded.
+
+    Returns ``list.__getitem__`` of one list of ready-made keys: no tuple or new string per comparison,
+    which keeps a million-row sort within the memory budget. ``values`` is reused for the folded text.
+    """
     try:
-        nums = [float(v) if v.strip() else None for v in values]
+        nums = [float(v) if v.strip() else float("inf") for v in values]
     except ValueError:
-        return lambda row: (values[row] == "", values[row].casefold())
-    return lambda row: (nums[row] is None, nums[row] or 0.0)
+        for i, v in enumerate(values):
+            values[i] = v.casefold()
+        return values.__getitem__
+    return nums.__getitem__

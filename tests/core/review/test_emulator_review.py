@@ -1,0 +1,91 @@
+"""Review and retry over real runs: the engine loads the emulator's bad sample files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.review.relaunch import launch_retry
+from sfloader_gui.core.review.retry import Outcome, RetryOutcomes, write_retry_files
+from sfloader_gui.core.review.session import ReviewSession
+from tests.core.review.emulator_runs import SAMPLES, connect, load, query
+
+# What a user types to fix each bad shipment (Shipment_Number__c -> column -> value).
+SHIPMENT_FIXES = {
+    "SHP-00101": {"Status__c": "Returned"},
+    "SHP-00103": {"Weight_Kg__c": "221.5"},
+    "SHP-00104": {"Weight_Kg__c": "228.5"},
+    "SHP-00105": {"Ship_Date__c": "2026-02-28"},
+    "SHP-00107": {"Account__r.External_Id__c": "ACC-0008"},
+}
+
+
+def _source_row(name: str, key: str) -> int:
+    with (SAMPLES / name).open(newline="", encoding="utf-8") as f:
+        return next(i for i, row in enumerate(csv.reader(f)) if row and row[0] == key)
+
+
+def test_bad_contacts_group_and_join_to_their_source_rows(emulator: Any, tmp_path: Path) -> None:
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", tmp_path)
+        run = load(conn, ["bad_contacts.csv"], "Contact", tmp_path)
+    session = ReviewSession(run.run_dir)
+    assert session.problems == []
+    assert session.row_count == 4 == run.manifest["totals"]["failed"]
+    codes = {g.code: g.count for g in session.groups.compute()}
+    assert codes == {
+        "INVALID_FIELD": 1,
+        "REQUIRED_FIELD_MISSING": 1,
+        "INVALID_EMAIL_ADDRESS": 1,
+        "INVALID_TYPE_ON_FIELD_IN_RECORD": 1,
+    }
+    for join in session.joins.values():
+        join.build()
+    for row in range(session.row_count):
+        info = session.info(row)
+        assert info.source == "bad_contacts.csv"
+        assert info.source_row == _source_row("bad_contacts.csv", info.external_id)
+        assert info.job_id.startswith("750")
+
+
+def test_a_blocked_file_is_named_and_the_run_stays_reviewable(emulator: Any, tmp_path: Path) -> None:
+    with connect(emulator) as conn:
+        run = load(conn, ["bad_accounts.csv", "accounts.csv"], "Account", tmp_path)
+    session = ReviewSession(run.run_dir)
+    assert any("bad_accounts.csv was not sent" in p for p in session.problems)
+    assert session.row_count == 0
+
+
+def test_retry_with_fixes_brings_the_run_to_zero_failures(emulator: Any, tmp_path: Path) -> None:
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", tmp_path)
+        run = load(conn, ["bad_shipments.csv"], "Shipment__c", tmp_path)
+        session = ReviewSession(run.run_dir)
+        assert session.row_count == 5
+        raw_before = next(run.run_dir.glob("jobs/*/failed.csv")).read_bytes()
+        for row in range(session.row_count):
+            for column, value in SHIPMENT_FIXES[session.info(row).external_id].items():
+                session.set_value(row, column, value)
+        batches = write_retry_files(session, list(range(session.row_count)))
+        retry = launch_retry(conn, session, batches)
+        assert retry.manifest["retry_of"] == run.run_dir.name
+        assert retry.manifest["totals"]["failed"] == 0 and retry.manifest["totals"]["success"] == 5
+        assert (retry.run_dir / "sources" / batches[0].path.name).is_file()
+        outcomes = RetryOutcomes(ReviewSession(run.run_dir))
+        assert {outcomes.outcome(k)[0] for k in SHIPMENT_FIXES} == {Outcome.SUCCEEDED}  # type: ignore[index]
+        stored = query(
+            conn,
+            "SELECT Shipment_Number__c, Status__c, Weight_Kg__c FROM Shipment__c "
+            "WHERE Shipment_Number__c IN ('SHP-00101', 'SHP-00103', 'SHP-00104', 'SHP-00105', "
+            "'SHP-00107')",
+        )
+        assert len(stored) == 5
+        by_key = {r["Shipment_Number__c"]: r for r in stored}
+        assert by_key["SHP-00101"]["Status__c"] == "Returned"
+        assert float(by_key["SHP-00103"]["Weight_Kg__c"]) == 221.5
+        every = query(
+            conn, "SELECT Shipment_Number__c FROM Shipment__c WHERE Shipment_Number__c LIKE 'SHP-001%'"
+        )
+        assert len(every) == 8  # all eight rows of the bad file are now in the org
+    assert next(run.run_dir.glob("jobs/*/failed.csv")).read_bytes() == raw_before  # raw file untouched

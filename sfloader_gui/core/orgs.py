@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -22,6 +21,7 @@ from sfloader_gui.core.auth.urls import (
     my_domain_url,
     validate_instance_url,
 )
+from sfloader_gui.core.load.results import write_atomic
 from sfloader_gui.core.models import DEFAULT_API_VERSION, ConfigError
 
 log = logging.getLogger(__name__)
@@ -275,12 +275,5 @@ class OrgStore:
             "orgs": [asdict(p) for p in sorted(self._orgs.values(), key=lambda p: p.id)],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".orgs-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=2, sort_keys=True)
-                out.write("\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        write_atomic(self.path, text.encode("utf-8"), replace=True)  # a crash never leaves half a file

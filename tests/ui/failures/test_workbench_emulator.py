@@ -1,0 +1,72 @@
+"""The workbench over real runs of the emulator's bad samples: fix cells, retry, see the rows succeed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
+from sfloader_gui.ui.failures.launcher import make_retry_launcher
+from tests.core.review.emulator_runs import connect, load, query
+from tests.core.review.test_emulator_review import SHIPMENT_FIXES
+from tests.ui.failures.conftest import settle
+
+
+def _values(win: WorkbenchWindow, name: str) -> list[str]:
+    model = win.model
+    assert model is not None
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == name)
+    return [model.index(r, col).data() for r in range(model.rowCount())]
+
+
+def _edit(win: WorkbenchWindow, key: str, column: str, value: str) -> None:
+    model = win.model
+    assert model is not None
+    row = _values(win, "Shipment_Number__c").index(key)
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == column)
+    assert model.setData(model.index(row, col), value)
+
+
+def test_fix_retry_selected_then_all_until_nothing_fails(qtbot: QtBot, emulator: Any, tmp_path: Path) -> None:
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", tmp_path)
+        run = load(conn, ["bad_shipments.csv"], "Shipment__c", tmp_path)
+        win = open_workbench(run.run_dir, retry_launcher=make_retry_launcher(conn))
+        win.quiet = True
+        qtbot.addWidget(win)
+        win.show()
+        settle(win)
+        assert win.groups.rowCount() == 5  # five different causes, one row each
+        assert win.filters.count.text() == "5 of 5 rows"
+        for key, fixes in SHIPMENT_FIXES.items():
+            for column, value in fixes.items():
+                _edit(win, key, column, value)
+
+        # Pick the restricted-picklist cause in the group panel and retry just its row.
+        causes = [win.groups.model().index(r, 1).data() for r in range(win.groups.rowCount())]
+        win.groups.selectRow(next(i for i, c in enumerate(causes) if "Status" in c or "picklist" in c))
+        assert _values(win, "Shipment_Number__c") == ["SHP-00101"]
+        assert win.retry(selected_only=True)
+        qtbot.waitUntil(lambda: "1 succeeded on retry" in win.filters.count.text(), timeout=30_000)
+        assert _values(win, "Outcome") == ["Succeeded on retry"]
+
+        win.groups.clearSelection()
+        assert sorted(win.session.info(r).external_id for r in win.rows_to_retry(False)) == [  # type: ignore[union-attr]
+            "SHP-00103",
+            "SHP-00104",
+            "SHP-00105",
+            "SHP-00107",
+        ]
+        win.retry_all_action.trigger()
+        qtbot.waitUntil(lambda: "5 succeeded on retry" in win.filters.count.text(), timeout=30_000)
+        assert set(_values(win, "Outcome")) == {"Succeeded on retry"}
+        settle(win)
+        stored = query(
+            conn, "SELECT Shipment_Number__c FROM Shipment__c WHERE Shipment_Number__c LIKE 'SHP-001%'"
+        )
+        assert len(stored) == 8
+        retries = sorted(p for p in run.run_dir.parent.iterdir() if p.name > run.run_dir.name)
+        assert len(retries) == 2
+    win.close()

@@ -26,6 +26,7 @@ from sfloader_gui.core.models import ConfigError
 from sfloader_gui.core.orgs import LoginMethod, OrgProfile
 from sfloader_gui.ui.orgs.environment import badge_text, environment_icon
 from sfloader_gui.ui.orgs.method_pages import CliPage, OAuthPage, PasswordPage, TokenPage
+from sfloader_gui.ui.orgs.network_row import CaBundleRow
 from sfloader_gui.ui.orgs.org_editor import OrgEditor
 from sfloader_gui.ui.tasks import BackgroundTasks
 
@@ -78,6 +79,7 @@ class OrgManagerDialog(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ca_bundle = CaBundleRow(service.orgs.ca_bundle)
         self.keyring_label = QLabel()
         self.keyring_label.setWordWrap(True)
         self.keyring_label.setStyleSheet("color: palette(placeholder-text);")
@@ -117,6 +119,7 @@ class OrgManagerDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(self.editor, 1)
         right.addWidget(self.status)
+        right.addWidget(self.ca_bundle)
         right.addWidget(self.keyring_label)
         right.addLayout(buttons)
         main = QHBoxLayout(self)
@@ -188,6 +191,8 @@ class OrgManagerDialog(QDialog):
     def save(self) -> OrgProfile | None:
         try:
             profile = self.editor.profile()
+            if self.ca_bundle.path() != self.service.orgs.ca_bundle:
+                self.service.orgs.set_ca_bundle(self.ca_bundle.path())
             self.service.orgs.upsert(profile)
         except (ConfigError, OSError) as exc:
             self.show_error(str(exc))

@@ -165,3 +165,20 @@ def test_remove_deletes_the_org_and_its_secrets(qtbot: QtBot, service: LoginServ
     assert backend.secrets == {}
     assert dlg.org_list.count() == 0 and OrgStore().list() == []
     assert "removed" in dlg.status.text()
+
+
+def test_ca_bundle_setting_is_checked_and_saved(
+    qtbot: QtBot, dialog: OrgManagerDialog, tmp_path: Path
+) -> None:
+    qtbot.keyClicks(dialog.editor.name, "Acme")
+    page = dialog.editor.pages[LoginMethod.OAUTH]
+    assert isinstance(page, OAuthPage)
+    qtbot.keyClicks(page.consumer_key, "k")
+    dialog.ca_bundle.edit.setText(str(tmp_path / "missing.pem"))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "does not exist" in dialog.status.text() and OrgStore().list() == []
+    pem = tmp_path / "corp.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    dialog.ca_bundle.edit.setText(str(pem))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert OrgStore().ca_bundle == str(pem) and len(OrgStore().list()) == 1

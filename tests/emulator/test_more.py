@@ -1,0 +1,86 @@
+"""Beyond the checklist: chunked uploads, other operations, query paging, API limit, restarts."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
+from tests.emulator.client import Bulk
+
+
+def test_chunked_upload_plain_and_gzip(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    data = ("External_Id__c,Name\n" + "".join(f"E-{i},Name {i}\n" for i in range(3000))).encode()
+
+    def pieces(blob: bytes) -> Iterator[bytes]:
+        for i in range(0, len(blob), 4096):
+            yield blob[i : i + 4096]
+
+    for body, extra in ((data, {}), (gzip.compress(data), {"Content-Encoding": "gzip"})):
+        job = bulk.new_job()
+        r = bulk.s.put(f"{emulator.instance_url}/{job['contentUrl']}", data=pieces(body),
+                       headers={"Content-Type": "text/csv", **extra})  # fmt: skip
+        assert r.status_code == 201
+        assert r.request.headers["Transfer-Encoding"] == "chunked"
+        bulk.state(job["id"], "UploadComplete")
+        assert emulator.wait_job(job["id"]).processed == 3000
+    assert bulk.count("Account") == 3000
+
+
+def test_insert_update_delete_operations(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    ins = bulk.load("Name,External_Id__c\nOne,E-1\nTwo,E-2\n", operation="insert", ext=None)
+    ids = [
+        line.split(",")[0].strip('"')
+        for line in bulk.results(ins["id"], "successfulResults").text.splitlines()[1:]
+    ]
+    upd = bulk.load(f"Id,Name\n{ids[0]},Uno\n001000000000000AAA,Ghost\n", operation="update", ext=None)
+    assert (upd["numberRecordsProcessed"], upd["numberRecordsFailed"]) == (2, 1)
+    assert bulk.query(f"SELECT Name FROM Account WHERE Id = '{ids[0]}'")["records"][0]["Name"] == "Uno"
+    dup = bulk.load("Name,External_Id__c\nAgain,E-2\n", operation="insert", ext=None)
+    err = bulk.results(dup["id"], "failedResults").text.splitlines()[1]
+    assert (
+        f"DUPLICATE_VALUE:duplicate value found: External_Id__c duplicates value on record with id: {ids[1]}"
+        in err
+    )
+    gone = bulk.load(f"Id\n{ids[0]}\n", operation="delete", ext=None)
+    assert (gone["numberRecordsProcessed"], gone["numberRecordsFailed"]) == (1, 0)
+    assert bulk.count("Account") == 1
+
+
+def test_query_pages_with_next_records_url(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    bulk.load("External_Id__c,Name\n" + "".join(f"E-{i},N{i}\n" for i in range(2500)))
+    first = bulk.query("SELECT External_Id__c FROM Account")
+    assert first["totalSize"] == 2500 and not first["done"] and len(first["records"]) == 2000
+    second = bulk.s.get(emulator.instance_url + first["nextRecordsUrl"]).json()
+    assert second["done"] and len(second["records"]) == 500
+
+
+def test_daily_api_limit(tmp_path: Path) -> None:
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", api_limit=3)) as org:
+        bulk = Bulk(org)
+        codes = [bulk.s.get(bulk.jobs).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 403]
+
+
+def test_data_and_jobs_survive_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "org.db"
+    cfg = EmulatorConfig(db_path=db, access_token="TOKEN")
+    with EmulatorServer(cfg) as org:
+        bulk = Bulk(org)
+        done = bulk.load("External_Id__c,Name\nE-1,A\n")
+        org.faults.stall_jobs = 1
+        job = bulk.new_job()
+        bulk.put(job, "External_Id__c,Name\nE-2,B\n")
+        bulk.state(job["id"], "UploadComplete")
+        org.wait_job(job["id"], ("InProgress",))
+    with EmulatorServer(EmulatorConfig(db_path=db, access_token="TOKEN")) as org:
+        bulk = Bulk(org)
+        assert org.wait_job(job["id"]).state == "JobComplete"  # picked up again after the restart
+        assert bulk.info(done["id"])["numberRecordsProcessed"] == 1
+        assert bulk.count("Account") == 2
+        again = bulk.load("External_Id__c,Name\nE-3,C\n")
+        assert again["id"] not in (done["id"], job["id"])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
-from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
+from PySide6.QtCore import QMarginsF, Qt
+from PySide6.QtGui import QCursor, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QToolButton
 
 from sfloader_gui.core.review.export import ExportError, export_excel_safe, export_raw
 from sfloader_gui.core.review.report import summary_html, write_summary_html
@@ -66,11 +68,12 @@ def export_rows(win: WorkbenchWindow, selected: bool, form: str, dest: Path | No
             return []
         dest = Path(chosen)
     try:
-        written = (
-            export_raw(session, rows, dest)
-            if form == RAW
-            else [dest] * bool(export_excel_safe(session, rows, dest))
-        )
+        with busy():
+            if form == RAW:
+                written = export_raw(session, rows, dest)
+            else:
+                export_excel_safe(session, rows, dest)
+                written = [dest]
     except (ExportError, OSError) as exc:
         win.show_message("Export failed", str(exc))
         return []
@@ -101,6 +104,16 @@ def save_report(win: WorkbenchWindow, fmt: str, dest: Path | None = None) -> Pat
         return None
     win.statusBar().showMessage(f"Saved the summary report to {dest}", 15000)
     return dest
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while a large export runs."""
+    QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 def write_pdf(html: str, dest: Path) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sfloader_gui.core.review.filters import apply_filter
 from sfloader_gui.core.review.retry import Outcome, RetryBatch, RetryOutcomes, write_retry_files
 from sfloader_gui.core.review.session import ReviewError, ReviewSession
+from sfloader_gui.core.review.sorting import column_values
 from sfloader_gui.core.review.sourcejoin import JoinStatus
 from sfloader_gui.ui.failures import actions
 from sfloader_gui.ui.failures.background import TaskRunner
@@ -202,7 +203,10 @@ class WorkbenchWindow(QMainWindow):
             self.tasks.start("outcomes", lambda: RetryOutcomes(session))
 
     def _task_failed(self, name: str, message: str) -> None:
-        self.show_message(f"{name.capitalize()} failed", message)
+        title = {"retry": "Retry not started", "joins": "Could not read a source file"}.get(
+            name, f"{name} failed"
+        )
+        self.show_message(title, message)
 
     # ----- filtering ---------------------------------------------------------------------------------
     def _refresh_choices(self) -> None:
@@ -288,11 +292,12 @@ class WorkbenchWindow(QMainWindow):
         outcomes = self.model.outcomes
         if outcomes is None or not outcomes.runs:
             return list(range(self.session.row_count))
+        ext_field = str(self.session.manifest.get("external_id_field", ""))
+        keys = column_values(self.session, ext_field)  # one block-wise read, not one parse per row
         return [
             r
-            for r in range(self.session.row_count)
-            if (o := outcomes.outcome(self.session.info(r).external_id)) is None
-            or o[0] is not Outcome.SUCCEEDED
+            for r, key in enumerate(keys)
+            if (o := outcomes.outcome(key)) is None or o[0] is not Outcome.SUCCEEDED
         ]
 
     def retry(self, selected_only: bool) -> bool:
@@ -315,14 +320,14 @@ class WorkbenchWindow(QMainWindow):
                 f"to {self.session.manifest.get('instance_url', 'the org')} to retry rows.",
             )
             return False
-        try:
-            batches = write_retry_files(self.session, rows)
-        except (ValueError, OSError) as exc:
-            self.show_message("Cannot retry", str(exc))
-            return False
         session, launcher = self.session, self.retry_launcher
+
+        def work() -> Path:
+            # Writing a million retry rows takes a while: do it off the UI thread, then send them.
+            return launcher(session, write_retry_files(session, rows))
+
         self.statusBar().showMessage(f"Retrying {len(rows):,} rows as a new upsert run…")
-        return self.tasks.start("retry", lambda: launcher(session, batches))
+        return self.tasks.start("retry", work)
 
     # ----- messages ----------------------------------------------------------------------------------
     def show_message(self, title: str, text: str) -> None:

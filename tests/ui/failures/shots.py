@@ -1,0 +1,107 @@
+"""Screenshots of the workbench for docs/: `uv run python -m tests.ui.failures.shots docs/screenshots`.
+
+Loads the demo samples into a private emulator (accounts first, then contacts with deliberate bad rows),
+opens the workbench over the real run folder, edits a cell, retries one row, and grabs the window.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer  # noqa: E402
+from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench  # noqa: E402
+from sfloader_gui.ui.failures.launcher import make_retry_launcher  # noqa: E402
+from sfloader_gui.ui.style import apply_style  # noqa: E402
+from tests.core.review.emulator_runs import SAMPLES, connect, load  # noqa: E402
+
+
+def _more_contacts(work: Path) -> None:
+    """A second contacts file with the mistakes people make: blank last names, bad e-mails, a formula."""
+    with (SAMPLES / "contacts.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    for i, row in enumerate(body):
+        row[0] = row[0].replace("CON-00", "CON-05")
+        if i % 5 == 1:
+            row[2] = ""
+        elif i % 7 == 3:
+            row[3] = row[3].replace("@", " at ")
+        elif i == 4:
+            row[5] = '=HYPERLINK("http://example.com","Buyer")'
+            row[6] = "12/31/1980"
+    with (work / "contacts_q3.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *body])
+
+
+def _settle(win: WorkbenchWindow) -> None:
+    for _ in range(3):
+        win.tasks.wait()
+        QApplication.processEvents()
+
+
+def main(out: Path) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="sfl-shots-"))
+    with EmulatorServer(EmulatorConfig(db_path=work / "org.sqlite3")) as org, connect(org) as conn:
+        load(conn, ["accounts.csv"], "Account", work)
+        _more_contacts(work)
+        import shutil
+
+        shutil.copyfile(SAMPLES / "bad_contacts.csv", work / "bad_contacts.csv")
+        from sfloader_gui.core.load.engine import run_load
+        from sfloader_gui.core.load.plan import plan_load
+        from sfloader_gui.core.models import CancelToken, LoadOptions
+
+        options = LoadOptions("Contact", "External_Id__c", poll_interval_s=0.05)
+        plan = plan_load([work / "bad_contacts.csv", work / "contacts_q3.csv"], options)
+        run = run_load(conn, plan, options, work / "runs", lambda _e: None, CancelToken())
+        win = open_workbench(run.run_dir, retry_launcher=make_retry_launcher(conn))
+        win.quiet = True
+        win.resize(1360, 780)
+        win.show()
+        _settle(win)
+        model = win.model
+        assert model is not None
+        keys = [model.index(r, 7).data() for r in range(model.rowCount())]
+        print(keys, run.manifest["totals"], win.session.row_count if win.session else None, win.filters.count.text())
+        last = next(c for c in range(model.columnCount()) if model.column_name(c) == "LastName")
+        fixed = keys.index("CON-0103")
+        model.setData(model.index(fixed, last), "Berners-Lee")
+        win.table.selectRow(fixed)
+        win.retry(selected_only=True)
+        _settle(win)
+        model.setData(model.index(keys.index("CON-0502"), last), "Hopper")
+        win.table.clearSelection()
+        win.table.scrollToTop()
+        _settle(win)
+        win.grab().save(str(out / "workbench.png"))
+        win.groups.selectRow(0)
+        _settle(win)
+        win.grab().save(str(out / "workbench-group.png"))
+        win.close()
+        source = work / "contacts_q3.csv"
+        source.write_text(source.read_text(encoding="utf-8") + "CON-0999,New,Row,,,,,\n", encoding="utf-8")
+        next(run.run_dir.glob("jobs/01_*/failed.csv")).unlink()
+        broken = open_workbench(run.run_dir)
+        broken.resize(1360, 600)
+        broken.show()
+        _settle(broken)
+        broken.grab().save(str(out / "workbench-problems.png"))
+        broken.close()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")))

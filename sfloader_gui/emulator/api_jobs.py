@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import gzip
 import re
+import shutil
+import threading
+from pathlib import Path
 from typing import Any
 
 from sfloader_gui.emulator.errors import ApiError
@@ -171,7 +175,28 @@ def results(org: Org, req: Request, m: re.Match[str]) -> Response:
     path = org.processor.result_path(job, kind)
     with org.jobs.lock:
         size = path.stat().st_size if path.exists() else 0
+    if size > _GZIP_CACHE_MIN and job.state in TERMINAL and req.wants_gzip():
+        packed = _gzip_cached(path)
+        return Response(
+            200, content_type=CSV_TYPE, file=packed, file_size=packed.stat().st_size, compressible=False,
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )  # fmt: skip
     return Response(200, content_type=CSV_TYPE, file=path if size else None, file_size=size)
+
+
+_GZIP_CACHE_MIN = 4_000_000  # bigger finished result files are compressed once to disk, not per request
+_gzip_lock = threading.Lock()
+
+
+def _gzip_cached(path: Path) -> Path:
+    packed = path.with_name(path.name + ".gz")
+    with _gzip_lock:
+        if not packed.exists():
+            tmp = packed.with_name(packed.name + ".tmp")
+            with open(path, "rb") as src, gzip.open(tmp, "wb", compresslevel=1) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            tmp.replace(packed)
+    return packed
 
 
 ROUTES = [

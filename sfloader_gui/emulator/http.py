@@ -284,7 +284,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _send_file(self, req: Request, resp: Response) -> None:
         """Stream a (possibly large) result file without holding it in memory."""
         assert resp.file is not None
-        self._log(req, resp.status, None)
+        self._log(req, resp.status, resp.headers.get("Content-Encoding"))
         try:
             self.send_response(resp.status)
             if resp.content_type:

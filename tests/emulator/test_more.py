@@ -84,3 +84,16 @@ def test_data_and_jobs_survive_a_restart(tmp_path: Path) -> None:
         assert bulk.count("Account") == 2
         again = bulk.load("External_Id__c,Name\nE-3,C\n")
         assert again["id"] not in (done["id"], job["id"])
+
+
+def test_big_result_files_come_gzipped_from_a_cache(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    info = bulk.load(
+        "External_Id__c,Name,Description\n" + "".join(f"E-{i},N{i},{'d' * 400}\n" for i in range(12000))
+    )
+    first = bulk.results(info["id"], "successfulResults", **{"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    lines = first.text.splitlines()
+    assert len(lines) == 12001 and lines[1].endswith(f'"E-0","N0","{"d" * 400}"')
+    again = bulk.results(info["id"], "successfulResults", **{"Accept-Encoding": "gzip"})
+    assert again.content == first.content

@@ -31,6 +31,7 @@ from sfloader_gui.core.salesforce.errors import (
     AuthError,
     GzipRefusedError,
     SalesforceError,
+    is_transient,
 )
 
 log = logging.getLogger(__name__)
@@ -313,10 +314,16 @@ class _PartRun:
             if self.cancel.wait(min(self.options.poll_interval_s, max(0.0, deadline - time.monotonic()))):
                 self.on_cancel(job_id)
                 return
-            info = bulk.get_job(self.conn, job_id)
-            self.note_progress(info)
-            if self.outcome.state in _SERVER_TERMINAL.values():
-                return
+            try:
+                info = bulk.get_job(self.conn, job_id)
+            except SalesforceError as exc:
+                if not is_transient(exc):
+                    raise
+                self.say(f"Could not check job {job_id} ({exc}); trying again at the next poll.")
+            else:
+                self.note_progress(info)
+                if self.outcome.state in _SERVER_TERMINAL.values():
+                    return
             if time.monotonic() >= deadline:
                 self.set_state(
                     JobState.TIMED_OUT,

@@ -54,6 +54,11 @@ class InvalidStateError(SalesforceError):
     """The job is not in a state that allows the call (for example aborting a completed job)."""
 
 
+def is_transient(exc: SalesforceError) -> bool:
+    """A failure that may pass by itself (network, throttling, server trouble), as opposed to a refusal."""
+    return isinstance(exc, TransportError) or (exc.status or 0) in (429, 500, 502, 503, 504)
+
+
 def parse_error_body(text: str) -> tuple[str | None, str | None]:
     """Return (errorCode, message) from Salesforce's error body (usually a JSON array of one object)."""
     try:

@@ -93,6 +93,7 @@ def load(
             conn.close()
 
 
-def count(org: Any, soql: str = "SELECT COUNT() FROM Account") -> int:
-    with connect(org) as conn:
+def count(org: Any, soql: str = "SELECT COUNT() FROM Account", token: TokenProvider | None = None) -> int:
+    """Records in the org, by the REST query endpoint."""
+    with connect(org, token) as conn:
         return int(conn.get_json("query", params={"q": soql})["totalSize"])

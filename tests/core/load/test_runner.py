@@ -1,0 +1,155 @@
+"""Parts against a misbehaving org: failed and stuck jobs, refused gzip, dropped uploads, 401, 429, cancel."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.load.runner import gzip_refused_by
+from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
+from sfloader_gui.core.salesforce import bulk
+from tests.core.load.loadkit import Recorder, connect, count, load, options, write_accounts
+from tests.core.salesforce.conftest import oauth_refreshing_token
+
+
+def test_a_failed_job_keeps_its_error_counts_and_unprocessed_rows(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.update({"fail_jobs": 1, "fail_after_records": 0})
+    src = write_accounts(tmp_path / "accounts.csv", 1, 40)
+    result = load(emulator, [src], tmp_path / "out")
+    (job,) = result.manifest["jobs"]
+    assert job["state"] == "Failed" and job["file"] == str(src)
+    assert job["error_message"]
+    assert job["records_processed"] + job["records_unprocessed"] == 40
+    assert result.manifest["accounting"]["balanced"]
+    assert (result.run_dir / job["unprocessed_file"]).exists()
+    assert not result.ok
+
+
+def test_a_job_that_never_finishes_times_out_and_is_left_running(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.stall_jobs = 1
+    src = write_accounts(tmp_path / "accounts.csv", 1, 10)
+    rec = Recorder()
+    result = load(emulator, [src], tmp_path / "out", options(timeout_s=0.3), recorder=rec)
+    (outcome,) = result.outcomes
+    assert outcome.state is JobState.TIMED_OUT
+    assert any("keeps running on the server" in m for m in rec.messages())
+    assert outcome.job_id is not None
+    with connect(emulator) as conn:
+        assert bulk.get_job(conn, outcome.job_id).state in ("UploadComplete", "InProgress")  # not aborted
+    assert result.manifest["jobs"][0]["records_unprocessed"] == 10
+    assert result.manifest["accounting"]["balanced"]
+
+
+def test_an_org_that_refuses_gzip_gets_the_part_uncompressed_and_remembered(
+    emulator: Any, tmp_path: Path
+) -> None:
+    emulator.faults.refuse_gzip = True
+    src = write_accounts(tmp_path / "accounts.csv", 1, 25)
+    rec = Recorder()
+    first = load(emulator, [src], tmp_path / "out", recorder=rec)
+    (job,) = first.manifest["jobs"]
+    assert job["state"] == "JobComplete" and job["gzip"] is False
+    assert [a["state"] for a in job["abandoned_jobs"]] == ["Aborted"]
+    assert any("refused a gzip" in n for n in job["notes"])
+    assert any("refused a gzip" in m for m in rec.messages())
+    assert gzip_refused_by(emulator.instance_url)
+    created = emulator.stats.jobs_created
+    second = load(emulator, [src], tmp_path / "out")
+    assert second.manifest["jobs"][0]["abandoned_jobs"] == []
+    assert emulator.stats.jobs_created == created + 1  # straight to an uncompressed upload
+    assert count(emulator) == 25
+
+
+def test_a_dropped_upload_goes_to_a_new_job_never_a_second_put(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.update({"drop_upload_after": 2000, "drop_upload_times": 1})
+    src = write_accounts(tmp_path / "accounts.csv", 1, 400)
+    result = load(emulator, [src], tmp_path / "out", options(use_gzip=False))
+    (job,) = result.manifest["jobs"]
+    assert job["state"] == "JobComplete" and job["records_processed"] == 400
+    (abandoned,) = job["abandoned_jobs"]
+    assert abandoned["state"] == "Aborted" and abandoned["job_id"] != job["job_id"]
+    puts = emulator.stats.find("PUT", "/batches")
+    assert {p.path.split("/")[-2] for p in puts} == {abandoned["job_id"], job["job_id"]}
+    assert len(puts) == 2  # one PUT per job
+    assert count(emulator) == 400
+
+
+def test_a_401_mid_run_is_refreshed_once_and_every_job_completes(emulator: Any, tmp_path: Path) -> None:
+    token = oauth_refreshing_token(emulator.instance_url)
+    expired = threading.Event()
+
+    def expire_on_first_poll(event: JobEvent) -> bool:
+        if event.kind is EventKind.PROCESSING and not expired.is_set():
+            expired.set()
+            emulator.expire_tokens()
+        return False
+
+    files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 10) for n in range(6)]
+    with connect(emulator, token) as conn:
+        result = load(
+            emulator, files, tmp_path / "out", conn=conn, recorder=Recorder(trigger=expire_on_first_poll)
+        )
+    assert expired.is_set()
+    assert result.ok and len(result.outcomes) == 6
+    assert token.refresh_count == 1
+    assert emulator.stats.jobs_created == 6
+    assert count(emulator, token=token) == 60
+
+
+def test_a_429_storm_is_ridden_out(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.add_status(429, method="GET", path="/jobs/ingest/", times=20, retry_after=0)
+    emulator.faults.add_status(429, method="POST", path="/jobs/ingest$", times=3)
+    emulator.faults.add_status(429, method="PATCH", path="/jobs/ingest/", times=3)
+    files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 10) for n in range(4)]
+    result = load(emulator, files, tmp_path / "out")
+    assert result.ok
+    assert emulator.stats.jobs_created == 4
+    throttled = [r for r in emulator.stats.find() if r.status == 429]
+    assert len(throttled) == 26
+    assert count(emulator) == 40
+
+
+def test_cancel_stops_queued_parts_and_leaves_running_jobs_alone(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.stall_jobs = -1
+    cancel = CancelToken()
+    rec = Recorder(trigger=lambda e: e.kind is EventKind.PROCESSING)
+    files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 10) for n in range(3)]
+
+    def cancel_when_polling() -> None:
+        rec.seen.wait(10)
+        cancel.cancel(abort_jobs=False)
+
+    threading.Thread(target=cancel_when_polling, daemon=True).start()
+    result = load(
+        emulator, files, tmp_path / "out", options(max_concurrent_jobs=1), recorder=rec, cancel=cancel
+    )
+    states = [o.state for o in result.outcomes]
+    assert states == [JobState.CANCELLED] * 3
+    running = result.outcomes[0]
+    assert running.job_id is not None and all(o.job_id is None for o in result.outcomes[1:])
+    assert emulator.stats.jobs_created == 1
+    with connect(emulator) as conn:
+        assert bulk.get_job(conn, running.job_id).state == "InProgress"
+    assert result.manifest["totals"]["unprocessed"] == 30
+    assert result.manifest["accounting"]["balanced"]
+
+
+def test_cancel_with_abort_aborts_the_job_and_still_fetches_its_results(
+    emulator: Any, tmp_path: Path
+) -> None:
+    emulator.faults.stall_jobs = -1
+    cancel = CancelToken()
+
+    def on_poll(event: JobEvent) -> bool:
+        if event.kind is EventKind.PROCESSING:
+            cancel.cancel(abort_jobs=True)
+        return False
+
+    src = write_accounts(tmp_path / "accounts.csv", 1, 10)
+    result = load(emulator, [src], tmp_path / "out", recorder=Recorder(trigger=on_poll), cancel=cancel)
+    (job,) = result.manifest["jobs"]
+    assert job["state"] == "Aborted"
+    assert (result.run_dir / job["unprocessed_file"]).exists()
+    assert job["records_processed"] + job["records_unprocessed"] == 10
+    assert result.manifest["accounting"]["balanced"]

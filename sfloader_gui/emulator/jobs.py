@@ -117,7 +117,7 @@ class JobRegistry:
             job = Job(**info)
             self.jobs[job.id] = job
             seq_start = max(seq_start, _serial(job.id))
-        self.seq = ids.IdSequence("750", seq_start)
+        self.seq = ids.IdSequence("750", max(seq_start, store.last_serial("750")))
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -168,6 +168,7 @@ class JobRegistry:
         with self.lock:
             self.jobs[job.id] = job
             self.save(job)
+            self.store.save_serial("750", self.seq.last)  # ids of deleted jobs are never reused
             self.stats.count("jobs_created")
             self._observe()
         return job

@@ -178,10 +178,12 @@ class Batch:
     def run(self) -> BatchResult:
         self._convert()
         if self.plan.operation in ("delete", "hardDelete"):
-            return self._delete()
+            with self.store.object_locks[self.plan.obj.name]:
+                return self._delete()
         self._resolve_parents()
-        self._resolve_keys()
-        created = self._write()
+        with self.store.object_locks[self.plan.obj.name]:
+            self._resolve_keys()
+            created = self._write()
         return self._results(created)
 
     def _convert(self) -> None:

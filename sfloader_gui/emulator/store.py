@@ -40,8 +40,12 @@ class Store:
         self.db.execute("PRAGMA temp_store=MEMORY")
         self._create()
         self.sequences = {
-            o.key_prefix: ids.IdSequence(o.key_prefix, self._last_serial(o)) for o in OBJECTS.values()
+            o.key_prefix: ids.IdSequence(o.key_prefix, self.last_serial(o.key_prefix))
+            for o in OBJECTS.values()
         }
+        # One writer per object at a time: key lookup and insert must not interleave between parallel jobs,
+        # or two jobs could both create a record for the same new external id.
+        self.object_locks = {o.name: threading.Lock() for o in OBJECTS.values()}
 
     def _create(self) -> None:
         with self.lock:
@@ -63,20 +67,25 @@ class Store:
             )
             self.db.execute("CREATE TABLE IF NOT EXISTS emulator_seq (prefix TEXT PRIMARY KEY, last INTEGER)")
 
-    def _last_serial(self, obj: SObject) -> int:
-        row = self.db.execute("SELECT last FROM emulator_seq WHERE prefix = ?", (obj.key_prefix,)).fetchone()
+    def last_serial(self, prefix: str) -> int:
+        with self.lock:
+            row = self.db.execute("SELECT last FROM emulator_seq WHERE prefix = ?", (prefix,)).fetchone()
         return int(row[0]) if row else 0
+
+    def save_serial(self, prefix: str, last: int) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO emulator_seq(prefix, last) VALUES (?, ?) "
+                "ON CONFLICT(prefix) DO UPDATE SET last = max(last, excluded.last)",
+                (prefix, last),
+            )
 
     def new_ids(self, obj: SObject, n: int) -> list[str]:
         """Take n fresh ids; the caller persists the sequence inside its write transaction."""
         return self.sequences[obj.key_prefix].take(n)
 
     def _save_sequence(self, obj: SObject) -> None:
-        self.db.execute(
-            "INSERT INTO emulator_seq(prefix, last) VALUES (?, ?) "
-            "ON CONFLICT(prefix) DO UPDATE SET last = max(last, excluded.last)",
-            (obj.key_prefix, self.sequences[obj.key_prefix].last),
-        )
+        self.save_serial(obj.key_prefix, self.sequences[obj.key_prefix].last)
 
     def lookup(self, obj: SObject, field: str, values: Iterable[str]) -> dict[str, list[str]]:
         """Ids of the records whose `field` equals each value (external ids match case-insensitively)."""

@@ -97,3 +97,27 @@ def test_big_result_files_come_gzipped_from_a_cache(emulator: EmulatorServer) ->
     assert len(lines) == 12001 and lines[1].endswith(f'"E-0","N0","{"d" * 400}"')
     again = bulk.results(info["id"], "successfulResults", **{"Accept-Encoding": "gzip"})
     assert again.content == first.content
+
+
+def test_parallel_jobs_with_the_same_keys_never_duplicate_records(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    data = "External_Id__c,Name\n" + "".join(f"E-{i},N{i}\n" for i in range(3000))
+    jobs = [bulk.new_job() for _ in range(3)]
+    for job in jobs:
+        bulk.put(job, data)
+    for job in jobs:
+        bulk.state(job["id"], "UploadComplete")
+    finished = [emulator.wait_job(job["id"]) for job in jobs]
+    assert [(j.processed, j.failed) for j in finished] == [(3000, 0)] * 3
+    assert bulk.count("Account") == 3000
+    assert emulator.stats.max_processing_jobs >= 2
+
+
+def test_job_ids_are_not_reused_after_delete(tmp_path: Path) -> None:
+    db = tmp_path / "org.db"
+    with EmulatorServer(EmulatorConfig(db_path=db)) as org:
+        bulk = Bulk(org)
+        done = bulk.load("External_Id__c,Name\nE-1,A\n")
+        bulk.s.delete(f"{bulk.jobs}/{done['id']}")
+    with EmulatorServer(EmulatorConfig(db_path=db)) as org:
+        assert Bulk(org).new_job()["id"] != done["id"]

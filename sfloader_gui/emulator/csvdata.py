@@ -43,10 +43,11 @@ def records(path: Path, delimiter: str) -> Iterator[list[str]]:
         yield from csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
 
 
-def count_records(path: Path, delimiter: str) -> int:
-    """Data records in the upload (bench mode): a real parse, so quoted newlines count correctly."""
-    n = sum(1 for _ in records(path, delimiter))
-    return max(n - 1, 0)
+def count_records(path: Path, delimiter: str) -> tuple[list[str], int]:
+    """The header and the number of data records (bench mode): a real parse, so quoted newlines count."""
+    reader = records(path, delimiter)
+    header = next(reader, [])
+    return header, sum(1 for _ in reader)
 
 
 def quote_all(values: Sequence[str], sep: str) -> str:

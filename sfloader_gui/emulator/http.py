@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
 import traceback
 import zlib
@@ -179,6 +180,25 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], org: Org, routes: list[Route]) -> None:
         super().__init__(address, EmulatorHandler)
         self.org, self.routes = org, routes
+        self.connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+
+    def track(self, conn: socket.socket, alive: bool) -> None:
+        with self._conn_lock:
+            if alive:
+                self.connections.add(conn)
+            else:
+                self.connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """On stop: end idle keep-alive connections so their threads end and clients see a closed socket."""
+        with self._conn_lock:
+            conns = list(self.connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -187,6 +207,14 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "SFLoaderEmulator/1.0"
     server: EmulatorHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, False)
+        super().finish()
 
     @property
     def org(self) -> Org:

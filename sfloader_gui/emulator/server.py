@@ -48,6 +48,7 @@ class EmulatorServer:
         if self._http is None or self.org is None:
             return
         self._http.shutdown()
+        self._http.close_connections()
         self._http.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

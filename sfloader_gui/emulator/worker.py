@@ -72,11 +72,12 @@ class Processor:
 
     def _count_only(self, job: Job) -> None:
         path = self.data_path(job)
-        n = csvdata.count_records(path, job.delimiter) if path.exists() else 0
-        self._write_headers(job, [])
+        header, n = csvdata.count_records(path, job.delimiter) if path.exists() else ([], 0)
+        self._write_headers(job, header)
         with self.registry.lock:
             job.processed = job.cursor = n
         self.registry.transition(job, ("UploadComplete",), "JobComplete")
+        self.write_unprocessed(job)
 
     def _aborted(self, job: Job) -> bool:
         return job.state == "Aborted" or self.stop.is_set()

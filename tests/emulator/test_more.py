@@ -121,3 +121,16 @@ def test_job_ids_are_not_reused_after_delete(tmp_path: Path) -> None:
         bulk.s.delete(f"{bulk.jobs}/{done['id']}")
     with EmulatorServer(EmulatorConfig(db_path=db)) as org:
         assert Bulk(org).new_job()["id"] != done["id"]
+
+
+def test_bench_mode_counts_records_with_quoted_newlines(tmp_path: Path) -> None:
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", count_only=True)) as org:
+        bulk = Bulk(org)
+        info = bulk.load('External_Id__c,Name\nE-1,"two\nlines"\nE-2,"a ""q"", b"\n')
+        assert (info["state"], info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (
+            "JobComplete",
+            2,
+            0,
+        )
+        assert bulk.count("Account") == 0  # bench mode stores nothing
+        assert bulk.results(info["id"], "unprocessedrecords").text == "External_Id__c,Name\n"

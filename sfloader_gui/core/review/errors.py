@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -15,8 +16,27 @@ class RowError:
 
     @property
     def key(self) -> tuple[str, str]:
-        """What failures are grouped by: the same cause with the same wording."""
-        return (self.code, self.message)
+        """What failures are grouped by: the same code and the same wording once row values are masked."""
+        return (self.code, message_pattern(self.message))
+
+
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+# Values inside messages: ids and numbers such as ACC-9999, 31/12/1980, 12.5 (not API names like Field_2__c).
+_VALUE = re.compile(r"(?<![\w.])[\w.@/+-]*\d[\w.@/+-]*(?<!__c)(?<!__r)(?![\w])")
+ELLIPSIS = "…"
+
+
+def message_pattern(message: str) -> str:
+    """The message with the row's own values masked, so one cause is one group.
+
+    Salesforce often puts the offending value in the message (``Email: invalid email address: x@y``,
+    ``Foreign key external ID: ACC-9999 not found ...``). ``Field: what is wrong: value`` keeps the
+    first two parts; quoted text and tokens with digits become ``…``.
+    """
+    parts = message.split(": ")
+    text = ": ".join([*parts[:2], ELLIPSIS]) if len(parts) >= 3 else message
+    text = _QUOTED.sub(ELLIPSIS, text)
+    return _VALUE.sub(ELLIPSIS, text)
 
 
 def parse_error(text: str) -> RowError:

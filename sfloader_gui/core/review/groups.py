@@ -56,7 +56,7 @@ class Groups:
         )
         counts = Counter(self.row_groups)
         self.groups = sorted(
-            (Group(g, e.code, e.message, e.fields, counts[g]) for g, e in enumerate(firsts) if counts[g]),
+            (Group(g, e.code, e.key[1], e.fields, counts[g]) for g, e in enumerate(firsts) if counts[g]),
             key=lambda grp: (-grp.count, grp.code, grp.message),
         )
         self.ready = True

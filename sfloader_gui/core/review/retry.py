@@ -163,6 +163,10 @@ class RetryOutcomes:
     def succeeded(self) -> int:
         return sum(1 for o, _, _ in self._by_key.values() if o is Outcome.SUCCEEDED)
 
+    @property
+    def not_succeeded(self) -> int:
+        return len(self._by_key) - self.succeeded
+
 
 def _read_json(path: Path) -> Any:
     try:

@@ -118,7 +118,7 @@ class ReviewSession:
         for join in self.joins.values():
             join.check()
             if join.message and join.status is not JoinStatus.PENDING:
-                self.problems.append(f"{join.message[0].upper()}{join.message[1:]}.")
+                self.problems.append(join.sentence)
 
     def _open_single(self, path: Path) -> None:
         job = JobRef(job_id=_job_id_from_name(path), source=None)

@@ -53,6 +53,12 @@ class SourceJoin:
     _hashes: array[int] = field(default_factory=lambda: array("q"))
     _records: array[int] = field(default_factory=lambda: array("i"))
 
+    @property
+    def sentence(self) -> str:
+        """``message`` as a sentence for the problems banner."""
+        text = self.message[:1].upper() + self.message[1:]
+        return text if text.endswith(".") else text + "."
+
     def check(self) -> JoinStatus:
         """Cheap checks (exists, size) that decide without reading the file."""
         if not self.entry:

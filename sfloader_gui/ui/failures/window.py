@@ -81,7 +81,7 @@ class WorkbenchWindow(QMainWindow):
         split.addWidget(self.groups)
         split.addWidget(self.table)
         split.setStretchFactor(1, 3)
-        split.setSizes([360, 920])
+        split.setSizes([330, 950])
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(self.banner)
@@ -185,7 +185,7 @@ class WorkbenchWindow(QMainWindow):
             self._refresh_choices()
         elif name == "joins":
             notes = [
-                j.message[0].upper() + j.message[1:] + "."
+                j.sentence
                 for j in self.session.joins.values()
                 if j.status is JoinStatus.CHANGED and j.message
             ]
@@ -197,6 +197,11 @@ class WorkbenchWindow(QMainWindow):
             self.model.outcomes = result
             self.model.refresh()
             self._update_count()
+            if result.runs:
+                self.statusBar().showMessage(
+                    f"Latest retry: {result.runs[-1].name}. Rows sent again: {result.succeeded:,} succeeded, "
+                    f"{result.not_succeeded:,} failed again or were not processed."
+                )
         elif name == "retry" and isinstance(result, Path):
             self.statusBar().showMessage(f"Retry run {result.name} finished; reading its results…")
             session = self.session
@@ -261,7 +266,7 @@ class WorkbenchWindow(QMainWindow):
         if self.model is None:
             return
         header = self.table.horizontalHeader()
-        widths = [110, 110, 50, 150, 190, 260, 80]  # Outcome, Source, Row, Job, Code, Message, Fields
+        widths = [130, 130, 44, 150, 180, 250, 80]  # Outcome, Source, Row, Job, Code, Message, Fields
         for c in range(self.model.columnCount()):
             header.resizeSection(c, widths[c] if c < len(widths) else 120)
 

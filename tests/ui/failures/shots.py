@@ -14,13 +14,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer  # noqa: E402
-from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench  # noqa: E402
-from sfloader_gui.ui.failures.launcher import make_retry_launcher  # noqa: E402
-from sfloader_gui.ui.style import apply_style  # noqa: E402
-from tests.core.review.emulator_runs import SAMPLES, connect, load  # noqa: E402
+from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
+from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
+from sfloader_gui.ui.failures.launcher import make_retry_launcher
+from sfloader_gui.ui.style import apply_style
+from tests.core.review.emulator_runs import SAMPLES, connect, load
 
 
 def _more_contacts(work: Path) -> None:
@@ -68,13 +68,12 @@ def main(out: Path) -> int:
         run = run_load(conn, plan, options, work / "runs", lambda _e: None, CancelToken())
         win = open_workbench(run.run_dir, retry_launcher=make_retry_launcher(conn))
         win.quiet = True
-        win.resize(1360, 780)
+        win.resize(1640, 760)
         win.show()
         _settle(win)
         model = win.model
         assert model is not None
         keys = [model.index(r, 7).data() for r in range(model.rowCount())]
-        print(keys, run.manifest["totals"], win.session.row_count if win.session else None, win.filters.count.text())
         last = next(c for c in range(model.columnCount()) if model.column_name(c) == "LastName")
         fixed = keys.index("CON-0103")
         model.setData(model.index(fixed, last), "Berners-Lee")

@@ -1,23 +1,27 @@
 """Cut a file's records into parts: each part is the header plus whole records, at most a limit in bytes.
 
+Blocks of whole records come in order; a block that fits in the current part is taken whole without
+looking at its records. Only a block that crosses a limit is searched for the last record boundary
+under the limit (by quote parity), so cutting costs nothing on the fast path.
+
 API::
 
     @dataclass(frozen=True)
-    class PartSpan(index, start, end, records, first_record)   # see scan.py
+    class PartSpan(index, start, end, records, first_record)   # see scan.py; .size = end - start
     class PartCutter:
         __init__(data_offset, header_len, max_part_bytes)
         body_limit: int
-        add(block_len, record_lengths, ends_with_newline, first_record) -> list[int]
-            # record numbers of records that alone exceed the limit (each becomes its own part)
+        add(offset, data, records, first_record) -> list[tuple[int, int]]
+            # (record number, file offset) of records that alone exceed the limit
         finish() -> None
         parts: list[PartSpan]
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
+
+from sfloader_gui.core.csvio.chunks import last_boundary, next_boundary
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,13 @@ class PartSpan:
         return self.end - self.start
 
 
+def count_records(data: bytes, start: int, end: int) -> int:
+    """Records in ``data[start:end]`` (both record boundaries; a last record may lack its newline)."""
+    piece = data[start:end]
+    n = b"".join(piece.split(b'"')[::2]).count(b"\n")
+    return n + (1 if piece and not piece.endswith(b"\n") else 0)
+
+
 class PartCutter:
     """Greedy: a part takes records while header + records fit in ``max_part_bytes``."""
 
@@ -46,33 +57,28 @@ class PartCutter:
         self._records = 0
         self._first = 1
 
-    def add(
-        self, block_len: int, lengths: list[int], ends_with_newline: bool, first_record: int
-    ) -> list[int]:
-        """Take one block of records (``lengths`` exclude terminators, each is one byte of LF)."""
-        if self._bytes + block_len <= self.body_limit:
-            self._bytes += block_len
-            self._records += len(lengths)
-            return []
-        ends = [e + i for i, e in enumerate(accumulate(lengths), start=1)]
-        if not ends_with_newline:
-            ends[-1] -= 1
-        too_big: list[int] = []
-        i, base, n = 0, 0, len(ends)
-        while i < n:
-            j = bisect_right(ends, base + self.body_limit - self._bytes, i)
-            if j == i:
+    def add(self, offset: int, data: bytes, records: int, first_record: int) -> list[tuple[int, int]]:
+        """Take one block of ``records`` whole records starting at file ``offset``."""
+        too_big: list[tuple[int, int]] = []
+        pos, done = 0, 0
+        while True:
+            room = self.body_limit - self._bytes
+            if len(data) - pos <= room:
+                self._bytes += len(data) - pos
+                self._records += records - done
+                return too_big
+            cut = last_boundary(data, pos, pos + room)
+            if cut == pos:
                 if self._records:
                     self._close()
                     continue
-                too_big.append(first_record + i)
-                j = i + 1  # it goes alone into a part; the file is blocked anyway
-            self._bytes += ends[j - 1] - base
-            self._records += j - i
-            base, i = ends[j - 1], j
-            if i < n:
-                self._close()
-        return too_big
+                cut = next_boundary(data, pos)  # a record larger than a part: alone, and reported
+                too_big.append((first_record + done, offset + pos))
+            n = count_records(data, pos, cut)
+            self._bytes += cut - pos
+            self._records += n
+            pos, done = cut, done + n
+            self._close()
 
     def _close(self) -> None:
         end = self._start + self._bytes

@@ -1,5 +1,5 @@
-"""Find duplicate External ID values in bounded memory: 64-bit hashes in sorted buckets, then a
-targeted second pass over the file only when a hash repeats, to name the values and record numbers.
+"""Find duplicate External ID values in bounded memory: 64-bit hashes, then a targeted second pass
+over the file only when a hash repeats, to name the values and record numbers.
 
 Memory is 8 bytes per record (8 MB for a million rows; a Python set of the keys would need ~100 MB),
 and the happy path never reads the file twice: a repeated 64-bit hash among n keys happens by chance
@@ -10,8 +10,9 @@ API::
 
     class KeyIndex:
         add(keys: list[bytes]) -> None          # one block of keys, in record order
-        repeated_hashes(blank: bytes = b"") -> set[int]
-        shared_with(other: KeyIndex) -> set[int]   # hashes present in both (cross-file)
+        ordered: bool                           # True while keys are strictly increasing
+        repeated_hashes(ignore=(b"",)) -> set[int]
+        shared_with(other: KeyIndex, ignore=(b"",)) -> set[int]   # hashes in both (cross-file)
         __len__() -> int
     locate_keys(path, dialect, key_col, hashes, limit) -> dict[bytes, KeyHits]
 """
@@ -22,61 +23,102 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress, count, pairwise, repeat
+from itertools import compress, count, islice, pairwise, repeat
+from operator import lt
 from pathlib import Path
 
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.records import DELIM_MARK, NL_MARK, fast_keys, neutral_records, unquote
 
-_BUCKET_BITS = 8
+_BUCKET_BITS = 6  # 64 buckets: few calls per block, ~16k hashes per bucket per million rows
 _SHIFT = 64 - _BUCKET_BITS
-# Lower bounds of buckets 1..255 in signed 64-bit hash space; bucket b holds [bound(b), bound(b+1)).
+# Lower bounds of buckets 1..63 in signed 64-bit hash space; bucket b holds [bound(b), bound(b+1)).
 _BOUNDS = [(b << _SHIFT) - (1 << 63) for b in range(1, 1 << _BUCKET_BITS)]
 
 
-def key_hash(key: bytes) -> int:
-    return hash(key)
-
-
 class KeyIndex:
-    """The hashes of every key of one file, spread over 256 buckets so duplicates are found per bucket."""
+    """The hashes of every key of one file, for exact-enough duplicate checks in bounded memory.
+
+    Keys in strictly increasing order (the usual export: sorted or sequential IDs) cannot repeat,
+    so while the file stays in order the hashes are only appended (kept for cross-file checks). Once
+    the order breaks, hashes go into 64 buckets by value, each block sorted first, so that finding
+    repeats needs only one small set per bucket at the end.
+    """
 
     def __init__(self) -> None:
-        self._buckets = [array("q") for _ in range(1 << _BUCKET_BITS)]
+        self._flat = array("q")
+        self._buckets: list[array[int]] | None = None
+        self._first: bytes | None = None
+        self._last: bytes | None = None
         self._n = 0
 
     def __len__(self) -> int:
         return self._n
 
-    def add(self, keys: Iterable[bytes]) -> None:
-        hs = sorted(map(hash, keys))
-        self._n += len(hs)
+    @property
+    def ordered(self) -> bool:
+        return self._buckets is None
+
+    def add(self, keys: list[bytes]) -> None:
+        if not keys:
+            return
+        self._n += len(keys)
+        if self._buckets is None:
+            if (self._last is None or keys[0] > self._last) and all(map(lt, keys, islice(keys, 1, None))):
+                self._first = keys[0] if self._first is None else self._first
+                self._last = keys[-1]
+                self._flat.extend(map(hash, keys))
+                return
+            self._bucketize()
+        self._bucket_add(sorted(map(hash, keys)))
+
+    def _bucketize(self) -> list[array[int]]:
+        if self._buckets is None:
+            self._buckets = [array("q") for _ in range(1 << _BUCKET_BITS)]
+            flat, self._flat = self._flat, array("q")
+            for i in range(0, len(flat), 1 << 16):
+                self._bucket_add(sorted(flat[i : i + (1 << 16)]))
+        return self._buckets
+
+    def _bucket_add(self, hs: list[int]) -> None:
+        buckets = self._bucketize()
         lo = 0
         for b, bound in enumerate(_BOUNDS):
             hi = bisect_left(hs, bound, lo)
             if hi > lo:
-                self._buckets[b].extend(hs[lo:hi])
+                buckets[b].extend(hs[lo:hi])
                 lo = hi
         if lo < len(hs):
-            self._buckets[-1].extend(hs[lo:])
+            buckets[-1].extend(hs[lo:])
 
     def repeated_hashes(self, ignore: Iterable[bytes] = (b"",)) -> set[int]:
-        skip = {hash(k) for k in ignore}
+        """Hashes that occur more than once (a repeated hash is confirmed by value by the caller)."""
+        if self._buckets is None:
+            return set()
         found: set[int] = set()
         for bucket in self._buckets:
             if len(set(bucket)) != len(bucket):
                 ordered = sorted(bucket)
                 found.update(a for a, b in pairwise(ordered) if a == b)
-        return found - skip
+        return found - {hash(k) for k in ignore}
 
     def shared_with(self, other: KeyIndex, ignore: Iterable[bytes] = (b"",)) -> set[int]:
-        skip = {hash(k) for k in ignore}
+        """Hashes present in both indexes."""
+        if not self._n or not other._n:
+            return set()
+        if self.ordered and other.ordered and self._disjoint(other):
+            return set()
         found: set[int] = set()
-        for mine, theirs in zip(self._buckets, other._buckets, strict=True):
+        for mine, theirs in zip(self._bucketize(), other._bucketize(), strict=True):
             if mine and theirs:
                 found.update(set(mine).intersection(theirs))
-        return found - skip
+        return found - {hash(k) for k in ignore}
+
+    def _disjoint(self, other: KeyIndex) -> bool:
+        assert self._first is not None and self._last is not None
+        assert other._first is not None and other._last is not None
+        return self._last < other._first or other._last < self._first
 
 
 @dataclass

@@ -4,9 +4,9 @@ them into findings whose messages name the file, the records and what to do.
 API::
 
     class Problems:
-        add(code, record, line, detail="") -> None
+        add(code, record, offset, detail="") -> None   # offset: file byte offset of the record
         total: int
-        findings(path, dialect, key_field) -> list[Finding]
+        findings(path, dialect, key_field) -> list[Finding]   # line numbers worked out here
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ FIELD_LIMIT = 131_072  # Salesforce's maximum characters in one field value
 class _Tally:
     count: int = 0
     records: list[int] = field(default_factory=list)
+    offset: int = 0
     line: int = 0
     detail: str = ""
 
@@ -36,10 +37,10 @@ class Problems:
         self._max = max_listed
         self.total = 0
 
-    def add(self, code: str, record: int, line: int, detail: str = "") -> None:
+    def add(self, code: str, record: int, offset: int, detail: str = "") -> None:
         tally = self._tallies.get(code)
         if tally is None:
-            tally = self._tallies[code] = _Tally(line=line, detail=detail)
+            tally = self._tallies[code] = _Tally(offset=offset, detail=detail)
         tally.count += 1
         self.total += 1
         if len(tally.records) < self._max:
@@ -49,12 +50,30 @@ class Problems:
         return code in self._tallies
 
     def findings(self, path: Path, dialect: CsvDialect, key_field: str) -> list[Finding]:
+        lines = lines_at(path, [t.offset for t in self._tallies.values()])
         out = []
         for code, t in self._tallies.items():
+            t.line = lines[t.offset]
             what = describe_records(t.records, t.count)
             text = _MESSAGES[code](what, t, dialect, key_field)
             out.append(Finding(ERROR, path, code, f"{path.name}: {text}", list(t.records)))
         return out
+
+
+def lines_at(path: Path, offsets: list[int]) -> dict[int, int]:
+    """The 1-based line number at each byte offset (counted only when there is something to report)."""
+    out: dict[int, int] = {}
+    line, pos = 1, 0
+    with path.open("rb") as fh:
+        for offset in sorted(set(offsets)):
+            while pos < offset:
+                data = fh.read(min(1 << 20, offset - pos))
+                if not data:
+                    break
+                line += data.count(b"\n")
+                pos += len(data)
+            out[offset] = line
+    return out
 
 
 def _first(t: _Tally) -> str:

@@ -1,10 +1,13 @@
 """One streaming pass over a CSV body: count records, cut parts at record boundaries, find bad input.
 
-The pass reads blocks of whole records (quote parity, ``chunks.py``) and proves each block good with
-C-speed bytes operations (``records.py``): quotes only open/close fields, every record has one value
-per column, no record is longer than a field may be, line endings match, the block is UTF-8. A block
-that fails a check is parsed record by record to say exactly which records are wrong. External IDs
-are hashed into a bounded ``KeyIndex``; a second, targeted pass runs only when a value repeats.
+The pass reads blocks of whole records (quote parity, ``chunks.py``) and proves each block good with a
+few bytes operations mapped over the block (no Python bytecode per record): the text outside quotes,
+split at newlines into records, must hold ``ncols - 1`` delimiters per record; quotes may only open
+or close a field; no piece of text is long enough to hold a field over the limit;
+line endings match; the block is UTF-8. A block that fails a check is parsed record by record to say
+exactly which records are wrong (``records.parse_record``). External IDs are hashed into a bounded
+``KeyIndex``; a second, targeted pass runs only when a value repeats. Line numbers for messages are
+counted only when there is a problem to report.
 
 API::
 
@@ -33,19 +36,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
+from operator import add, not_, sub
 from pathlib import Path
 
 from sfloader_gui.core.csvio.chunks import DEFAULT_CHUNK, Block, iter_blocks
 from sfloader_gui.core.csvio.cutter import PartCutter, PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
-from sfloader_gui.core.csvio.dupes import KeyIndex, locate_keys
+from sfloader_gui.core.csvio.dupes import KeyIndex
 from sfloader_gui.core.csvio.encoding import not_utf8_error
-from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, Finding, describe_records
+from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, Finding
 from sfloader_gui.core.csvio.header import check_header
-from sfloader_gui.core.csvio.problems import FIELD_LIMIT, Problems
+from sfloader_gui.core.csvio.keycheck import duplicate_findings
+from sfloader_gui.core.csvio.problems import FIELD_LIMIT, Problems, lines_at
 from sfloader_gui.core.csvio.records import (
-    NL_MARK,
     fast_keys,
     neutral_records,
     parse_record,
@@ -80,6 +84,8 @@ def scan_file(
     path = Path(path)
     findings, key_col = check_header(path, dialect, external_id_field)
     scanner = _Scanner(path, dialect, key_col, max_part_bytes, max_listed)
+    # A block never needs to be much larger than a part: the cutter then searches each block once.
+    chunk_size = max(1, min(chunk_size, scanner.cutter.body_limit))
     with path.open("rb") as fh:
         if on_read is not None:
             on_read(fh.read(dialect.data_offset))
@@ -87,7 +93,7 @@ def scan_file(
             if not scanner.feed(block):
                 break
         if on_read is not None:  # the rest of the file after an early stop still counts for sha256
-            while rest := fh.read(chunk_size):
+            while rest := fh.read(1 << 20):
                 on_read(rest)
     findings += scanner.finish(external_id_field)
     if scanner.records == 0 and not any(f.severity == ERROR for f in findings):
@@ -114,157 +120,162 @@ class _Scanner:
         self.crlf = dialect.line_ending == "CRLF"
         self.ncols = len(dialect.header)
         self.records = 0
-        self.line = dialect.header_bytes.count(b"\n") + 1  # physical line of the next record
         self.problems = Problems(max_listed)
         self.max_listed = max_listed
         self.extra: list[Finding] = []
         self.keys = KeyIndex() if key_col is not None else None
-        self.blank = 0
         self.cutter = PartCutter(dialect.data_offset, len(dialect.header_bytes), max_part_bytes)
 
     def feed(self, block: Block) -> bool:
         """Check one block; False stops the pass (the rest cannot be read reliably)."""
         data = block.data
         if not block.complete:
-            code = "unterminated_quote" if data.count(b'"') % 2 else "record_too_long"
-            self.problems.add(code, self.records + 1, self.line)
+            code = "unterminated_quote" if len(block.segs) % 2 == 0 else "record_too_long"
+            self.problems.add(code, self.records + 1, block.offset)
             return False
         if b"\x00" in data:
-            at = data.index(b"\x00")
-            self.problems.add("nul_bytes", self.records + 1, self.line + data.count(b"\n", 0, at))
+            self.problems.add("nul_bytes", self.records + 1, block.offset + data.index(b"\x00"))
             return False
         if not data.isascii():
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as exc:
-                line = self.line + data.count(b"\n", 0, exc.start)
-                err = not_utf8_error(self.path, data[exc.start : exc.start + 4096], line=line)
-                self.extra.append(Finding(ERROR, self.path, "encoding", err.message))
+                self._not_utf8(block, exc)
                 return False
-        recs, segs = neutral_records(data, self.d)
-        lengths = list(map(len, recs))
-        keys = self._fast(data, recs, segs)
-        if keys is None:
-            keys = self._slow(data, recs)
-        self._keys(data, lengths, keys)
-        self._cut(data, lengths)
-        self.records += len(recs)
-        self.line += data.count(b"\n")
+        counted = self._fast(data, block.segs)
+        n, keys = counted if counted is not None else self._slow(block)
+        if self.keys is not None:
+            self.keys.add(keys)
+        for number, offset in self.cutter.add(block.offset, data, n, self.records + 1):
+            self.problems.add(
+                "part_too_small", number, offset, f"{self.cutter.body_limit:,} bytes after the header"
+            )
+        self.records += n
         if self.problems.total >= STOP_AFTER:
-            self.problems.add("too_many_problems", self.records, self.line, f"{STOP_AFTER:,}")
+            self.problems.add("too_many_problems", self.records, block.offset + len(data), f"{STOP_AFTER:,}")
             return False
         return True
 
-    def _fast(self, data: bytes, recs: list[bytes], segs: list[bytes]) -> list[bytes] | None:
-        """The raw keys if every check passes at C speed; None sends the block to the slow path."""
-        n = len(recs)
-        if NL_MARK in data or not quotes_well_placed(segs, self.d, self.crlf):
+    def _not_utf8(self, block: Block, exc: UnicodeDecodeError) -> None:
+        offset = block.offset + exc.start
+        line = lines_at(self.path, [offset])[offset]
+        err = not_utf8_error(self.path, block.data[exc.start : exc.start + 4096], line=line)
+        self.extra.append(Finding(ERROR, self.path, "encoding", err.message))
+
+    def _fast(self, data: bytes, segs: list[bytes]) -> tuple[int, list[bytes]] | None:
+        """(records, keys) if every check passes without per-record code; None for the slow path."""
+        quoted = len(segs) > 1
+        if quoted and not quotes_well_placed(segs, self.d, self.crlf):
             return None
+        outside = b'"'.join(segs[::2]) if quoted else data  # quoted values cut out, one " left each
+        recs = outside.split(b"\n")
+        if data.endswith(b"\n"):
+            recs.pop()
+        n = len(recs)
+        # Every record has exactly ncols - 1 delimiters outside quotes (an empty line has none).
         if list(map(bytes.count, recs, repeat(self.d))).count(self.ncols - 1) != n:
             return None
-        if max(map(len, recs), default=0) > FIELD_LIMIT:  # bytes >= characters: a safe bound
+        if not self._lengths_ok(segs):
             return None
-        with_cr = sum(map(bytes.endswith, recs, repeat(b"\r")))
+        if b"\r" in data and not self._line_endings_ok(outside, n, data.endswith(b"\n")):
+            return None
+        if self.crlf and b"\r" not in data and n:
+            return None
+        keys = self._fast_keys(data, recs)
+        return None if keys is None else (n, keys)
+
+    def _lengths_ok(self, segs: list[bytes]) -> bool:
+        """No field can be over the limit: bytes >= characters, so piece lengths bound field lengths.
+
+        An unquoted value lies inside one piece between quotes; a quoted value is one piece, or
+        several joined by doubled quotes (empty pieces outside quotes). The pieces next to doubled
+        quotes are summed all together first; only if that is too much are they measured per value.
+        """
+        if max(map(len, segs)) > FIELD_LIMIT:
+            return False
+        doubled = list(compress(range(2, len(segs) - 1, 2), map(not_, segs[2:-1:2])))
+        if not doubled:
+            return True
+        around = sum(map(len, map(segs.__getitem__, map(sub, doubled, repeat(1)))))
+        around += sum(map(len, map(segs.__getitem__, map(add, doubled, repeat(1)))))
+        if around + len(doubled) <= FIELD_LIMIT:
+            return True
+        i = 0
+        while i < len(doubled):
+            j = i
+            while j + 1 < len(doubled) and doubled[j + 1] == doubled[j] + 2:
+                j += 1
+            if sum(map(len, segs[doubled[i] - 1 : doubled[j] + 2 : 2])) + j - i + 1 > FIELD_LIMIT:
+                return False
+            i = j + 1
+        return True
+
+    def _line_endings_ok(self, outside: bytes, n: int, terminated: bool) -> bool:
+        crlf_count = outside.count(b"\r\n")
         if self.crlf:
-            unterminated = 0 if data.endswith(b"\n") else 1
-            if with_cr < n - unterminated:
-                return None
-            recs = list(map(bytes.removesuffix, recs, repeat(b"\r")))
-        elif with_cr:
-            return None
+            return crlf_count == n - (0 if terminated else 1) and outside.count(b"\r") == crlf_count
+        return crlf_count == 0
+
+    def _fast_keys(self, data: bytes, recs: list[bytes]) -> list[bytes] | None:
+        """The External ID of each record; None if one is blank (the slow path names the records)."""
         if self.key_col is None:
             return []
-        keys = fast_keys(recs, self.key_col, self.ncols, self.d)
-        if any(map(bytes.startswith, keys, repeat(b'"'))):  # quoted keys: take their values
-            keys = [unquote(k, self.d) if k.startswith(b'"') else k for k in keys]
+        keys = self._keys_from(recs)
+        if b'"' in b"".join(keys):  # quoted keys were cut out of the records: mask instead of cutting
+            masked, _ = neutral_records(data, self.d)
+            keys = [unquote(k, self.d) if k.startswith(b'"') else k for k in self._keys_from(masked)]
+        if keys.count(b"") or any(map(bytes.isspace, keys)):
+            return None
         return keys
 
-    def _slow(self, data: bytes, recs: list[bytes]) -> list[bytes]:
+    def _keys_from(self, recs: list[bytes]) -> list[bytes]:
+        assert self.key_col is not None
+        if self.crlf and self.key_col == self.ncols - 1:
+            recs = list(map(bytes.removesuffix, recs, repeat(b"\r")))
+        return fast_keys(recs, self.key_col, self.ncols, self.d)
+
+    def _slow(self, block: Block) -> tuple[int, list[bytes]]:
         """Parse each record of a block that failed a fast check, and tally what is wrong."""
+        data = block.data
+        recs, _ = neutral_records(data, self.d)
         keys: list[bytes] = []
-        pos, line = 0, self.line
-        last = len(recs) - 1
+        pos, last = 0, len(recs) - 1
         ends_with_newline = data.endswith(b"\n")
         for i, piece in enumerate(recs):
             raw = data[pos : pos + len(piece)]
             terminated = i != last or ends_with_newline
-            keys.append(self._check_record(raw, self.records + 1 + i, line, terminated))
+            keys.append(self._check_record(raw, self.records + 1 + i, block.offset + pos, terminated))
             pos += len(piece) + 1
-            line += raw.count(b"\n") + 1
-        return keys
+        return len(recs), keys
 
-    def _check_record(self, raw: bytes, number: int, line: int, terminated: bool) -> bytes:
+    def _check_record(self, raw: bytes, number: int, offset: int, terminated: bool) -> bytes:
         has_cr = raw.endswith(b"\r")
         body = raw[:-1] if has_cr else raw
         if has_cr != self.crlf and (terminated or has_cr):
-            self.problems.add("line_ending", number, line)
+            self.problems.add("line_ending", number, offset)
         if not body and self.ncols > 1:
-            self.problems.add("empty_line", number, line)
+            self.problems.add("empty_line", number, offset)
             return b""
         fields, problems = parse_record(body, self.d)
         for code in dict.fromkeys(problems):
-            self.problems.add(code, number, line, _snippet(body))
+            self.problems.add(code, number, offset, _snippet(body))
         if len(fields) != self.ncols:
-            self.problems.add("ragged_row", number, line, f"{len(fields)} values")
+            self.problems.add("ragged_row", number, offset, f"{len(fields)} values")
         if len(body) > FIELD_LIMIT and any(len(f.decode("utf-8", "replace")) > FIELD_LIMIT for f in fields):
-            self.problems.add("field_too_long", number, line)
-        if self.key_col is None or self.key_col >= len(fields):
-            return b""
-        return fields[self.key_col]
-
-    def _keys(self, data: bytes, lengths: list[int], keys: list[bytes]) -> None:
-        if self.keys is None:
-            return
-        blanks = keys.count(b"") + sum(map(bytes.isspace, keys))
-        if blanks:
-            first = True
-            for i, k in enumerate(keys):
-                if not k.strip():
-                    line = self._line_of(data, lengths, i) if first else 0
-                    self.problems.add("blank_external_id", self.records + 1 + i, line)
-                    first = False
-        self.keys.add(keys)
-
-    def _line_of(self, data: bytes, lengths: list[int], i: int) -> int:
-        return self.line + data.count(b"\n", 0, sum(lengths[:i]) + i)
-
-    def _cut(self, data: bytes, lengths: list[int]) -> None:
-        too_big = self.cutter.add(len(data), lengths, data.endswith(b"\n"), self.records + 1)
-        for number in too_big:
-            line = self._line_of(data, lengths, number - self.records - 1)
-            self.problems.add(
-                "part_too_small", number, line, f"{self.cutter.body_limit:,} bytes after the header"
-            )
+            self.problems.add("field_too_long", number, offset)
+        key = fields[self.key_col] if self.key_col is not None and self.key_col < len(fields) else b""
+        if self.key_col is not None and not key.strip():
+            self.problems.add("blank_external_id", number, offset)
+        return key
 
     def finish(self, key_field: str) -> list[Finding]:
         self.cutter.finish()
         out = self.problems.findings(self.path, self.dialect, key_field) + self.extra
         if self.keys is not None and self.key_col is not None and "too_many_problems" not in self.problems:
-            out += self._duplicates(key_field)
+            out += duplicate_findings(
+                self.path, self.dialect, self.key_col, self.keys, key_field, self.max_listed
+            )
         return out
-
-    def _duplicates(self, key_field: str) -> list[Finding]:
-        assert self.keys is not None and self.key_col is not None
-        repeated = self.keys.repeated_hashes(ignore=(b"",))
-        if not repeated:
-            return []
-        hits = locate_keys(self.path, self.dialect, self.key_col, repeated, self.max_listed)
-        dup = {k: h for k, h in hits.items() if h.count > 1 and k.strip()}
-        if not dup:
-            return []
-        total = sum(h.count for h in dup.values())
-        examples = "; ".join(
-            f"{k.decode('utf-8', 'replace')!r} in {describe_records(h.records, h.count)}"
-            for k, h in list(dup.items())[:5]
-        )
-        more = f" (and {len(dup) - 5:,} more values)" if len(dup) > 5 else ""
-        records = sorted(n for h in dup.values() for n in h.records)[: self.max_listed]
-        message = (
-            f"{self.path.name}: {total:,} records share their External ID ({key_field}) with another record "
-            f"in the file: {examples}{more}. Salesforce would fail every row of a repeated value; "
-            "keep one row per External ID."
-        )
-        return [Finding(ERROR, self.path, "duplicate_external_id", message, records)]
 
 
 def _snippet(body: bytes) -> str:

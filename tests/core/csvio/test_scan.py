@@ -184,9 +184,10 @@ def test_non_utf8_after_the_first_block(write_csv: WriteCsv) -> None:
     assert "late.csv" in f.message and "Windows-1252" in f.message and "line 20,002" in f.message
 
 
-def test_nul_bytes(write_csv: WriteCsv) -> None:
-    f = only(scan(write_csv("bin.csv", b"Ext__c,Name\n1,A\x00B\n")), "nul_bytes")
-    assert "bin.csv" in f.message and "not a text CSV" in f.message
+def test_nul_bytes_after_the_sniffed_start(write_csv: WriteCsv) -> None:
+    rows = b"".join(b"%d,name\n" % i for i in range(20_000))
+    f = only(scan(write_csv("bin.csv", b"Ext__c,Name\n" + rows + b"x,A\x00B\n")), "nul_bytes")
+    assert "bin.csv" in f.message and "not a text CSV" in f.message and "line 20,002" in f.message
 
 
 def test_on_read_sees_every_byte(write_csv: WriteCsv) -> None:

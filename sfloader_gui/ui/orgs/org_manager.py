@@ -133,7 +133,7 @@ class OrgManagerDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.connect_button.clicked.connect(lambda: self.log_in(force=False))
         self.relogin_button.clicked.connect(lambda: self.log_in(force=True))
-        self.cancel_button.clicked.connect(self._cancel.set)
+        self.cancel_button.clicked.connect(self.cancel_login)
         self.close_button.clicked.connect(self.reject)
         cli_page = self.editor.pages[LoginMethod.CLI]
         assert isinstance(cli_page, CliPage)
@@ -255,6 +255,11 @@ class OrgManagerDialog(QDialog):
             return None
         save_token = page_t.save.isChecked()
         return lambda: service.login_token(profile, profile.instance_url, token_text, save=save_token)
+
+    def cancel_login(self) -> None:
+        """Stop waiting for the browser (the event of the login running now, not of an earlier one)."""
+        self._cancel.set()
+        self.show_info("Cancelling…")
 
     def read_cli_orgs(self) -> None:
         if self.runner.busy:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import keyring
+import keyring.backend
+import keyring.core
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -13,7 +17,7 @@ from sfloader_gui.core.auth.login import LoginService
 from sfloader_gui.core.credentials import CredentialStore
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
 from sfloader_gui.ui.orgs.confirm import ProductionConfirmDialog, ProductionGuard
-from sfloader_gui.ui.orgs.switch import OrgsController
+from sfloader_gui.ui.orgs.switch import OrgsController, controller_for
 from tests.core.auth.browser import ScriptedBrowser
 
 
@@ -79,3 +83,18 @@ def test_switch_dialog_hands_a_connection_to_the_window(qtbot: QtBot, emulator: 
     assert conn.instance_url == emulator.instance_url
     assert conn.get_json("sobjects/")["sobjects"]
     conn.close()
+
+
+def test_refused_keyring_is_explained_in_the_dialog(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(keyring.core, "load_env", lambda: None)
+    monkeypatch.setattr(keyring.core, "load_config", lambda: None)
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", list)
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    dialog = controller_for(window).open_dialog(window)
+    assert "No secure credential store" in dialog.status.text()
+    assert "cannot be saved" in dialog.keyring_label.text()
+    assert controller_for(window) is controller_for(window)

@@ -182,3 +182,25 @@ def test_ca_bundle_setting_is_checked_and_saved(
     dialog.ca_bundle.edit.setText(str(pem))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert OrgStore().ca_bundle == str(pem) and len(OrgStore().list()) == 1
+
+
+def test_browser_login_can_be_cancelled(qtbot: QtBot, emulator: Any) -> None:
+    opened: list[str] = []
+    service = LoginService(
+        OrgStore(), CredentialStore(), open_browser=opened.append
+    )  # the user never logs in
+    dlg = OrgManagerDialog(service)
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.editor.name, "Demo")
+    _choose(dlg.editor.environment, "demo")
+    qtbot.keyClicks(dlg.editor.demo_url, emulator.instance_url)
+    page = dlg.editor.pages[LoginMethod.OAUTH]
+    assert isinstance(page, OAuthPage)
+    page.port.setValue(_free_port())
+    qtbot.mouseClick(dlg.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    assert "browser" in dlg.status.text() and not dlg.connect_button.isEnabled()
+    dlg.show()
+    qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in dlg.status.text(), timeout=10_000)
+    assert dlg.connect_button.isEnabled() and not dlg.runner.busy

@@ -106,3 +106,37 @@ def test_every_login_method_leaves_no_secret_on_disk(
     text = debug_log.read_text(encoding="utf-8")
     assert "/OauthRedirect?code=[REDACTED]&state=" in text  # the redirect was logged, without its code
     assert "rotated" not in text and "refreshed" in text  # the refresh happened (and was logged) once
+
+
+def test_a_load_with_a_token_refresh_leaves_no_secret_on_disk(
+    debug_log: Path, emulator: Any, samples_dir: Path
+) -> None:
+    """A real load (engine, run folder, manifest) after the session expired: refresh mid-run, then grep."""
+    from sfloader_gui.core import paths
+    from sfloader_gui.core.load.engine import run_load
+    from sfloader_gui.core.load.plan import plan_load
+    from sfloader_gui.core.models import CancelToken, LoadOptions
+
+    logging.getLogger("urllib3").setLevel(logging.DEBUG)
+    orgs, store = OrgStore(), CredentialStore()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    profile = build_profile(
+        "OAuth", Environment.DEMO, LoginMethod.OAUTH, instance_url=emulator.instance_url, callback_port=port
+    )
+    orgs.upsert(profile)
+    result = LoginService(orgs, store, open_browser=ScriptedBrowser()).login_oauth(profile)
+    secrets = {result.provider.access_token(), store.get(profile.id, SecretKind.REFRESH_TOKEN) or "missing"}
+    emulator.expire_tokens()  # the load starts with a dead session: 401 -> refresh -> replay
+    options = LoadOptions("Account", "External_Id__c", poll_interval_s=0.2, max_concurrent_jobs=4)
+    files = [samples_dir / "accounts.csv", samples_dir / "bad_accounts.csv"]
+    plan = plan_load(files, options)
+    with SalesforceConnection(result.instance_url, result.provider, "66.0") as conn:
+        run = run_load(conn, plan, options, paths.default_output_dir(), lambda e: None, CancelToken())
+    secrets.add(result.provider.access_token())
+    assert run.outcomes and (run.run_dir / "manifest.json").is_file()
+    assert getattr(result.provider, "refresh_count", 0) == 1  # one refresh for all the parallel jobs
+    assert run.manifest["totals"]["success"] > 0
+    assert run.run_dir.is_relative_to(Path(os.environ["SFLOADER_HOME"]))
+    _assert_clean(secrets, debug_log)

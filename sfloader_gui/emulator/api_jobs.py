@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.emulator.csvdata import RecordCounter
 from sfloader_gui.emulator.errors import ApiError
 from sfloader_gui.emulator.http import Request, Response, Route, json_response
 from sfloader_gui.emulator.jobs import TERMINAL, Job
@@ -69,8 +70,11 @@ def _store_upload(org: Org, job: Job, chunks: Any) -> None:
     path = org.processor.data_path(job)
     size = 0
     limit = org.config.upload_limit
+    counter = RecordCounter() if org.config.count_only else None
     with open(path, "wb") as f:
         for data in chunks:
+            if counter is not None:
+                counter.feed(data)
             size += len(data)
             if (size + 2) // 3 * 4 > limit:
                 f.close()
@@ -81,6 +85,9 @@ def _store_upload(org: Org, job: Job, chunks: Any) -> None:
                 )  # fmt: skip
             f.write(data)
     with org.jobs.lock:
+        if counter is not None:
+            job.counted = counter.finish()
+            job.header = counter.header(job.delimiter)
         job.uploaded = True
         job.upload_bytes = size
         org.jobs.save(job)

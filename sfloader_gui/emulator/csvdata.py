@@ -40,7 +40,66 @@ def check_line_ending(path: Path, line_ending: str) -> None:
 def records(path: Path, delimiter: str) -> Iterator[list[str]]:
     """All records, header first (RFC 4180: quoted delimiters, newlines and doubled quotes)."""
     with open_text(path) as f:
-        yield from csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
+        for row in csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True):
+            if row:  # a blank line is not a record
+                yield row
+
+
+class RecordCounter:
+    """Counts CSV records in a byte stream as it arrives (bench mode), honouring quoted newlines.
+
+    A newline ends a record only when the quotes seen so far are balanced; `""` inside a quoted value
+    adds two quotes, so parity still works. Blank lines are not records, as for the csv module.
+    """
+
+    def __init__(self) -> None:
+        self.records = 0  # including the header
+        self._odd = False
+        self._content = False  # the record in progress has something besides line-ending bytes
+        self.head = b""  # the first record (the header line), once complete
+        self._head_buf = bytearray()
+
+    def _end_of_line(self, piece: bytes) -> None:
+        if piece.count(b'"') & 1:
+            self._odd = not self._odd
+        if piece and piece != b"\r":
+            self._content = True
+        if not self.head:
+            self._head_buf += piece + b"\n"
+        if self._odd:
+            return
+        if self._content:
+            self.records += 1
+            if not self.head:
+                self.head = bytes(self._head_buf)
+        elif not self.head:
+            self._head_buf.clear()
+        self._content = False
+
+    def feed(self, data: bytes) -> None:
+        pieces = data.split(b"\n")
+        last = pieces.pop()
+        for piece in pieces:
+            self._end_of_line(piece)
+        if last.count(b'"') & 1:
+            self._odd = not self._odd
+        if last and last != b"\r":
+            self._content = True
+        if not self.head:
+            self._head_buf += last
+
+    def finish(self) -> int:
+        """Data records (the header excluded) once the stream is complete."""
+        if self._content and not self._odd:
+            self.records += 1
+            if not self.head:
+                self.head = bytes(self._head_buf)
+        self._content = False
+        return max(self.records - 1, 0)
+
+    def header(self, delimiter: str) -> list[str]:
+        text = self.head.decode("utf-8", "replace")
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[delimiter]), [])
 
 
 def count_records(path: Path, delimiter: str) -> tuple[list[str], int]:

@@ -50,6 +50,7 @@ class Job:
     cursor: int = 0  # records processed so far (for unprocessedrecords)
     header: list[str] = field(default_factory=list)
     processing_ms: int = 0
+    counted: int | None = None  # bench mode: records counted while the upload streamed in
 
     def info(self, short: bool = False) -> dict[str, Any]:
         """JobInfo with Salesforce's key order; `short` is the create/PATCH shape."""

@@ -72,7 +72,10 @@ class Processor:
 
     def _count_only(self, job: Job) -> None:
         path = self.data_path(job)
-        header, n = csvdata.count_records(path, job.delimiter) if path.exists() else ([], 0)
+        if job.counted is not None:  # counted while the upload streamed in
+            header, n = job.header, job.counted
+        else:
+            header, n = csvdata.count_records(path, job.delimiter) if path.exists() else ([], 0)
         self._write_headers(job, header)
         with self.registry.lock:
             job.processed = job.cursor = n

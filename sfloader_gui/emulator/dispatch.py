@@ -35,14 +35,14 @@ def _find(routes: list[Route], req: Request) -> tuple[Route, object] | None:
 
 def dispatch(org: Org, routes: list[Route], req: Request) -> Response:
     faults = org.faults
-    if faults.latency:
-        time.sleep(faults.latency)  # injected server latency
     found = _find(routes, req)
     if found is None:
         raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
     route, match = found
     if route.kind == "control":
         return route.fn(org, req, match)  # type: ignore[arg-type]
+    if faults.latency:
+        time.sleep(faults.latency)  # injected server latency
     rule = faults.take_status(req.method, req.path)
     if rule is not None:
         headers = {}

@@ -139,7 +139,7 @@ class JobRegistry:
         _enum(spec.get("contentType"), ("CSV",), "contentType", "CSV")
         obj = find_object(str(obj_name or ""))
         if obj is None:
-            raise ApiError(400, "INVALIDJOB", f"InvalidJob : Unable to find object: {obj_name}")
+            raise ApiError(400, "INVALIDJOB", f"InvalidJob : Unable to find object: {obj_name or ''}")
         ext = spec.get("externalIdFieldName")
         if operation == "upsert":
             if not ext:

@@ -103,6 +103,10 @@ def _not_writable(f: Field) -> V.Converter:
     return conv
 
 
+def _id_on_insert(raw: str) -> Any:
+    raise RowError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ("Id",))
+
+
 def _relationship_column(obj: SObject, index: int, name: str) -> Column:
     rel_part, _, parent_field_name = name.partition(".")
     poly_type, colon, rel_name = rel_part.rpartition(":")
@@ -142,8 +146,11 @@ def plan_header(obj: SObject, operation: str, ext_field: str | None, header: lis
             plan.key_index = i
             if f.name == "Id":
                 continue
+        elif f.name == "Id" and operation == "insert":
+            plan.columns.append(Column(i, f, _id_on_insert))
+            continue
         elif f.name == "Id":
-            continue  # an Id column is ignored unless it is the key
+            continue  # an upsert by external id ignores an Id column
         if operation in ("delete", "hardDelete"):
             continue
         writable = f.createable if operation == "insert" else f.updateable or f.createable

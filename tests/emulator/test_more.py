@@ -134,3 +134,11 @@ def test_bench_mode_counts_records_with_quoted_newlines(tmp_path: Path) -> None:
         )
         assert bulk.count("Account") == 0  # bench mode stores nothing
         assert bulk.results(info["id"], "unprocessedrecords").text == "External_Id__c,Name\n"
+
+
+def test_id_values_are_refused_on_insert(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    info = bulk.load("Id,Name\n001000000000001AAA,A\n,B\n", operation="insert", ext=None)
+    assert (info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (2, 1)
+    err = bulk.results(info["id"], "failedResults").text.splitlines()[1]
+    assert '"INVALID_FIELD_FOR_INSERT_UPDATE:cannot specify Id in an insert call:Id --"' in err

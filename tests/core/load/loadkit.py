@@ -97,3 +97,24 @@ def count(org: Any, soql: str = "SELECT COUNT() FROM Account", token: TokenProvi
     """Records in the org, by the REST query endpoint."""
     with connect(org, token) as conn:
         return int(conn.get_json("query", params={"q": soql})["totalSize"])
+
+
+def write_big_accounts(path: Path, rows: int) -> Path:
+    """About 250 bytes a row: quoted commas, doubled quotes, LF and CRLF inside quoted fields."""
+    filler = "renewal pipeline strategic partner regional office expansion contract signed quarterly " * 2
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("External_Id__c,Name,Phone,Description\n")
+        block: list[str] = []
+        for i in range(1, rows + 1):
+            if i % 5 == 0:
+                desc = f'"Note {i}, ""quoted""\r\nsecond line {filler}"'
+            elif i % 3 == 0:
+                desc = f'"Line one\nline two, {filler}"'
+            else:
+                desc = f"{filler}{i}"
+            block.append(f"B{i:08d},Company {i} Ltd,555-{i % 10000:04d},{desc}\n")
+            if len(block) == 10_000:
+                out.write("".join(block))
+                block.clear()
+        out.write("".join(block))
+    return path

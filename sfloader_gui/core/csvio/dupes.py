@@ -1,19 +1,20 @@
 """Find duplicate External ID values in bounded memory: 64-bit hashes, then a targeted second pass
 over the file only when a hash repeats, to name the values and record numbers.
 
-Memory is 8 bytes per record (8 MB for a million rows; a Python set of the keys would need ~100 MB),
-and the happy path never reads the file twice: a repeated 64-bit hash among n keys happens by chance
-with probability about n**2 / 2**65 (3e-8 for a million keys), so the second pass runs when there
-really are duplicates, and then confirms them by value.
+Memory is nothing for keys in increasing order and 8 bytes per record otherwise (8 MB for a million
+rows; a Python set of the keys would need ~100 MB), and the happy path never reads the file twice:
+a repeated 64-bit hash among n keys happens by chance with probability about n**2 / 2**65 (3e-8 for
+a million keys), so the second pass runs when there really are duplicates, and confirms them by value.
 
 API::
 
-    class KeyIndex:
+    class KeyIndex(reread: Callable[[int], Iterable[list[bytes]]]):
         add(keys: list[bytes]) -> None          # one block of keys, in record order
         ordered: bool                           # True while keys are strictly increasing
         repeated_hashes(ignore=(b"",)) -> set[int]
         shared_with(other: KeyIndex, ignore=(b"",)) -> set[int]   # hashes in both (cross-file)
         __len__() -> int
+    iter_keys(path, dialect, key_col, records=None) -> Iterator[list[bytes]]
     locate_keys(path, dialect, key_col, hashes, limit) -> dict[bytes, KeyHits]
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, pairwise, repeat
 from operator import lt
@@ -35,19 +36,21 @@ _BUCKET_BITS = 6  # 64 buckets: few calls per block, ~16k hashes per bucket per 
 _SHIFT = 64 - _BUCKET_BITS
 # Lower bounds of buckets 1..63 in signed 64-bit hash space; bucket b holds [bound(b), bound(b+1)).
 _BOUNDS = [(b << _SHIFT) - (1 << 63) for b in range(1, 1 << _BUCKET_BITS)]
+Reread = Callable[[int], Iterable[list[bytes]]]  # keys of the first n records again, block by block
 
 
 class KeyIndex:
     """The hashes of every key of one file, for exact-enough duplicate checks in bounded memory.
 
-    Keys in strictly increasing order (the usual export: sorted or sequential IDs) cannot repeat,
-    so while the file stays in order the hashes are only appended (kept for cross-file checks). Once
-    the order breaks, hashes go into 64 buckets by value, each block sorted first, so that finding
+    Keys in strictly increasing order (the usual export: sorted or sequential IDs) cannot repeat, so
+    while the file stays in order only the first and last key are kept: no hashing, no memory. When
+    the order breaks (or another file's key range overlaps), ``reread`` fetches the keys seen so far
+    and every hash goes into one of 64 buckets by value, each block sorted first, so that finding
     repeats needs only one small set per bucket at the end.
     """
 
-    def __init__(self) -> None:
-        self._flat = array("q")
+    def __init__(self, reread: Reread) -> None:
+        self._reread = reread
         self._buckets: list[array[int]] | None = None
         self._first: bytes | None = None
         self._last: bytes | None = None
@@ -63,22 +66,22 @@ class KeyIndex:
     def add(self, keys: list[bytes]) -> None:
         if not keys:
             return
-        self._n += len(keys)
         if self._buckets is None:
             if (self._last is None or keys[0] > self._last) and all(map(lt, keys, islice(keys, 1, None))):
                 self._first = keys[0] if self._first is None else self._first
                 self._last = keys[-1]
-                self._flat.extend(map(hash, keys))
+                self._n += len(keys)
                 return
             self._bucketize()
+        self._n += len(keys)
         self._bucket_add(sorted(map(hash, keys)))
 
     def _bucketize(self) -> list[array[int]]:
         if self._buckets is None:
             self._buckets = [array("q") for _ in range(1 << _BUCKET_BITS)]
-            flat, self._flat = self._flat, array("q")
-            for i in range(0, len(flat), 1 << 16):
-                self._bucket_add(sorted(flat[i : i + (1 << 16)]))
+            if self._n:
+                for keys in self._reread(self._n):
+                    self._bucket_add(sorted(map(hash, keys)))
         return self._buckets
 
     def _bucket_add(self, hs: list[int]) -> None:
@@ -129,31 +132,42 @@ class KeyHits:
     records: list[int] = field(default_factory=list)
 
 
+def iter_keys(
+    path: Path, dialect: CsvDialect, key_col: int, records: int | None = None
+) -> Iterator[list[bytes]]:
+    """The External ID values of the file's records (the first ``records`` of them), per block."""
+    d = dialect.delimiter.encode()
+    ncols = len(dialect.header)
+    left = records
+    with path.open("rb") as fh:
+        for block in iter_blocks(fh, dialect.data_offset):
+            if not block.complete or (left is not None and left <= 0):
+                return
+            recs, _ = neutral_records(block.data, d)
+            if left is not None:
+                recs, left = recs[:left], left - len(recs)
+            if dialect.line_ending == "CRLF":
+                recs = list(map(bytes.removesuffix, recs, repeat(b"\r")))
+            keys = _keys(recs, key_col, ncols, d)
+            if any(map(bytes.startswith, keys, repeat(b'"'))):
+                keys = [_clean(k, d) for k in keys]
+            yield keys
+
+
 def locate_keys(
     path: Path, dialect: CsvDialect, key_col: int, hashes: set[int], limit: int
 ) -> dict[bytes, KeyHits]:
     """Second pass: the record numbers of keys whose hash is in ``hashes`` (first ``limit`` of each)."""
-    d = dialect.delimiter.encode()
-    ncols = len(dialect.header)
     hits: dict[bytes, KeyHits] = {}
     record = 1
-    with path.open("rb") as fh:
-        for block in iter_blocks(fh, dialect.data_offset):
-            if not block.complete:
-                break
-            recs, _ = neutral_records(block.data, d)
-            if dialect.line_ending == "CRLF":
-                recs = list(map(bytes.removesuffix, recs, repeat(b"\r")))
-            keys = [_clean(k, d) for k in _keys(recs, key_col, ncols, d)]
-            found = compress(
-                zip(count(record), keys, strict=False), map(hashes.__contains__, map(hash, keys))
-            )
-            for number, key in found:
-                entry = hits.setdefault(key, KeyHits())
-                entry.count += 1
-                if len(entry.records) < limit:
-                    entry.records.append(number)
-            record += len(recs)
+    for keys in iter_keys(path, dialect, key_col):
+        found = compress(zip(count(record), keys, strict=False), map(hashes.__contains__, map(hash, keys)))
+        for number, key in found:
+            entry = hits.setdefault(key, KeyHits())
+            entry.count += 1
+            if len(entry.records) < limit:
+                entry.records.append(number)
+        record += len(keys)
     return hits
 
 

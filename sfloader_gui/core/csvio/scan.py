@@ -43,7 +43,7 @@ from pathlib import Path
 from sfloader_gui.core.csvio.chunks import DEFAULT_CHUNK, Block, iter_blocks
 from sfloader_gui.core.csvio.cutter import PartCutter, PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
-from sfloader_gui.core.csvio.dupes import KeyIndex
+from sfloader_gui.core.csvio.dupes import KeyIndex, iter_keys
 from sfloader_gui.core.csvio.encoding import not_utf8_error
 from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, Finding
 from sfloader_gui.core.csvio.header import check_header
@@ -123,7 +123,7 @@ class _Scanner:
         self.problems = Problems(max_listed)
         self.max_listed = max_listed
         self.extra: list[Finding] = []
-        self.keys = KeyIndex() if key_col is not None else None
+        self.keys = None if key_col is None else KeyIndex(lambda n: iter_keys(path, dialect, key_col, n))
         self.cutter = PartCutter(dialect.data_offset, len(dialect.header_bytes), max_part_bytes)
 
     def feed(self, block: Block) -> bool:

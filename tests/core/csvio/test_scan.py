@@ -203,3 +203,17 @@ def test_block_size_does_not_change_the_answer(write_csv: WriteCsv, chunk: int) 
     res = scan(write_csv("k.csv", "Ext__c,Note,N\n" + rows), max_part=2000, chunk_size=chunk)
     assert res.findings == [] and res.records == 300
     assert sum(p.records for p in res.parts) == 300
+
+
+def test_duplicate_of_an_early_key_after_a_long_ordered_run(write_csv: WriteCsv) -> None:
+    # Keys increase for 5,000 records (no hashes kept), then one repeats record 7's key.
+    rows = "".join(f"K{i:06d},n\n" for i in range(5000)) + "K000006,again\n" + "Z1,n\n"
+    f = only(scan(write_csv("late.csv", "Ext__c,Name\n" + rows), chunk_size=4096), "duplicate_external_id")
+    assert "'K000006' in records 7 and 5,001" in f.message and f.records == [7, 5001]
+
+
+def test_unordered_unique_keys_pass(write_csv: WriteCsv) -> None:
+    rows = "".join(f"K{(i * 7919) % 10007},n\n" for i in range(10007))
+    res = scan(write_csv("shuffled.csv", "Ext__c,Name\n" + rows), chunk_size=8192)
+    assert res.findings == [] and res.records == 10007
+    assert res.key_index is not None and not res.key_index.ordered

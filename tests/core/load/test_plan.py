@@ -126,3 +126,17 @@ def test_bad_override_is_a_finding(tmp_path: Path, bad: str) -> None:
     )
     fp = plan_load([path], opts).files[0]
     assert codes(fp) == ["bad_option"] and "o.csv" in fp.findings[0].message
+
+
+def test_ordered_files_with_overlapping_ranges_are_compared(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.csv", "External_Id__c,Name\n" + "".join(f"K{i:05d},x\n" for i in range(3000)))
+    b = write(
+        tmp_path / "b.csv", "External_Id__c,Name\n" + "".join(f"K{i:05d},x\n" for i in range(2999, 6000))
+    )
+    c = write(
+        tmp_path / "c.csv", "External_Id__c,Name\n" + "".join(f"K{i:05d},x\n" for i in range(6000, 9000))
+    )
+    plan = plan_load([a, b, c], OPTIONS)
+    (warning,) = plan.files[1].findings
+    assert warning.records == [1] and "'K02999'" in warning.message
+    assert plan.files[0].findings == [] and plan.files[2].findings == []

@@ -34,6 +34,7 @@ class LoginResult:
     profile: OrgProfile
     instance_url: str
     provider: TokenProvider
+    notice: str = ""  # e.g. "logged in for this session only": the keyring could not save the login
 
     @property
     def label(self) -> str:
@@ -73,6 +74,23 @@ class LoginService:
         self.orgs.set_active(updated.id)
         return updated
 
+    def _save(self, org_id: str, secrets: dict[SecretKind, str]) -> str:
+        """Save non-empty secrets; return "" or, when the keyring refuses, a notice for the user."""
+        try:
+            for kind, value in secrets.items():
+                if value:
+                    self.store.set(org_id, kind, value)
+        except CredentialError as exc:
+            return f"Logged in for this session only; the login was not saved. {exc}"
+        return ""
+
+    def _forget(self, org_id: str, kinds: list[SecretKind]) -> None:
+        try:
+            for kind in kinds:
+                self.store.delete(org_id, kind)
+        except CredentialError:
+            log.info("no usable keyring: nothing was saved there to forget")
+
     # -- the four methods -----------------------------------------------------------------------------
 
     def login_oauth(
@@ -96,16 +114,21 @@ class LoginService:
             allow_loopback_http=self._loopback_ok(profile),
         )
         tokens = flow.run(self.open_browser, timeout, cancel)
-        if client_secret:
-            self.store.set(profile.id, SecretKind.CLIENT_SECRET, client_secret)
-        if tokens.refresh_token:
-            self.store.set(profile.id, SecretKind.REFRESH_TOKEN, tokens.refresh_token)
-        else:
+        if not tokens.refresh_token:
             log.warning("Salesforce gave no refresh token: the app's OAuth scopes lack refresh_token")
+        secrets = {
+            SecretKind.CLIENT_SECRET: client_secret,
+            SecretKind.REFRESH_TOKEN: tokens.refresh_token or "",
+        }
+        notice = self._save(profile.id, secrets)
         profile = self._remember(profile, tokens.instance_url)
-        return LoginResult(profile, tokens.instance_url, self._oauth_provider(profile, tokens))
+        memory = {k: v for k, v in secrets.items() if v} if notice else None
+        provider = self._oauth_provider(profile, tokens, memory)
+        return LoginResult(profile, tokens.instance_url, provider, notice)
 
-    def _oauth_provider(self, profile: OrgProfile, tokens: TokenResponse | None) -> TokenProvider:
+    def _oauth_provider(
+        self, profile: OrgProfile, tokens: TokenResponse | None, memory: dict[SecretKind, str] | None = None
+    ) -> TokenProvider:
         if tokens is not None and not tokens.refresh_token:
             return StaticToken(tokens.access_token)
         return OAuthRefreshProvider(
@@ -116,6 +139,7 @@ class LoginService:
             self._session(),
             initial_access_token=tokens.access_token if tokens else "",
             allow_loopback_http=self._loopback_ok(profile),
+            memory=memory,
         )
 
     def login_cli(self, profile: OrgProfile) -> LoginResult:
@@ -156,11 +180,11 @@ class LoginService:
             SecretKind.SECURITY_TOKEN: security_token,
             SecretKind.CLIENT_SECRET: client_secret,
         }
-        for kind, value in secrets.items():
-            if save and value:
-                self.store.set(profile.id, kind, value)
-            elif save is False:
-                self.store.delete(profile.id, kind)
+        notice = ""
+        if save:
+            notice = self._save(profile.id, secrets)
+        elif save is False:
+            self._forget(profile.id, list(secrets))
         profile = self._remember(profile, tokens.instance_url)
         provider = PasswordProvider(
             profile.id,
@@ -171,9 +195,9 @@ class LoginService:
             session,
             initial=tokens.access_token,
             allow_loopback_http=allow,
-            memory={k: v for k, v in secrets.items() if v},
+            memory=secrets,
         )
-        return LoginResult(profile, tokens.instance_url, provider)
+        return LoginResult(profile, tokens.instance_url, provider, notice)
 
     def login_token(
         self, profile: OrgProfile, instance_url: str, access_token: str, *, save: bool
@@ -184,19 +208,17 @@ class LoginService:
         register_secret(token)
         provider = StaticToken(token)
         self.check_token(instance, token, profile.api_version)
+        notice = ""
         if save:
-            self.store.set(profile.id, SecretKind.ACCESS_TOKEN, token)
+            notice = self._save(profile.id, {SecretKind.ACCESS_TOKEN: token})
         else:
             # A token saved earlier must not outlive the user's choice to stop saving it.
-            try:
-                self.store.delete(profile.id, SecretKind.ACCESS_TOKEN)
-            except CredentialError:
-                log.info("no usable keyring: the pasted token stays in memory only")
+            self._forget(profile.id, [SecretKind.ACCESS_TOKEN])
         profile = self._remember(profile, instance)
-        if profile.save_token != save:
-            profile = profile.with_changes(save_token=save)
+        if profile.save_token != (save and not notice):
+            profile = profile.with_changes(save_token=save and not notice)
             self.orgs.upsert(profile)
-        return LoginResult(profile, instance, provider)
+        return LoginResult(profile, instance, provider, notice)
 
     def check_token(self, instance_url: str, token: str, api_version: str) -> None:
         """One cheap authenticated call, so a wrong or expired token is reported now, not mid-load."""

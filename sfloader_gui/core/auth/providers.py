@@ -15,6 +15,30 @@ from sfloader_gui.core.salesforce.tokens import RefreshingToken
 log = logging.getLogger(__name__)
 
 
+class SecretSource:
+    """Where a provider reads an org's secrets: the keyring, or (when given) secrets held in memory only.
+
+    Memory is used when the user chose not to save, or when no secure keyring exists; then the keyring is
+    never touched, so a missing keyring cannot break a login that works.
+    """
+
+    def __init__(self, org_id: str, store: CredentialStore, memory: dict[SecretKind, str] | None = None):
+        self.org_id = org_id
+        self.store = store
+        self.memory = dict(memory) if memory else None
+
+    def get(self, kind: SecretKind) -> str | None:
+        if self.memory is not None:
+            return self.memory.get(kind)
+        return self.store.get(self.org_id, kind)
+
+    def set(self, kind: SecretKind, value: str) -> None:
+        if self.memory is not None:
+            self.memory[kind] = value
+        else:
+            self.store.set(self.org_id, kind, value)
+
+
 class OAuthRefreshProvider(RefreshingToken):
     """Access tokens from the refresh token in the keyring.
 
@@ -32,31 +56,32 @@ class OAuthRefreshProvider(RefreshingToken):
         *,
         initial_access_token: str = "",
         allow_loopback_http: bool = False,
+        memory: dict[SecretKind, str] | None = None,
     ) -> None:
         super().__init__(initial_access_token, self._fetch)
         self.org_id = org_id
         self.login_url = login_url
         self.client_id = client_id
-        self.store = store
+        self.secrets = SecretSource(org_id, store, memory)
         self.session = session
         self.allow_loopback_http = allow_loopback_http
         self.last_response: TokenResponse | None = None
 
     def _fetch(self) -> str:
-        refresh_token = self.store.get(self.org_id, SecretKind.REFRESH_TOKEN)
+        refresh_token = self.secrets.get(SecretKind.REFRESH_TOKEN)
         if not refresh_token:
             raise AuthError("There is no saved login for this org. Log in again with the browser.")
         resp = refresh_grant(
             self.login_url,
             self.client_id,
             refresh_token,
-            client_secret=self.store.get(self.org_id, SecretKind.CLIENT_SECRET),
+            client_secret=self.secrets.get(SecretKind.CLIENT_SECRET),
             session=self.session,
             allow_loopback_http=self.allow_loopback_http,
         )
         if resp.refresh_token and resp.refresh_token != refresh_token:
-            self.store.set(self.org_id, SecretKind.REFRESH_TOKEN, resp.refresh_token)
-            log.info("Salesforce rotated the refresh token; the new one is saved in the keyring")
+            self.secrets.set(SecretKind.REFRESH_TOKEN, resp.refresh_token)
+            log.info("Salesforce rotated the refresh token; the new one is saved before it is used")
         self.last_response = resp
         log.info("access token refreshed for org profile %s", self.org_id)
         return resp.access_token
@@ -104,29 +129,25 @@ class PasswordProvider(RefreshingToken):
     ) -> None:
         self.org_id = org_id
         # Secrets the user chose not to save: kept in this object only, for re-logins in this session.
-        self._memory = dict(memory or {})
+        self.secrets = SecretSource(org_id, store, memory)
         self.login_url = login_url
         self.client_id = client_id
         self.username = username
-        self.store = store
         self.session = session
         self.allow_loopback_http = allow_loopback_http
         super().__init__(initial, self._fetch)
 
-    def _secret(self, kind: SecretKind) -> str | None:
-        return self._memory.get(kind) or self.store.get(self.org_id, kind)
-
     def _fetch(self) -> str:
-        password = self._secret(SecretKind.PASSWORD)
+        password = self.secrets.get(SecretKind.PASSWORD)
         if password is None:
             raise AuthError("The password for this org is not saved. Log in again and enter it.")
         resp = password_grant(
             self.login_url,
             self.client_id,
-            self._secret(SecretKind.CLIENT_SECRET) or "",
+            self.secrets.get(SecretKind.CLIENT_SECRET) or "",
             self.username,
             password,
-            self._secret(SecretKind.SECURITY_TOKEN) or "",
+            self.secrets.get(SecretKind.SECURITY_TOKEN) or "",
             session=self.session,
             allow_loopback_http=self.allow_loopback_http,
         )

@@ -62,6 +62,11 @@ class OrgsController:
             self.connection.close()
         self.connection = conn
         self.guard.forget()  # a new login is a new session: the first production load asks again
+        if result.notice:  # e.g. no keyring: the login works but was not saved
+            log.warning("%s", result.notice)
+            status_bar = getattr(window, "statusBar", None)
+            if callable(status_bar):
+                status_bar().showMessage(result.notice, 30_000)
 
 
 def controller_for(window: QWidget) -> OrgsController:

@@ -169,3 +169,18 @@ def test_token_endpoint_errors_are_explained(emulator: Any) -> None:
         )
     with pytest.raises(ValueError, match="https"):
         token_request("http://login.example.com", {}, session=session)
+
+
+def test_without_a_keyring_the_login_works_for_this_session(emulator: Any) -> None:
+    from keyring.backends import fail
+
+    orgs = OrgStore()
+    profile = build_profile("Demo", Environment.DEMO, LoginMethod.OAUTH, instance_url=emulator.instance_url)
+    orgs.upsert(profile)
+    service = LoginService(orgs, CredentialStore(fail.Keyring()), open_browser=ScriptedBrowser())
+    result = service.login_oauth(profile, port=0)
+    assert "session only" in result.notice and "No secure credential store" in result.notice
+    emulator.expire_tokens()
+    with SalesforceConnection(result.instance_url, result.provider, "66.0") as conn:
+        assert conn.get_json("sobjects/")["sobjects"]  # refreshed from the refresh token held in memory
+    assert not service.has_saved_login(profile)

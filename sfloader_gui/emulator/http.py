@@ -61,7 +61,8 @@ class Request:
         self.headers = handler.headers
         self.content_encoding = (self.headers.get("Content-Encoding") or "").strip().lower() or None
         self.raw_bytes = 0
-        self._consumed = False
+        self._raw: Iterator[bytes] | None = None  # one reader of the socket, shared by stream() and drain()
+        self.dropped = False
         self.drop_after: int | None = None
 
     def _raw_chunks(self) -> Iterator[bytes]:
@@ -95,8 +96,11 @@ class Request:
     def _throttled(self) -> Iterator[bytes]:
         org = self.handler.org
         started = time.monotonic()
-        for data in self._raw_chunks():
+        if self._raw is None:
+            self._raw = self._raw_chunks()
+        for data in self._raw:
             if self.drop_after is not None and self.raw_bytes + len(data) >= self.drop_after:
+                self.dropped = True
                 self.handler.drop_connection()
                 raise DroppedConnection("fault injection dropped the upload")
             self.raw_bytes += len(data)
@@ -110,7 +114,6 @@ class Request:
 
     def stream(self) -> Iterator[bytes]:
         """The decoded body in chunks (gzip/deflate request bodies are decompressed)."""
-        self._consumed = True
         enc = self.content_encoding
         if enc in (None, "identity"):
             yield from self._throttled()
@@ -152,10 +155,12 @@ class Request:
 
     def drain(self) -> None:
         """Read and discard whatever body is left so the connection stays usable."""
-        if not self._consumed:
-            self._consumed = True
-            for _ in self._raw_chunks():
-                pass
+        if self.dropped:
+            return
+        if self._raw is None:
+            self._raw = self._raw_chunks()
+        for _ in self._raw:
+            pass
 
     def wants_gzip(self) -> bool:
         return "gzip" in (self.headers.get("Accept-Encoding") or "").lower()

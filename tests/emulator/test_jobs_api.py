@@ -129,6 +129,9 @@ def test_08_upload_over_the_size_limit_is_refused(tmp_path: Path) -> None:
         r = bulk.put(job, big)
         assert r.status_code == 400 and "Exceeded max size limit of 400" in r.json()[0]["message"]
         assert bulk.put(job, CSV).status_code == 201  # the refused upload did not count as the one PUT
+        adapter = bulk.s.get_adapter(org.instance_url)
+        pools = list(adapter.poolmanager.pools._container.values())  # type: ignore[attr-defined]
+        assert pools[0].num_connections == 1  # the refused body was drained: the connection stayed usable
 
 
 def test_09_gzip_and_deflate_request_bodies_are_decoded(emulator: EmulatorServer) -> None:

@@ -8,7 +8,7 @@ import logging
 import secrets
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from sfloader_gui.core.salesforce.errors import AuthError
@@ -37,6 +37,8 @@ class _Outcome:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _OneShotServer
+    # Browsers open speculative connections that never send a request: drop them instead of waiting.
+    timeout = 10
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -63,14 +65,22 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("loopback listener answered a request")
 
 
-class _OneShotServer(HTTPServer):
+class _OneShotServer(ThreadingHTTPServer):
+    # A thread per connection, so an idle preconnect cannot hold up the real redirect behind it.
+    daemon_threads = True
+
     def __init__(self, port: int, expected_state: str) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.expected_state = expected_state
         self.outcome = _Outcome()
         self.done = threading.Event()
+        self._lock = threading.Lock()
 
     def finish(self, query: dict[str, str], handler: _Handler) -> None:
+        with self._lock:  # the first redirect wins; any later one is told the link was used
+            self._finish(query, handler)
+
+    def _finish(self, query: dict[str, str], handler: _Handler) -> None:
         if self.done.is_set():
             handler._page(
                 410, "Already used", "This login link was already used. Return to sfloader.", ok=False

@@ -77,3 +77,14 @@ def test_cancel_stops_waiting() -> None:
     cancel.set()
     with pytest.raises(AuthError, match="cancelled"):
         listener.wait(30, cancel)
+
+
+def test_an_idle_browser_connection_does_not_block_the_redirect() -> None:
+    listener = LoopbackListener(0, "s")
+    idle = socket.create_connection(("127.0.0.1", listener.port))  # a preconnect that never speaks
+    try:
+        page = requests.get(_url(listener, "code=C1&state=s"), timeout=5)
+        assert page.status_code == 200
+        assert listener.wait(5) == "C1"
+    finally:
+        idle.close()

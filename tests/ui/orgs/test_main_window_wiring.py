@@ -65,6 +65,6 @@ def test_first_production_load_asks_for_the_typed_name_once(qtbot: QtBot, emulat
         dialog.load_button.click()
 
     QTimer.singleShot(0, type_name)
-    assert window.confirm_production_load()  # a demo org needs no typed confirmation
+    assert window.confirm_production_load()
     assert answers == ["Acme"]
     assert window.confirm_production_load()  # once per session

@@ -48,7 +48,7 @@ def test_switch_connects_the_window(qtbot: QtBot, emulator: Any) -> None:
     assert window.confirm_production_load()  # a demo org needs no typed confirmation
 
 
-def test_first_production_load_asks_for_the_typed_name_once(qtbot: QtBot, emulator: Any) -> None:
+def test_first_production_load_asks_for_the_typed_name_once(qtbot: QtBot) -> None:
     window = _window(qtbot)
 
     class Conn:

@@ -24,7 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-DEFAULT_CHUNK = 4 << 20  # measured: per-block overhead is negligible from 1 MiB up; 4 MiB is fastest
+# Measured on the 1M-row file (CPU s for the scan): 256 KiB 1.12, 512 KiB 1.09, 1 MiB 1.17, 2 MiB 1.24,
+# 4 MiB 1.26 (smaller blocks stay in the CPU caches), and peak RSS grows ~7 MiB per MiB of block.
+DEFAULT_CHUNK = 512 << 10
 # Salesforce caps a record at 400,000 characters (at most 4 bytes each in UTF-8); a "record" larger
 # than this is an unterminated quote swallowing the rest of the file.
 MAX_RECORD_BYTES = 1_600_000

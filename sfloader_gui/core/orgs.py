@@ -136,18 +136,24 @@ def build_profile(
     my_domain: str = "",
     **other: Any,
 ) -> OrgProfile:
-    """Make a profile, deriving the login URL from the environment (My Domain: from the URL typed)."""
+    """Make a profile, deriving the login URL from the environment or from the My Domain URL typed.
+
+    Production and sandbox orgs may log in through their My Domain too (SSO orgs need it); a My Domain
+    org of unknown kind must give one.
+    """
     try:
-        if environment is Environment.MYDOMAIN:
-            login_url = my_domain_url(my_domain)
-        elif environment is Environment.DEMO:
+        if environment is Environment.DEMO:
             login_url = validate_instance_url(
                 other.get("instance_url", ""), allow_loopback_http=True, what="Demo org URL"
             )
+        elif my_domain.strip() or environment is Environment.MYDOMAIN:
+            login_url = my_domain_url(my_domain)
         else:
             login_url = default_login_url(environment)
     except UrlError as exc:
         raise ConfigError(str(exc)) from None
+    if environment is Environment.PRODUCTION and ".sandbox.my.salesforce.com" in login_url:
+        raise ConfigError(f"{login_url} is a sandbox address: choose Sandbox as the environment.")
     other.setdefault("login_url", login_url)
     return OrgProfile(name=name.strip(), environment=environment, login_method=login_method, **other)
 

@@ -139,3 +139,24 @@ def test_my_domain_short_name() -> None:
         my_domain_url("acme--uat.sandbox.my.salesforce.com/") == "https://acme--uat.sandbox.my.salesforce.com"
     )
     assert my_domain_url("acme") == "https://acme.my.salesforce.com"
+
+
+def test_production_and_sandbox_may_log_in_through_their_my_domain() -> None:
+    uat = build_profile(
+        "UAT",
+        Environment.SANDBOX,
+        LoginMethod.CLI,
+        cli_target="u",
+        my_domain="acme--uat.sandbox.my.salesforce.com",
+    )
+    assert uat.login_url == "https://acme--uat.sandbox.my.salesforce.com" and not uat.environment.is_live
+    prod = build_profile("P", Environment.PRODUCTION, LoginMethod.CLI, cli_target="p", my_domain="acme")
+    assert prod.login_url == "https://acme.my.salesforce.com"
+    with pytest.raises(ConfigError, match="choose Sandbox"):
+        build_profile(
+            "X",
+            Environment.PRODUCTION,
+            LoginMethod.CLI,
+            cli_target="x",
+            my_domain="acme--uat.sandbox.my.salesforce.com",
+        )

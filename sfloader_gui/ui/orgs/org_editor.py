@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.auth.urls import PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL
 from sfloader_gui.core.models import DEFAULT_API_VERSION
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, build_profile
 from sfloader_gui.ui.orgs.environment import EnvironmentBanner
@@ -87,7 +88,13 @@ class OrgEditor(QWidget):
     def _environment_changed(self) -> None:
         env = self.current_environment()
         self.banner.show_environment(env)
-        self.form.setRowVisible(self.my_domain, env is Environment.MYDOMAIN)
+        self.form.setRowVisible(self.my_domain, env is not Environment.DEMO)
+        needed = env is Environment.MYDOMAIN
+        self.my_domain.setPlaceholderText(
+            "acme.my.salesforce.com"
+            if needed
+            else "optional (needed for single sign-on): acme.my.salesforce.com"
+        )
         # The token page asks for the instance URL itself: no second URL field for a demo token login.
         demo_url = env is Environment.DEMO and self.current_method() is not LoginMethod.TOKEN
         self.form.setRowVisible(self.demo_url, demo_url)
@@ -103,7 +110,10 @@ class OrgEditor(QWidget):
         self.name.setText(profile.name if profile else "")
         env = profile.environment if profile else Environment.PRODUCTION
         self.environment.setCurrentIndex(self.environment.findData(env.value))
-        self.my_domain.setText(profile.login_url if profile and env is Environment.MYDOMAIN else "")
+        custom = profile is not None and profile.login_url not in (PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL)
+        self.my_domain.setText(
+            profile.login_url if profile and custom and env is not Environment.DEMO else ""
+        )
         self.demo_url.setText(profile.login_url if profile and env is Environment.DEMO else "")
         self.api_version.setText(profile.api_version if profile else DEFAULT_API_VERSION)
         method = profile.login_method if profile else LoginMethod.OAUTH

@@ -65,12 +65,14 @@ def test_add_an_org_and_see_its_environment(qtbot: QtBot, dialog: OrgManagerDial
     assert dialog.org_list.count() == 1 and "SANDBOX" in dialog.org_list.item(0).text()
 
 
-def test_my_domain_field_only_for_my_domain(dialog: OrgManagerDialog) -> None:
+def test_my_domain_field_needed_for_my_domain_optional_else(dialog: OrgManagerDialog) -> None:
     editor = dialog.editor
     _choose(editor.environment, "mydomain")
     assert editor.my_domain.isVisibleTo(dialog) and not editor.demo_url.isVisibleTo(dialog)
     _choose(editor.environment, "production")
-    assert not editor.my_domain.isVisibleTo(dialog)
+    assert editor.my_domain.isVisibleTo(dialog) and "optional" in editor.my_domain.placeholderText()
+    _choose(editor.environment, "demo")
+    assert not editor.my_domain.isVisibleTo(dialog) and editor.demo_url.isVisibleTo(dialog)
 
 
 def test_invalid_form_is_explained_not_saved(qtbot: QtBot, dialog: OrgManagerDialog) -> None:

@@ -16,7 +16,7 @@ from sfloader_gui.core.settings import load_settings
 from sfloader_gui.ui.error_dialog import install_excepthook
 from sfloader_gui.ui.main_window import MainWindow
 from sfloader_gui.ui.orgs import open_switch_dialog
-from sfloader_gui.ui.resources import app_icon, samples_dir
+from sfloader_gui.ui.resources import app_icon
 from sfloader_gui.ui.style import apply_style
 
 if TYPE_CHECKING:  # the emulator is imported only when the demo org is used
@@ -71,7 +71,7 @@ class DemoSwitch:
                 return
         org = self.org
         self.window.set_connection(org.connection, "Demo org", "demo", username=org.username)
-        self.window.files_panel.set_samples_dir(samples_dir())
+        self.window.enable_samples()
         self.window.poll_override_s = 0.5  # the local org answers at once: watch it closely
 
     def stop(self) -> None:

@@ -56,43 +56,54 @@ class Autopilot(QObject):
 
     def _advance(self) -> None:
         if time.monotonic() > self._deadline:
-            log.error("Autopilot: gave up at step %r.", self._step)
+            log.error("Autopilot: gave up at step %r (%s).", self._step, self.window.blocking_reason())
             self._exit(3)
             return
         w = self.window
-        if self._step == "samples":
-            w.files_panel.add_samples()
-            self._step = "object"
-        elif self._step == "object" and w.object_picker.choices():
-            if w.object_picker.value != self.object_name and not w.object_picker.select(self.object_name):
+        if self._step == "samples" and w.object_picker.choices():
+            if self.object_name not in [name for name, _ in w.object_picker.choices()]:
                 log.error("Autopilot: the org has no object %s.", self.object_name)
                 self._exit(3)
                 return
+            w.settings = w.settings.with_changes(last_external_id=self.external_id)
+            w.object_picker.select(self.object_name)
             self._step = "extid"
-        elif self._step == "extid" and w.extid_picker.choices():
-            w.extid_picker.select(self.external_id)
+        elif self._step == "extid" and w.extid_picker.value == self.external_id:
+            w.add_samples()
             self._step = "settle"
         elif self._step == "settle" and self._settled():
-            if self.screenshot and self.screenshot_when == "ready":
-                self._grab()
-                if not self.load_samples:
-                    self._exit(0)
-                    return
-            if self.load_samples:
-                if not w.load_button.isEnabled():
-                    log.error("Autopilot: Load is disabled: %s", w.blocking_reason())
-                    self._exit(3)
-                    return
-                w.start_load()
-                self._step = "running"
-            elif self.quit_when_done:
-                self._exit(0)
+            self._ready()
         elif self._step == "running" and self.screenshot and self.screenshot_when == "running":
             rows = w.jobs_model.rows()
-            moving = any(r.state not in (JobState.QUEUED,) and not r.state.is_terminal for r in rows)
-            if moving and any(r.state.is_terminal for r in rows):
+            if any(r.processed and not r.state.is_terminal for r in rows):
                 self._grab()
                 self.screenshot = None
+
+    def _ready(self) -> None:
+        w = self.window
+        blocked = [row for row, e in enumerate(w.files_model.entries()) if e.errors]
+        if blocked and self.load_samples:
+            # What a user does with a file pre-flight refused: take it out of this load.
+            names = ", ".join(w.files_model.entries()[r].path.name for r in blocked)
+            log.info("Autopilot: leaving out %s (pre-flight found problems).", names)
+            w.files_model.remove_rows(blocked)
+            w.files_panel.files_changed.emit()
+            return
+        if self.screenshot and self.screenshot_when == "ready":
+            self._grab()
+            if not self.load_samples:
+                self._exit(0)
+                return
+        if not self.load_samples:
+            if self.quit_when_done:
+                self._exit(0)
+            return
+        if not w.load_button.isEnabled():
+            log.error("Autopilot: Load is disabled: %s", w.blocking_reason())
+            self._exit(3)
+            return
+        w.start_load()
+        self._step = "running"
 
     def _settled(self) -> bool:
         w = self.window

@@ -42,6 +42,7 @@ class PreparedRun:
     # Runs on a background thread after the last part: writes the manifest; returns the run folder (or None).
     finalize: Callable[[list[JobOutcome], bool], Any]
     label: str = ""
+    run_folder: Any = None  # where results go; shown even when the manifest could not be written
 
 
 @dataclass
@@ -85,6 +86,7 @@ class LoadController(QObject):
         self._run: PreparedRun | None = None
         self._started_at = 0.0
         self._finishing = False
+        self._queued_later = False  # parts made but not yet handed to the pool
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -120,9 +122,11 @@ class LoadController(QObject):
         self._started_at = time.monotonic()
         self.model.set_parts([(p.ref, p.rows) for p in run.parts])
         for part in run.parts:
-            worker = PartWorker(part.ref, part.job, self._cancel, self._signals)
-            self._workers[part.ref.key] = worker
-            self._pool.start(worker)
+            self._workers[part.ref.key] = PartWorker(part.ref, part.job, self._cancel, self._signals)
+        # Workers start on the next turn of the event loop: the table's first paint (many model calls,
+        # each needing the GIL) happens before 15 busy threads compete for it.
+        self._queued_later = True
+        QTimer.singleShot(0, self._start_workers)
         self._ticker.start()
         log.info(
             "Started %s: %d job(s), up to %d at once.",
@@ -134,12 +138,20 @@ class LoadController(QObject):
         if not run.parts:
             self._maybe_finish()
 
+    def _start_workers(self) -> None:
+        self._queued_later = False
+        for worker in list(self._workers.values()):
+            if self._cancel.cancelled:  # cancelled before the pool saw them: nothing was sent
+                self._on_finished(JobOutcome(part=worker.ref, state=JobState.CANCELLED))
+            else:
+                self._pool.start(worker)
+
     def cancel(self, abort_jobs: bool) -> None:
         """Drop parts still queued, then tell running parts to stop (and abort their jobs if asked)."""
         if not self.running:
             return
         dropped = 0
-        for worker in list(self._workers.values()):
+        for worker in [] if self._queued_later else list(self._workers.values()):
             if self._pool.tryTake(worker):  # never started: it will not run, so report it here
                 dropped += 1
                 self._on_finished(JobOutcome(part=worker.ref, state=JobState.CANCELLED))
@@ -198,7 +210,9 @@ class LoadController(QObject):
         self._tasks.submit(
             lambda: run.finalize(outcomes, cancelled),
             lambda folder: self._finish(RunResult(outcomes, cancelled, elapsed, run_folder=folder)),
-            lambda msg: self._finish(RunResult(outcomes, cancelled, elapsed, finalize_error=msg)),
+            lambda msg: self._finish(
+                RunResult(outcomes, cancelled, elapsed, run_folder=run.run_folder, finalize_error=msg)
+            ),
         )
 
     def _finish(self, result: RunResult) -> None:

@@ -11,15 +11,22 @@ from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 
 log = logging.getLogger(__name__)
 
-# Fast enough to finish the samples in seconds, slow enough that users see jobs move through their states.
-DEMO_ROWS_PER_SECOND = 400.0
+# Slow enough that users see jobs move through their states and counts grow, fast enough to finish in seconds.
+DEMO_ROWS_PER_SECOND = 20.0
+DEMO_BATCH_SIZE = 5
+DEMO_START_DELAY_S = 0.5
 
 
 class DemoOrg:
     """A running demo org and a connection to it; ``stop()`` when the app exits."""
 
     def __init__(self, rows_per_second: float | None = DEMO_ROWS_PER_SECOND) -> None:
-        config = EmulatorConfig(db_path=paths.demo_org_db(), rows_per_second=rows_per_second)
+        config = EmulatorConfig(
+            db_path=paths.demo_org_db(),
+            rows_per_second=rows_per_second,
+            batch_size=DEMO_BATCH_SIZE if rows_per_second else 10_000,
+            start_delay=DEMO_START_DELAY_S if rows_per_second else 0.0,
+        )
         self.server = EmulatorServer(config)
         self.server.start()
         self.username = config.username

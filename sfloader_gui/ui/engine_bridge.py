@@ -6,9 +6,7 @@ return plain data for the UI thread.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +14,15 @@ from typing import Any
 
 from sfloader_gui.core.csvio.dialect import sniff
 from sfloader_gui.core.csvio.errors import CsvInputError
+from sfloader_gui.core.csvio.sample import first_records
+
+# Imported with the window, not on the first Load click: that click must not stall the event loop.
+from sfloader_gui.core.load import plan as planning
+from sfloader_gui.core.load import preflight as checks
+from sfloader_gui.core.load.engine import _run_guarded
+from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records
+from sfloader_gui.core.load.runner import part_plans
 from sfloader_gui.core.models import JobOutcome, LoadOptions
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -80,12 +86,7 @@ def inspect_file(path: Path) -> FileFacts:
         dialect = sniff(path)
     except CsvInputError as exc:
         return FileFacts(rows=0, delimiter="unreadable", error=exc.message)
-    with path.open("rb") as raw:
-        raw.seek(dialect.data_offset)
-        head = raw.read(1 << 16)
-    text = head.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
-    preview = [row for _, row in zip(range(PREVIEW_ROWS), reader, strict=False) if row]
+    preview = first_records(path, dialect, PREVIEW_ROWS)
     return FileFacts(
         rows=count_records(path, dialect.delimiter),
         delimiter=dialect.delimiter_name.title(),
@@ -105,58 +106,58 @@ class CheckResult:
 
 def check_files(conn: SalesforceConnection, paths: list[Path], options: LoadOptions) -> CheckResult:
     """The engine's plan and pre-flight for these files, grouped per file for the list."""
-    # Imported on first use: the window opens without loading the planner (a cheaper start).
-    from sfloader_gui.core.load import plan as planning  # type: ignore[attr-defined,unused-ignore]
-    from sfloader_gui.core.load import preflight as checks  # type: ignore[attr-defined,unused-ignore]
-
     plan = planning.plan_load(paths, options)
-    found = checks.preflight(plan, describe.Describer(conn))
-    findings: dict[Path, list[FindingView]] = {p: [] for p in paths}
-    for f in found:
-        findings.setdefault(Path(f.file), []).append(FindingView(f.severity, f.message))
-    facts = {fp.path: FileFacts(rows=fp.records, parts=len(fp.parts)) for fp in plan.files}
+    describer = describe.Describer(conn)
+    checks.preflight(plan, describer(options.object_name), describer)  # adds its findings to each file
+    findings: dict[Path, list[FindingView]] = {}
+    facts: dict[Path, FileFacts] = {}
+    for path, fp in zip(paths, plan.files, strict=True):  # the plan keeps the order it was given
+        findings[path] = [FindingView(f.severity, f.message) for f in fp.findings]
+        facts[path] = FileFacts(rows=fp.records, parts=len(fp.parts))
     return CheckResult(plan=plan, findings=findings, facts=facts)
 
 
 # -- running ----------------------------------------------------------------------------------------------
-def prepare_run(conn: SalesforceConnection, plan: Any, options: LoadOptions, out_dir: Path) -> PreparedRun:
+def prepare_run(
+    conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions, out_dir: Path
+) -> PreparedRun:
     """Make the run folder and bind ``run_part`` for every part; the controller runs them."""
-    from sfloader_gui.core.load import plan as planning  # type: ignore[attr-defined,unused-ignore]
-
     folder = RunFolder.create(out_dir, options.object_name)
     parts = [
         PreparedPart(
             ref=part.ref,
             rows=part.records,
-            job=functools.partial(_run_one, conn, part, options, folder),
+            # The engine's guarded run_part: a dead session or used-up API limit stops the parts not started.
+            job=functools.partial(_run_guarded, conn, part, options, folder),
         )
-        for file_plan in plan.files
-        for part in file_plan.parts
+        for part in part_plans(plan)
     ]
 
     def finalize(outcomes: list[JobOutcome], cancelled: bool) -> RunFolder:
-        planning.write_manifest(
-            plan, folder, outcomes, conn=conn, options=options, finished_at=datetime.now(UTC)
-        )
+        _write_manifest(conn, plan, options, folder, outcomes)
         return folder
 
     label = f"the load into {options.object_name}"
-    return PreparedRun(parts=parts, max_jobs=options.max_concurrent_jobs, finalize=finalize, label=label)
+    return PreparedRun(
+        parts=parts, max_jobs=options.max_concurrent_jobs, finalize=finalize, label=label, run_folder=folder
+    )
 
 
-def _run_one(
-    conn: SalesforceConnection, part: Any, options: LoadOptions, folder: RunFolder, on_event: Any, cancel: Any
-) -> JobOutcome:
-    from sfloader_gui.core.load.runner import run_part
-
-    return run_part(conn, part, options, folder, on_event, cancel)
+def _write_manifest(
+    conn: SalesforceConnection,
+    plan: LoadPlan,
+    options: LoadOptions,
+    folder: RunFolder,
+    outcomes: list[JobOutcome],
+) -> None:
+    folder.write_manifest(plan, outcomes, instance_url=conn.instance_url, finished_at=datetime.now(UTC))
 
 
 def retry_launcher(conn: SalesforceConnection | None) -> Any:
     """The workbench's retry hook bound to this org (None when the engine offers no retry here)."""
-    if conn is None:
-        return None
-    return None
+    from sfloader_gui.ui.failures.launcher import make_retry_launcher
+
+    return make_retry_launcher(conn)
 
 
 def run_folder_path(folder: Any) -> Path | None:

@@ -95,15 +95,16 @@ class FilesPanel(QWidget):
     """Signals:
     files_added(list): FileEntry objects just added (the window starts their inspection).
     files_changed(): files were added or removed.
+    samples_requested(): the demo's "Add the sample files" button.
     """
 
     files_added = Signal(list)
     files_changed = Signal()
+    samples_requested = Signal()
 
     def __init__(self, model: FilesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.samples_dir: Path | None = None
         self.view = QTableView()
         self.view.setModel(model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -136,7 +137,7 @@ class FilesPanel(QWidget):
         self.clear_button.setEnabled(False)
         self.add_files_button.clicked.connect(self.choose_files)
         self.add_folder_button.clicked.connect(self.choose_folder)
-        self.samples_button.clicked.connect(self.add_samples)
+        self.samples_button.clicked.connect(self.samples_requested)
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear)
         self.ignored = QLabel()
@@ -171,13 +172,8 @@ class FilesPanel(QWidget):
         model.dataChanged.connect(lambda *_: self._refresh_details())
 
     # -- adding and removing -------------------------------------------------------------------------------
-    def set_samples_dir(self, folder: Path | None) -> None:
-        self.samples_dir = folder
-        self.samples_button.setVisible(folder is not None)
-
-    def add_samples(self) -> None:
-        if self.samples_dir is not None:
-            self.add_paths(sorted(self.samples_dir.glob("*.csv")))
+    def show_samples_button(self, show: bool) -> None:
+        self.samples_button.setVisible(show)
 
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Add CSV files", "", "CSV files (*.csv);;All files (*)")

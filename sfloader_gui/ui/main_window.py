@@ -36,6 +36,7 @@ from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
 from sfloader_gui.ui.pickers import SearchablePicker
+from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
 from sfloader_gui.ui.settings_dialog import SettingsDialog
 from sfloader_gui.ui.summary import run_verdict, summary_text
 from sfloader_gui.ui.tasks import BackgroundTasks
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.extid_picker.value_changed.connect(self._extid_changed)
         self.files_panel.files_added.connect(self.checker.inspect)
         self.files_panel.files_changed.connect(self._inputs_changed)
+        self.files_panel.samples_requested.connect(self.add_samples)
         self.checker.changed.connect(self._update_load_state)
         self.options.changed.connect(self._options_changed)
         self.load_button.clicked.connect(self.start_load)
@@ -175,6 +177,22 @@ class MainWindow(QMainWindow):
     @property
     def connection(self) -> Any:
         return self.bar.connection
+
+    # -- demo samples --------------------------------------------------------------------------------------
+    def enable_samples(self, on: bool = True) -> None:
+        self.files_panel.show_samples_button(on)
+
+    def add_samples(self) -> None:
+        """Add the demo sample files of the chosen object (Account's when the org has no samples for it)."""
+        chosen = self.object_picker.value
+        object_name = chosen if chosen in SAMPLE_SETS else "Account"
+        external_id, files = sample_files(object_name)
+        if chosen != object_name:
+            self._save(last_external_id=external_id)
+            self.object_picker.want(object_name)
+        elif self.extid_picker.value != external_id:
+            self.extid_picker.want(external_id)
+        self.files_panel.add_paths(files)
 
     # -- inputs --------------------------------------------------------------------------------------------
     def _object_changed(self, name: str) -> None:

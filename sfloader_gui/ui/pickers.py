@@ -125,6 +125,12 @@ class SearchablePicker(QWidget):
     def choices(self) -> list[Choice]:
         return [(str(self.combo.itemData(i)), self.combo.itemText(i)) for i in range(self.combo.count())]
 
+    def want(self, name: str) -> None:
+        """Select ``name`` now, or as soon as the choices arrive."""
+        self._wanted = name
+        if not self.is_loading:
+            self.select(name)
+
     def select(self, name: str) -> bool:
         i = self.combo.findData(name)
         if i < 0:

@@ -15,8 +15,22 @@ def resource_root() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
+# The sample files of each demo object (see resources/samples/README.md), with its External ID field.
+SAMPLE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Account": ("External_Id__c", ("accounts.csv", "bad_accounts.csv")),
+    "Contact": ("External_Id__c", ("contacts.csv", "bad_contacts.csv")),
+    "Shipment__c": ("Shipment_Number__c", ("shipments.csv", "bad_shipments.csv")),
+}
+
+
 def samples_dir() -> Path:
     return resource_root() / "samples"
+
+
+def sample_files(object_name: str) -> tuple[str, list[Path]]:
+    """(External ID field, existing sample files) for a demo object; Account's when it has none."""
+    external_id, names = SAMPLE_SETS.get(object_name, SAMPLE_SETS["Account"])
+    return external_id, [samples_dir() / n for n in names if (samples_dir() / n).exists()]
 
 
 def app_icon() -> QIcon:

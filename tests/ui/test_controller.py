@@ -109,13 +109,13 @@ def test_pool_never_exceeds_fifteen(qtbot: QtBot) -> None:
 @pytest.mark.parametrize("abort", [True, False])
 def test_cancel_drops_queued_parts_and_tells_running_ones(qtbot: QtBot, abort: bool) -> None:
     controller, tasks = make_controller(qtbot)
-    started = threading.Semaphore(0)
+    started: list[PartRef] = []
     seen_abort: list[bool] = []
 
     def blocking(ref: PartRef) -> Callable[[Sink, CancelToken], JobOutcome]:
         def job(on_event: Sink, cancel: CancelToken) -> JobOutcome:
             on_event(JobEvent(EventKind.STATE, ref, JobState.IN_PROGRESS, job_id="750X"))
-            started.release()
+            started.append(ref)
             assert cancel.wait(20), "cancel never arrived"
             seen_abort.append(cancel.abort_jobs)
             state = JobState.ABORTED if cancel.abort_jobs else JobState.TIMED_OUT
@@ -125,8 +125,7 @@ def test_cancel_drops_queued_parts_and_tells_running_ones(qtbot: QtBot, abort: b
 
     parts = [PreparedPart(r, 5, blocking(r)) for r in refs(5)]
     controller.start(PreparedRun(parts, max_jobs=2, finalize=lambda o, c: None))
-    for _ in range(2):
-        assert started.acquire(timeout=10)
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=10_000)
     with qtbot.waitSignal(controller.run_finished, timeout=20_000) as blocker:
         controller.cancel(abort_jobs=abort)
     result: RunResult = blocker.args[0]

@@ -28,7 +28,7 @@ def part_size(dialect: CsvDialect, span: PartSpan) -> int:
 
 
 def iter_part(
-    path: Path | str, dialect: CsvDialect, span: PartSpan, chunk_size: int = 1 << 20
+    path: Path | str, dialect: CsvDialect, span: PartSpan, chunk_size: int = CHUNK
 ) -> Iterator[bytes]:
     """Yield the header, then the bytes [span.start, span.end) of ``path`` in chunks of ``chunk_size``.
 

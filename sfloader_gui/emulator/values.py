@@ -43,27 +43,36 @@ _BOOL = {"true": 1, "1": 1, "yes": 1, "false": 0, "0": 0, "no": 0}
 
 def java_double(value: float) -> str:
     """How Salesforce (Java's Double.toString) writes a stored double back in result files."""
-    if value == 0:
-        return "0.0"
-    if 1e-3 <= abs(value) < 1e7:
-        text = repr(float(value))
-        return text if "." in text else text + ".0"
-    text = repr(float(value))
-    if 1e7 <= abs(value) < 1e16 and "e" not in text:
-        # fast path for the common case (large amounts): shift Python's digits into Java's E notation
-        sign, text = ("-", text[1:]) if text[0] == "-" else ("", text)
+    text = repr(value)
+    if "e" not in text and "n" not in text:  # plain digits (not inf/nan): the hot path, string work only
+        sign = ""
+        if text[0] == "-":
+            sign, text = "-", text[1:]
         whole, _, frac = text.partition(".")
-        digits = (whole + frac).rstrip("0")
-        return f"{sign}{digits[0]}.{digits[1:] or '0'}E{len(whole) - 1}"
-    exp = math.floor(math.log10(abs(value)))
-    mant = value / 10**exp
-    if abs(mant) >= 10:  # guard rounding at the boundary
-        mant /= 10
-        exp += 1
-    digits = repr(round(mant, 15))
-    if "." not in digits:
-        digits += ".0"
-    return f"{digits}E{exp}"
+        if len(whole) >= 8:  # >= 1e7: Java switches to E notation
+            digits = (whole + frac).rstrip("0")
+            return f"{sign}{digits[0]}.{digits[1:] or '0'}E{len(whole) - 1}"
+        if whole != "0" or not frac.startswith("000") or frac == "0":  # >= 1e-3 (or zero): plain
+            return sign + text
+    return _java_e_notation(value)
+
+
+def _java_e_notation(value: float) -> str:
+    """E notation from Python's shortest digits (tiny, huge and non-finite values; rare)."""
+    if value != value or value in (math.inf, -math.inf):
+        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(value)]
+    sign = "-" if value < 0 else ""
+    text = repr(abs(value))
+    if "e" in text:
+        mant, _, e = text.partition("e")
+        exp, digits = int(e), mant.replace(".", "")
+    else:
+        whole, _, frac = text.partition(".")
+        both = whole + frac
+        stripped = both.lstrip("0")
+        exp, digits = len(whole) - 1 - (len(both) - len(stripped)), stripped
+    digits = digits.rstrip("0") or "0"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exp}"
 
 
 def _bad_type(f: Field, raw: str) -> RowError:

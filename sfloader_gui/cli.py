@@ -89,7 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--convert-from", choices=("cp1252", "latin-1"), default=None,
         help="convert files in this encoding to UTF-8 first (copies; the originals are untouched)",
     )  # fmt: skip
-    up.add_argument("--retry-of", type=Path, default=None, help=argparse.SUPPRESS)
     rs = sub.add_parser("results", help="download the results of existing jobs into a new folder")
     rs.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     rs.add_argument("--out", type=Path, default=None)

@@ -8,6 +8,7 @@ import pytest
 
 from sfloader_gui.emulator import ids
 from sfloader_gui.emulator.csvdata import RecordCounter, count_records
+from sfloader_gui.emulator.values import java_double
 
 SAMPLES = [
     b'a,b\n1,"x\ny"\n2,"q""r"\n',
@@ -36,3 +37,19 @@ def test_ids_have_salesforce_checksums() -> None:
     assert ids.to18("001A0000006Vm9r") == "001A0000006Vm9rIAC"  # a well-known real pair
     assert ids.make_ids("001", 62**5 - 2, 4) == [ids.make_id("001", n) for n in range(62**5 - 2, 62**5 + 2)]
     assert ids.is_valid_id("001A0000006Vm9rIAC", "001") and not ids.is_valid_id("001A0000006Vm9rAAA")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (912260031.0, "9.12260031E8"),  # the example in Salesforce's docs
+        (123000.0, "123000.0"),
+        (9999999.0, "9999999.0"),
+        (1e7, "1.0E7"),
+        (0.0005, "5.0E-4"),
+        (-2.5, "-2.5"),
+        (0.0, "0.0"),
+    ],
+)
+def test_numbers_come_back_in_javas_double_form(value: float, text: str) -> None:
+    assert java_double(value) == text

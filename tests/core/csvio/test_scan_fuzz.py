@@ -51,8 +51,8 @@ def render(
     quoting: Literal[0, 1] | None = None,
 ) -> bytes:
     out = io.StringIO(newline="")
-    quoting = rnd.choice([0, 1]) if quoting is None else quoting  # QUOTE_MINIMAL or QUOTE_ALL
-    w = csv.writer(out, delimiter=d, lineterminator=le, quoting=quoting)
+    style: Literal[0, 1] = (0 if rnd.random() < 0.5 else 1) if quoting is None else quoting
+    w = csv.writer(out, delimiter=d, lineterminator=le, quoting=style)  # QUOTE_MINIMAL or QUOTE_ALL
     w.writerow(header)
     w.writerows(rows)
     text = out.getvalue()

@@ -178,3 +178,57 @@ def test_progress_line_on_a_terminal() -> None:
     progress(JobEvent(EventKind.STATE, part, JobState.JOB_COMPLETE))
     assert "jobs 1/2 done" in stream.getvalue().splitlines()[-1]
     assert "2.5 MB sent" in stream.getvalue() and "1,200 records processed, 3 failed" in stream.getvalue()
+
+
+BAD_INPUTS = {
+    "empty.csv": b"",
+    "header_only.csv": b"External_Id__c,Name\n",
+    "no_key.csv": b"Name,Phone\nAcme,1\n",
+    "ragged.csv": b"External_Id__c,Name\nK1,One\nK2,Two,extra\n",
+    "unterminated.csv": b'External_Id__c,Name\nK1,"One\nK2,Two\n',
+    "dup_columns.csv": b"External_Id__c,Name,Name\nK1,One,Uno\n",
+    "huge_field.csv": b"External_Id__c,Name,Description\nK1,One," + b"x" * 131_073 + b"\n",
+    "blank_key.csv": b"External_Id__c,Name\nK1,One\n,Two\n",
+    "utf16.csv": "External_Id__c,Name\nK1,One\n".encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_named_and_nothing_is_sent(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    src = tmp_path / name
+    src.write_bytes(BAD_INPUTS[name])
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2
+    assert name in err and "Nothing was uploaded" in err
+    assert emulator.stats.jobs_created == 0
+
+
+def test_a_directory_is_refused_by_name(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, *upsert(emulator, tmp_path))
+    assert code == 2 and tmp_path.name in err
+    assert emulator.stats.jobs_created == 0
+
+
+def test_a_bom_is_stripped_not_sent(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "bom.csv"
+    src.write_bytes(b"\xef\xbb\xbfExternal_Id__c,Name\nK1,One\n")
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 0, err  # with the BOM glued to the header, Salesforce would fail the job
+    assert count(emulator, "SELECT COUNT() FROM Account WHERE External_Id__c = 'K1'") == 1
+
+
+def test_twenty_files_with_max_jobs_15(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.faults.latency = 0.02  # keeps jobs open long enough to overlap
+    files = [write_accounts(tmp_path / f"f{n:02d}.csv", n * 1000, 10) for n in range(20)]
+    code, out, _ = run(capsys, *upsert(emulator, *files, extra=("--max-jobs", "15", "--json")))
+    assert code == 0
+    assert len(json.loads(out)["jobs"]) == 20
+    assert 2 <= emulator.stats.max_open_jobs <= 15

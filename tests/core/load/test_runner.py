@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sfloader_gui.core.load.runner import gzip_refused_by
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
@@ -153,3 +156,62 @@ def test_cancel_with_abort_aborts_the_job_and_still_fetches_its_results(
     assert (result.run_dir / job["unprocessed_file"]).exists()
     assert job["records_processed"] + job["records_unprocessed"] == 10
     assert result.manifest["accounting"]["balanced"]
+
+
+def test_an_unanswered_close_is_checked_before_closing_again(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.add_status(503, method="PATCH", path="/jobs/ingest/", times=1)
+    src = write_accounts(tmp_path / "accounts.csv", 1, 10)
+    result = load(emulator, [src], tmp_path / "out")
+    assert result.ok and emulator.stats.jobs_created == 1
+    job_id = result.outcomes[0].job_id
+    calls = [(r.method, r.status) for r in emulator.stats.find(path_contains=f"/jobs/ingest/{job_id}")]
+    patch_503 = calls.index(("PATCH", 503))
+    assert calls[patch_503 + 1] == ("GET", 200) and calls[patch_503 + 2] == ("PATCH", 200)
+
+
+def test_a_used_up_api_limit_stops_the_parts_not_yet_started(emulator: Any, tmp_path: Path) -> None:
+    def limit_after_first_results(event: JobEvent) -> bool:
+        if event.kind is EventKind.RESULTS_SAVED:
+            emulator.faults.request_limit = True
+        return False
+
+    files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 5) for n in range(3)]
+    rec = Recorder(trigger=limit_after_first_results)
+    result = load(emulator, files, tmp_path / "out", options(max_concurrent_jobs=1), recorder=rec)
+    states = [o.state for o in result.outcomes]
+    assert states == [JobState.JOB_COMPLETE, JobState.ERROR, JobState.CANCELLED]
+    assert "daily API request limit" in (result.outcomes[1].error_message or "")
+    assert "daily API request limit" in (result.outcomes[2].error_message or "")
+    assert emulator.stats.jobs_created == 1
+    assert result.manifest["totals"]["unprocessed"] == 10
+    assert result.manifest["accounting"]["balanced"]
+
+
+def test_quoted_crlf_and_quotes_reach_the_org_byte_for_byte(emulator: Any, tmp_path: Path) -> None:
+    value = 'first line\r\nsecond, with "quotes"\nthird'
+    src = tmp_path / "accounts.csv"
+    src.write_bytes(
+        b'External_Id__c,Name,Description\nQ1,Quoted,"' + value.replace('"', '""').encode() + b'"\n'
+    )
+    load(emulator, [src], tmp_path / "out")
+    with connect(emulator) as conn:
+        records = conn.get_json(
+            "query", params={"q": "SELECT Description FROM Account WHERE External_Id__c = 'Q1'"}
+        )["records"]
+    assert records[0]["Description"] == value
+
+
+def test_no_token_reaches_the_logs_or_the_run_folder(
+    emulator: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    emulator.faults.add_status(429, method="GET", path="/jobs/ingest/", times=2)
+    src = write_accounts(tmp_path / "accounts.csv", 1, 5)
+    rec = Recorder()
+    result = load(emulator, [src], tmp_path / "out", recorder=rec)
+    token = emulator.access_token
+    assert token not in caplog.text and "Bearer" not in caplog.text
+    assert not any(token in m for m in rec.messages())
+    for path in result.run_dir.rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes()

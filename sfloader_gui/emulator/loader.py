@@ -79,6 +79,7 @@ class Plan:
     required_pos: list[tuple[int, str]] = field(default_factory=list)  # required fields among the columns
     required_absent: list[str] = field(default_factory=list)  # required fields with no column
     converter: RowsConverter | None = None
+    dup_keys: set[str] = field(default_factory=set)  # keys that occur more than once in the whole job
 
     def finish(self) -> Plan:
         present = {c.field.name: p for p, c in enumerate(self.columns)}
@@ -244,7 +245,7 @@ class Batch:
         for r, k in enumerate(keys):
             if not k and not (by_id and plan.operation == "upsert"):
                 self.fail(r, f"MISSING_ARGUMENT:{kf.name} not specified:--")
-            elif k and counts[k] > 1:
+            elif k and (counts[k] > 1 or k in plan.dup_keys):
                 self.fail(r, f"DUPLICATE_VALUE:Duplicate external id specified: {k}:{kf.name} --")
         live = {k for r, k in enumerate(keys) if k and self.errors[r] is None}
         if by_id:

@@ -116,6 +116,8 @@ class Processor:
             raise JobDataError("ClientInputError : The uploaded CSV file is empty")
         job.header = header
         plan = plan_header(obj, job.operation, job.external_id_field, header, DELIMITERS[job.delimiter])
+        if plan.key_index is not None and job.operation != "insert":
+            plan.dup_keys = _repeated_keys(path, job.delimiter, plan.key_index)
         if job.cursor == 0:
             self._write_headers(job, header)
         else:
@@ -174,6 +176,22 @@ class Processor:
         text = csvdata.unprocessed_text(path, job.delimiter, skip) if path.exists() else ""
         with self.registry.lock:
             self.result_path(job, "unprocessed").write_text(text, encoding="utf-8", newline="")
+
+
+def _repeated_keys(path: Path, delimiter: str, index: int) -> set[str]:
+    """Key values used by more than one record of the job: every such row fails, in whichever batch."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    reader = csvdata.records(path, delimiter)
+    next(reader, None)
+    for row in reader:
+        key = row[index] if len(row) > index else ""
+        if key in seen:
+            repeated.add(key)
+        else:
+            seen.add(key)
+    repeated.discard("")
+    return repeated
 
 
 def _batches(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:

@@ -142,3 +142,13 @@ def test_id_values_are_refused_on_insert(emulator: EmulatorServer) -> None:
     assert (info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (2, 1)
     err = bulk.results(info["id"], "failedResults").text.splitlines()[1]
     assert '"INVALID_FIELD_FOR_INSERT_UPDATE:cannot specify Id in an insert call:Id --"' in err
+
+
+def test_duplicate_keys_fail_across_batches(tmp_path: Path) -> None:
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", batch_size=2)) as org:
+        bulk = Bulk(org)
+        info = bulk.load("External_Id__c,Name\nE-1,A\nE-2,B\nE-3,C\nE-1,D\n")
+        assert (info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (4, 2)
+        bad = bulk.results(info["id"], "failedResults").text.splitlines()[1:]
+        assert all("DUPLICATE_VALUE:Duplicate external id specified: E-1" in line for line in bad)
+        assert bulk.count("Account") == 2

@@ -89,6 +89,13 @@ def sniff(path: Path | str, delimiter: str | None = None, line_ending: str | Non
         )
     if guess_encoding(sample[start:]) is not None:
         raise not_utf8_error(path, sample[start:], line=_first_bad_line(sample[start:]))
+    if b"\r" in sample and b"\n" not in sample:
+        raise CsvInputError(
+            path,
+            f"{path.name} ends its lines with a carriage return only (old Mac style); Salesforce reads "
+            "LF or CRLF line endings. Save the file again as 'CSV UTF-8' or with Windows/Unix line endings.",
+            code="line_ending",
+        )
     header_end = _header_end(path, sample, start)
     raw_header = sample[start:header_end]
     found_le = "CRLF" if raw_header.endswith(b"\r\n") else "LF"

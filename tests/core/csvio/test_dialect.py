@@ -130,3 +130,9 @@ def test_conversion_with_the_wrong_encoding_says_so(write_csv: WriteCsv, tmp_pat
     with pytest.raises(CsvInputError, match="cannot be read as"):
         convert_to_utf8(path, tmp_path / "y.csv", "ascii")
     assert not (tmp_path / "y.csv").exists()
+
+
+def test_classic_mac_line_endings_are_refused(write_csv: WriteCsv) -> None:
+    with pytest.raises(CsvInputError) as err:
+        sniff(write_csv("mac.csv", "Ext__c,Name\r1,A\r2,B\r"))
+    assert err.value.code == "line_ending" and "mac.csv" in err.value.message

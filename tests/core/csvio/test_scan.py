@@ -217,3 +217,19 @@ def test_unordered_unique_keys_pass(write_csv: WriteCsv) -> None:
     res = scan(write_csv("shuffled.csv", "Ext__c,Name\n" + rows), chunk_size=8192)
     assert res.findings == [] and res.records == 10007
     assert res.key_index is not None and not res.key_index.ordered
+
+
+def test_line_ending_override_that_does_not_match_the_file(write_csv: WriteCsv) -> None:
+    path = write_csv("win.csv", "Ext__c,Name\r\n1,A\r\n2,B\r\n")
+    res = scan_file(path, sniff(path, line_ending="LF"), KEY, 10**8)
+    f = only(res, "line_ending")
+    assert f.records == [1, 2] and "LF line endings" in f.message and "win.csv" in f.message
+
+
+def test_long_values_made_of_doubled_quotes(write_csv: WriteCsv) -> None:
+    under = '"' + 'ab""' * 43_000 + '"'  # 129,000 characters: fine
+    over = '"' + 'ab""' * 44_000 + '"'  # 132,000 characters: over the limit
+    res = scan(write_csv("q.csv", f"Ext__c,Note\n1,{under}\n2,{over}\n3,x\n"))
+    f = only(res, "field_too_long")
+    assert f.records == [2]
+    assert scan(write_csv("ok.csv", f"Ext__c,Note\n1,{under}\n2,{under}\n")).findings == []

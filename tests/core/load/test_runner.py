@@ -215,3 +215,17 @@ def test_no_token_reaches_the_logs_or_the_run_folder(
     for path in result.run_dir.rglob("*"):
         if path.is_file():
             assert token.encode() not in path.read_bytes()
+
+
+def test_a_session_expiring_during_the_upload_renews_and_uses_a_new_job(
+    emulator: Any, tmp_path: Path
+) -> None:
+    token = oauth_refreshing_token(emulator.instance_url)
+    emulator.faults.add_status(401, method="PUT", path="/batches$", times=1)
+    src = write_accounts(tmp_path / "accounts.csv", 1, 10)
+    with connect(emulator, token) as conn:
+        result = load(emulator, [src], tmp_path / "out", conn=conn)
+    (job,) = result.manifest["jobs"]
+    assert job["state"] == "JobComplete" and len(job["abandoned_jobs"]) == 1
+    assert token.refresh_count == 1
+    assert len(emulator.stats.find("PUT", f"/{job['abandoned_jobs'][0]['job_id']}/batches")) == 1

@@ -75,26 +75,42 @@ class Field:
             "id",
             "reference",
         )
+        long_text = self.type == "textarea" and self.length > 255
         return {
-            "aggregatable": self.type != "textarea" or self.length <= 255,
+            "aggregatable": not long_text,
+            "aiPredictionField": False,
             "autoNumber": False,
             "byteLength": self.length * 3 if text_like else 0,
             "calculated": False,
+            "calculatedFormula": None,
+            "cascadeDelete": False,
             "caseSensitive": False,
+            "compoundFieldName": "BillingAddress" if self.name.startswith("Billing") else None,
+            "controllerName": None,
             "createable": self.createable,
             "custom": self.custom,
             "defaultValue": False if self.type == "boolean" else None,
+            "defaultValueFormula": None,
             "defaultedOnCreate": self.defaulted or self.type in ("id", "boolean"),
             "dependentPicklist": False,
             "deprecatedAndHidden": False,
             "digits": self.digits,
+            "displayLocationInDecimal": False,
+            "encrypted": False,
             "externalId": self.external_id,
-            "filterable": self.type != "textarea" or self.length <= 255,
+            "extraTypeInfo": ("plaintextarea" if self.type == "textarea" else None),
+            "filterable": not long_text,
+            "filteredLookupInfo": None,
+            "formulaTreatNullNumberAsZero": False,
             "groupable": self.type not in ("textarea", "currency", "double", "percent"),
+            "highScaleNumber": False,
             "htmlFormatted": False,
             "idLookup": self.id_lookup,
+            "inlineHelpText": None,
             "label": self.label,
             "length": self.length,
+            "mask": None,
+            "maskType": None,
             "name": self.name,
             "nameField": self.name_field,
             "namePointing": False,
@@ -106,16 +122,21 @@ class Field:
             ],
             "polymorphicForeignKey": len(self.reference_to) > 1,
             "precision": self.precision,
+            "queryByDistance": False,
+            "referenceTargetField": None,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
             "relationshipOrder": None,
+            "restrictedDelete": False,
             "restrictedPicklist": self.restricted,
             "scale": self.scale,
+            "searchPrefilterable": self.type == "reference",
             "soapType": _SOAP_TYPES[self.type],
-            "sortable": self.type != "textarea" or self.length <= 255,
+            "sortable": not long_text,
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,
+            "writeRequiresMasterRead": False,
         }
 
 
@@ -183,11 +204,23 @@ class SObject:
 
     def describe(self, version: str, children: list[dict[str, Any]]) -> dict[str, Any]:
         out = self.summary(version)
-        out["childRelationships"] = children
-        out["fields"] = [f.describe() for f in self.fields]
-        out["recordTypeInfos"] = []
-        out["supportedScopes"] = [{"label": "All " + self.label_plural.lower(), "name": "everything"}]
-        return out
+        out.update(
+            {
+                "actionOverrides": [],
+                "childRelationships": children,
+                "compactLayoutable": True,
+                "fields": [f.describe() for f in self.fields],
+                "listviewable": None,
+                "lookupLayoutable": None,
+                "namedLayoutInfos": [],
+                "networkScopeFieldName": None,
+                "recordTypeInfos": [],
+                "searchLayoutable": True,
+                "sobjectDescribeOption": "FULL",
+                "supportedScopes": [{"label": "All " + self.label_plural.lower(), "name": "everything"}],
+            }
+        )
+        return dict(sorted(out.items()))  # real describe answers list keys alphabetically
 
 
 def _system_fields() -> tuple[Field, ...]:

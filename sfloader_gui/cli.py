@@ -208,13 +208,11 @@ def cmd_results(args: argparse.Namespace) -> int:
                 info = bulk.get_job(conn, job_id)
                 row.update(state=info.state, records_processed=info.records_processed,
                            records_failed=info.records_failed, error_message=info.error_message)  # fmt: skip
-                jobdir = folder.path / "jobs" / job_id
-                for kind, name in ((bulk.SUCCESS, "success"), (bulk.FAILED, "failed"),
-                                   (bulk.UNPROCESSED, "unprocessed")):  # fmt: skip
-                    dest = jobdir / f"{name}.csv"
-                    bulk.download_results(conn, job_id, kind, dest)
-                    row[f"{name}_file"] = str(dest)
-                failed = failed or info.state != "JobComplete" or info.records_failed > 0
+                saved, problems = bulk.download_all_results(conn, job_id, folder.path / "jobs" / job_id)
+                row.update({f"{name}_file": str(path) for name, path in saved.items()})
+                if problems:
+                    row["error_message"] = "; ".join(f"{n} results: {e}" for n, e in problems.items())
+                failed = failed or bool(problems) or info.state != "JobComplete" or info.records_failed > 0
             except SalesforceError as exc:
                 if isinstance(exc, AuthError):
                     raise

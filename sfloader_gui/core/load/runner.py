@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
@@ -256,7 +255,11 @@ class _PartRun:
                     f"Upload to job {info.id} failed ({exc}); the job was aborted, sending to a new job."
                 )
             return False
-        closed = bulk.close_job(self.conn, info.id)
+        try:
+            closed = bulk.close_job(self.conn, info.id)
+        except SalesforceError:
+            self.abandon(info.id, "could not mark the upload complete", keep=False)  # no orphan Open job
+            raise
         self.closed = True
         self.set_state(_server_state(closed.state), f"Upload complete ({self.plan.size:,} bytes)")
         return True
@@ -362,19 +365,9 @@ class _PartRun:
         o = self.outcome
         assert o.job_id is not None
         folder = self.run_folder.job_dir(o.part, self.plan.file_index, o.job_id)
-        files: dict[str, Path] = {}
-        for kind, name in (
-            (bulk.SUCCESS, "success"),
-            (bulk.FAILED, "failed"),
-            (bulk.UNPROCESSED, "unprocessed"),
-        ):
-            dest = folder / f"{name}.csv"
-            try:
-                bulk.download_results(self.conn, o.job_id, kind, dest)
-            except SalesforceError as exc:
-                self.say(f"Could not download {name} results of job {o.job_id}: {exc}", note=True)
-                continue
-            files[name] = dest
+        files, problems = bulk.download_all_results(self.conn, o.job_id, folder)
+        for name, exc in problems.items():
+            self.say(f"Could not download {name} results of job {o.job_id}: {exc}", note=True)
         o.success_file, o.failed_file = files.get("success"), files.get("failed")
         o.unprocessed_file = files.get("unprocessed")
         self.emit(EventKind.RESULTS_SAVED, message=f"Results saved in {folder}")

@@ -209,3 +209,26 @@ def download_results(conn: SalesforceConnection, job_id: str, kind: str, dest: P
         finally:
             Path(tmp).unlink(missing_ok=True)
     raise AssertionError("unreachable")
+
+
+RESULT_FILES = ((SUCCESS, "success"), (FAILED, "failed"), (UNPROCESSED, "unprocessed"))
+
+
+def download_all_results(
+    conn: SalesforceConnection, job_id: str, folder: Path
+) -> tuple[dict[str, Path], dict[str, SalesforceError]]:
+    """``success.csv``, ``failed.csv`` and ``unprocessed.csv`` of a job into ``folder``.
+
+    Returns the files saved and, by name, the downloads that failed (the others are still saved).
+    """
+    saved: dict[str, Path] = {}
+    failed: dict[str, SalesforceError] = {}
+    for kind, name in RESULT_FILES:
+        dest = folder / f"{name}.csv"
+        try:
+            download_results(conn, job_id, kind, dest)
+        except SalesforceError as exc:
+            failed[name] = exc
+            continue
+        saved[name] = dest
+    return saved, failed

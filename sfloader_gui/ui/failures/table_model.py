@@ -22,6 +22,9 @@ _OK = QBrush(QColor("#dcf2dc"))
 _BAD = QBrush(QColor("#f8dcdc"))
 _MUTED = QBrush(QColor("#888888"))
 AnyIndex = QModelIndex | QPersistentModelIndex
+_READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
+_FIRST_DATA = len(INFO_HEADERS)
 
 
 class FailuresModel(QAbstractTableModel):
@@ -56,8 +59,8 @@ class FailuresModel(QAbstractTableModel):
         return self.session.columns[section - len(INFO_HEADERS)]
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return base | Qt.ItemFlag.ItemIsEditable if index.column() >= len(INFO_HEADERS) else base
+        # Called for every cell Qt paints or checks: constants, no enum arithmetic per call.
+        return _EDITABLE if index.column() >= _FIRST_DATA else _READ_ONLY
 
     # ----- content -----------------------------------------------------------------------------------
     def row_data(self, position: int) -> tuple[RowInfo, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -67,6 +67,8 @@ class WorkbenchWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(False)  # sorting is asked for by a header click (see _sort)
         self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().setHighlightSections(False)
+        self.table.verticalHeader().setHighlightSections(False)
         self.table.horizontalHeader().sectionClicked.connect(self._sort)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setEditTriggers(
@@ -135,6 +137,11 @@ class WorkbenchWindow(QMainWindow):
         self.session = session
         self.model = FailuresModel(session)
         self.table.setModel(self.model)
+        # Qt's header asks, for each painted section and its neighbours, whether the whole column is
+        # selected, walking every row of the selection: seconds with a big group selected. The header
+        # gets its own empty selection model, so that question is answered at once.
+        self._header_selection = QItemSelectionModel(self.model)
+        self.table.horizontalHeader().setSelectionModel(self._header_selection)
         self.setWindowTitle(f"Failed records — {session.manifest.get('run_id') or path.name}")
         self.banner.show_problems(
             session.problems + ([session.edits.load_problem] if session.edits.load_problem else [])

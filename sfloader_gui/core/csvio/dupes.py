@@ -11,8 +11,8 @@ API::
     class KeyIndex(reread: Callable[[int], Iterable[list[bytes]]]):
         add(keys: list[bytes]) -> None          # one block of keys, in record order
         ordered: bool                           # True while keys are strictly increasing
-        repeated_hashes(ignore=(b"",)) -> set[int]
-        shared_with(other: KeyIndex, ignore=(b"",)) -> set[int]   # hashes in both (cross-file)
+        repeated(ignore=(b"",), limit=MAX_LOCATED) -> Repeats       # values, records, some hashes
+        shared_with(other, ignore=(b"",), limit=MAX_LOCATED) -> Repeats   # cross-file
         __len__() -> int
     iter_keys(path, dialect, key_col, records=None) -> Iterator[list[bytes]]
     locate_keys(path, dialect, key_col, hashes, limit) -> dict[bytes, KeyHits]
@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import compress, count, islice, pairwise, repeat
+from itertools import compress, count, islice, repeat
 from operator import lt
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.records import DELIM_MARK, NL_MARK, fast_keys, neutral_records, unquote
 
+MAX_LOCATED = 1000  # repeated values looked up again in the file to show examples and record numbers
 _BUCKET_BITS = 6  # 64 buckets: few calls per block, ~16k hashes per bucket per million rows
 _SHIFT = 64 - _BUCKET_BITS
 # Lower bounds of buckets 1..63 in signed 64-bit hash space; bucket b holds [bound(b), bound(b+1)).
@@ -95,33 +97,54 @@ class KeyIndex:
         if lo < len(hs):
             buckets[-1].extend(hs[lo:])
 
-    def repeated_hashes(self, ignore: Iterable[bytes] = (b"",)) -> set[int]:
-        """Hashes that occur more than once (a repeated hash is confirmed by value by the caller)."""
-        if self._buckets is None:
-            return set()
-        found: set[int] = set()
-        for bucket in self._buckets:
+    def repeated(self, ignore: Iterable[bytes] = (b"",), limit: int = MAX_LOCATED) -> Repeats:
+        """Keys (by hash) that occur more than once; a repeated hash is confirmed by value later."""
+        skip = {hash(k) for k in ignore}
+        rep = Repeats()
+        for bucket in self._buckets or ():
             if len(set(bucket)) != len(bucket):
-                ordered = sorted(bucket)
-                found.update(a for a, b in pairwise(ordered) if a == b)
-        return found - {hash(k) for k in ignore}
+                counts = Counter(bucket)
+                for h, c in counts.items():
+                    if c > 1 and h not in skip:
+                        rep.add(h, c, limit)
+        return rep
 
-    def shared_with(self, other: KeyIndex, ignore: Iterable[bytes] = (b"",)) -> set[int]:
-        """Hashes present in both indexes."""
-        if not self._n or not other._n:
-            return set()
-        if self.ordered and other.ordered and self._disjoint(other):
-            return set()
-        found: set[int] = set()
+    def shared_with(
+        self, other: KeyIndex, ignore: Iterable[bytes] = (b"",), limit: int = MAX_LOCATED
+    ) -> Repeats:
+        """Keys (by hash) of this index that the other one has too."""
+        rep = Repeats()
+        if not self._n or not other._n or (self.ordered and other.ordered and self._disjoint(other)):
+            return rep
+        skip = {hash(k) for k in ignore}
         for mine, theirs in zip(self._bucketize(), other._bucketize(), strict=True):
             if mine and theirs:
-                found.update(set(mine).intersection(theirs))
-        return found - {hash(k) for k in ignore}
+                both = set(mine).intersection(theirs) - skip
+                if both:
+                    counts = Counter(compress(mine, map(both.__contains__, mine)))
+                    for h, c in counts.items():
+                        rep.add(h, c, limit)
+        return rep
 
     def _disjoint(self, other: KeyIndex) -> bool:
         assert self._first is not None and self._last is not None
         assert other._first is not None and other._last is not None
         return self._last < other._first or other._last < self._first
+
+
+@dataclass
+class Repeats:
+    """Repeated keys found by hash: how many values and records, and up to a limit of the hashes."""
+
+    values: int = 0
+    records: int = 0
+    hashes: set[int] = field(default_factory=set)
+
+    def add(self, h: int, count: int, limit: int) -> None:
+        self.values += 1
+        self.records += count
+        if len(self.hashes) < limit:
+            self.hashes.add(h)
 
 
 @dataclass

@@ -20,19 +20,21 @@ def duplicate_findings(
     path: Path, dialect: CsvDialect, key_col: int, index: KeyIndex, key_field: str, max_listed: int
 ) -> list[Finding]:
     """An error listing repeated External IDs, or nothing. Reads the file again only if a hash repeats."""
-    repeated = index.repeated_hashes(ignore=(b"",))
-    if not repeated:
+    rep = index.repeated(ignore=(b"",))
+    if not rep.values:
         return []
-    hits = locate_keys(path, dialect, key_col, repeated, max_listed)
+    hits = locate_keys(path, dialect, key_col, rep.hashes, max_listed)
     dup = {k: h for k, h in hits.items() if h.count > 1 and k.strip()}
     if not dup:
         return []  # two different values with the same 64-bit hash: not a duplicate
-    total = sum(h.count for h in dup.values())
+    # Exact when every repeated value was looked up; beyond MAX_LOCATED values, the hash count.
+    total = sum(h.count for h in dup.values()) if len(rep.hashes) == rep.values else rep.records
+    n_values = len(dup) if len(rep.hashes) == rep.values else rep.values
     examples = "; ".join(
         f"{k.decode('utf-8', 'replace')!r} in {describe_records(h.records, h.count)}"
         for k, h in list(dup.items())[:_EXAMPLES]
     )
-    more = f" (and {len(dup) - _EXAMPLES:,} more values)" if len(dup) > _EXAMPLES else ""
+    more = f" (and {n_values - _EXAMPLES:,} more values)" if n_values > _EXAMPLES else ""
     records = sorted(n for h in dup.values() for n in h.records)[:max_listed]
     message = (
         f"{path.name}: {total:,} records share their External ID ({key_field}) with another record "

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sfloader_gui.core.csvio.dialect import CsvDialect, sniff
-from sfloader_gui.core.csvio.dupes import KeyIndex, locate_keys
+from sfloader_gui.core.csvio.dupes import KeyIndex, Repeats, locate_keys
 from sfloader_gui.core.csvio.errors import CsvInputError
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
 from sfloader_gui.core.csvio.scan import PartSpan, scan_file
@@ -174,15 +174,15 @@ def _cross_file_duplicates(plans: list[FilePlan], options: LoadOptions) -> None:
         for other in earlier:
             assert other.key_index is not None
             shared = fp.key_index.shared_with(other.key_index)
-            if shared:
+            if shared.values:
                 fp.findings.append(_shared_warning(fp, other, shared, options))
         earlier.append(fp)
 
 
-def _shared_warning(fp: FilePlan, other: FilePlan, shared: set[int], options: LoadOptions) -> Finding:
+def _shared_warning(fp: FilePlan, other: FilePlan, shared: Repeats, options: LoadOptions) -> Finding:
     assert fp.dialect is not None and fp.key_column is not None
-    hits = locate_keys(fp.path, fp.dialect, fp.key_column, shared, 20)
-    total = sum(h.count for h in hits.values())
+    hits = locate_keys(fp.path, fp.dialect, fp.key_column, shared.hashes, 20)
+    total = shared.records
     records = sorted(n for h in hits.values() for n in h.records)[:20]
     examples = ", ".join(repr(k.decode("utf-8", "replace")) for k in list(hits)[:3])
     message = (

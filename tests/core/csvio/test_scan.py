@@ -233,3 +233,10 @@ def test_long_values_made_of_doubled_quotes(write_csv: WriteCsv) -> None:
     f = only(res, "field_too_long")
     assert f.records == [2]
     assert scan(write_csv("ok.csv", f"Ext__c,Note\n1,{under}\n2,{under}\n")).findings == []
+
+
+def test_thousands_of_repeated_values_are_counted_without_listing_them_all(write_csv: WriteCsv) -> None:
+    rows = "".join(f"V{i % 3000},{i}\n" for i in range(6000))  # 3,000 values, each twice
+    f = only(scan(write_csv("many.csv", "Ext__c,N\n" + rows)), "duplicate_external_id")
+    assert "6,000 records" in f.message and "(and 2,995 more values)" in f.message
+    assert len(f.records) == 20

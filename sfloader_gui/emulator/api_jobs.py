@@ -133,7 +133,7 @@ def patch_job(org: Org, req: Request, m: re.Match[str]) -> Response:
             was = job.state
             org.jobs.set_state(job, "Aborted")
         if was == "InProgress":
-            org.processor.settle(job)  # the worker writes the unprocessed rows when it stops
+            org.processor.settle(job.id)  # the worker writes the unprocessed rows when it stops
         else:
             org.processor.write_unprocessed(job)
         return json_response(200, job.info(short=True))

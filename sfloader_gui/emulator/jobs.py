@@ -175,7 +175,9 @@ class JobRegistry:
         return job
 
     def save(self, job: Job) -> None:
-        self.store.save_job(job.id, asdict(job))
+        with self.lock:
+            if self.jobs.get(job.id) is job:  # a deleted job's worker must not bring it back
+                self.store.save_job(job.id, asdict(job))
 
     def get(self, job_id: str) -> Job:
         self.sweep()
@@ -219,8 +221,10 @@ class JobRegistry:
 
     def delete(self, job: Job) -> None:
         with self.lock:
+            job.state = "Deleted"  # internal: any worker still holding the job stops at its next step
             self.jobs.pop(job.id, None)
             self.store.drop_job(job.id)
+            self.changed.notify_all()
         shutil.rmtree(self.folder(job), ignore_errors=True)
 
     def sweep(self) -> None:

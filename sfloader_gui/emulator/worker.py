@@ -55,12 +55,13 @@ class Processor:
         t = threading.Thread(target=self._run, args=(job,), name=f"emulator-job-{job.id}", daemon=True)
         self.threads = [x for x in self.threads if x.is_alive()]
         self.threads.append(t)
+        self._running = {k: x for k, x in self._running.items() if x.is_alive()}
         self._running[job.id] = t
         t.start()
 
-    def settle(self, job: Job, timeout: float = 30.0) -> None:
+    def settle(self, job_id: str, timeout: float = 30.0) -> None:
         """Wait until the job's worker has stopped (after an abort it finishes the batch in hand)."""
-        t = self._running.get(job.id)
+        t = self._running.get(job_id)
         if t is not None and t is not threading.current_thread():
             t.join(timeout)
 

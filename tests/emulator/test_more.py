@@ -152,3 +152,19 @@ def test_duplicate_keys_fail_across_batches(tmp_path: Path) -> None:
         bad = bulk.results(info["id"], "failedResults").text.splitlines()[1:]
         assert all("DUPLICATE_VALUE:Duplicate external id specified: E-1" in line for line in bad)
         assert bulk.count("Account") == 2
+
+
+def test_deleting_a_queued_job_stops_it_for_good(tmp_path: Path) -> None:
+    db = tmp_path / "o.db"
+    with EmulatorServer(EmulatorConfig(db_path=db, start_delay=0.2)) as org:
+        bulk = Bulk(org)
+        job = bulk.new_job()
+        bulk.put(job, "External_Id__c,Name\nE-1,A\n")
+        bulk.state(job["id"], "UploadComplete")
+        assert bulk.s.delete(f"{bulk.jobs}/{job['id']}").status_code == 204
+        assert org.org is not None
+        org.org.processor.settle(job["id"])  # the queued worker wakes up and must find nothing to do
+        assert bulk.s.get(f"{bulk.jobs}/{job['id']}").status_code == 404
+        assert bulk.count("Account") == 0
+    with EmulatorServer(EmulatorConfig(db_path=db)) as org:
+        assert Bulk(org).s.get(f"{Bulk(org).jobs}/{job['id']}").status_code == 404

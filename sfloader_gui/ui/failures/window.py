@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,6 +52,7 @@ class WorkbenchWindow(QMainWindow):
         self.tasks.signals.done.connect(self._task_done)
         self.tasks.signals.failed.connect(self._task_failed)
         self._group_filter: frozenset[int] = frozenset()
+        self._close_when_idle = False
         self._build()
 
     # ----- layout ------------------------------------------------------------------------------------
@@ -185,6 +186,9 @@ class WorkbenchWindow(QMainWindow):
 
     # ----- background results ------------------------------------------------------------------------
     def _task_done(self, name: str, result: object) -> None:
+        if name == "retry" and self._close_when_idle:
+            QTimer.singleShot(0, self.close)
+            return
         if self.session is None or self.model is None:
             return
         if name == "groups":
@@ -215,6 +219,8 @@ class WorkbenchWindow(QMainWindow):
             self.tasks.start("outcomes", lambda: RetryOutcomes(session))
 
     def _task_failed(self, name: str, message: str) -> None:
+        if name == "retry" and self._close_when_idle:
+            QTimer.singleShot(0, self.close)
         title = {"retry": "Retry not started", "joins": "Could not read a source file"}.get(
             name, f"{name} failed"
         )
@@ -267,7 +273,8 @@ class WorkbenchWindow(QMainWindow):
         )
         header.setSortIndicatorShown(True)
         header.setSortIndicator(column, order)
-        self.model.sort(column, order)
+        with actions.busy():  # a source column of a million rows takes a few seconds
+            self.model.sort(column, order)
 
     def _size_columns(self) -> None:
         if self.model is None:
@@ -339,7 +346,10 @@ class WorkbenchWindow(QMainWindow):
             return launcher(session, write_retry_files(session, rows))
 
         self.statusBar().showMessage(f"Retrying {len(rows):,} rows as a new upsert run…")
-        return self.tasks.start("retry", work)
+        if not self.tasks.start("retry", work):
+            self.show_message("A retry is running", "Wait for the running retry to finish, then retry again.")
+            return False
+        return True
 
     # ----- messages ----------------------------------------------------------------------------------
     def show_message(self, title: str, text: str) -> None:
@@ -350,6 +360,12 @@ class WorkbenchWindow(QMainWindow):
             QMessageBox.warning(self, title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tasks.busy("retry"):
+            # The retry run is on a thread this window owns: close when it has reported, not before.
+            self._close_when_idle = True
+            self.statusBar().showMessage("The window closes when the retry run has finished…")
+            event.ignore()
+            return
         self._close_session()
         super().closeEvent(event)
 

@@ -25,7 +25,6 @@ API::
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -191,9 +190,3 @@ def _shared_warning(fp: FilePlan, other: FilePlan, shared: Repeats, options: Loa
         "row is saved last is not defined; load one file after the other if the order matters."
     )
     return Finding(WARNING, fp.path, "duplicate_external_id_across_files", message, records)
-
-
-def file_fingerprint(path: Path) -> tuple[int, float]:
-    """Size and mtime, to notice a file that changed between planning and upload."""
-    st = os.stat(path)
-    return st.st_size, st.st_mtime

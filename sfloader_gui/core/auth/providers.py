@@ -7,7 +7,7 @@ import logging
 import requests
 
 from sfloader_gui.core.auth.oauth import TokenResponse, password_grant, refresh_grant
-from sfloader_gui.core.auth.sfcli import SalesforceCli
+from sfloader_gui.core.auth.sfcli import CliError, SalesforceCli
 from sfloader_gui.core.credentials import CredentialStore, SecretKind
 from sfloader_gui.core.salesforce.errors import AuthError
 from sfloader_gui.core.salesforce.tokens import RefreshingToken
@@ -102,10 +102,19 @@ class CliProvider(RefreshingToken):
         self.cli = cli
         self.target = target
         self.allow_loopback_http = allow_loopback_http
+        self._last = initial
         super().__init__(initial, self._fetch)
 
     def _fetch(self) -> str:
-        return self.cli.display(self.target, allow_loopback_http=self.allow_loopback_http).access_token
+        token = self.cli.display(self.target, allow_loopback_http=self.allow_loopback_http).access_token
+        if token == self._last:
+            # The CLI could not renew it either (its own refresh token expired or was revoked).
+            raise CliError(
+                f"The Salesforce CLI's login for {self.target!r} has expired. Run `sf org login web "
+                f"--alias {self.target}` in a terminal, then connect again."
+            )
+        self._last = token
+        return token
 
     def __repr__(self) -> str:
         return f"CliProvider({self.target!r}, <hidden>)"

@@ -51,11 +51,41 @@ def test_cli_login_uses_the_cli_token(emulator: Any, tmp_path: Path, monkeypatch
     result = service.login_cli(profile)
     assert result.profile.username == "demo@sfloader.example"
     assert _works(result.instance_url, result.provider.access_token())
-    # An expired token: the provider asks the CLI again (which renews its own token).
-    assert result.provider.refresh(result.provider.access_token()) == emulator.access_token
+    # The session expires; the CLI renews its own token: the provider asks it again, once.
+    emulator.expire_tokens()
+    pw = build_profile(
+        "pw",
+        Environment.DEMO,
+        LoginMethod.PASSWORD,
+        instance_url=emulator.instance_url,
+        username="demo@sfloader.example",
+    )
+    service.orgs.upsert(pw)
+    renewed = service.login_password(pw, "demo").provider.access_token()
+    display["result"]["accessToken"] = renewed  # type: ignore[index]
+    install_fake_sf(folder, {"org display": display}, monkeypatch)
+    with SalesforceConnection(result.instance_url, result.provider, "66.0") as conn:
+        assert conn.get_json("sobjects/")["sobjects"]
+    assert result.provider.access_token() == renewed
     calls = (folder / "calls.log").read_text().splitlines()
     assert calls == ["org display --target-org demo --json"] * 2
     assert not _keyring_has(profile.id)  # nothing of the CLI's is copied into our keyring
+
+
+def test_cli_login_that_expired_says_to_log_in_again(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    display = {
+        "status": 0,
+        "result": {"accessToken": emulator.access_token, "instanceUrl": emulator.instance_url},
+    }
+    install_fake_sf(tmp_path / "bin", {"org display": display}, monkeypatch)
+    service = _service()
+    result = service.login_cli(_demo(service, emulator, LoginMethod.CLI, cli_target="demo"))
+    emulator.expire_tokens()  # the CLI keeps answering with the dead token
+    conn = SalesforceConnection(result.instance_url, result.provider, "66.0")
+    with conn, pytest.raises(AuthError, match="sf org login web --alias demo"):
+        conn.get_json("sobjects/")
 
 
 def test_cli_missing_is_explained(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -226,7 +226,7 @@ class Batch:
                     self.fail(
                         r,
                         f"DUPLICATE_EXTERNAL_ID:{col.parent.label} {col.parent_field.name}: more than one "
-                        f"record found for external id field: {sorted(hits)}:{col.field.name} --",
+                        f"record found for external id field: [{', '.join(sorted(hits))}]:{col.field.name} --",
                     )
 
     def _keys(self) -> list[str | None]:

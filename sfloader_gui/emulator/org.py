@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,12 +65,28 @@ class Org:
         self.auth = Auth(self.access_token, config.client_ids, config.username, config.password)
         self.instance_url = ""
         self._usage_lock = threading.Lock()
-        self.api_usage = 0
+        self._usage: deque[list[int]] = deque()  # [minute, calls] buckets of the last 24 hours
+
+    @property
+    def api_usage(self) -> int:
+        """API calls in the rolling 24 hours before now (the org clock), as Salesforce counts them."""
+        with self._usage_lock:
+            self._expire_usage()
+            return sum(n for _, n in self._usage)
+
+    def _expire_usage(self) -> None:
+        oldest = int(self.jobs.now() // 60) - 24 * 60
+        while self._usage and self._usage[0][0] <= oldest:
+            self._usage.popleft()
 
     def count_api_call(self) -> int:
+        minute = int(self.jobs.now() // 60)
         with self._usage_lock:
-            self.api_usage += 1
-            return self.api_usage
+            if self._usage and self._usage[-1][0] == minute:
+                self._usage[-1][1] += 1
+            else:
+                self._usage.append([minute, 1])
+        return self.api_usage
 
     def limit_info(self) -> str:
         return f"api-usage={self.api_usage}/{self.config.api_limit}"

@@ -168,3 +168,12 @@ def test_deleting_a_queued_job_stops_it_for_good(tmp_path: Path) -> None:
         assert bulk.count("Account") == 0
     with EmulatorServer(EmulatorConfig(db_path=db)) as org:
         assert Bulk(org).s.get(f"{Bulk(org).jobs}/{job['id']}").status_code == 404
+
+
+def test_api_usage_is_a_rolling_day(tmp_path: Path) -> None:
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", api_limit=2)) as org:
+        bulk = Bulk(org)
+        assert [bulk.s.get(bulk.jobs).status_code for _ in range(3)] == [200, 200, 403]
+        org.advance_clock(24 * 3600 + 60)
+        r = bulk.s.get(bulk.jobs)
+        assert r.status_code == 200 and r.headers["Sforce-Limit-Info"] == "api-usage=1/2"

@@ -223,10 +223,11 @@ class Batch:
                         f"{col.parent_field.name} in entity {col.parent.name}:--",
                     )
                 else:
+                    found_ids = ", ".join(sorted(hits))
                     self.fail(
                         r,
                         f"DUPLICATE_EXTERNAL_ID:{col.parent.label} {col.parent_field.name}: more than one "
-                        f"record found for external id field: [{', '.join(sorted(hits))}]:{col.field.name} --",
+                        f"record found for external id field: [{found_ids}]:{col.field.name} --",
                     )
 
     def _keys(self) -> list[str | None]:

@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.review.retry import RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
 
 TOP_ERRORS = 10
@@ -18,8 +19,11 @@ th { background: #eef1f5; text-align: left; } td.n { text-align: right; }
 """
 
 
-def summary_html(session: ReviewSession) -> str:
-    """The report as one self-contained HTML page (no scripts, no external files)."""
+def summary_html(session: ReviewSession, retries: RetryOutcomes | None = None) -> str:
+    """The report as one self-contained HTML page (no scripts, no external files).
+
+    With ``retries`` it also says how many of the rows sent again succeeded, and in which runs.
+    """
     m = session.manifest
     totals: dict[str, Any] = m.get("totals", {})
     groups = session.groups.compute()
@@ -46,6 +50,12 @@ def summary_html(session: ReviewSession) -> str:
             ],
         )
     )
+    if retries is not None and retries.runs:
+        names = ", ".join(escape(r.name) for r in retries.runs)
+        parts.append(
+            f"<p><b>After retries</b> ({names}): {_rows(retries.succeeded)} succeeded on retry, "
+            f"{retries.not_succeeded:,} failed again or were not processed.</p>"
+        )
     top = [[_n(g.count), escape(g.code), escape(g.message), escape(g.fields)] for g in groups[:TOP_ERRORS]]
     parts.append(
         "<h2>Top errors</h2>"
@@ -64,8 +74,8 @@ def summary_html(session: ReviewSession) -> str:
     return "\n".join(parts)
 
 
-def write_summary_html(session: ReviewSession, dest: Path) -> Path:
-    dest.write_text(summary_html(session), encoding="utf-8")
+def write_summary_html(session: ReviewSession, dest: Path, retries: RetryOutcomes | None = None) -> Path:
+    dest.write_text(summary_html(session, retries), encoding="utf-8")
     return dest
 
 
@@ -94,6 +104,10 @@ def _per_file(m: dict[str, Any]) -> list[list[str]]:
         acc[2] += int(job.get("records_failed", 0))
         acc[3] += int(job.get("records_unprocessed", 0))
     return [[escape(Path(f).name)] + [_n(v) for v in acc] for f, acc in rows.items()]
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
 
 
 def _n(value: object) -> str:

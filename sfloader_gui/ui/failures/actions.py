@@ -95,10 +95,11 @@ def save_report(win: WorkbenchWindow, fmt: str, dest: Path | None = None) -> Pat
             return None
         dest = Path(chosen)
     try:
+        retries = win.model.outcomes if win.model is not None else None
         if fmt == "html":
-            write_summary_html(session, dest)
+            write_summary_html(session, dest, retries)
         else:
-            write_pdf(summary_html(session), dest)
+            write_pdf(summary_html(session, retries), dest)
     except OSError as exc:
         win.show_message("Report failed", str(exc))
         return None

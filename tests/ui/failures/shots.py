@@ -14,8 +14,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QApplication
 
+from sfloader_gui.core.review.report import summary_html
 from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
 from sfloader_gui.ui.failures.launcher import make_retry_launcher
@@ -39,6 +41,20 @@ def _more_contacts(work: Path) -> None:
             row[6] = "12/31/1980"
     with (work / "contacts_q3.csv").open("w", newline="", encoding="utf-8") as f:
         csv.writer(f, lineterminator="\n").writerows([header, *body])
+
+
+def _report_picture(html: str, dest: Path) -> None:
+    """The summary report as the PDF lays it out (QTextDocument), on a white page."""
+    doc = QTextDocument()
+    doc.setHtml(html)
+    doc.setTextWidth(760)
+    image = QImage(800, int(doc.size().height()) + 40, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.translate(20, 20)
+    doc.drawContents(painter)
+    painter.end()
+    image.save(str(dest))
 
 
 def _settle(win: WorkbenchWindow) -> None:
@@ -88,6 +104,9 @@ def main(out: Path) -> int:
         win.groups.selectRow(0)
         _settle(win)
         win.grab().save(str(out / "workbench-group.png"))
+        assert win.session is not None
+        assert win.model is not None
+        _report_picture(summary_html(win.session, win.model.outcomes), out / "workbench-report.png")
         win.close()
         source = work / "contacts_q3.csv"
         source.write_text(source.read_text(encoding="utf-8") + "CON-0999,New,Row,,,,,\n", encoding="utf-8")

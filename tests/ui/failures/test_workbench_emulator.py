@@ -7,7 +7,7 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
+from sfloader_gui.ui.failures import WorkbenchWindow, actions, open_workbench
 from sfloader_gui.ui.failures.launcher import make_retry_launcher
 from tests.core.review.emulator_runs import connect, load, query
 from tests.core.review.test_emulator_review import SHIPMENT_FIXES
@@ -69,4 +69,7 @@ def test_fix_retry_selected_then_all_until_nothing_fails(qtbot: QtBot, emulator:
         assert len(stored) == 8
         retries = sorted(p for p in run.run_dir.parent.iterdir() if p.name > run.run_dir.name)
         assert len(retries) == 2
+        report = actions.save_report(win, "html", tmp_path / "report.html")
+        assert report is not None
+        assert "5 rows succeeded on retry" in report.read_text(encoding="utf-8")
     win.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sfloader_gui.core import paths
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.models import (
     DEFAULT_API_VERSION,
     DEFAULT_PART_SIZE_BYTES,
@@ -54,6 +55,17 @@ def _add_org_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--json", action="store_true", help="end stdout with one JSON document")
 
 
+def _add_run_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("run")
+    g.add_argument(
+        "--max-jobs", type=int, default=MAX_CONCURRENT_JOBS, help="parallel jobs, 1-15 (default 15)"
+    )
+    g.add_argument("--no-gzip", action="store_true", help="send uncompressed CSV")
+    g.add_argument("--poll-interval", type=float, help=f"seconds (default {DEFAULT_POLL_INTERVAL_S:g})")
+    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait per job (7200)")
+    g.add_argument("--out", type=Path, help="folder for run folders")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sfloader", description="Load CSV files into Salesforce (Bulk API 2.0)."
@@ -64,46 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--object", required=True, help="API name of the object, e.g. Account")
     up.add_argument("--external-id", required=True, help="External ID field the upsert matches on")
     _add_org_flags(up)
-    up.add_argument(
-        "--max-jobs", type=int, default=MAX_CONCURRENT_JOBS, help="parallel jobs, 1-15 (default 15)"
-    )
-    up.add_argument("--no-gzip", action="store_true", help="send uncompressed CSV")
-    up.add_argument(
-        "--poll-interval", type=float, default=None, help=f"seconds (default {DEFAULT_POLL_INTERVAL_S:g})"
-    )
-    up.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait per job (default 7200)"
-    )
-    up.add_argument(
-        "--part-size-mb",
-        type=float,
-        default=DEFAULT_PART_SIZE_BYTES / 1e6,
-        help="raw CSV per job, MB (default 100)",
-    )
-    up.add_argument("--out", type=Path, default=None, help="folder for run folders")
-    up.add_argument(
-        "--delimiter", default=None, help="override: COMMA, SEMICOLON, TAB, PIPE, CARET, BACKQUOTE"
-    )
-    up.add_argument("--line-ending", choices=("LF", "CRLF"), default=None, help="override the sniffed one")
-    up.add_argument(
-        "--convert-from", choices=("cp1252", "latin-1"), default=None,
-        help="convert files in this encoding to UTF-8 first (copies; the originals are untouched)",
-    )  # fmt: skip
+    _add_run_flags(up)
+    csv_flags = up.add_argument_group("CSV")
+    csv_flags.add_argument("--part-size-mb", type=float, default=DEFAULT_PART_SIZE_BYTES / 1e6,
+                           help="raw CSV per job, MB (default 100)")  # fmt: skip
+    csv_flags.add_argument("--delimiter", help="override: COMMA, SEMICOLON, TAB, PIPE, CARET, BACKQUOTE")
+    csv_flags.add_argument("--line-ending", choices=("LF", "CRLF"), help="override the sniffed one")
+    csv_flags.add_argument("--convert-from", choices=("cp1252", "latin-1"),
+                           help="convert files in this encoding to UTF-8 copies first")  # fmt: skip
     rs = sub.add_parser("results", help="download the results of existing jobs into a new folder")
     rs.add_argument("job_ids", nargs="+", metavar="JOB_ID")
-    rs.add_argument("--out", type=Path, default=None)
+    rs.add_argument("--out", type=Path)
     _add_org_flags(rs)
     jb = sub.add_parser("jobs", help="list recent Bulk API 2.0 ingest jobs")
     jb.add_argument("--limit", type=int, default=50)
+    jb.add_argument(
+        "--unsettled", action="store_true", help="jobs started here whose results were never saved"
+    )
     _add_org_flags(jb)
     rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
     rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     _add_org_flags(rt)
-    rt.add_argument("--max-jobs", type=int, default=MAX_CONCURRENT_JOBS)
-    rt.add_argument("--no-gzip", action="store_true")
-    rt.add_argument("--poll-interval", type=float, default=None)
-    rt.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S)
-    rt.add_argument("--out", type=Path, default=None)
+    _add_run_flags(rt)
     return parser
 
 
@@ -200,7 +194,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     out = args.out or paths.default_output_dir()
     rows: list[dict[str, Any]] = []
     failed = False
-    with open_org(args) as conn:
+    with open_org(args) as conn, contextlib.closing(Journal()) as journal:
         folder = RunFolder.create(out, "results")
         for job_id in args.job_ids:
             row: dict[str, Any] = {"job_id": job_id}
@@ -212,6 +206,8 @@ def cmd_results(args: argparse.Namespace) -> int:
                 row.update({f"{name}_file": str(path) for name, path in saved.items()})
                 if problems:
                     row["error_message"] = "; ".join(f"{n} results: {e}" for n, e in problems.items())
+                if not problems:
+                    journal.settle(job_id)
                 failed = failed or bool(problems) or info.state != "JobComplete" or info.records_failed > 0
             except SalesforceError as exc:
                 if isinstance(exc, AuthError):
@@ -229,6 +225,8 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
+    if args.unsettled:
+        return list_unsettled(args.json)
     with open_org(args) as conn:
         jobs = list(bulk.list_jobs(conn))
     jobs.sort(key=lambda j: j.created_date, reverse=True)
@@ -242,6 +240,23 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(f"{j.id}  {j.created_date[:19]}  {j.state:<14} {j.operation:<7} {j.object:<20} {counts}")
     if not jobs:
         print("No ingest jobs found.")
+    return EXIT_OK
+
+
+def list_unsettled(as_json: bool) -> int:
+    """Jobs this machine started whose results were never saved (still running, or interrupted)."""
+    journal = Journal()
+    try:
+        entries = journal.unsettled()
+    finally:
+        journal.close()
+    if as_json:
+        print(json.dumps({"jobs": [{**e.__dict__, "run_dir": str(e.run_dir), "file": str(e.file)}
+                                   for e in entries]}, indent=2))  # fmt: skip
+        return EXIT_OK
+    for e in entries:
+        print(f"{e.job_id}  {e.updated_at}  {e.state:<14} {e.file.name} part {e.part}  {e.instance_url}")
+    print("Fetch their results with: sfloader results JOB_ID..." if entries else "No unsettled jobs.")
     return EXIT_OK
 
 
@@ -304,10 +319,15 @@ def run_with_progress(
     progress = Progress(sys.stderr, len(part_plans(plan)) if plan is not None else 0)
     cancel = CancelToken()
 
+    journal = Journal()  # jobs left running (timeout, Ctrl-C) stay findable: `sfloader jobs --unsettled`
+
     def work() -> Any:
-        if retry_of is not None:
-            return engine.retry_failed(conn, retry_of, options, out, progress, cancel)
-        return engine.run_load(conn, plan, options, out, progress, cancel)
+        try:
+            if retry_of is not None:
+                return engine.retry_failed(conn, retry_of, options, out, progress, cancel, journal)
+            return engine.run_load(conn, plan, options, out, progress, cancel, journal=journal)
+        finally:
+            journal.close()
 
     interrupts = 0
     with ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:

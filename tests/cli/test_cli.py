@@ -11,7 +11,8 @@ import pytest
 
 from sfloader_gui import cli
 from sfloader_gui.core import paths
-from tests.core.load.loadkit import count, write_accounts
+from sfloader_gui.core.salesforce import bulk
+from tests.core.load.loadkit import connect, count, write_accounts
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -232,3 +233,24 @@ def test_twenty_files_with_max_jobs_15(
     assert code == 0
     assert len(json.loads(out)["jobs"]) == 20
     assert 2 <= emulator.stats.max_open_jobs <= 15
+
+
+def test_a_timed_out_job_stays_findable_until_its_results_are_fetched(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = write_accounts(tmp_path / "done.csv", 1, 3)
+    assert run(capsys, *upsert(emulator, done))[0] == 0
+    emulator.faults.stall_jobs = 1
+    stuck = write_accounts(tmp_path / "stuck.csv", 100, 3)
+    code, out, _ = run(capsys, *upsert(emulator, stuck, extra=("--timeout", "0.3", "--json")))
+    assert code == 1
+    (job,) = json.loads(out)["jobs"]
+    assert job["state"] == "TimedOut"
+    code, out, _ = run(capsys, "jobs", "--unsettled", "--json")
+    assert [j["job_id"] for j in json.loads(out)["jobs"]] == [job["job_id"]]  # the finished run is settled
+    with connect(emulator) as conn:
+        bulk.abort_job(conn, job["job_id"])  # an admin stops it in Setup
+    code, out, _ = run(capsys, "results", job["job_id"], *org_flags(emulator)[:4], "--json")
+    assert code == 1 and json.loads(out)["jobs"][0]["state"] == "Aborted"
+    code, out, _ = run(capsys, "jobs", "--unsettled")
+    assert "No unsettled jobs." in out

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sfloader_gui.core.csvio.dialect import DELIMITERS
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import LoadPlan, plan_load
 from sfloader_gui.core.load.results import RunFolder, load_manifest, safe_name
 from sfloader_gui.core.load.runner import PartPlan, part_plans, run_part
@@ -50,13 +51,17 @@ def run_load(
     cancel: CancelToken,
     retry_of: str | None = None,
     run_folder: RunFolder | None = None,
+    journal: Journal | None = None,
 ) -> RunResult:
     """Send every part of every unblocked file, at most ``max_concurrent_jobs`` jobs at once.
 
     Blocked files are not sent (the manifest lists them with their findings). Returns when every part
-    has an outcome; the manifest accounts for each record of each part.
+    has an outcome; the manifest accounts for each record of each part. With a ``journal``, every job's
+    states are recorded there too, so jobs left running can be found later.
     """
     folder = run_folder or RunFolder.create(out_dir, options.object_name)
+    if journal is not None:
+        on_event = journal.listener(conn.instance_url, folder.path, on_event)
     parts = part_plans(plan)
     for part in parts:
         on_event(JobEvent(EventKind.STATE, part.ref, JobState.QUEUED))
@@ -206,6 +211,7 @@ def retry_failed(
     out_dir: Path,
     on_event: EventSink,
     cancel: CancelToken,
+    journal: Journal | None = None,
 ) -> RunResult | None:
     """Send again only the failed and unprocessed rows of ``run_dir`` as a new run (None: nothing to do).
 
@@ -220,4 +226,4 @@ def retry_failed(
     if not files:
         return None
     plan = plan_load(files, options)
-    return run_load(conn, plan, options, out_dir, on_event, cancel, manifest["run_id"], folder)
+    return run_load(conn, plan, options, out_dir, on_event, cancel, manifest["run_id"], folder, journal)

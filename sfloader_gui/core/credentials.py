@@ -72,7 +72,7 @@ def _refused(backend: keyring.backend.KeyringBackend) -> bool:
 _NO_STORE = (
     "No secure credential store was found, so logins cannot be saved. On Linux, install and start a "
     "Secret Service (GNOME Keyring or KWallet) and log in to a desktop session; on Windows and macOS "
-    "the system store is used. Until then, log in with a pasted access token (kept in memory only)."
+    "the system store is used. Until then, you can still log in, but only until the app closes."
 )
 
 

@@ -150,3 +150,34 @@ def test_formula_like_values_round_trip_through_a_real_run(emulator: Any, tmp_pa
         expected = "'" + value if value[0] in "=+-@\t\r\n" else value
         assert titles[f"CON-F{i}"] == expected
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) for r in rows for c in r)
+
+
+def test_a_semicolon_crlf_source_groups_and_joins(emulator: Any, tmp_path: Path) -> None:
+    from sfloader_gui.core.load.engine import run_load
+    from sfloader_gui.core.load.plan import plan_load
+    from sfloader_gui.core.models import CancelToken, LoadOptions
+
+    with (SAMPLES / "bad_contacts.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    source = tmp_path / "semicolons.csv"
+    with source.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
+    options = LoadOptions("Contact", "External_Id__c", poll_interval_s=0.05)
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", tmp_path)
+        run = run_load(
+            conn, plan_load([source], options), options, tmp_path / "runs", lambda _e: None, CancelToken()
+        )
+    session = ReviewSession(run.run_dir)
+    for join in session.joins.values():
+        join.build()
+    found = {
+        session.info(r).external_id: (session.info(r).source_row, session.info(r).error.code)
+        for r in range(session.row_count)
+    }
+    assert found == {
+        "CON-0101": (1, "INVALID_FIELD"),
+        "CON-0103": (3, "REQUIRED_FIELD_MISSING"),
+        "CON-0104": (4, "INVALID_EMAIL_ADDRESS"),
+        "CON-0106": (6, "INVALID_TYPE_ON_FIELD_IN_RECORD"),
+    }

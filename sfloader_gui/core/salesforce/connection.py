@@ -201,6 +201,7 @@ class SalesforceConnection:
             if resp.status_code in ok:
                 return resp
             if resp.status_code == 401 and not refreshed and self._is_session_error(resp):
+                resp.close()  # return the connection to the pool before the next attempt
                 self._refresh(resp, method, shown)
                 refreshed = True
                 if not replayable:
@@ -210,10 +211,12 @@ class SalesforceConnection:
                     )  # fmt: skip
                 continue
             if self._may_retry_status(method, resp, replayable, attempt):
+                resp.close()
                 self._backoff(attempt, _retry_after_seconds(resp), method, shown, str(resp.status_code))
                 attempt += 1
                 continue
             error = error_from_response(resp, method, shown)
+            resp.close()
             log.info("%s %s -> %s %s", method, shown, resp.status_code, error.error_code or "")
             raise self._remember_fatal(error)
 

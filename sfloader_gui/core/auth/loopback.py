@@ -138,7 +138,7 @@ class LoopbackListener:
 
     def _serve(self) -> None:
         while not self._server.done.is_set():
-            self._server.timeout = 0.2  # wake up to notice close() even when nobody connects
+            self._server.timeout = 0.05  # wake up to notice close() even when nobody connects
             self._server.handle_request()
 
     def wait(self, timeout: float, cancel: threading.Event | None = None) -> str:

@@ -119,6 +119,10 @@ def _relationship_column(obj: SObject, index: int, name: str) -> Column:
             "InvalidBatch : type is not needed for non polymorphic foreign key references: "
             f"{ref.relationship_name}"
         )
+    if not colon and len(ref.reference_to) > 1:
+        raise JobDataError(
+            f"InvalidBatch : type is needed for polymorphic foreign key references: {ref.relationship_name}"
+        )
     parent = find_object(poly_type if colon else ref.reference_to[0])
     if parent is None or parent.name not in ref.reference_to:
         raise JobDataError(f"InvalidBatch : Field name not found : {name}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sfloader_gui.emulator import ids
 from sfloader_gui.emulator.errors import ApiError
-from sfloader_gui.emulator.schema import Field, SObject, find_object
+from sfloader_gui.emulator.schema import OBJECTS, Field, SObject, find_object
 from sfloader_gui.emulator.store import Store, quote
 
 PAGE = 2000
@@ -174,14 +174,15 @@ def _record(
     for path, ref in rel_fields.items():
         assert ref is not None
         rel, _, fname = path.partition(".")
-        parent = find_object(ref.reference_to[0])
-        assert parent is not None
-        pf = _field(parent, fname)
         parent_id = values[ref.name]
         key = ref.relationship_name or rel
         if parent_id is None:
             rec[key] = None
             continue
+        # a polymorphic lookup points at whichever object the id's key prefix names
+        parent = next((o for o in OBJECTS.values() if o.key_prefix == parent_id[:3]), None)
+        assert parent is not None
+        pf = _field(parent, fname)
         got = store.select(f"SELECT {quote(pf.name)} FROM {quote(parent.name)} WHERE Id = ?", (parent_id,))
         entry = rec.setdefault(key, {"attributes": _attributes(parent, parent_id, version)})
         entry[pf.name] = _json_value(pf, got[0][0]) if got else None

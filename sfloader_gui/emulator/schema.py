@@ -306,7 +306,44 @@ SHIPMENT = SObject(
     ),
 )  # fmt: skip
 
-OBJECTS: dict[str, SObject] = {o.name.lower(): o for o in (ACCOUNT, CONTACT, SHIPMENT)}
+LEAD = SObject(
+    "Lead", "Lead", "Leads", "00Q", False,
+    (
+        *_system_fields(),
+        Field("FirstName", "First Name", "string", length=40),
+        Field("LastName", "Last Name", "string", length=80, required=True, name_field=True),
+        Field("Company", "Company", "string", length=255, required=True),
+        Field("Email", "Email", "email", length=80, id_lookup=True),
+        Field("External_Id__c", "External Id", "string", length=40, external_id=True, unique=True,
+              id_lookup=True, custom=True),
+        Field("Status", "Lead Status", "picklist", length=255, restricted=True, defaulted=True,
+              picklist=("Open - Not Contacted", "Working - Contacted", "Closed - Converted",
+                        "Closed - Not Converted")),
+    ),
+)  # fmt: skip
+
+# Task carries the demo org's polymorphic lookups (Who: Contact or Lead; What: Account or Shipment__c),
+# so relationship columns such as `Lead:Who.Email` have something real to resolve against.
+TASK = SObject(
+    "Task", "Task", "Tasks", "00T", False,
+    (
+        *_system_fields(),
+        Field("Subject", "Subject", "string", length=255, name_field=True),
+        Field("External_Id__c", "External Id", "string", length=40, external_id=True, unique=True,
+              id_lookup=True, custom=True),
+        Field("WhoId", "Name ID", "reference", length=18, reference_to=("Contact", "Lead"),
+              relationship_name="Who"),
+        Field("WhatId", "Related To ID", "reference", length=18, reference_to=("Account", "Shipment__c"),
+              relationship_name="What"),
+        Field("ActivityDate", "Due Date Only", "date"),
+        Field("Status", "Status", "picklist", length=255, restricted=True, defaulted=True,
+              picklist=("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")),
+        Field("Priority", "Priority", "picklist", length=255, restricted=True, defaulted=True,
+              picklist=("High", "Normal", "Low")),
+    ),
+)  # fmt: skip
+
+OBJECTS: dict[str, SObject] = {o.name.lower(): o for o in (ACCOUNT, CONTACT, SHIPMENT, LEAD, TASK)}
 
 
 def find_object(name: str) -> SObject | None:

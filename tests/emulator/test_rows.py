@@ -133,6 +133,17 @@ def test_26_relationship_columns(emulator: EmulatorServer) -> None:
     assert (info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (2, 1)
     rec = bulk.query("SELECT LastName, Account.Name FROM Contact WHERE External_Id__c = 'C-1'")["records"][0]
     assert rec["Account"]["Name"] == "Parent"
+    # polymorphic syntax: required on Task.Who / Task.What, refused on Contact.Account
+    bulk.load("External_Id__c,LastName,Company,Email\nL-1,Lee,Lee Inc,lee@example.com\n", obj="Lead")
+    task = bulk.load(
+        "External_Id__c,Subject,Lead:Who.Email,Account:What.External_Id__c\nT-1,Call,lee@example.com,A-1\n",
+        obj="Task",
+    )
+    assert (task["state"], task["numberRecordsFailed"]) == ("JobComplete", 0)
+    rec = bulk.query("SELECT Who.LastName, What.Name FROM Task")["records"][0]
+    assert (rec["Who"]["LastName"], rec["What"]["Name"]) == ("Lee", "Parent")
+    bare = bulk.load("External_Id__c,Who.Email\nT-2,lee@example.com\n", obj="Task")
+    assert bare["errorMessage"] == "InvalidBatch : type is needed for polymorphic foreign key references: Who"
     poly = bulk.load("External_Id__c,LastName,Account:Account.External_Id__c\nC-3,X,A-1\n", obj="Contact")
     assert poly["state"] == "Failed"
     assert poly["errorMessage"] == (

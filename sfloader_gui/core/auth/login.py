@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import requests
 
 from sfloader_gui.core.auth.network import TIMEOUT, network_failure, new_session
-from sfloader_gui.core.auth.oauth import LOGIN_TIMEOUT_S, TokenResponse, WebServerLogin, password_grant
+from sfloader_gui.core.auth.oauth import (
+    LOGIN_TIMEOUT_S,
+    TokenResponse,
+    WebServerLogin,
+    password_grant,
+    revoke,
+)
 from sfloader_gui.core.auth.providers import CliProvider, OAuthRefreshProvider, PasswordProvider
 from sfloader_gui.core.auth.sfcli import SalesforceCli
 from sfloader_gui.core.auth.urls import validate_instance_url
@@ -281,7 +287,16 @@ class LoginService:
             return False
 
     def remove(self, profile: OrgProfile) -> None:
-        """Forget the profile and every secret saved for it."""
+        """Forget the profile and every secret saved for it (revoking a saved refresh token first)."""
+        if profile.login_method is LoginMethod.OAUTH:
+            refresh_token = self.store.get(profile.id, SecretKind.REFRESH_TOKEN)
+            if refresh_token:
+                revoke(
+                    profile.login_url,
+                    refresh_token,
+                    session=self._session(),
+                    allow_loopback_http=self._loopback_ok(profile),
+                )
         self.store.delete_org(profile.id)
         self.orgs.remove(profile.id)
         log.info("org profile %s removed with its secrets", profile.id)

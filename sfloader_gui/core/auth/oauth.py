@@ -234,3 +234,24 @@ def password_grant(
         form["client_secret"] = client_secret
     register_secret(password + security_token)
     return token_request(login_url, form, session=session, allow_loopback_http=allow_loopback_http)
+
+
+def revoke(
+    login_url: str, token: str, *, session: requests.Session, allow_loopback_http: bool = False
+) -> bool:
+    """Ask Salesforce to revoke a refresh token (and its access tokens). Best effort: False if it failed.
+
+    Removing an org must not depend on the network, so failures are logged, never raised.
+    """
+    url = validate_instance_url(login_url, allow_loopback_http=allow_loopback_http, what="Login URL")
+    register_secret(token)
+    try:
+        resp = session.post(
+            f"{url}/services/oauth2/revoke", data={"token": token}, timeout=TIMEOUT, verify=session.verify
+        )
+    except requests.RequestException as exc:
+        log.warning("could not revoke the saved login at %s (%s)", url, type(exc).__name__)
+        return False
+    if resp.status_code != 200:
+        log.warning("Salesforce did not revoke the saved login (HTTP %s)", resp.status_code)
+    return resp.status_code == 200

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.core.auth.login import LoginResult, LoginService
 from sfloader_gui.core.auth.sfcli import CliOrg
-from sfloader_gui.core.credentials import CredentialError
 from sfloader_gui.core.logs import redact
 from sfloader_gui.core.models import ConfigError
 from sfloader_gui.core.orgs import LoginMethod, OrgProfile
@@ -178,15 +177,22 @@ class OrgManagerDialog(QDialog):
 
     def remove_org(self) -> None:
         profile = self.selected()
-        if profile is None or not self.confirm_remove(self, profile):
+        if profile is None or self.runner.busy or not self.confirm_remove(self, profile):
             return
-        try:
-            self.service.remove(profile)
-        except CredentialError as exc:
-            self.show_error(f"{exc} The org was kept so its secrets can be removed later.")
-            return
+        # Off the UI thread: removing revokes the saved login at Salesforce first (a network call).
+        self._busy(True, f"Removing {profile.name}…")
+        self.runner.submit(
+            lambda: self.service.remove(profile), lambda _: self._removed(profile), self._not_removed
+        )
+
+    def _removed(self, profile: OrgProfile) -> None:
+        self._busy(False)
         self.reload()
         self.show_info(f"{profile.name} and its saved login were removed.")
+
+    def _not_removed(self, message: str) -> None:
+        self._busy(False)
+        self.show_error(f"{redact(message)} The org was kept so its secrets can be removed later.")
 
     def save(self) -> OrgProfile | None:
         try:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from sfloader_gui.core.auth.login import LoginService
+from sfloader_gui.core.auth.login import DEMO_CLIENT_ID, LoginService
+from sfloader_gui.core.auth.network import new_session
+from sfloader_gui.core.auth.oauth import refresh_grant
 from sfloader_gui.core.credentials import CredentialStore, SecretKind
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -156,8 +158,18 @@ def test_removing_an_org_deletes_all_its_secrets(emulator: Any) -> None:
     service.orgs.upsert(other)
     service.login_password(other, "demo", save=True)
     assert _keyring_has(oauth.id) and _keyring_has(other.id)
+    refresh_token = CredentialStore().get(oauth.id, SecretKind.REFRESH_TOKEN)
+    assert refresh_token
     service.remove(oauth)
     assert not _keyring_has(oauth.id) and _keyring_has(other.id)
+    with pytest.raises(AuthError, match="invalid_grant"):  # revoked at the org too, not just forgotten
+        refresh_grant(
+            emulator.instance_url,
+            DEMO_CLIENT_ID,
+            refresh_token,
+            session=new_session(),
+            allow_loopback_http=True,
+        )
     assert OrgStore().get(oauth.id) is None
 
 

@@ -164,6 +164,7 @@ def test_remove_deletes_the_org_and_its_secrets(qtbot: QtBot, service: LoginServ
     dlg.confirm_remove = lambda parent, p: True
     assert dlg.selected() is not None and dlg.selected().id == profile.id  # type: ignore[union-attr]
     qtbot.mouseClick(dlg.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "removed" in dlg.status.text(), timeout=10_000)
     assert backend.secrets == {}
     assert dlg.org_list.count() == 0 and OrgStore().list() == []
     assert "removed" in dlg.status.text()

@@ -18,6 +18,7 @@ from sfloader_gui.core.auth.login import LoginService
 from sfloader_gui.core.credentials import CredentialStore, SecretKind
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.errors import AuthError
 from tests.core.auth.browser import ScriptedBrowser
 from tests.core.auth.test_sfcli import install_fake_sf
 
@@ -98,7 +99,7 @@ def test_every_login_method_leaves_no_secret_on_disk(
     orgs.upsert(cli)
     service.login_cli(cli)
     # A failed login logs the server's refusal: still nothing secret.
-    with pytest.raises(Exception, match="refused"):
+    with pytest.raises(AuthError, match="refused"):
         service.login_password(pw, "wrong-password-xyz", save=False)
 
     assert len(secrets) >= 5

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sfloader_gui.core.auth.sfcli import SalesforceCli
+from sfloader_gui.core.auth.sfcli import CliError, SalesforceCli
 
 ORG_LIST = {
     "status": 0,
@@ -79,7 +79,7 @@ def test_display_error_is_passed_on(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "message": "No authorization information found for nope.",
     }
     install_fake_sf(tmp_path / "bin", {"org display": bad}, monkeypatch)
-    with pytest.raises(Exception, match="No authorization information found for nope"):
+    with pytest.raises(CliError, match="No authorization information found for nope"):
         SalesforceCli().display("nope")
 
 
@@ -89,7 +89,7 @@ def test_http_instance_refused_outside_demo(tmp_path: Path, monkeypatch: pytest.
         "result": {"accessToken": "00D000000000001!abc", "instanceUrl": "http://evil.example"},
     }
     install_fake_sf(tmp_path / "bin", {"org display": answer}, monkeypatch)
-    with pytest.raises(Exception, match="https"):
+    with pytest.raises(CliError, match="https"):
         SalesforceCli().display("x")
 
 
@@ -97,5 +97,5 @@ def test_missing_cli_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("PATH", str(tmp_path))
     cli = SalesforceCli()
     assert not cli.available()
-    with pytest.raises(Exception, match=r"not installed.*sf org login web"):
+    with pytest.raises(CliError, match=r"not installed.*sf org login web"):
         cli.list_orgs()

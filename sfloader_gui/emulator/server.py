@@ -34,6 +34,9 @@ class EmulatorServer:
         http = EmulatorHTTPServer((self.config.host, self.config.port), org, ROUTES)
         host, port = http.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else str(host)
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(
+            host, host
+        )  # a wildcard bind is reached via loopback
         shown = f"[{host}]" if ":" in host else host
         org.instance_url = f"http://{shown}:{port}"
         self.org, self._http = org, http

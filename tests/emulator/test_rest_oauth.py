@@ -138,3 +138,28 @@ def test_oauth_deny_and_non_loopback_redirect(emulator: EmulatorServer) -> None:
         url, params={"response_type": "code", "client_id": "x", "redirect_uri": "https://evil.example/"}
     )
     assert r.status_code == 400
+
+
+def test_auto_approve_userinfo_revoke_and_records(tmp_path: Path) -> None:
+    with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", oauth_auto_approve=True)) as org:
+        params = {"response_type": "code", "client_id": "App", "redirect_uri": REDIRECT, "state": "q"}
+        r = requests.get(
+            f"{org.instance_url}/services/oauth2/authorize", params=params, allow_redirects=False
+        )
+        assert r.status_code == 302
+        code = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
+        base = {"grant_type": "authorization_code", "client_id": "App", "redirect_uri": REDIRECT}
+        tok = _token(org, code=code, **base).json()  # no challenge was sent, so no verifier is needed
+        auth = {"Authorization": "Bearer " + tok["access_token"]}
+        me = requests.get(f"{org.instance_url}/services/oauth2/userinfo", headers=auth).json()
+        assert me["preferred_username"] == "demo@sfloader.example"
+        assert _token(org, code=code, **base).json()["error"] == "invalid_grant"  # codes are one-use
+        bulk = Bulk(org)
+        info = bulk.load("External_Id__c,Name\nE-1,Acme\n")
+        rec_id = bulk.results(info["id"], "successfulResults").text.splitlines()[1].split(",")[0].strip('"')
+        rec = bulk.s.get(f"{bulk.base}/sobjects/Account/{rec_id[:15]}").json()
+        assert (rec["Id"], rec["Name"]) == (rec_id, "Acme")
+        limits = bulk.s.get(f"{bulk.base}/limits").json()
+        assert limits["DailyApiRequests"]["Max"] == 15000
+        requests.post(f"{org.instance_url}/services/oauth2/revoke", data={"token": tok["access_token"]})
+        assert requests.get(f"{org.instance_url}/services/oauth2/userinfo", headers=auth).status_code == 401

@@ -16,9 +16,11 @@ JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMDV4eCJ9.c2lnbmF0dXJlLWJ5dGVz"
 
 @pytest.fixture
 def log_file(tmp_path: Path) -> Iterator[Path]:
+    level = logging.getLogger().level
     path = logs.setup_logging(logging.DEBUG, tmp_path / "logs")
     yield path
     logs.shutdown_logging()
+    logging.getLogger().setLevel(level)
 
 
 @pytest.mark.parametrize(

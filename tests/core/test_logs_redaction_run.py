@@ -27,9 +27,15 @@ _TOKEN_SHAPE = re.compile(rb"00D\w{12,15}!")
 
 @pytest.fixture
 def debug_log() -> Iterator[Path]:
+    """The app's file log at DEBUG (urllib3 included, it logs request lines); levels restored after."""
+    root, urllib3 = logging.getLogger(), logging.getLogger("urllib3")
+    levels = (root.level, urllib3.level)
     path = logs.setup_logging(logging.DEBUG)
+    urllib3.setLevel(logging.DEBUG)
     yield path
     logs.shutdown_logging()
+    root.setLevel(levels[0])
+    urllib3.setLevel(levels[1])
 
 
 def _app_files() -> list[Path]:
@@ -51,7 +57,6 @@ def _assert_clean(secrets: set[str], log_file: Path) -> None:
 def test_every_login_method_leaves_no_secret_on_disk(
     debug_log: Path, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    logging.getLogger("urllib3").setLevel(logging.DEBUG)  # request lines (with ?code=...) are logged too
     secrets: set[str] = set()
     orgs, store = OrgStore(), CredentialStore()
     service = LoginService(orgs, store, open_browser=ScriptedBrowser())
@@ -118,7 +123,6 @@ def test_a_load_with_a_token_refresh_leaves_no_secret_on_disk(
     from sfloader_gui.core.load.plan import plan_load
     from sfloader_gui.core.models import CancelToken, LoadOptions
 
-    logging.getLogger("urllib3").setLevel(logging.DEBUG)
     orgs, store = OrgStore(), CredentialStore()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

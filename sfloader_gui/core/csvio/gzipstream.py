@@ -11,10 +11,15 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Iterator
 
-# Level 1, from measurement on the 1M-row benchmark file (265 MB, see bench/bench_csvio.py):
-# compression is the client's main CPU cost during upload, and level 1 compresses several times
-# faster than 6 for a modestly larger body; on loopback and on typical office links the CPU saved
-# is worth more than the bytes. Level 9 costs more CPU than 6 for almost no smaller body.
+# Level 1, from measurement on the 1M-row benchmark file (265,399,925 bytes; bench/bench_csvio.py,
+# CPU seconds for the whole file on one core, compressed size):
+#   level 1: 2.5 s (105 MB/s), 86.4 MB (32.5%)     level 4: 4.6 s (58 MB/s), 77.3 MB (29.1%)
+#   level 2: 3.0 s ( 88 MB/s), 84.8 MB (32.0%)     level 6: 9.8 s (27 MB/s), 73.1 MB (27.5%)
+#   level 3: 4.3 s ( 62 MB/s), 82.8 MB (31.2%)     level 9: 11.6 s (23 MB/s), 73.0 MB (27.5%)
+# Compression is the client's largest CPU cost, and on a LAN or loopback the upload is CPU-bound:
+# level 6 would cost ~3.8x the CPU of level 1 to send 15% fewer bytes, and 9 costs more than 6 for
+# nothing. Only on a slow link (~100 Mbit/s or less) do the saved bytes beat the CPU: there level 4
+# is the better trade (half the extra bytes of level 1 for 1.8x its CPU); callers may pass it.
 DEFAULT_GZIP_LEVEL = 1
 _MIN_OUT = 64 << 10  # hand out compressed data in pieces of at least 64 KiB (fewer, larger writes)
 

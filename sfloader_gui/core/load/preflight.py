@@ -31,6 +31,7 @@ from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_r
 from sfloader_gui.core.csvio.sample import first_records
 from sfloader_gui.core.csvio.values import value_problem
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
+from sfloader_gui.core.salesforce.errors import NotFoundError
 
 SAMPLE_ROWS = 1000
 # Not nillable, but Salesforce fills them in when a record is created.
@@ -211,7 +212,13 @@ class _Checker:
         if self.parents is None or not targets:
             return
         for target in targets[:1]:
-            parent = self.parents(target)
+            try:
+                parent = self.parents(target)
+            except NotFoundError:
+                self.add(
+                    ERROR, "unknown_relationship", f"column {column!r}: the org has no object {target!r}."
+                )
+                return
             pf = next((f for f in parent.fields if f.name.lower() == parent_field.lower()), None)
             if pf is None or not (pf.external_id or pf.id_lookup):
                 what = "has no field" if pf is None else "cannot match on"

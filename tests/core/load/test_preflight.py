@@ -121,3 +121,12 @@ def test_blocked_files_are_skipped(tmp_path: Path, describer: Describer) -> None
     plan = planned(tmp_path, "External_Id__c,Nmae\n")
     assert preflight(plan, describer("Account")) == []
     assert [f.code for f in plan.files[0].findings] == ["header_only"]
+
+
+def test_polymorphic_prefix_naming_an_unknown_object(tmp_path: Path, describer: Describer) -> None:
+    plan = planned(
+        tmp_path, "External_Id__c,LastName,Nothing__x:Account.External_Id__c\nC1,Doe,A1\n", obj="Contact"
+    )
+    preflight(plan, describer("Contact"), describer)
+    (msg,) = by_code(plan.files[0], "unknown_relationship")
+    assert "'Nothing__x'" in msg and "contact.csv" in msg

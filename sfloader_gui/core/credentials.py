@@ -149,11 +149,12 @@ class CredentialStore:
             raise CredentialError(_refusal_message(backend))
         return backend
 
-    def backend_name(self) -> str:
+    def backend_name(self) -> str | None:
+        """The keyring in use, or None when there is no secure one (nothing can be saved)."""
         try:
             return describe_backend(self.backend)
         except CredentialError:
-            return "none (secrets cannot be saved)"
+            return None
 
     def get(self, org_id: str, kind: SecretKind) -> str | None:
         key = (org_id, kind.value)

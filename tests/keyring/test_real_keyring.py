@@ -46,5 +46,5 @@ def test_secrets_round_trip_chunked_and_removed(org_id: str) -> None:
 
 def test_store_reports_the_secret_service_to_the_user() -> None:
     select_secure_backend()
-    assert "SecretService" in CredentialStore().backend_name()
+    assert "SecretService" in (CredentialStore().backend_name() or "")
     assert keyring.get_keyring() is not None

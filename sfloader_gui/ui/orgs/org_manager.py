@@ -140,7 +140,11 @@ class OrgManagerDialog(QDialog):
 
     def _show_keyring(self) -> None:
         name = self.service.store.backend_name()
-        self.keyring_label.setText(f"Saved logins are kept in your system keyring ({name}), never in files.")
+        self.keyring_label.setText(
+            f"Saved logins are kept in your system keyring ({name}), never in files."
+            if name
+            else "No secure keyring: logins last until the app closes. Nothing is written to files."
+        )
 
     # -- the list --------------------------------------------------------------------------------------
 

@@ -96,5 +96,5 @@ def test_refused_keyring_is_explained_in_the_dialog(qtbot: QtBot, monkeypatch: p
     qtbot.addWidget(window)
     dialog = controller_for(window).open_dialog(window)
     assert "No secure credential store" in dialog.status.text()
-    assert "cannot be saved" in dialog.keyring_label.text()
+    assert "logins last until the app closes" in dialog.keyring_label.text()
     assert controller_for(window) is controller_for(window)

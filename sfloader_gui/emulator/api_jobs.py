@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import gzip
+import json
 import re
 import shutil
 import threading
@@ -21,6 +22,7 @@ _V = r"/services/data/v(?P<v>\d+\.\d)"
 _JOBS = _V + r"/jobs/ingest"
 _JOB = _JOBS + r"/(?P<id>[A-Za-z0-9]+)"
 CSV_TYPE = "text/csv; charset=UTF-8"
+MULTIPART_LIMIT = 100_000  # characters of CSV a create-with-data request may carry
 
 
 def _multiple_contents(job: Job) -> ApiError:
@@ -56,9 +58,17 @@ def _create_multipart(org: Org, req: Request, m: re.Match[str]) -> Response:
         raise ApiError(
             400, "INVALIDJOB", "InvalidJob : A multipart request needs a 'job' and a 'content' part"
         )
-    import json
-
-    job = org.jobs.create(json.loads(parts["job"]), m["v"])
+    if len(parts["content"].decode("utf-8", "replace")) > MULTIPART_LIMIT:
+        raise ApiError(
+            400, "INVALIDJOB",
+            f"InvalidJob : Multipart uploads are limited to {MULTIPART_LIMIT} characters of CSV; "
+            "create the job and PUT the data instead",
+        )  # fmt: skip
+    try:
+        spec = json.loads(parts["job"])
+    except ValueError:
+        raise ApiError(400, "JSON_PARSER_ERROR", "The 'job' part is not valid JSON") from None
+    job = org.jobs.create(spec, m["v"])
     _store_upload(org, job, [parts["content"]])
     org.processor.close_job(job)
     info = job.info(short=True)

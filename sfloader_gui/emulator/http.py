@@ -252,7 +252,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         req = Request(self, method)
-        from sfloader_gui.emulator.dispatch import dispatch  # late: dispatch imports the API modules
+        from sfloader_gui.emulator.dispatch import dispatch  # late: dispatch imports this module
 
         try:
             resp = dispatch(self.org, self.server.routes, req)

@@ -63,15 +63,17 @@ def next_boundary(buf: bytes, start: int = 0) -> int:
     return len(buf)
 
 
-def _cut(segs: list[bytes]) -> tuple[int, list[bytes]]:
-    """Where the last record of a buffer ends, and the pieces of the buffer up to there."""
+def _cut(segs: list[bytes], size: int) -> tuple[int, list[bytes]]:
+    """Where the last record of a buffer of ``size`` bytes ends, and its pieces up to there."""
     i = len(segs) - 1 if len(segs) % 2 else len(segs) - 2  # the last piece outside quotes
     while i >= 0:
         p = segs[i].rfind(b"\n")
         if p >= 0:
             head = segs[:i]
             head.append(segs[i][: p + 1])
-            return sum(map(len, head)) + i, head
+            # Count the (short) tail rather than the head: the bytes after the cut and their quotes.
+            tail = len(segs[i]) - p - 1 + sum(map(len, segs[i + 1 :])) + len(segs) - 1 - i
+            return size - tail, head
         i -= 2
     return 0, []
 
@@ -98,7 +100,7 @@ def iter_blocks(
             return
         buf = carry + data if carry else data
         segs = buf.split(b'"')
-        cut, head = _cut(segs)
+        cut, head = _cut(segs, len(buf))
         if cut == 0:
             if len(buf) > max_record_bytes:
                 yield Block(offset, buf, segs, complete=False)

@@ -83,6 +83,17 @@ def scan_file(
     """Check and cut ``path`` in one pass; problems come back as findings, never as exceptions."""
     path = Path(path)
     findings, key_col = check_header(path, dialect, external_id_field)
+    if max_part_bytes <= len(dialect.header_bytes):
+        findings.append(
+            Finding(
+                ERROR,
+                path,
+                "part_too_small",
+                f"{path.name}: the header row alone ({len(dialect.header_bytes):,} bytes) is larger than "
+                f"the part size ({max_part_bytes:,} bytes). Raise the part size.",
+            )
+        )
+        max_part_bytes = 1 << 62  # one part: the file is blocked anyway, the other checks still run
     scanner = _Scanner(path, dialect, key_col, max_part_bytes, max_listed)
     # A block never needs to be much larger than a part: the cutter then searches each block once.
     chunk_size = max(1, min(chunk_size, scanner.cutter.body_limit))

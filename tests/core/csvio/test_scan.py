@@ -240,3 +240,9 @@ def test_thousands_of_repeated_values_are_counted_without_listing_them_all(write
     f = only(scan(write_csv("many.csv", "Ext__c,N\n" + rows)), "duplicate_external_id")
     assert "6,000 records" in f.message and "(and 2,995 more values)" in f.message
     assert len(f.records) == 20
+
+
+def test_part_size_smaller_than_the_header(write_csv: WriteCsv) -> None:
+    res = scan(write_csv("tiny.csv", "Ext__c,Name\n1,A\n2,B\n"), max_part=5)
+    f = only(res, "part_too_small")
+    assert "header row alone" in f.message and "tiny.csv" in f.message and res.records == 2

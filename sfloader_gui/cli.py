@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from sfloader_gui.core import paths
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.logs import register_secret, setup_logging, shutdown_logging
 from sfloader_gui.core.models import (
     DEFAULT_API_VERSION,
     DEFAULT_PART_SIZE_BYTES,
@@ -407,6 +408,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"upsert": cmd_upsert, "results": cmd_results, "jobs": cmd_jobs, "retry": cmd_retry}
+    register_secret(getattr(args, "access_token", None))
+    setup_logging()  # the engine's log lines go to the app's rotating log file, secrets redacted
     try:
         return handlers[args.command](args)
     except (UsageError, ConfigError, AuthError) as exc:
@@ -415,3 +418,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SalesforceError as exc:
         print(f"sfloader: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        shutdown_logging()

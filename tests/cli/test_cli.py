@@ -254,3 +254,14 @@ def test_a_timed_out_job_stays_findable_until_its_results_are_fetched(
     assert code == 1 and json.loads(out)["jobs"][0]["state"] == "Aborted"
     code, out, _ = run(capsys, "jobs", "--unsettled")
     assert "No unsettled jobs." in out
+
+
+def test_the_log_file_tells_the_story_without_the_token(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.faults.refuse_gzip = True
+    src = write_accounts(tmp_path / "a.csv", 1, 3)
+    assert run(capsys, *upsert(emulator, src))[0] == 0
+    text = (paths.log_dir() / "sfloader.log").read_text(encoding="utf-8")
+    assert "a.csv: The org refused a gzip-compressed upload" in text
+    assert emulator.access_token not in text

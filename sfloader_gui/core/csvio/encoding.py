@@ -23,6 +23,7 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Bytes 0x80-0x9F are printable in Windows-1252 (€, ’, “, …) but control codes in Latin-1;
 # the five listed are undefined in cp1252, so text using them can only be Latin-1.
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CLI_CONVERTS = ("cp1252", "latin-1")  # what `sfloader --convert-from` accepts
 _LABELS = {
     "utf-16": "UTF-16",
     "utf-32": "UTF-32",
@@ -77,10 +78,10 @@ def not_utf8_error(path: Path, data: bytes, offset: int = 0, line: int | None = 
         what = f"is saved as {encoding_label(encoding)}"
     else:
         what = f"is not UTF-8 text{where}: it looks like {encoding_label(encoding)}"
+    how = f" (sfloader --convert-from {encoding}; the original is kept)" if encoding in _CLI_CONVERTS else ""
     message = (
-        f"{path.name} {what}. Salesforce accepts UTF-8 only. Convert the file to UTF-8 from "
-        f"{encoding_label(encoding)} (the app offers 'Convert to UTF-8'; the original is kept), "
-        f"or save it again as 'CSV UTF-8'."
+        f"{path.name} {what}. Salesforce accepts UTF-8 only. Convert a copy to UTF-8 from "
+        f"{encoding_label(encoding)}{how}, or save it again as 'CSV UTF-8' from your spreadsheet program."
     )
     return CsvInputError(path, message, code="encoding", suggested_encoding=encoding)
 

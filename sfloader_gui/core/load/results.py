@@ -15,6 +15,7 @@ from typing import Any
 
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.models import JobOutcome, JobState, PartRef
+from sfloader_gui.core.salesforce.bulk import publish_new
 
 MANIFEST = "manifest.json"
 SCHEMA = 1
@@ -44,7 +45,7 @@ def write_atomic(dest: Path, data: bytes, *, replace: bool = False) -> None:
         if replace:
             os.replace(tmp, dest)
         else:
-            os.link(tmp, dest)  # fails if dest exists: never overwrite a result
+            publish_new(Path(tmp), dest)  # fails if dest exists: never overwrite a result
     finally:
         Path(tmp).unlink(missing_ok=True)
 

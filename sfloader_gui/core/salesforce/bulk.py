@@ -179,6 +179,22 @@ def list_jobs(conn: SalesforceConnection, *, max_pages: int = 50) -> Iterator[Jo
         params = None  # the next-page URL carries its own query
 
 
+def publish_new(tmp: Path, dest: Path) -> None:
+    """Give a finished temp file its final name, refusing to replace an existing file.
+
+    A hard link is atomic and never replaces; where links are unsupported (FAT, some network shares),
+    rename after a check (Windows' rename refuses to replace by itself).
+    """
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        raise
+    except OSError:
+        if dest.exists():
+            raise FileExistsError(f"{dest} already exists; result files are never overwritten.") from None
+        os.rename(tmp, dest)
+
+
 def download_results(conn: SalesforceConnection, job_id: str, kind: str, dest: Path) -> int:
     """Stream one result CSV (gzip on the wire) to ``dest`` via a temp file + rename; return its size.
 
@@ -198,7 +214,7 @@ def download_results(conn: SalesforceConnection, job_id: str, kind: str, dest: P
                     for chunk in resp.iter_content(_CHUNK):
                         out.write(chunk)
             size = os.path.getsize(tmp)
-            os.link(tmp, dest)  # link, unlike rename, refuses to replace an existing file
+            publish_new(Path(tmp), dest)
             return size
         except FileExistsError:
             raise

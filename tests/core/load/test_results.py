@@ -81,3 +81,18 @@ def test_manifest_flags_rows_that_are_nowhere(tmp_path: Path) -> None:
 def test_a_folder_without_manifest_is_named_in_the_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="not an sfloader run folder"):
         load_manifest(tmp_path)
+
+
+def test_without_hard_links_files_are_still_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError("links not supported on this share")
+
+    monkeypatch.setattr("os.link", no_links)
+    dest = tmp_path / "failed.csv"
+    write_atomic(dest, b"first")
+    with pytest.raises(FileExistsError):
+        write_atomic(dest, b"second")
+    assert dest.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["failed.csv"]

@@ -188,6 +188,16 @@ def measure(run: Path, with_qt: bool) -> dict[str, Any]:
     )
     join = next(iter(session.joins.values()))
     step("join_build", join.build)
+    from sfloader_gui.core.review.export import export_excel_safe, export_raw
+    from sfloader_gui.core.review.retry import write_retry_files
+
+    scratch = run.parent / "exports"
+    step("export_raw_all", lambda: export_raw(session, range(session.row_count), scratch / "raw.csv"))
+    step("export_excel_safe_100k", lambda: export_excel_safe(session, range(100_000), scratch / "excel.csv"))
+    step(
+        "retry_files_100k",
+        lambda: write_retry_files(session, list(range(100_000)), scratch / f"retry{time.time()}"),
+    )
     out["join_status"] = str(join.status)
     out["join_sample"] = session.info(123_456 % session.row_count).source_row
     if with_qt:

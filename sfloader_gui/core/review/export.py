@@ -6,8 +6,10 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from sfloader_gui.core.review.session import ReviewSession
 
@@ -16,6 +18,8 @@ from sfloader_gui.core.review.session import ReviewSession
 # some apps drop it and then see what follows.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 _RESULT_NAMES = {"failed.csv", "unprocessed.csv", "success.csv"}
+_FORMULA_SET = frozenset(FORMULA_STARTS)  # the same rule as excel_safe(), inlined for a million rows
+_PIECE = 8 << 20
 INFO_COLUMNS = [
     "Source file",
     "Source row",
@@ -36,31 +40,25 @@ def excel_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def export_excel_safe(session: ReviewSession, rows: Iterable[int], dest: Path) -> int:
+def export_excel_safe(session: ReviewSession, rows: Sequence[int], dest: Path) -> int:
     """Every chosen row with its source, job and error columns and the edited values; returns the count.
 
     Every cell is double-quoted and inner quotes doubled (csv.QUOTE_ALL); UTF-8 with a BOM so Excel
-    reads accents right; CRLF as Excel expects.
+    reads accents right; CRLF as Excel expects. Written to a temp file and renamed, streaming.
     """
     _refuse_results(session, dest)
-    buf = io.StringIO()
-    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    w.writerow([excel_safe(c) for c in INFO_COLUMNS + session.columns])
     n = 0
-    for row in rows:
-        info = session.info(row)
-        head = [
-            info.source,
-            "" if info.source_row is None else str(info.source_row),
-            info.job_id,
-            info.error.code,
-            info.error.message,
-            info.error.fields,
-            info.sf_id,
-        ]
-        w.writerow([excel_safe(c) for c in head + session.values(row)])
-        n += 1
-    _write(dest, buf.getvalue().encode("utf-8-sig"))
+    with _atomic(dest) as out:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        w.writerow([excel_safe(c) for c in INFO_COLUMNS + session.columns])
+        for _row, info, values in session.iter_bundles(rows):
+            head = [info.source, ", ".join(map(str, info.source_rows)), info.job_id,
+                    info.error.code, info.error.message, info.error.fields, info.sf_id]  # fmt: skip
+            w.writerow([f"'{c}" if c[:1] in _FORMULA_SET else c for c in head + values])
+            n += 1
+        text.flush()
+        text.detach()
     return n
 
 
@@ -80,7 +78,10 @@ def export_raw(session: ReviewSession, rows: Iterable[int], dest: Path) -> list[
     for n, (header, picks) in enumerate(by_header.items(), start=1):
         target = dest if n == 1 else dest.with_name(f"{dest.stem}_{n}{dest.suffix}")
         _refuse_results(session, target)
-        _write(target, header + b"".join(_raw_runs(session, picks)))
+        with _atomic(target) as out:
+            out.write(header)
+            for data in _raw_runs(session, picks):
+                out.write(data)
         written.append(target)
     return written
 
@@ -88,6 +89,7 @@ def export_raw(session: ReviewSession, rows: Iterable[int], dest: Path) -> list[
 def _raw_runs(session: ReviewSession, picks: Sequence[tuple[int, int]]) -> Iterable[bytes]:
     """Read consecutive rows of a file as one byte range: a million-row export is a few large reads."""
     i = 0
+    # Large runs are read in pieces so a million-row export never holds the whole file in memory.
     while i < len(picks):
         f, first = picks[i]
         j = i + 1
@@ -97,7 +99,14 @@ def _raw_runs(session: ReviewSession, picks: Sequence[tuple[int, int]]) -> Itera
         start, end = index.offsets[first], index.offsets[picks[j - 1][1] + 1]
         with index.path.open("rb") as src:
             src.seek(start)
-            data = src.read(end - start)
+            data = b""
+            while start < end:
+                data = src.read(min(_PIECE, end - start))
+                if not data:
+                    break  # the file shrank under us; the export ends with what was there
+                start += len(data)
+                if start < end:
+                    yield data
         if not data.endswith(b"\n"):
             data += b"\r\n" if index.header_bytes.endswith(b"\r\n") else b"\n"  # a last row without a break
         yield data
@@ -113,13 +122,14 @@ def _refuse_results(session: ReviewSession, dest: Path) -> None:
         )
 
 
-def _write(dest: Path, data: bytes) -> None:
-    """Write to a temp file beside ``dest`` then rename, so a failed export never leaves half a file."""
+@contextmanager
+def _atomic(dest: Path) -> Iterator[BinaryIO]:
+    """A temp file beside ``dest``, renamed over it at the end: a failed export never leaves half a file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            yield out
         os.replace(tmp, dest)
     finally:
         Path(tmp).unlink(missing_ok=True)

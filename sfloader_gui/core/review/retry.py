@@ -72,8 +72,7 @@ def write_retry_files(
         with path.open("x", newline="", encoding="utf-8") as out:
             w = csv.writer(out, lineterminator="\n")
             w.writerow(columns)
-            for row in picked:
-                cells = session.values(row)
+            for _row, _info, cells in session.iter_bundles(picked):
                 w.writerow([cells[i] for i in picks])
         batches.append(RetryBatch(path=path, source=source, rows=len(picked)))
     return batches

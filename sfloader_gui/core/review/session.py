@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from sfloader_gui.core.load.results import MANIFEST, load_manifest
 from sfloader_gui.core.review.edits import WorkingCopy
-from sfloader_gui.core.review.errors import RowError
+from sfloader_gui.core.review.errors import RowError, parse_error
 from sfloader_gui.core.review.groups import Groups
-from sfloader_gui.core.review.records import MalformedCsv
+from sfloader_gui.core.review.records import MalformedCsv, parse
 from sfloader_gui.core.review.resultsfile import (
     DELIMITERS,
     JobRef,
@@ -61,8 +65,17 @@ class ReviewSession:
         for rf in self.files:
             self.starts.append(self.starts[-1] + rf.rows)
         self.columns = _union_columns(self.files)
+        ext_field = str(self.manifest.get("external_id_field", ""))
+        self._ext_cols = [
+            rf.data_columns.index(ext_field) if ext_field in rf.data_columns else -1 for rf in self.files
+        ]
+        self._col_index = {c: i for i, c in enumerate(self.columns)}
         self._col_maps = [
             [rf.data_columns.index(c) if c in rf.data_columns else -1 for c in self.columns]
+            for rf in self.files
+        ]
+        self._file_keys = [
+            rf.path.relative_to(self.run_dir).as_posix() if self.run_dir is not None else rf.path.name
             for rf in self.files
         ]
         self.edits = WorkingCopy(self.review_dir / "edits.json")
@@ -161,10 +174,8 @@ class ReviewSession:
         return f, row - self.starts[f]
 
     def file_key(self, file_index: int) -> str:
-        rf = self.files[file_index]
-        if self.run_dir is not None:
-            return rf.path.relative_to(self.run_dir).as_posix()
-        return rf.path.name
+        """How the working copy names a results file (its path inside the run folder)."""
+        return self._file_keys[file_index]
 
     def join_for(self, file_index: int) -> SourceJoin | None:
         source = self.files[file_index].job.source
@@ -196,14 +207,73 @@ class ReviewSession:
         return column in self.edits.get(self.file_key(f), local)
 
     def info(self, row: int) -> RowInfo:
+        return self.bundle(row)[0]
+
+    def bundle(self, row: int) -> tuple[RowInfo, list[str]]:
+        """A row's info and edited values from one parse of its record (what the table shows)."""
         f, local = self.locate(row)
         rf = self.files[f]
-        ext_field = str(self.manifest.get("external_id_field", ""))
-        cells = rf.values(local)
-        ext = cells[rf.data_columns.index(ext_field)] if ext_field in rf.data_columns else ""
+        return self._bundle(f, local, parse(rf.index.raw(local), rf.delimiter, rf.encoding))
+
+    def iter_bundles(self, rows: Sequence[int]) -> Iterator[tuple[int, RowInfo, list[str]]]:
+        """(row, info, values) for many rows, in the order given.
+
+        Rows in ascending order (an export of everything, a selection in file order) are read block by
+        block with one C-level CSV parse per block, several times faster than a read per row.
+        """
+        if not _ascending(rows):
+            for row in rows:
+                yield (row, *self.bundle(row))
+            return
+        i = 0
+        while i < len(rows):
+            f, _ = self.locate(rows[i])
+            j = bisect_left(rows, self.starts[f + 1], i)
+            base = self.starts[f]
+            for local, info, values in self._file_bundles(f, [r - base for r in rows[i:j]]):
+                yield base + local, info, values
+            i = j
+
+    def _file_bundles(self, f: int, locals_: list[int]) -> Iterator[tuple[int, RowInfo, list[str]]]:
+        rf = self.files[f]
+        if len(locals_) * 20 < rf.rows:  # a few rows: reading whole blocks would cost more
+            for local in locals_:
+                yield (local, *self._bundle(f, local, parse(rf.index.raw(local), rf.delimiter, rf.encoding)))
+            return
+        wanted = iter(locals_)
+        nxt = next(wanted, None)
+        for first, block in rf.index.iter_blocks():
+            if nxt is None:
+                return
+            parsed = list(
+                csv.reader(
+                    io.StringIO(block.decode(rf.encoding, "replace"), newline=""), delimiter=rf.delimiter
+                )
+            )
+            end = bisect_left(rf.index.offsets, rf.index.offsets[first] + len(block), first)
+            if len(parsed) != end - first:  # a bare CR outside quotes splits csv's rows: parse one by one
+                parsed = [parse(rf.index.raw(i), rf.delimiter, rf.encoding) for i in range(first, end)]
+            while nxt is not None and nxt < end:
+                yield (nxt, *self._bundle(f, nxt, parsed[nxt - first]))
+                nxt = next(wanted, None)
+
+    def _bundle(self, f: int, local: int, cells: list[str]) -> tuple[RowInfo, list[str]]:
+        rf = self.files[f]
+        cells = cells + [""] * (len(rf.header) - len(cells))
+        failed = rf.kind is Kind.FAILED
+        data = cells[2:] if failed else cells
+        values = [data[i] if i >= 0 else "" for i in self._col_maps[f]]
+        for col, value in self.edits.get(self.file_key(f), local).items():
+            if col in self._col_index:
+                values[self._col_index[col]] = value
+        ext = data[self._ext_cols[f]] if self._ext_cols[f] >= 0 else ""
         join = self.join_for(f)
         numbers = tuple(join.record_numbers(ext)) if join is not None and ext else ()
-        return RowInfo(
+        if rf.error_ids is not None:
+            error = rf.errors[rf.error_ids[local]]
+        else:
+            error = parse_error(cells[1]) if failed else self.groups.error_of_file_row(f, local)
+        info = RowInfo(
             file_index=f,
             local_row=local,
             kind=rf.kind,
@@ -211,14 +281,21 @@ class ReviewSession:
             source_row=numbers[0] if len(numbers) == 1 else None,
             source_rows=numbers,
             job_id=rf.job.job_id,
-            error=self.groups.error_of_file_row(f, local),
-            sf_id=rf.sf_id(local),
+            error=error,
+            sf_id=cells[0] if failed else "",
             external_id=ext,
         )
+        return info, values
 
     def close(self) -> None:
         for rf in self.files:
             rf.index.close()
+
+
+def _ascending(rows: Sequence[int]) -> bool:
+    if isinstance(rows, range):
+        return rows.step > 0
+    return all(a < b for a, b in pairwise(rows))
 
 
 def _union_columns(files: list[ResultsFile]) -> list[str]:

@@ -67,7 +67,7 @@ class FailuresModel(QAbstractTableModel):
         row = self.rows[position]
         hit = self._cache.get(row)
         if hit is None:
-            hit = (self.session.info(row), self.session.values(row))
+            hit = self.session.bundle(row)
             self._cache[row] = hit
             if len(self._cache) > CACHE_ROWS:
                 self._cache.popitem(last=False)

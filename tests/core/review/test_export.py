@@ -100,3 +100,17 @@ def test_excel_safe_cell_rule() -> None:
     assert excel_safe("=1") == "'=1"
     assert excel_safe("a=1") == "a=1"
     assert excel_safe("") == ""
+
+
+def test_block_reads_and_row_reads_agree_and_keep_the_order_given(formula_run: Path, tmp_path: Path) -> None:
+    session = ReviewSession(formula_run)
+    rows = list(range(session.row_count))
+    by_block = [(r, info.error, values) for r, info, values in session.iter_bundles(rows)]
+    one_by_one = [(r, *session.bundle(r)) for r in rows]
+    assert [(r, i.error, v) for r, i, v in one_by_one] == by_block
+    backwards = [r for r, _, _ in session.iter_bundles(rows[::-1])]
+    assert backwards == rows[::-1]
+    export_excel_safe(session, rows[::-1], tmp_path / "reversed.csv")
+    with (tmp_path / "reversed.csv").open(newline="", encoding="utf-8-sig") as f:
+        ids = [r[7] for r in list(csv.reader(f))[1:]]
+    assert ids == [f"F-{i}" for i in reversed(range(len(DANGEROUS)))]

@@ -232,7 +232,9 @@ class _Scanner:
         if self.key_col is None:
             return []
         keys = self._keys_from(recs)
-        if b'"' in b"".join(keys):  # quoted keys were cut out of the records: mask instead of cutting
+        if keys and min(keys)[:1] > b'"':  # none blank, none quoted, none starting with a space
+            return keys
+        if any(map(bytes.startswith, keys, repeat(b'"'))):  # quoted keys were cut out: mask instead
             masked, _ = neutral_records(data, self.d)
             keys = [unquote(k, self.d) if k.startswith(b'"') else k for k in self._keys_from(masked)]
         if keys.count(b"") or any(map(bytes.isspace, keys)):

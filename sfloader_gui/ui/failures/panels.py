@@ -103,6 +103,7 @@ class FilterBar(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.changed)
         self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self.flush)
 
     def _combo(self, layout: QHBoxLayout, label: str) -> QComboBox:
         layout.addWidget(QLabel(label))

@@ -147,3 +147,31 @@ def test_drop_a_run_folder_to_open_it(qtbot: QtBot, run_dir: Path) -> None:
     settle(win)
     assert win.model is not None and win.model.rowCount() == 8
     assert win.windowTitle().endswith(run_dir.name)
+
+
+def test_closing_during_a_retry_waits_for_it(qtbot: QtBot, run_dir: Path) -> None:
+    import threading
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_launcher(session: object, batches: list[object]) -> Path:
+        started.set()
+        release.wait(30)
+        return run_dir
+
+    win = open_workbench(run_dir, retry_launcher=slow_launcher)  # type: ignore[arg-type]
+    win.quiet = True
+    qtbot.addWidget(win)
+    win.show()
+    settle(win)
+    win.table.selectRow(0)
+    assert win.retry(selected_only=True)
+    assert started.wait(10)
+    assert not win.retry(selected_only=True)
+    assert "A retry is running" in win.last_message
+    win.close()
+    assert win.isVisible()  # still open: the retry's thread belongs to this window
+    assert "closes when the retry run has finished" in win.statusBar().currentMessage()
+    release.set()
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=10_000)

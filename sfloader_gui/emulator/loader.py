@@ -9,7 +9,7 @@ from typing import Any
 
 from sfloader_gui.emulator import values as V
 from sfloader_gui.emulator.csvdata import JobDataError, quote_all
-from sfloader_gui.emulator.schema import Field, SObject, find_object
+from sfloader_gui.emulator.schema import OBJECTS, Field, SObject, find_object
 from sfloader_gui.emulator.store import Store
 from sfloader_gui.emulator.values import NULL, RowError
 
@@ -203,8 +203,26 @@ class Batch:
             self.plan.converter = compile_converter(self.plan)
         self.vals = self.plan.converter(self.rows, self.errors)
 
+    def _check_reference_ids(self, pos: int) -> None:
+        """A lookup given as an id must point at a record that exists."""
+        given = {
+            v[pos] for r, v in enumerate(self.vals) if self.errors[r] is None and isinstance(v[pos], str)
+        }
+        if not given:
+            return
+        live: set[str] = set()
+        for obj in OBJECTS.values():
+            mine = [i for i in given if i[:3] == obj.key_prefix]
+            if mine:
+                live |= self.store.existing(obj, mine)
+        for r, v in enumerate(self.vals):
+            if self.errors[r] is None and isinstance(v[pos], str) and v[pos] not in live:
+                self.fail(r, "INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--")
+
     def _resolve_parents(self) -> None:
         for pos, col in enumerate(self.plan.columns):
+            if col.parent is None and col.field.type == "reference":
+                self._check_reference_ids(pos)
             if col.parent is None or col.parent_field is None:
                 continue
             wanted = {

@@ -198,3 +198,20 @@ def test_type_errors_use_salesforce_strings(emulator: EmulatorServer) -> None:
     assert errs["S-4"].endswith("(max length=255):Tracking_Url__c --")
     assert errs["S-5"] == "REQUIRED_FIELD_MISSING:Required fields are missing: [Weight_Kg__c]:Weight_Kg__c --"
     assert "S-6" not in errs
+
+
+def test_lookup_ids_must_exist(emulator: EmulatorServer) -> None:
+    bulk = Bulk(emulator)
+    parent = bulk.load("External_Id__c,Name\nA-1,Parent\n")
+    pid = rows(bulk.results(parent["id"], "successfulResults").text)[1][0]
+    info = bulk.load(
+        f"External_Id__c,LastName,AccountId\nC-1,Ok,{pid[:15]}\nC-2,Ghost,001000000000000AAA\nC-3,Bad,003xyz\n",
+        obj="Contact",
+    )
+    errs = {r[2]: r[1] for r in failed(bulk, info["id"])}
+    assert errs == {
+        "C-2": "INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--",
+        "C-3": "MALFORMED_ID:Account ID: id value of incorrect type: 003xyz:AccountId --",
+    }
+    rec = bulk.query("SELECT AccountId FROM Contact WHERE External_Id__c = 'C-1'")["records"][0]
+    assert rec["AccountId"] == pid

@@ -51,7 +51,7 @@ class WorkingCopy:
                 rows.pop(row, None)
         else:
             cells[column] = value
-        self.save()
+        self.save()  # OSError goes to the caller; the edit stays in memory and is saved with the next one
 
     @property
     def count(self) -> int:

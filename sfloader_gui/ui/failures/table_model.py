@@ -6,7 +6,7 @@ from array import array
 from collections import OrderedDict
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
@@ -28,7 +28,13 @@ _FIRST_DATA = len(INFO_HEADERS)
 
 
 class FailuresModel(QAbstractTableModel):
-    """Rows are global row numbers of the session; only visible rows are parsed, and only once each."""
+    """Rows are global row numbers of the session; only visible rows are parsed, and only once each.
+
+    Signals:
+        edit_not_saved(str): an edit could not be written to the working copy (read-only folder, full disk).
+    """
+
+    edit_not_saved = Signal(str)
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
@@ -145,7 +151,10 @@ class FailuresModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or index.column() < len(INFO_HEADERS):
             return False
         row = self.rows[index.row()]
-        self.session.set_value(row, self.column_name(index.column()), str(value))
+        try:
+            self.session.set_value(row, self.column_name(index.column()), str(value))
+        except OSError as exc:  # the edit is kept in memory; the user must know it is not on disk
+            self.edit_not_saved.emit(f"Your edit is kept for now but could not be saved: {exc}")
         self._cache.pop(row, None)
         self.dataChanged.emit(index, index)
         return True

@@ -137,6 +137,7 @@ class WorkbenchWindow(QMainWindow):
         self._close_session()
         self.session = session
         self.model = FailuresModel(session)
+        self.model.edit_not_saved.connect(lambda text: self.show_message("Edit not saved", text))
         self.table.setModel(self.model)
         # Qt's header asks, for each painted section and its neighbours, whether the whole column is
         # selected, walking every row of the selection: seconds with a big group selected. The header

@@ -175,3 +175,22 @@ def test_closing_during_a_retry_waits_for_it(qtbot: QtBot, run_dir: Path) -> Non
     assert "closes when the retry run has finished" in win.statusBar().currentMessage()
     release.set()
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=10_000)
+
+
+def test_an_edit_that_cannot_be_saved_is_kept_and_reported(
+    qtbot: QtBot, run_dir: Path, tmp_path: Path
+) -> None:
+    alone = tmp_path / "alone" / "failed.csv"
+    alone.parent.mkdir()
+    alone.write_bytes(next(run_dir.glob("jobs/01_*/failed.csv")).read_bytes())
+    alone.with_name("failed.csv.review").write_text("in the way", encoding="utf-8")  # no folder can go here
+    win = open_workbench(alone)
+    win.quiet = True
+    qtbot.addWidget(win)
+    settle(win)
+    model = win.model
+    assert model is not None
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == "Name")
+    assert model.setData(model.index(0, col), "Kept in memory")
+    assert model.index(0, col).data() == "Kept in memory"
+    assert win.last_message.startswith("Edit not saved: Your edit is kept for now but could not be saved")

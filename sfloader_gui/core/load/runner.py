@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
@@ -23,13 +23,14 @@ from sfloader_gui.core.models import (
     LoadOptions,
     PartRef,
 )
-from sfloader_gui.core.salesforce import bulk
+from sfloader_gui.core.salesforce import bulk, orgstate
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
     AuthError,
     GzipRefusedError,
     SalesforceError,
+    TransportError,
     is_transient,
 )
 
@@ -43,26 +44,6 @@ _SERVER_TERMINAL = {
     "Aborted": JobState.ABORTED,
 }
 _PROGRESS_STEP = 1 << 20  # upload progress events at most once per MiB (or 1% of the part)
-
-_gzip_refused: set[str] = set()
-_gzip_lock = threading.Lock()
-
-
-def gzip_refused_by(instance_url: str) -> bool:
-    """True once an org refused a gzip body in this process: its later jobs go uncompressed."""
-    with _gzip_lock:
-        return instance_url in _gzip_refused
-
-
-def forget_gzip_refusals() -> None:
-    """Try gzip again with every org (tests; a user would restart the app)."""
-    with _gzip_lock:
-        _gzip_refused.clear()
-
-
-def _remember_gzip_refused(instance_url: str) -> None:
-    with _gzip_lock:
-        _gzip_refused.add(instance_url)
 
 
 @dataclass(frozen=True)
@@ -216,12 +197,11 @@ class _PartRun:
         raise _Stop
 
     def try_submit(self, attempt: int) -> bool:
-        use_gzip = self.options.use_gzip and not gzip_refused_by(self.conn.instance_url)
+        use_gzip = self.options.use_gzip and not orgstate.gzip_refused_by(self.conn.instance_url)
         self.outcome.gzip = use_gzip
-        info = bulk.create_upsert_job(
-            self.conn, self.options.object_name, self.options.external_id_field,
-            column_delimiter=self.plan.dialect.delimiter_name, line_ending=self.plan.dialect.line_ending,
-        )  # fmt: skip
+        info = self.create_job()
+        if info is None:
+            return False
         self.outcome.job_id = info.id
         self.set_state(JobState.OPEN, f"Job {info.id} created" + (" (gzip)" if use_gzip else ""))
         try:
@@ -237,7 +217,7 @@ class _PartRun:
             )
             raise _Stop from None
         except GzipRefusedError as exc:
-            _remember_gzip_refused(self.conn.instance_url)
+            orgstate.remember_gzip_refused(self.conn.instance_url)
             self.abandon(info.id, f"org refused gzip ({exc.error_code or exc.status})")
             self.say(
                 "The org refused a gzip-compressed upload; this part is sent again uncompressed, and "
@@ -263,6 +243,24 @@ class _PartRun:
         self.closed = True
         self.set_state(_server_state(closed.state), f"Upload complete ({self.plan.size:,} bytes)")
         return True
+
+    def create_job(self) -> bulk.JobInfo | None:
+        """POST a new job. If the answer is lost, abort any stray Open job it made; None: try again."""
+        opts, dialect = self.options, self.plan.dialect
+        started = datetime.now(UTC)
+        try:
+            return orgstate.create_upsert_job(
+                self.conn, opts.object_name, opts.external_id_field,
+                column_delimiter=dialect.delimiter_name, line_ending=dialect.line_ending,
+            )  # fmt: skip
+        except TransportError as exc:
+            strays = orgstate.abort_strays(self.conn, opts.object_name, opts.external_id_field, started)
+            for job_id in strays:
+                self.outcome.abandoned_jobs.append(
+                    {"job_id": job_id, "state": "Aborted", "reason": "create-job answer lost"}
+                )
+            self.say(f"Creating a job failed ({exc}); {len(strays)} stray Open job(s) aborted, trying again.")
+            return None
 
     def upload(self, info: bulk.JobInfo, use_gzip: bool) -> None:
         total = self.plan.size

@@ -1,4 +1,4 @@
-"""Load tests start with no remembered gzip refusals (a reused port must not inherit one)."""
+"""Load tests start with no remembered org state (a reused port must not inherit gzip refusals or job ids)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from sfloader_gui.core.load.runner import forget_gzip_refusals
+from sfloader_gui.core.salesforce.orgstate import forget_everything
 
 
 @pytest.fixture(autouse=True)
-def _fresh_gzip_memory() -> Iterator[None]:
-    forget_gzip_refusals()
+def _fresh_org_state() -> Iterator[None]:
+    forget_everything()
     yield
-    forget_gzip_refusals()
+    forget_everything()

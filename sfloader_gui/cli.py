@@ -400,7 +400,10 @@ def cmd_retry(args: argparse.Namespace) -> int:
     with open_org(args) as conn:
         result = run_with_progress(conn, None, options, out, retry_of=args.run_dir)
     if result is None:
-        print(f"Nothing to retry: every row of {args.run_dir} succeeded.")
+        if args.json:
+            print(json.dumps({"run_dir": None, "jobs": [], "totals": None}))
+        else:
+            print(f"Nothing to retry: every row of {args.run_dir} succeeded.")
         return EXIT_OK
     return report(result, args.json)
 

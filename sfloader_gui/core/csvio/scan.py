@@ -186,7 +186,7 @@ class _Scanner:
         # Every record has exactly ncols - 1 delimiters outside quotes (an empty line has none).
         if list(map(bytes.count, recs, repeat(self.d))).count(self.ncols - 1) != n:
             return None
-        if not self._lengths_ok(segs):
+        if not self._lengths_ok(segs, recs):
             return None
         if b"\r" in data and not self._line_endings_ok(outside, n, data.endswith(b"\n")):
             return None
@@ -195,14 +195,15 @@ class _Scanner:
         keys = self._fast_keys(data, recs)
         return None if keys is None else (n, keys)
 
-    def _lengths_ok(self, segs: list[bytes]) -> bool:
+    def _lengths_ok(self, segs: list[bytes], recs: list[bytes]) -> bool:
         """No field can be over the limit: bytes >= characters, so piece lengths bound field lengths.
 
-        An unquoted value lies inside one piece between quotes; a quoted value is one piece, or
-        several joined by doubled quotes (empty pieces outside quotes). The pieces next to doubled
-        quotes are summed all together first; only if that is too much are they measured per value.
+        An unquoted value lies inside its record's text outside quotes (``recs``); a quoted value is
+        one piece between quotes, or several joined by doubled quotes (empty pieces outside quotes).
+        The pieces next to doubled quotes are summed all together first; only if that is too much
+        are they measured value by value.
         """
-        if max(map(len, segs)) > FIELD_LIMIT:
+        if max(map(len, recs), default=0) > FIELD_LIMIT or max(map(len, segs[1::2]), default=0) > FIELD_LIMIT:
             return False
         doubled = list(compress(range(2, len(segs) - 1, 2), map(not_, segs[2:-1:2])))
         if not doubled:

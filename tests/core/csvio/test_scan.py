@@ -246,3 +246,26 @@ def test_part_size_smaller_than_the_header(write_csv: WriteCsv) -> None:
     res = scan(write_csv("tiny.csv", "Ext__c,Name\n1,A\n2,B\n"), max_part=5)
     f = only(res, "part_too_small")
     assert "header row alone" in f.message and "tiny.csv" in f.message and res.records == 2
+
+
+@pytest.mark.parametrize("quote_every", [0, 3000])
+def test_valid_files_never_take_the_record_by_record_path(
+    write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch, quote_every: int
+) -> None:
+    import sfloader_gui.core.csvio.scan as scan_module
+
+    calls: list[bytes] = []
+    real = scan_module.parse_record
+
+    def counting(rec: bytes, d: bytes) -> tuple[list[bytes], list[str]]:
+        calls.append(rec)
+        return real(rec, d)
+
+    monkeypatch.setattr(scan_module, "parse_record", counting)
+    rows = "".join(
+        f'K{i:07d},"a,\n""b"""\n' if quote_every and i % quote_every == 0 else f"K{i:07d},name {i}\n"
+        for i in range(30_000)
+    )
+    res = scan(write_csv("fast.csv", "Ext__c,Name\n" + rows), chunk_size=1 << 19)
+    assert res.findings == [] and res.records == 30_000
+    assert calls == []

@@ -248,7 +248,7 @@ def test_part_size_smaller_than_the_header(write_csv: WriteCsv) -> None:
     assert "header row alone" in f.message and "tiny.csv" in f.message and res.records == 2
 
 
-@pytest.mark.parametrize("quote_every", [0, 3000])
+@pytest.mark.parametrize("quote_every", [0, 10_000])
 def test_valid_files_never_take_the_record_by_record_path(
     write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch, quote_every: int
 ) -> None:

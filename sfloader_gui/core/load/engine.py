@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -224,6 +225,7 @@ def retry_failed(
     folder = RunFolder.create(out_dir, options.object_name)
     files = build_retry_files(run_dir, folder)
     if not files:
+        shutil.rmtree(folder.path)  # nothing to send: leave no empty run folder behind
         return None
     plan = plan_load(files, options)
     return run_load(conn, plan, options, out_dir, on_event, cancel, manifest["run_id"], folder, journal)

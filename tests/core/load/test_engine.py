@@ -112,3 +112,11 @@ def test_retry_sends_only_the_failed_rows_from_the_source(emulator: Any, tmp_pat
     assert retried.manifest["totals"]["records"] == 2
     assert (retried.run_dir / "sources").is_dir()
     assert count(emulator) == 4
+
+
+def test_a_clean_run_has_nothing_to_retry(emulator: Any, tmp_path: Path) -> None:
+    first = load(emulator, [write_accounts(tmp_path / "a.csv", 1, 3)], tmp_path / "out")
+    with connect(emulator) as conn:
+        again = retry_failed(conn, first.run_dir, options(), tmp_path / "out", Recorder(), CancelToken())
+    assert again is None
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [first.run_dir.name]

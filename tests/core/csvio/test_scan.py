@@ -248,9 +248,17 @@ def test_part_size_smaller_than_the_header(write_csv: WriteCsv) -> None:
     assert "header row alone" in f.message and "tiny.csv" in f.message and res.records == 2
 
 
-@pytest.mark.parametrize("quote_every", [0, 10_000])
+@pytest.mark.parametrize(
+    ("quote_every", "le", "quote_all", "d"),
+    [(0, "\n", False, ","), (10_000, "\n", False, ","), (7, "\r\n", False, ";"), (1, "\r\n", True, "\t")],
+)
 def test_valid_files_never_take_the_record_by_record_path(
-    write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch, quote_every: int
+    write_csv: WriteCsv,
+    monkeypatch: pytest.MonkeyPatch,
+    quote_every: int,
+    le: str,
+    quote_all: bool,
+    d: str,
 ) -> None:
     import sfloader_gui.core.csvio.scan as scan_module
 
@@ -262,10 +270,13 @@ def test_valid_files_never_take_the_record_by_record_path(
         return real(rec, d)
 
     monkeypatch.setattr(scan_module, "parse_record", counting)
+    q = '"' if quote_all else ""
     rows = "".join(
-        f'K{i:07d},"a,\n""b"""\n' if quote_every and i % quote_every == 0 else f"K{i:07d},name {i}\n"
+        f'{q}K{i:07d}{q}{d}"a{d}\r\n""b"""{le}'
+        if quote_every and i % quote_every == 0
+        else f"{q}K{i:07d}{q}{d}{q}n {i}{q}{le}"
         for i in range(30_000)
     )
-    res = scan(write_csv("fast.csv", "Ext__c,Name\n" + rows), chunk_size=1 << 19)
+    res = scan(write_csv("fast.csv", f"Ext__c{d}Name{le}" + rows), chunk_size=1 << 19)
     assert res.findings == [] and res.records == 30_000
     assert calls == []

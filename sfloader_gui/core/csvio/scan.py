@@ -130,6 +130,8 @@ class _Scanner:
         self.d = dialect.delimiter.encode()
         self.crlf = dialect.line_ending == "CRLF"
         self.ncols = len(dialect.header)
+        self.unit = self.d * (self.ncols - 1) + b"\n"  # the skeleton of one good record
+        self.strip = bytes(b for b in range(256) if b not in self.unit)
         self.records = 0
         self.problems = Problems(max_listed)
         self.max_listed = max_listed
@@ -179,13 +181,17 @@ class _Scanner:
         if quoted and not quotes_well_placed(segs, self.d, self.crlf):
             return None
         outside = b'"'.join(segs[::2]) if quoted else data  # quoted values cut out, one " left each
+        # Every record has exactly ncols - 1 delimiters outside quotes (an empty line has none):
+        # keep only delimiters and newlines, and compare with the skeleton of good records.
+        skeleton = outside.translate(None, self.strip)
+        n = skeleton.count(b"\n")
+        tail = b"" if data.endswith(b"\n") else self.unit[:-1]  # a last record without its newline
+        if skeleton != self.unit * n + tail:
+            return None
+        n += 1 if tail or (not data.endswith(b"\n") and self.ncols == 1) else 0
         recs = outside.split(b"\n")
         if data.endswith(b"\n"):
             recs.pop()
-        n = len(recs)
-        # Every record has exactly ncols - 1 delimiters outside quotes (an empty line has none).
-        if list(map(bytes.count, recs, repeat(self.d))).count(self.ncols - 1) != n:
-            return None
         if not self._lengths_ok(segs, recs):
             return None
         if b"\r" in data and not self._line_endings_ok(outside, n, data.endswith(b"\n")):

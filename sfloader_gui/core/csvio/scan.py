@@ -1,9 +1,9 @@
 """One streaming pass over a CSV body: count records, cut parts at record boundaries, find bad input.
 
 The pass reads blocks of whole records (quote parity, ``chunks.py``) and proves each block good with a
-few bytes operations mapped over the block (no Python bytecode per record): the text outside quotes,
-split at newlines into records, must hold ``ncols - 1`` delimiters per record; quotes may only open
-or close a field; no piece of text is long enough to hold a field over the limit;
+few bytes operations over the block (no Python bytecode per record): the text outside quotes,
+reduced to its delimiters and newlines, must equal ``ncols - 1`` delimiters and a newline per record;
+quotes may only open or close a field; no piece of text is long enough to hold a field over the limit;
 line endings match; the block is UTF-8. A block that fails a check is parsed record by record to say
 exactly which records are wrong (``records.parse_record``). External IDs are hashed into a bounded
 ``KeyIndex``; a second, targeted pass runs only when a value repeats. Line numbers for messages are

@@ -183,18 +183,19 @@ class _Scanner:
         outside = b'"'.join(segs[::2]) if quoted else data  # quoted values cut out, one " left each
         # Every record has exactly ncols - 1 delimiters outside quotes (an empty line has none):
         # keep only delimiters and newlines, and compare with the skeleton of good records.
+        terminated = data.endswith(b"\n")  # else the file's last record has no newline
         skeleton = outside.translate(None, self.strip)
         n = skeleton.count(b"\n")
-        tail = b"" if data.endswith(b"\n") else self.unit[:-1]  # a last record without its newline
-        if skeleton != self.unit * n + tail:
+        if skeleton != self.unit * n + (b"" if terminated else self.unit[:-1]):
             return None
-        n += 1 if tail or (not data.endswith(b"\n") and self.ncols == 1) else 0
         recs = outside.split(b"\n")
-        if data.endswith(b"\n"):
+        if terminated:
             recs.pop()
+        else:
+            n += 1
         if not self._lengths_ok(segs, recs):
             return None
-        if b"\r" in data and not self._line_endings_ok(outside, n, data.endswith(b"\n")):
+        if b"\r" in data and not self._line_endings_ok(outside, n, terminated):
             return None
         if self.crlf and b"\r" not in data and n:
             return None

@@ -280,3 +280,10 @@ def test_valid_files_never_take_the_record_by_record_path(
     res = scan(write_csv("fast.csv", f"Ext__c{d}Name{le}" + rows), chunk_size=1 << 19)
     assert res.findings == [] and res.records == 30_000
     assert calls == []
+
+
+@pytest.mark.parametrize("text", ["Ext__c\nA\nB", "Ext__c\nA\nB\n", 'Ext__c\n"A"\n"B\nC"'])
+def test_single_column_files(write_csv: WriteCsv, text: str) -> None:
+    res = scan(write_csv("one.csv", text))
+    assert res.findings == [] and res.records == 2
+    assert res.parts[0].end == len(text)

@@ -12,8 +12,9 @@ from pathlib import Path
 from sfloader_gui.emulator import csvdata
 from sfloader_gui.emulator.csvdata import DELIMITERS, JobDataError
 from sfloader_gui.emulator.faults import Faults
+from sfloader_gui.emulator.header import plan_header
 from sfloader_gui.emulator.jobs import Job, JobRegistry, sf_time
-from sfloader_gui.emulator.loader import Batch, plan_header
+from sfloader_gui.emulator.loader import Batch
 from sfloader_gui.emulator.schema import find_object
 from sfloader_gui.emulator.store import Store
 

@@ -14,25 +14,25 @@ from pathlib import Path
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.dialect import CsvDialect
 
-_SAMPLE_BYTES = 1 << 20
+_BLOCK = 256 << 10
 
 
 def first_records(path: Path, dialect: CsvDialect, limit: int) -> list[list[str]]:
     """Up to ``limit`` data records, parsed exactly (quotes removed); stops early at bad input."""
-    with path.open("rb") as fh:
-        block = next(iter_blocks(fh, dialect.data_offset, _SAMPLE_BYTES), None)
-    if block is None or not block.complete:
-        return []
-    text = block.data.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
     rows: list[list[str]] = []
-    try:
-        for row in reader:
-            if len(rows) >= limit:
+    with path.open("rb") as fh:
+        for block in iter_blocks(fh, dialect.data_offset, _BLOCK):
+            if not block.complete:
                 break
-            if dialect.line_ending == "CRLF" and row:
-                row[-1] = row[-1].removesuffix("\r")
-            rows.append(row)
-    except csv.Error:
-        pass  # the scan has already reported it
+            text = block.data.decode("utf-8", errors="replace")
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
+            try:
+                for row in reader:
+                    if len(rows) >= limit:
+                        return rows
+                    if dialect.line_ending == "CRLF" and row:
+                        row[-1] = row[-1].removesuffix("\r")
+                    rows.append(row)
+            except csv.Error:
+                break  # the scan has already reported it
     return rows

@@ -130,3 +130,14 @@ def test_polymorphic_prefix_naming_an_unknown_object(tmp_path: Path, describer: 
     preflight(plan, describer("Contact"), describer)
     (msg,) = by_code(plan.files[0], "unknown_relationship")
     assert "'Nothing__x'" in msg and "contact.csv" in msg
+
+
+def test_type_checks_read_past_the_first_block(tmp_path: Path, describer: Describer) -> None:
+    filler = "x" * 2000
+    rows = "".join(f"S{i},1.5,{filler}\n" for i in range(400)) + "S400,heavy,y\n"
+    plan = planned(
+        tmp_path, "Shipment_Number__c,Weight_Kg__c,Name\n" + rows, obj="Shipment__c", key="Shipment_Number__c"
+    )
+    findings = preflight(plan, describer("Shipment__c"), sample_rows=1000)
+    weight = [f for f in findings if "Weight_Kg__c" in f.message]
+    assert weight and weight[0].records == [401]

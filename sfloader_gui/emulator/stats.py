@@ -6,6 +6,9 @@ import threading
 from dataclasses import dataclass, field
 
 
+MAX_LOGGED = 200_000  # request records kept (the oldest half is dropped beyond this)
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     method: str
@@ -30,6 +33,8 @@ class Stats:
     def log(self, rec: RequestRecord) -> None:
         with self._lock:
             self.requests.append(rec)
+            if len(self.requests) > MAX_LOGGED:  # a long-running demo org must not grow without bound
+                del self.requests[: MAX_LOGGED // 2]
 
     def observe_jobs(self, open_now: int, processing_now: int) -> None:
         with self._lock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-
 MAX_LOGGED = 200_000  # request records kept (the oldest half is dropped beyond this)
 
 

@@ -98,6 +98,13 @@ def sniff(path: Path | str, delimiter: str | None = None, line_ending: str | Non
         )
     header_end = _header_end(path, sample, start)
     raw_header = sample[start:header_end]
+    if raw_header.rstrip(b"\r\n").lower().startswith(b"sep=") and len(raw_header.rstrip(b"\r\n")) == 5:
+        raise CsvInputError(
+            path,
+            f"{path.name} starts with the line {raw_header.rstrip().decode()!r}, a hint for Excel, not the "
+            "header row. Delete that first line so the column names come first.",
+            code="excel_sep_line",
+        )
     found_le = "CRLF" if raw_header.endswith(b"\r\n") else "LF"
     le = (line_ending or found_le).upper()
     if le not in LINE_ENDINGS:

@@ -136,3 +136,13 @@ def test_classic_mac_line_endings_are_refused(write_csv: WriteCsv) -> None:
     with pytest.raises(CsvInputError) as err:
         sniff(write_csv("mac.csv", "Ext__c,Name\r1,A\r2,B\r"))
     assert err.value.code == "line_ending" and "mac.csv" in err.value.message
+
+
+def test_excel_sep_hint_line_is_refused(write_csv: WriteCsv) -> None:
+    with pytest.raises(CsvInputError) as err:
+        sniff(write_csv("excel.csv", "sep=;\r\nExt__c;Name\r\n1;A\r\n"))
+    assert (
+        err.value.code == "excel_sep_line"
+        and "excel.csv" in err.value.message
+        and "sep=;" in err.value.message
+    )

@@ -25,6 +25,8 @@ from sfloader_gui.ui.workers import PartJob, PartWorker, WorkerSignals
 
 log = logging.getLogger(__name__)
 
+RAMP_MS = 25  # between two parts handed to the pool: 15 jobs are all running within 0.4 s
+
 
 @dataclass(frozen=True)
 class PreparedPart:
@@ -86,7 +88,10 @@ class LoadController(QObject):
         self._run: PreparedRun | None = None
         self._started_at = 0.0
         self._finishing = False
-        self._queued_later = False  # parts made but not yet handed to the pool
+        self._not_started: list[PartWorker] = []  # made, not yet handed to the pool (see RAMP_MS)
+        self._ramp = QTimer(self)
+        self._ramp.setInterval(RAMP_MS)
+        self._ramp.timeout.connect(self._start_next)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -123,10 +128,11 @@ class LoadController(QObject):
         self.model.set_parts([(p.ref, p.rows) for p in run.parts])
         for part in run.parts:
             self._workers[part.ref.key] = PartWorker(part.ref, part.job, self._cancel, self._signals)
-        # Workers start on the next turn of the event loop: the table's first paint (many model calls,
-        # each needing the GIL) happens before 15 busy threads compete for it.
-        self._queued_later = True
-        QTimer.singleShot(0, self._start_workers)
+        # Parts go to the pool one every RAMP_MS, from the next turn of the event loop: the table paints
+        # first, and 15 jobs do not upload, poll and download in lockstep (bursts that starve the UI
+        # thread of the GIL, and hit the org's concurrent-request limit all at once).
+        self._not_started = list(self._workers.values())
+        self._ramp.start()
         self._ticker.start()
         log.info(
             "Started %s: %d job(s), up to %d at once.",
@@ -138,21 +144,22 @@ class LoadController(QObject):
         if not run.parts:
             self._maybe_finish()
 
-    def _start_workers(self) -> None:
-        self._queued_later = False
-        for worker in list(self._workers.values()):
-            if self._cancel.cancelled:  # cancelled before the pool saw them: nothing was sent
-                self._on_finished(JobOutcome(part=worker.ref, state=JobState.CANCELLED))
-            else:
-                self._pool.start(worker)
+    def _start_next(self) -> None:
+        if not self._not_started:
+            self._ramp.stop()
+            return
+        self._pool.start(self._not_started.pop(0))
 
     def cancel(self, abort_jobs: bool) -> None:
         """Drop parts still queued, then tell running parts to stop (and abort their jobs if asked)."""
         if not self.running:
             return
+        self._ramp.stop()
+        never_queued, self._not_started = self._not_started, []
         dropped = 0
-        for worker in [] if self._queued_later else list(self._workers.values()):
-            if self._pool.tryTake(worker):  # never started: it will not run, so report it here
+        for worker in list(self._workers.values()):
+            # Not yet handed to the pool, or still waiting in its queue: it will not run, so report it here.
+            if worker in never_queued or self._pool.tryTake(worker):
                 dropped += 1
                 self._on_finished(JobOutcome(part=worker.ref, state=JobState.CANCELLED))
         self._cancel.cancel(abort_jobs=abort_jobs)

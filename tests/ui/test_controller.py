@@ -154,3 +154,26 @@ def test_a_crashing_part_becomes_an_error_row_with_its_message(qtbot: QtBot) -> 
     assert row.error is not None and "disk on fire" in row.error
     controller.shutdown()
     tasks.wait()
+
+
+def test_cancel_right_after_start_sends_nothing(qtbot: QtBot) -> None:
+    controller, tasks = make_controller(qtbot)
+    ran: list[PartRef] = []
+
+    def job_for(ref: PartRef) -> Callable[[Sink, CancelToken], JobOutcome]:
+        def job(on_event: Sink, cancel: CancelToken) -> JobOutcome:
+            ran.append(ref)
+            return JobOutcome(part=ref, state=JobState.JOB_COMPLETE)
+
+        return job
+
+    parts = [PreparedPart(r, 1, job_for(r)) for r in refs(6)]
+    controller.start(PreparedRun(parts, max_jobs=3, finalize=lambda o, c: None))
+    with qtbot.waitSignal(controller.run_finished, timeout=10_000) as done:
+        controller.cancel(abort_jobs=False)
+    result: RunResult = done.args[0]
+    assert ran == [], "parts not yet handed to the pool never run"
+    assert [o.state for o in result.outcomes] == [JobState.CANCELLED] * 6
+    assert [r.state for r in controller.model.rows()] == [JobState.CANCELLED] * 6
+    controller.shutdown()
+    tasks.wait()

@@ -120,3 +120,15 @@ def test_a_clean_run_has_nothing_to_retry(emulator: Any, tmp_path: Path) -> None
         again = retry_failed(conn, first.run_dir, options(), tmp_path / "out", Recorder(), CancelToken())
     assert again is None
     assert [p.name for p in (tmp_path / "out").iterdir()] == [first.run_dir.name]
+
+
+def test_crlf_and_semicolon_files_get_jobs_that_match_them(emulator: Any, tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(b'External_Id__c,Name\r\nC1,"One\r\nline"\r\nC2,Two\r\n')
+    semi = tmp_path / "semi.csv"
+    semi.write_bytes(b"External_Id__c;Name\nS1;Uno, Dos\nS2;Tres\n")
+    result = load(emulator, [crlf, semi], tmp_path / "out")
+    assert result.ok
+    assert [f["line_ending"] for f in result.manifest["files"]] == ["CRLF", "LF"]
+    assert [f["delimiter"] for f in result.manifest["files"]] == ["COMMA", "SEMICOLON"]
+    assert count(emulator) == 4

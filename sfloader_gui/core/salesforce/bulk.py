@@ -17,6 +17,7 @@ from sfloader_gui.core.salesforce.errors import (
     InvalidStateError,
     SalesforceError,
     TransportError,
+    is_transient,
 )
 
 log = logging.getLogger(__name__)
@@ -129,18 +130,18 @@ def get_job(conn: SalesforceConnection, job_id: str) -> JobInfo:
 
 def close_job(conn: SalesforceConnection, job_id: str) -> JobInfo:
     """PATCH UploadComplete. If the answer is lost, look first: PATCH again only if the job is still Open."""
-    for attempt in range(_CLOSE_ATTEMPTS):
+    for attempt in range(1, _CLOSE_ATTEMPTS + 1):
         try:
             return _patch_state(conn, job_id, "UploadComplete")
-        except (TransportError, SalesforceError) as exc:
-            if not isinstance(exc, TransportError) and (exc.status or 0) < 500:
+        except SalesforceError as exc:
+            if not is_transient(exc):
                 raise
             info = get_job(conn, job_id)
-            if info.state != "Open" or attempt + 1 == _CLOSE_ATTEMPTS:
-                if info.state == "Open":
-                    raise
+            if info.state != "Open":
                 log.info("Job %s is %s after an unanswered close; not closing again", job_id, info.state)
                 return info
+            if attempt == _CLOSE_ATTEMPTS:
+                raise
     raise AssertionError("unreachable")
 
 

@@ -1,10 +1,10 @@
 """Find duplicate External ID values in bounded memory: 64-bit hashes, then a targeted second pass
 over the file only when a hash repeats, to name the values and record numbers.
 
-Memory is nothing for keys in increasing order and 8 bytes per record otherwise (8 MB for a million
-rows; a Python set of the keys would need ~100 MB), and the happy path never reads the file twice:
-a repeated 64-bit hash among n keys happens by chance with probability about n**2 / 2**65 (3e-8 for
-a million keys), so the second pass runs when there really are duplicates, and confirms them by value.
+Memory is nothing for keys in increasing order and 4 bytes per record otherwise (4 MB for a million
+rows; a Python set of the keys would need ~100 MB). The file is read a second time only when a hash
+repeats: nearly always because a value really repeats (chance repeats of the 44-bit hashes among a
+million keys: 3%), and that pass confirms every repeat by value.
 
 API::
 
@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
-from operator import lt
+from operator import and_, lt
 from pathlib import Path
 
 from sfloader_gui.core.csvio.chunks import iter_blocks
@@ -34,26 +34,37 @@ from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.records import DELIM_MARK, NL_MARK, fast_keys, neutral_records, unquote
 
 MAX_LOCATED = 1000  # repeated values looked up again in the file to show examples and record numbers
-_BUCKET_BITS = 6  # 64 buckets: few calls per block, ~16k hashes per bucket per million rows
-_SHIFT = 64 - _BUCKET_BITS
-# Lower bounds of buckets 1..63 in signed 64-bit hash space; bucket b holds [bound(b), bound(b+1)).
-_BOUNDS = [(b << _SHIFT) - (1 << 63) for b in range(1, 1 << _BUCKET_BITS)]
+# A key's hash is cut to 44 bits: the top 12 pick one of 4,096 buckets, the low 32 are stored (4 bytes
+# per record). Chance repeats among n distinct keys: about n**2 / 2**45 (0.03 for a million keys);
+# they cost a second pass that finds no equal values, never a wrong report.
+_HASH_BITS = 44
+_MASK = (1 << _HASH_BITS) - 1
+_LOW = (1 << 32) - 1
+_BUCKETS = 1 << (_HASH_BITS - 32)
+_BOUNDS = [b << 32 for b in range(1, _BUCKETS)]
+_FLUSH = 1 << 16  # hashes gathered before sorting them into buckets (bounds the per-block work)
 Reread = Callable[[int], Iterable[list[bytes]]]  # keys of the first n records again, block by block
 
 
+def key_hashes(keys: Iterable[bytes]) -> Iterator[int]:
+    """The 44-bit hashes the index keeps, for the same keys read again."""
+    return map(and_, map(hash, keys), repeat(_MASK))
+
+
 class KeyIndex:
-    """The hashes of every key of one file, for exact-enough duplicate checks in bounded memory.
+    """The hashes of every key of one file, for duplicate checks in bounded memory.
 
     Keys in strictly increasing order (the usual export: sorted or sequential IDs) cannot repeat, so
     while the file stays in order only the first and last key are kept: no hashing, no memory. When
     the order breaks (or another file's key range overlaps), ``reread`` fetches the keys seen so far
-    and every hash goes into one of 64 buckets by value, each block sorted first, so that finding
-    repeats needs only one small set per bucket at the end.
+    and every hash goes, 4 bytes each, into one of 4,096 buckets by value, so that finding repeats
+    needs only one small set per bucket at the end.
     """
 
     def __init__(self, reread: Reread) -> None:
         self._reread = reread
         self._buckets: list[array[int]] | None = None
+        self._pending: list[int] = []
         self._first: bytes | None = None
         self._last: bytes | None = None
         self._n = 0
@@ -76,37 +87,46 @@ class KeyIndex:
                 return
             self._bucketize()
         self._n += len(keys)
-        self._bucket_add(sorted(map(hash, keys)))
+        self._gather(keys)
 
-    def _bucketize(self) -> list[array[int]]:
-        if self._buckets is None:
-            self._buckets = [array("q") for _ in range(1 << _BUCKET_BITS)]
-            if self._n:
-                for keys in self._reread(self._n):
-                    self._bucket_add(sorted(map(hash, keys)))
-        return self._buckets
+    def _gather(self, keys: Iterable[bytes]) -> None:
+        self._pending.extend(key_hashes(keys))
+        if len(self._pending) >= _FLUSH:
+            self._flush()
 
-    def _bucket_add(self, hs: list[int]) -> None:
-        buckets = self._bucketize()
+    def _flush(self) -> None:
+        hs, self._pending = sorted(self._pending), []
+        buckets = self._buckets
+        assert buckets is not None
         lo = 0
         for b, bound in enumerate(_BOUNDS):
             hi = bisect_left(hs, bound, lo)
             if hi > lo:
-                buckets[b].extend(hs[lo:hi])
+                buckets[b].extend(map(and_, hs[lo:hi], repeat(_LOW)))
                 lo = hi
         if lo < len(hs):
-            buckets[-1].extend(hs[lo:])
+            buckets[-1].extend(map(and_, hs[lo:], repeat(_LOW)))
+
+    def _bucketize(self) -> list[array[int]]:
+        if self._buckets is None:
+            self._buckets = [array("I") for _ in range(_BUCKETS)]
+            if self._n:
+                for keys in self._reread(self._n):
+                    self._gather(keys)
+        self._flush()
+        return self._buckets
 
     def repeated(self, ignore: Iterable[bytes] = (b"",), limit: int = MAX_LOCATED) -> Repeats:
         """Keys (by hash) that occur more than once; a repeated hash is confirmed by value later."""
-        skip = {hash(k) for k in ignore}
         rep = Repeats()
-        for bucket in self._buckets or ():
+        if self._buckets is None:
+            return rep
+        skip = set(key_hashes(ignore))
+        for b, bucket in enumerate(self._bucketize()):
             if len(set(bucket)) != len(bucket):
-                counts = Counter(bucket)
-                for h, c in counts.items():
-                    if c > 1 and h not in skip:
-                        rep.add(h, c, limit)
+                for low, c in Counter(bucket).items():
+                    if c > 1 and (b << 32 | low) not in skip:
+                        rep.add(b << 32 | low, c, limit)
         return rep
 
     def shared_with(
@@ -116,14 +136,14 @@ class KeyIndex:
         rep = Repeats()
         if not self._n or not other._n or (self.ordered and other.ordered and self._disjoint(other)):
             return rep
-        skip = {hash(k) for k in ignore}
-        for mine, theirs in zip(self._bucketize(), other._bucketize(), strict=True):
+        skip = set(key_hashes(ignore))
+        for b, (mine, theirs) in enumerate(zip(self._bucketize(), other._bucketize(), strict=True)):
             if mine and theirs:
-                both = set(mine).intersection(theirs) - skip
+                both = set(mine).intersection(theirs)
                 if both:
-                    counts = Counter(compress(mine, map(both.__contains__, mine)))
-                    for h, c in counts.items():
-                        rep.add(h, c, limit)
+                    for low, c in Counter(compress(mine, map(both.__contains__, mine))).items():
+                        if (b << 32 | low) not in skip:
+                            rep.add(b << 32 | low, c, limit)
         return rep
 
     def _disjoint(self, other: KeyIndex) -> bool:
@@ -184,7 +204,7 @@ def locate_keys(
     hits: dict[bytes, KeyHits] = {}
     record = 1
     for keys in iter_keys(path, dialect, key_col):
-        found = compress(zip(count(record), keys, strict=False), map(hashes.__contains__, map(hash, keys)))
+        found = compress(zip(count(record), keys, strict=False), map(hashes.__contains__, key_hashes(keys)))
         for number, key in found:
             entry = hits.setdefault(key, KeyHits())
             entry.count += 1

@@ -287,3 +287,17 @@ def test_single_column_files(write_csv: WriteCsv, text: str) -> None:
     res = scan(write_csv("one.csv", text))
     assert res.findings == [] and res.records == 2
     assert res.parts[0].end == len(text)
+
+
+def test_chance_hash_repeats_are_confirmed_by_value(
+    write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sfloader_gui.core.csvio.dupes as dupes
+
+    monkeypatch.setattr(dupes, "_MASK", 0xF)  # 16 possible hashes: thousands of chance repeats
+    rows = "".join(f"K{(i * 7919) % 5003},n\n" for i in range(5003))
+    res = scan(write_csv("unique.csv", "Ext__c,Name\n" + rows))
+    assert res.findings == []
+    rows += "K17,again\n"
+    f = only(scan(write_csv("dup.csv", "Ext__c,Name\n" + rows)), "duplicate_external_id")
+    assert "'K17'" in f.message and "2 records" in f.message

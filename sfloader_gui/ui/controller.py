@@ -180,6 +180,8 @@ class LoadController(QObject):
         # LOG events need nothing here: the engine logs the same line, and the log pane shows its logger.
         self.model.apply_event(event)
         if event.kind is EventKind.STATE:
+            if event.message and not event.state.is_terminal:  # the outcome is logged once, below
+                log.info("%s: %s", event.part.describe(), event.message)
             self.changed.emit()
 
     def _on_finished(self, outcome: JobOutcome) -> None:

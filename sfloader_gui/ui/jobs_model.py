@@ -36,6 +36,7 @@ STATE_LABELS = {
 _GOOD = QColor("#1b7a3d")
 _BAD = QColor("#b3261e")
 _MUTED = QColor("#6b6b6b")
+_WARN = QColor("#8a5300")
 
 
 class Col(IntEnum):
@@ -233,6 +234,8 @@ class JobsModel(QAbstractTableModel):
         if col is Col.JOB_ID:
             return row.job_id or ("" if not tooltip else None)
         if col is Col.STATE:
+            if row.state.is_success and row.failed:
+                return f"Complete, {row.failed:,} failed"
             return STATE_LABELS[row.state]
         if col is Col.PROGRESS:
             return row.progress_text()
@@ -250,7 +253,7 @@ class JobsModel(QAbstractTableModel):
             return QBrush(_BAD)
         if col is Col.STATE:
             if row.state.is_success:
-                return QBrush(_BAD if row.failed else _GOOD)
+                return QBrush(_WARN if row.failed else _GOOD)
             if row.state in (JobState.FAILED, JobState.ERROR, JobState.ABORTED, JobState.TIMED_OUT):
                 return QBrush(_BAD)
             if row.state in (JobState.QUEUED, JobState.CANCELLED):

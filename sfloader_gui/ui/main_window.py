@@ -258,7 +258,9 @@ class MainWindow(QMainWindow):
     def blocking_reason(self) -> str:
         """Why Load is disabled ('' when it is enabled)."""
         if self.controller.running:
-            return "Cancelling…" if self.controller.cancelling else "Loading…"
+            if self.controller.cancelling:
+                return "Cancelling: waiting for the running jobs to stop…"
+            return "Loading… Cancel stops it; the table below shows each job."
         if self.connection is None:
             return "Connect to an org first (Switch org…, or Try the demo org)."
         if not self.object_picker.value:

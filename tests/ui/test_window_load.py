@@ -87,7 +87,7 @@ def test_full_load_of_the_samples_reaches_the_right_states_and_counts(
 
     model = window.jobs_model
     i = [r.ref.file.name for r in model.rows()].index("bad_contacts.csv")
-    assert model.index(i, Col.STATE).data() == "Complete"
+    assert model.index(i, Col.STATE).data() == "Complete, 4 failed"
     assert model.index(i, Col.FAILED).data() == "4"
     summary = window.jobs_panel.summary.text()
     assert "44 records loaded" in summary and "4 failed" in summary and "records/s" in summary

@@ -1,41 +1,75 @@
-"""Workbench fixtures: a run folder with failures in two files, and a quiet workbench over it."""
+"""Workbench fixtures: a real emulator run (three Contact files: bad rows, a failed job) and a workbench."""
 
 from __future__ import annotations
 
+import csv
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from sfloader_gui.core.load.engine import run_load
+from sfloader_gui.core.load.plan import plan_load
+from sfloader_gui.core.models import CancelToken, LoadOptions
 from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
-from tests.core.review.runfolders import make_run
+from tests.core.review.emulator_runs import SAMPLES, connect, load
 
-HEADER = ["External_Id__c", "Name", "Phone"]
-MISSING_NAME = "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"
-BAD_REF = "INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--"
+HEADER = [
+    "External_Id__c",
+    "FirstName",
+    "LastName",
+    "Email",
+    "Phone",
+    "Title",
+    "Birthdate",
+    "Account.External_Id__c",
+]
+
+
+def _contact(key: str, last: str, title: str = "Buyer") -> list[str]:
+    return [key, "Ada", last, f"{key.lower()}@example.com", "(555) 020-0000", title, "1980-01-02", "ACC-0001"]
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows([HEADER, *rows])
+    return path
 
 
 @pytest.fixture
-def run_dir(tmp_path: Path) -> Path:
-    accounts = [[f"A-{i}", "" if i % 3 == 0 else f"Acme {i}", f"555-{i:04d}"] for i in range(1, 13)]
-    partners = [[f"P-{i}", f"Partner {i}", "=1+1" if i == 2 else "x"] for i in range(1, 6)]
-    return make_run(
-        tmp_path,
-        {"accounts.csv": (HEADER, accounts), "partners.csv": (HEADER, partners)},
-        {
-            "accounts.csv": {r[0]: MISSING_NAME for r in accounts if not r[1]} | {"A-4": BAD_REF},
-            "partners.csv": {"P-2": BAD_REF},
-        },
-        unprocessed={"partners.csv": ["P-4", "P-5"]},
-    )
+def run_dir(emulator: Any, tmp_path: Path) -> Path:
+    """Loaded by the engine into the emulator, one job per file, in this order:
+
+    - queued_contacts.csv (Q-1, Q-2): its job is made to fail, so both rows come back unprocessed;
+    - bad_contacts.csv (the sample): 4 rows fail (unknown account, no LastName, bad e-mail, bad date);
+    - more_contacts.csv (M-1..M-6): M-2, M-3 (Title ``=1+1``) and M-4 have no LastName.
+    """
+    work = tmp_path / "work"
+    work.mkdir()
+    queued = _write(work / "queued_contacts.csv", [_contact("Q-1", "One"), _contact("Q-2", "Two")])
+    bad = work / "bad_contacts.csv"
+    shutil.copyfile(SAMPLES / "bad_contacts.csv", bad)
+    more = _write(work / "more_contacts.csv", [
+        _contact("M-1", "Ok"), _contact("M-2", ""), _contact("M-3", "", "=1+1"), _contact("M-4", ""),
+        _contact("M-5", "Ok"), _contact("M-6", "Ok"),
+    ])  # fmt: skip
+    options = LoadOptions("Contact", "External_Id__c", poll_interval_s=0.05, max_concurrent_jobs=1)
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", tmp_path / "accounts")
+        emulator.faults.update({"fail_jobs": 1, "fail_after_records": 0})  # the first job (one at a time)
+        result = run_load(conn, plan_load([queued, bad, more], options), options, tmp_path / "runs",
+                          lambda _e: None, CancelToken())  # fmt: skip
+    return result.run_dir
 
 
 def settle(win: WorkbenchWindow) -> None:
     """Wait for the background passes (error counts, source joins, retry outcomes) to report."""
-    win.tasks.wait()
     from PySide6.QtWidgets import QApplication
 
+    win.tasks.wait()
     QApplication.processEvents()
 
 

@@ -25,37 +25,40 @@ def _column(win: WorkbenchWindow, name: str) -> list[str]:
 
 
 def test_opens_a_run_with_groups_biggest_first(workbench: WorkbenchWindow) -> None:
-    assert workbench.model is not None and workbench.model.rowCount() == 8
+    assert workbench.model is not None and workbench.model.rowCount() == 9
     assert not workbench.banner.isVisible()
     groups = workbench.groups
     texts = [[groups.model().index(r, c).data() for c in range(2)] for r in range(groups.rowCount())]
-    assert [t[0] for t in texts] == ["4", "2", "2"]
-    assert texts[0][1].startswith("REQUIRED_FIELD_MISSING\nRequired fields are missing")
-    assert workbench.filters.count.text() == "8 of 8 rows"
+    assert [t[0] for t in texts] == ["4", "2", "1", "1", "1"]
+    assert texts[0][1] == "REQUIRED_FIELD_MISSING\nRequired fields are missing: [LastName]"
+    assert texts[1][1].startswith("NOT_PROCESSED\nNot processed (the job ended Failed")
+    assert workbench.filters.count.text() == "9 of 9 rows"
     # joined back to the source: file name and record number
     rows = dict(zip(_column(workbench, "External_Id__c"), _column(workbench, "Row"), strict=True))
-    assert rows["A-9"] == "9" and rows["P-5"] == "5"
+    assert rows["CON-0106"] == "6" and rows["M-4"] == "4" and rows["Q-2"] == "2"
 
 
 def test_selecting_a_group_selects_exactly_its_rows(workbench: WorkbenchWindow) -> None:
-    workbench.groups.selectRow(1)  # INVALID_CROSS_REFERENCE_KEY, 2 rows
-    assert workbench.filters.count.text() == "2 of 8 rows"
+    workbench.groups.selectRow(0)  # REQUIRED_FIELD_MISSING, 4 rows in two files
+    assert workbench.filters.count.text() == "4 of 9 rows"
     picked = workbench.selected_rows()
-    assert sorted(workbench.session.info(r).external_id for r in picked) == ["A-4", "P-2"]  # type: ignore[union-attr]
+    session = workbench.session
+    assert session is not None
+    assert sorted(session.info(r).external_id for r in picked) == ["CON-0103", "M-2", "M-3", "M-4"]
     workbench.groups.clearSelection()
-    assert workbench.filters.count.text() == "8 of 8 rows"
+    assert workbench.filters.count.text() == "9 of 9 rows"
 
 
 def test_filters_by_file_code_and_search(workbench: WorkbenchWindow) -> None:
-    workbench.filters.file.setCurrentText("partners.csv")
-    assert set(_column(workbench, "Source file")) == {"partners.csv"}
+    workbench.filters.file.setCurrentText("more_contacts.csv")
+    assert _column(workbench, "External_Id__c") == ["M-2", "M-3", "M-4"]
     workbench.filters.file.setCurrentText("(all)")
     workbench.filters.code.setCurrentText("NOT_PROCESSED")
     assert _column(workbench, "Outcome") == ["Not processed", "Not processed"]
     workbench.filters.code.setCurrentText("(all)")
     workbench.filters.search.setText("=1+1")
     workbench.filters.flush()
-    assert _column(workbench, "External_Id__c") == ["P-2"]
+    assert _column(workbench, "External_Id__c") == ["M-3"]
 
 
 def test_sorting_any_column(workbench: WorkbenchWindow) -> None:
@@ -77,15 +80,17 @@ def test_editing_a_cell_keeps_a_working_copy_and_never_the_raw_file(
     model = workbench.model
     assert model is not None
     names = _column(workbench, "External_Id__c")
-    col = next(c for c in range(model.columnCount()) if model.column_name(c) == "Name")
-    index = model.index(names.index("A-3"), col)
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == "LastName")
+    index = model.index(names.index("CON-0103"), col)
     assert model.flags(index) & Qt.ItemFlag.ItemIsEditable
-    assert model.setData(index, "Acme Three")
-    assert index.data() == "Acme Three"
+    assert model.setData(index, "Berners-Lee")
+    assert index.data() == "Berners-Lee"
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None  # edited cells are tinted
     assert "Salesforce returned: ''" in index.data(Qt.ItemDataRole.ToolTipRole)
     edits = json.loads((run_dir / "review" / "edits.json").read_text(encoding="utf-8"))
-    assert list(edits["edits"].values()) == [{"0": {"Name": "Acme Three"}}]
+    [(key, rows)] = edits["edits"].items()
+    assert key.startswith("jobs/02_bad_contacts_p1_") and key.endswith("/failed.csv")
+    assert list(rows.values()) == [{"LastName": "Berners-Lee"}]
     assert {p: hashlib.sha256(p.read_bytes()).digest() for p in run_dir.glob("jobs/*/*.csv")} == raw
 
 
@@ -93,7 +98,7 @@ def test_exports_and_reports(workbench: WorkbenchWindow, tmp_path: Path, run_dir
     workbench.table.selectRow(0)
     excel = actions.export_rows(workbench, True, actions.EXCEL, tmp_path / "sel.csv")
     rows = list(csv.reader(io.StringIO(excel[0].read_text(encoding="utf-8-sig"), newline="")))
-    assert len(rows) == 2 and rows[1][0] == "accounts.csv"
+    assert len(rows) == 2 and rows[1][0] == "queued_contacts.csv" and rows[1][3] == "NOT_PROCESSED"
     raw = actions.export_rows(workbench, False, actions.RAW, tmp_path / "all.csv")
     assert [p.name for p in raw] == ["all.csv", "all_2.csv"]  # failed rows, then unprocessed (other header)
     html = actions.save_report(workbench, "html", tmp_path / "r.html")
@@ -109,24 +114,26 @@ def test_retry_without_an_org_says_why(workbench: WorkbenchWindow) -> None:
 
 
 def test_missing_results_file_is_named_and_the_rest_stays(qtbot: QtBot, run_dir: Path) -> None:
-    next(run_dir.glob("jobs/01_*/failed.csv")).unlink()
+    failed = next(run_dir.glob("jobs/02_*/failed.csv"))
+    job_id = failed.parent.name.rsplit("_", 1)[1]
+    failed.unlink()
     win = open_workbench(run_dir)
     qtbot.addWidget(win)
     settle(win)
-    assert "failed.csv of job 750000000000000001AAA is missing" in win.banner.text()
-    assert win.model is not None and win.model.rowCount() == 3
+    assert f"failed.csv of job {job_id} is missing" in win.banner.text()
+    assert win.model is not None and win.model.rowCount() == 5  # more_contacts' 3 and the 2 unprocessed
 
 
 def test_changed_source_is_flagged_and_not_joined(qtbot: QtBot, run_dir: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    source = Path(manifest["files"][0]["path"])
-    source.write_text(source.read_text(encoding="utf-8").replace("A-9,", "A-X,"), encoding="utf-8")
+    source = Path(manifest["files"][2]["path"])
+    source.write_text(source.read_text(encoding="utf-8").replace("M-6,", "M-X,"), encoding="utf-8")
     win = open_workbench(run_dir)
     qtbot.addWidget(win)
     settle(win)
-    assert "accounts.csv has changed since the run" in win.banner.text()
+    assert "more_contacts.csv has changed since the run" in win.banner.text()
     rows = dict(zip(_column(win, "External_Id__c"), _column(win, "Row"), strict=True))
-    assert rows["A-9"] == "—" and rows["P-2"] == "2"
+    assert rows["M-4"] == "—" and rows["CON-0103"] == "3"
 
 
 def test_not_a_results_file_gets_a_clear_message(qtbot: QtBot, tmp_path: Path) -> None:
@@ -145,7 +152,7 @@ def test_drop_a_run_folder_to_open_it(qtbot: QtBot, run_dir: Path) -> None:
     win.show()
     assert drop_paths(win, [run_dir]) == (True, True)
     settle(win)
-    assert win.model is not None and win.model.rowCount() == 8
+    assert win.model is not None and win.model.rowCount() == 9
     assert win.windowTitle().endswith(run_dir.name)
 
 
@@ -182,7 +189,7 @@ def test_an_edit_that_cannot_be_saved_is_kept_and_reported(
 ) -> None:
     alone = tmp_path / "alone" / "failed.csv"
     alone.parent.mkdir()
-    alone.write_bytes(next(run_dir.glob("jobs/01_*/failed.csv")).read_bytes())
+    alone.write_bytes(next(run_dir.glob("jobs/02_*/failed.csv")).read_bytes())
     alone.with_name("failed.csv.review").write_text("in the way", encoding="utf-8")  # no folder can go here
     win = open_workbench(alone)
     win.quiet = True
@@ -190,7 +197,7 @@ def test_an_edit_that_cannot_be_saved_is_kept_and_reported(
     settle(win)
     model = win.model
     assert model is not None
-    col = next(c for c in range(model.columnCount()) if model.column_name(c) == "Name")
+    col = next(c for c in range(model.columnCount()) if model.column_name(c) == "LastName")
     assert model.setData(model.index(0, col), "Kept in memory")
     assert model.index(0, col).data() == "Kept in memory"
     assert win.last_message.startswith("Edit not saved: Your edit is kept for now but could not be saved")

@@ -76,6 +76,10 @@ def lines_at(path: Path, offsets: list[int]) -> dict[int, int]:
     return out
 
 
+def _v(t: _Tally, one: str, many: str) -> str:
+    return one if t.count == 1 else many
+
+
 def _first(t: _Tally) -> str:
     return f"first at line {t.line:,}" + (f": {t.detail}" if t.detail else "")
 
@@ -86,23 +90,25 @@ def _delim(dialect: CsvDialect) -> str:
 
 _MESSAGES = {
     "ragged_row": lambda what, t, dl, k: (
-        f"{what} have a different number of values than the header's {len(dl.header)} columns "
-        f"({_first(t)}). Give every row one value per column, and put values that contain "
-        f"the delimiter {_delim(dl)} in double quotes."
+        f"{what} {_v(t, 'has', 'have')} a different number of values than the header's "
+        f"{len(dl.header)} columns ({_first(t)}). Give every row one value per column, and put "
+        f"values that contain the delimiter {_delim(dl)} in double quotes."
     ),
-    "empty_line": lambda what, t, dl, k: f"{what} are empty lines ({_first(t)}). Delete the empty lines.",
+    "empty_line": lambda what, t, dl, k: (
+        f"{what} {_v(t, 'is an empty line', 'are empty lines')} ({_first(t)}). Delete the empty lines."
+    ),
     "space_before_quote": lambda what, t, dl, k: (
-        f"{what} have a space between the delimiter and an opening double quote ({_first(t)}); "
-        "Salesforce rejects such rows. Remove the spaces before the quotes."
+        f"{what} {_v(t, 'has', 'have')} a space between the delimiter and an opening double quote "
+        f"({_first(t)}); Salesforce rejects such rows. Remove the spaces before the quotes."
     ),
     "stray_quote": lambda what, t, dl, k: (
-        f"{what} have a double quote inside a value that is not in quotes ({_first(t)}). "
+        f"{what} {_v(t, 'has', 'have')} a double quote inside a value that is not in quotes ({_first(t)}). "
         'Put the whole value in double quotes and double the quote inside it ("").'
     ),
     "text_after_quote": lambda what, t, dl, k: (
-        f"{what} have text right after a closing double quote ({_first(t)}). Put the whole value "
-        'in double quotes and double every quote inside it (""), or check for a quote that is '
-        "never closed earlier in the file."
+        f"{what} {_v(t, 'has', 'have')} text right after a closing double quote ({_first(t)}). "
+        'Put the whole value in double quotes and double every quote inside it (""), or check for '
+        "a quote that is never closed earlier in the file."
     ),
     "unterminated_quote": lambda what, t, dl, k: (
         f"a double quote opened in {what} (line {t.line:,}) is never closed, so the rest of the file "
@@ -113,20 +119,21 @@ _MESSAGES = {
         "or a quote in it is never closed. Check that row."
     ),
     "field_too_long": lambda what, t, dl, k: (
-        f"{what} have a value longer than {FIELD_LIMIT:,} characters, Salesforce's limit for one "
-        f"field ({_first(t)}). Shorten those values."
+        f"{what} {_v(t, 'has', 'have')} a value longer than {FIELD_LIMIT:,} characters, "
+        f"Salesforce's limit for one field ({_first(t)}). Shorten those values."
     ),
     "line_ending": lambda what, t, dl, k: (
-        f"{what} do not end with {dl.line_ending} line endings like the rest of the file "
+        f"{what} {_v(t, 'does', 'do')} not end with {dl.line_ending} line endings like the rest of the file "
         f"({_first(t)}). Save the file with one kind of line ending, or choose the line ending "
         "the file uses."
     ),
     "part_too_small": lambda what, t, dl, k: (
-        f"{what} (line {t.line:,}) is larger than the part size ({t.detail}). Raise the part size."
+        f"{what} (first at line {t.line:,}) {_v(t, 'is', 'are')} larger than the part size "
+        f"({t.detail}). Raise the part size."
     ),
     "blank_external_id": lambda what, t, dl, k: (
-        f"{what} have no value in the External ID column {k} ({_first(t)}). An upsert needs a value "
-        "in every row: fill them in or remove those rows."
+        f"{what} {_v(t, 'has', 'have')} no value in the External ID column {k} ({_first(t)}). "
+        "An upsert needs a value in every row: fill them in or remove those rows."
     ),
     "nul_bytes": lambda what, t, dl, k: (
         f"contains NUL bytes ({_first(t)}), so it is not a text CSV file (perhaps a spreadsheet or "

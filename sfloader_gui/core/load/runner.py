@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -38,11 +39,7 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[JobEvent], None]
 MAX_SUBMIT_ATTEMPTS = 3  # jobs per part: first try, a gzip fallback, one redo after a dropped upload
-_SERVER_TERMINAL = {
-    "JobComplete": JobState.JOB_COMPLETE,
-    "Failed": JobState.FAILED,
-    "Aborted": JobState.ABORTED,
-}
+_SERVER_TERMINAL = frozenset({JobState.JOB_COMPLETE, JobState.FAILED, JobState.ABORTED})
 _PROGRESS_STEP = 1 << 20  # upload progress events at most once per MiB (or 1% of the part)
 
 
@@ -188,6 +185,7 @@ class _PartRun:
             if self.cancel.cancelled:
                 self.set_state(JobState.CANCELLED, "Cancelled before it was sent.")
                 raise _Stop
+            self.check_unchanged()
             if self.try_submit(attempt):
                 return
         self.fail(
@@ -195,6 +193,20 @@ class _PartRun:
             + "; ".join(j["reason"] for j in self.outcome.abandoned_jobs)
         )
         raise _Stop
+
+    def check_unchanged(self) -> None:
+        """The checks were made on the file as it was: refuse to send it if it changed since."""
+        fp = self.plan.file
+        try:
+            st = os.stat(fp.path)
+            same = (st.st_size, st.st_mtime) == (fp.size, fp.mtime)
+        except OSError:
+            same = False
+        if not same:
+            self.fail(
+                f"{fp.path.name} changed or disappeared after it was checked: check it again, then load."
+            )
+            raise _Stop
 
     def try_submit(self, attempt: int) -> bool:
         use_gzip = self.options.use_gzip and not orgstate.gzip_refused_by(self.conn.instance_url)
@@ -311,7 +323,7 @@ class _PartRun:
         job_id = self.outcome.job_id
         assert job_id is not None
         deadline = time.monotonic() + self.options.timeout_s
-        while self.outcome.state not in _SERVER_TERMINAL.values():
+        while self.outcome.state not in _SERVER_TERMINAL:
             if self.cancel.wait(min(self.options.poll_interval_s, max(0.0, deadline - time.monotonic()))):
                 self.on_cancel(job_id)
                 return
@@ -323,7 +335,7 @@ class _PartRun:
                 self.say(f"Could not check job {job_id} ({exc}); trying again at the next poll.")
             else:
                 self.note_progress(info)
-                if self.outcome.state in _SERVER_TERMINAL.values():
+                if self.outcome.state in _SERVER_TERMINAL:
                     return
             if time.monotonic() >= deadline:
                 self.set_state(
@@ -354,7 +366,7 @@ class _PartRun:
         self.say(f"Cancelled: aborting job {job_id} on the server; its processed rows are kept.", note=True)
         info = bulk.abort_job(self.conn, job_id)
         self.note_progress(info)
-        if self.outcome.state not in _SERVER_TERMINAL.values():
+        if self.outcome.state not in _SERVER_TERMINAL:
             self.note_progress(bulk.get_job(self.conn, job_id))
 
     # ---- results ------------------------------------------------------------------------------------

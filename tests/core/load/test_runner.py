@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from sfloader_gui.core.load.engine import run_load
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.errors import TransportError
 from sfloader_gui.core.salesforce.orgstate import gzip_refused_by
-from tests.core.load.loadkit import Recorder, connect, count, load, options, write_accounts
+from tests.core.load.loadkit import Recorder, connect, count, load, options, plan, write_accounts
 from tests.core.salesforce.conftest import oauth_refreshing_token
 
 
@@ -258,3 +259,16 @@ def test_a_lost_create_answer_leaves_no_open_job_behind(
         assert bulk.get_job(conn, lost[0]).state == "Aborted"
         assert not [j for j in bulk.list_jobs(conn) if j.state == "Open"]
     assert count(emulator) == 10
+
+
+def test_a_file_changed_after_its_checks_is_not_sent(emulator: Any, tmp_path: Path) -> None:
+    src = write_accounts(tmp_path / "accounts.csv", 1, 10)
+    opts = options()
+    checked = plan([src], opts)
+    write_accounts(src, 1, 12)  # edited after the pre-flight
+    with connect(emulator) as conn:
+        result = run_load(conn, checked, opts, tmp_path / "out", Recorder(), CancelToken())
+    (outcome,) = result.outcomes
+    assert outcome.state is JobState.ERROR and "changed" in (outcome.error_message or "")
+    assert emulator.stats.jobs_created == 0
+    assert result.manifest["accounting"]["balanced"]

@@ -24,6 +24,8 @@ from sfloader_gui.core.salesforce.errors import (
     SalesforceError,
     TransportError,
     error_from_response,
+    is_concurrency_refusal,
+    parse_error_body,
 )
 from sfloader_gui.core.salesforce.tokens import TokenProvider
 
@@ -87,6 +89,11 @@ def _retry_after_seconds(resp: requests.Response) -> float | None:
     except ValueError:
         when = email.utils.parsedate_to_datetime(value)
         return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _concurrency_refusal(resp: requests.Response) -> bool:
+    code, message = parse_error_body(resp.text)
+    return code == "REQUEST_LIMIT_EXCEEDED" and is_concurrency_refusal(message)
 
 
 def _sent_token(resp: requests.Response) -> str:
@@ -234,12 +241,12 @@ class SalesforceConnection:
         return method in _SAFE_METHODS or isinstance(exc, requests.ConnectTimeout)
 
     def _may_retry_status(self, method: str, resp: requests.Response, replayable: bool, attempt: int) -> bool:
-        if resp.status_code not in _RETRY_STATUSES or not replayable:
+        if not replayable or attempt + 1 >= self.retry.attempts or self._closed.is_set():
             return False
-        if attempt + 1 >= self.retry.attempts or self._closed.is_set():
-            return False
-        # 429 is an explicit "not processed, slow down": safe to repeat for any method.
-        return method in _SAFE_METHODS or resp.status_code == 429
+        # 429, and 403 for too many concurrent requests, say "not processed, slow down": safe for any method.
+        if resp.status_code == 429 or (resp.status_code == 403 and _concurrency_refusal(resp)):
+            return True
+        return resp.status_code in _RETRY_STATUSES and method in _SAFE_METHODS
 
     def _backoff(self, attempt: int, retry_after: float | None, method: str, path: str, why: str) -> None:
         delay = self.retry.delay(attempt, retry_after)

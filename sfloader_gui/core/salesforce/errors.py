@@ -38,6 +38,10 @@ class ApiLimitError(SalesforceError):
     """Salesforce refused the call because an org limit is used up (403 REQUEST_LIMIT_EXCEEDED)."""
 
 
+class ConcurrencyLimitError(SalesforceError):
+    """403 REQUEST_LIMIT_EXCEEDED for too many long requests at once: it passes; the call may be repeated."""
+
+
 class NotFoundError(SalesforceError):
     """The job, object or resource does not exist (404)."""
 
@@ -56,7 +60,14 @@ class InvalidStateError(SalesforceError):
 
 def is_transient(exc: SalesforceError) -> bool:
     """A failure that may pass by itself (network, throttling, server trouble), as opposed to a refusal."""
-    return isinstance(exc, TransportError) or (exc.status or 0) in (429, 500, 502, 503, 504)
+    if isinstance(exc, TransportError | ConcurrencyLimitError):
+        return True
+    return (exc.status or 0) in (429, 500, 502, 503, 504)
+
+
+def is_concurrency_refusal(message: str | None) -> bool:
+    """REQUEST_LIMIT_EXCEEDED is sent for the daily total and for concurrent requests; the latter passes."""
+    return "concurrent" in (message or "").lower()
 
 
 def parse_error_body(text: str) -> tuple[str | None, str | None]:
@@ -98,17 +109,17 @@ def error_from_response(resp: requests.Response, method: str, path: str) -> Sale
             f"Salesforce says the session is no longer valid ({detail}). Log in to the org again.", **kwargs
         )
     if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
-        if message and "concurrent" in message.lower():
-            sentence = (
+        if is_concurrency_refusal(message):
+            return ConcurrencyLimitError(
                 f"Salesforce refused the call: too many long-running requests at once ({message}). "
-                "Run fewer parallel jobs and try again."
+                "If this keeps happening, run fewer parallel jobs.",
+                **kwargs,
             )
-        else:
-            sentence = (
-                f"Salesforce refused the call: the org's daily API request limit is used up ({detail}). "
-                "Try again after the limit resets (a rolling 24 hours), or ask your admin for more."
-            )
-        return ApiLimitError(sentence, **kwargs)
+        return ApiLimitError(
+            f"Salesforce refused the call: the org's daily API request limit is used up ({detail}). "
+            "Try again after the limit resets (a rolling 24 hours), or ask your admin for more.",
+            **kwargs,
+        )
     if _is_gzip_refusal(status, code, message):
         return GzipRefusedError(f"The org refused a gzip-compressed upload ({detail}).", **kwargs)
     if status == 404:

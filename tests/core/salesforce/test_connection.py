@@ -134,3 +134,13 @@ def test_a_401_that_is_not_a_session_error_is_not_refreshed(emulator: Any) -> No
     ):
         c.get_json("sobjects/")
     assert token.refresh_count == 0
+
+
+def test_too_many_concurrent_requests_is_waited_out_not_fatal(
+    emulator: Any, conn: SalesforceConnection
+) -> None:
+    busy = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
+    emulator.faults.add_status(403, method="POST", path=JOBS, times=2, message=busy)
+    job = bulk.create_upsert_job(conn, "Account", "External_Id__c")
+    assert job.state == "Open" and emulator.stats.jobs_created == 1
+    assert conn.fatal_error is None

@@ -11,8 +11,8 @@ API::
     class KeyIndex(reread: Callable[[int], Iterable[list[bytes]]]):
         add(keys: list[bytes]) -> None          # one block of keys, in record order
         ordered: bool                           # True while keys are strictly increasing
-        repeated(ignore=(b"",), limit=MAX_LOCATED) -> Repeats       # values, records, some hashes
-        shared_with(other, ignore=(b"",), limit=MAX_LOCATED) -> Repeats   # cross-file
+        repeated(limit=MAX_LOCATED) -> Repeats           # values, records, some hashes
+        shared_with(other, limit=MAX_LOCATED) -> Repeats  # cross-file
         __len__() -> int
     iter_keys(path, dialect, key_col, records=None) -> Iterator[list[bytes]]
     locate_keys(path, dialect, key_col, hashes, limit) -> dict[bytes, KeyHits]
@@ -116,16 +116,16 @@ class KeyIndex:
         self._flush()
         return self._buckets
 
-    def repeated(self, ignore: Iterable[bytes] = (b"",), limit: int = MAX_LOCATED) -> Repeats:
-        """Keys (by hash) that occur more than once; a repeated hash is confirmed by value later."""
+    def repeated(self, limit: int = MAX_LOCATED) -> Repeats:
+        """Keys (by hash) that occur more than once; the caller confirms them by value (and leaves
+        out blank values, which are reported on their own)."""
         rep = Repeats()
         if self._buckets is None:
             return rep
-        skip = set(key_hashes(ignore))
         for b, bucket in enumerate(self._bucketize()):
             if len(set(bucket)) != len(bucket):
                 for low, c in Counter(bucket).items():
-                    if c > 1 and (b << 32 | low) not in skip:
+                    if c > 1:
                         rep.add(b << 32 | low, c, limit)
         return rep
 

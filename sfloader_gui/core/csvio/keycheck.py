@@ -20,7 +20,7 @@ def duplicate_findings(
     path: Path, dialect: CsvDialect, key_col: int, index: KeyIndex, key_field: str, max_listed: int
 ) -> list[Finding]:
     """An error listing repeated External IDs, or nothing. Reads the file again only if a hash repeats."""
-    rep = index.repeated(ignore=(b"",))
+    rep = index.repeated()
     if not rep.values:
         return []
     hits = locate_keys(path, dialect, key_col, rep.hashes, max_listed)

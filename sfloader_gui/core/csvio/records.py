@@ -12,11 +12,13 @@ API::
     fast_keys(recs, k, ncols, d) -> list[bytes]   # raw key field per record (may still be quoted)
     unquote(raw) -> bytes
     parse_record(rec, d) -> tuple[list[bytes], list[str]]        # fields and problem codes
+    tokenize_records(data, d) -> Iterator[tuple[int, list[str]]]  # (start, problems) per record
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import repeat
 from operator import itemgetter
 
@@ -124,3 +126,46 @@ def parse_record(rec: bytes, d: bytes) -> tuple[list[bytes], list[str]]:
         if pos == n:
             fields.append(b"")
             return fields, problems
+
+
+def tokenize_records(data: bytes, d: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Walk ``data`` record by record as a lenient CSV reader would (a stray quote is literal),
+    yielding each record's start offset and problem codes; an unterminated quote ends the walk.
+
+    Slow (Python per field); used only to explain a file whose quotes do not pair up.
+    """
+    pos, n, dc = 0, len(data), d[0]
+    while pos < n:
+        start, problems = pos, []
+        while True:
+            lead = pos
+            while lead < n and data[lead] == 0x20:
+                lead += 1
+            if lead < n and data[lead] == 0x22:
+                if lead > pos:
+                    problems.append("space_before_quote")
+                m = _QUOTED.match(data, lead)
+                if m is None:
+                    yield start, [*problems, "unterminated_quote"]
+                    return
+                pos = m.end()
+                if pos < n and data[pos] not in (dc, 0x0A, 0x0D):
+                    problems.append("text_after_quote")
+            end = _field_end(data, pos, d)
+            if b'"' in data[pos:end] and "text_after_quote" not in problems:
+                problems.append("stray_quote")
+            pos = end
+            if pos >= n or data[pos] != dc:
+                break
+            pos += 1
+        pos = data.find(b"\n", pos)
+        pos = n if pos < 0 else pos + 1
+        yield start, problems
+
+
+def _field_end(data: bytes, pos: int, d: bytes) -> int:
+    """Where an unquoted stretch starting at ``pos`` ends: the next delimiter or newline."""
+    nd, nl = data.find(d, pos), data.find(b"\n", pos)
+    ends = [e for e in (nd, nl) if e >= 0]
+    end = min(ends) if ends else len(data)
+    return end - 1 if end > pos and data[end - 1] == 0x0D and end == nl else end

@@ -54,6 +54,7 @@ from sfloader_gui.core.csvio.records import (
     neutral_records,
     parse_record,
     quotes_well_placed,
+    tokenize_records,
     unquote,
 )
 
@@ -143,8 +144,10 @@ class _Scanner:
         """Check one block; False stops the pass (the rest cannot be read reliably)."""
         data = block.data
         if not block.complete:
-            code = "unterminated_quote" if len(block.segs) % 2 == 0 else "record_too_long"
-            self.problems.add(code, self.records + 1, block.offset)
+            if len(block.segs) % 2 == 0:
+                self._unpaired_quotes(block)
+            else:
+                self.problems.add("record_too_long", self.records + 1, block.offset)
             return False
         if b"\x00" in data:
             self.problems.add("nul_bytes", self.records + 1, block.offset + data.index(b"\x00"))
@@ -168,6 +171,15 @@ class _Scanner:
             self.problems.add("too_many_problems", self.records, block.offset + len(data), f"{STOP_AFTER:,}")
             return False
         return True
+
+    def _unpaired_quotes(self, block: Block) -> None:
+        """Quotes that do not pair up: often a stray quote in an unquoted value (a 15" screen), else a
+        quote never closed. Walk the rest of the file as a lenient reader would, to say which."""
+        for i, (start, problems) in enumerate(tokenize_records(block.data, self.d)):
+            for code in dict.fromkeys(problems):
+                self.problems.add(code, self.records + 1 + i, block.offset + start)
+            if i >= STOP_AFTER:
+                break
 
     def _not_utf8(self, block: Block, exc: UnicodeDecodeError) -> None:
         offset = block.offset + exc.start

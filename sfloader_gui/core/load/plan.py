@@ -173,20 +173,31 @@ def _cross_file_duplicates(plans: list[FilePlan], options: LoadOptions) -> None:
         for other in earlier:
             assert other.key_index is not None
             shared = fp.key_index.shared_with(other.key_index)
-            if shared.values:
-                fp.findings.append(_shared_warning(fp, other, shared, options))
+            warning = _shared_warning(fp, other, shared, options) if shared.values else None
+            if warning is not None:
+                fp.findings.append(warning)
         earlier.append(fp)
 
 
-def _shared_warning(fp: FilePlan, other: FilePlan, shared: Repeats, options: LoadOptions) -> Finding:
+def _shared_warning(fp: FilePlan, other: FilePlan, shared: Repeats, options: LoadOptions) -> Finding | None:
+    """The warning for values both files really have (hash matches are confirmed by value)."""
     assert fp.dialect is not None and fp.key_column is not None
-    hits = locate_keys(fp.path, fp.dialect, fp.key_column, shared.hashes, 20)
-    total = shared.records
+    assert other.dialect is not None and other.key_column is not None
+    theirs = locate_keys(other.path, other.dialect, other.key_column, shared.hashes, 1)
+    hits = {
+        k: h
+        for k, h in locate_keys(fp.path, fp.dialect, fp.key_column, shared.hashes, 20).items()
+        if k in theirs and k.strip()
+    }
+    if not hits:
+        return None
+    exact = len(shared.hashes) == shared.values  # every shared value was looked up
+    total = sum(h.count for h in hits.values()) if exact else shared.records
     records = sorted(n for h in hits.values() for n in h.records)[:20]
     examples = ", ".join(repr(k.decode("utf-8", "replace")) for k in list(hits)[:3])
     message = (
-        f"{fp.path.name}: {describe_records(records, total)} have External IDs ({options.external_id_field}) "
-        f"that {other.path.name} also has (e.g. {examples}). Both files load in parallel jobs, so which "
+        f"{fp.path.name}: {describe_records(records, total)} {'has an External ID' if total == 1 else 'have External IDs'} "
+        f"({options.external_id_field}) that {other.path.name} also has (e.g. {examples}). Both files load in parallel jobs, so which "
         "row is saved last is not defined; load one file after the other if the order matters."
     )
     return Finding(WARNING, fp.path, "duplicate_external_id_across_files", message, records)

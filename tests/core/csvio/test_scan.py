@@ -301,3 +301,12 @@ def test_chance_hash_repeats_are_confirmed_by_value(
     rows += "K17,again\n"
     f = only(scan(write_csv("dup.csv", "Ext__c,Name\n" + rows)), "duplicate_external_id")
     assert "'K17'" in f.message and "2 records" in f.message
+
+
+def test_a_single_stray_quote_is_named_not_taken_for_an_open_quote(write_csv: WriteCsv) -> None:
+    text = 'Ext__c,Name,Note\n1,"A\nA",x\n2,15" screen,y\n3,C,z\n4,"D"x,w\n'
+    res = scan(write_csv("inch.csv", text))
+    assert only(res, "stray_quote").records == [2]
+    assert only(res, "text_after_quote").records == [4]
+    assert "line 4" in only(res, "stray_quote").message
+    assert not [f for f in res.findings if f.code == "unterminated_quote"]

@@ -195,9 +195,10 @@ def _shared_warning(fp: FilePlan, other: FilePlan, shared: Repeats, options: Loa
     total = sum(h.count for h in hits.values()) if exact else shared.records
     records = sorted(n for h in hits.values() for n in h.records)[:20]
     examples = ", ".join(repr(k.decode("utf-8", "replace")) for k in list(hits)[:3])
+    have = "has an External ID" if total == 1 else "have External IDs"
     message = (
-        f"{fp.path.name}: {describe_records(records, total)} {'has an External ID' if total == 1 else 'have External IDs'} "
-        f"({options.external_id_field}) that {other.path.name} also has (e.g. {examples}). Both files load in parallel jobs, so which "
-        "row is saved last is not defined; load one file after the other if the order matters."
+        f"{fp.path.name}: {describe_records(records, total)} {have} ({options.external_id_field}) that "
+        f"{other.path.name} also has (e.g. {examples}). Both files load in parallel jobs, so which row "
+        "is saved last is not defined; load one file after the other if the order matters."
     )
     return Finding(WARNING, fp.path, "duplicate_external_id_across_files", message, records)

@@ -408,6 +408,13 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return report(result, args.json)
 
 
+def _fail(args: argparse.Namespace, exc: Exception, status: int) -> int:
+    print(f"sfloader: {exc}", file=sys.stderr)
+    if getattr(args, "json", False):  # scripts still get their one JSON document
+        print(json.dumps({"error": str(exc), "run_dir": None, "jobs": [], "totals": None}))
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"upsert": cmd_upsert, "results": cmd_results, "jobs": cmd_jobs, "retry": cmd_retry}
@@ -416,10 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (UsageError, ConfigError, AuthError) as exc:
-        print(f"sfloader: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, exc, EXIT_USAGE)
     except SalesforceError as exc:
-        print(f"sfloader: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(args, exc, EXIT_FAILED)
     finally:
         shutdown_logging()

@@ -70,9 +70,11 @@ def test_a_bad_file_is_named_and_nothing_is_uploaded(
     good = write_accounts(tmp_path / "good.csv", 1, 5)
     dupes = tmp_path / "dupes.csv"
     dupes.write_text("External_Id__c,Name\nK1,One\nK1,Again\n", encoding="utf-8")
-    code, _, err = run(capsys, *upsert(emulator, good, dupes, tmp_path / "missing.csv"))
+    code, out, err = run(capsys, *upsert(emulator, good, dupes, tmp_path / "missing.csv", extra=("--json",)))
     assert code == 2
     assert "dupes.csv" in err and "missing.csv" in err and "Nothing was uploaded" in err
+    assert json.loads(out) == {"error": err.splitlines()[-1].removeprefix("sfloader: "), "run_dir": None,
+                               "jobs": [], "totals": None}  # fmt: skip
     assert emulator.stats.jobs_created == 0
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sfloader_gui.ui.failures.window import WorkbenchWindow
 
 RAW, EXCEL = "raw", "excel"
+BACKGROUND_ROWS = 50_000  # Excel-safe exports above this run on a worker thread
 
 
 def export_menu_button(win: WorkbenchWindow) -> QToolButton:
@@ -67,19 +68,34 @@ def export_rows(win: WorkbenchWindow, selected: bool, form: str, dest: Path | No
         if not chosen:
             return []
         dest = Path(chosen)
+    target = dest
+
+    def run() -> list[Path]:
+        if form == RAW:
+            return export_raw(session, rows, target)
+        export_excel_safe(session, rows, target)
+        return [target]
+
+    if form == EXCEL and len(rows) > BACKGROUND_ROWS:
+        # About a minute per million rows: write on a worker thread; the status bar says when it is done.
+        if win.tasks.start("export", lambda: (len(rows), run())):
+            win.statusBar().showMessage(f"Exporting {len(rows):,} rows to {dest.name} in the background…")
+        else:
+            win.show_message("An export is running", "Wait for the running export to finish.")
+        return []
     try:
         with busy():
-            if form == RAW:
-                written = export_raw(session, rows, dest)
-            else:
-                export_excel_safe(session, rows, dest)
-                written = [dest]
+            written = run()
     except (ExportError, OSError) as exc:
         win.show_message("Export failed", str(exc))
         return []
-    names = ", ".join(p.name for p in written)
-    win.statusBar().showMessage(f"Exported {len(rows):,} rows to {names}", 15000)
+    exported(win, len(rows), written)
     return written
+
+
+def exported(win: WorkbenchWindow, count: int, written: list[Path]) -> None:
+    names = ", ".join(p.name for p in written)
+    win.statusBar().showMessage(f"Exported {count:,} rows to {names}", 15000)
 
 
 def save_report(win: WorkbenchWindow, fmt: str, dest: Path | None = None) -> Path | None:

@@ -190,6 +190,9 @@ class WorkbenchWindow(QMainWindow):
         if name == "retry" and self._close_when_idle:
             QTimer.singleShot(0, self.close)
             return
+        if name == "export" and isinstance(result, tuple):
+            actions.exported(self, *result)
+            return
         if self.session is None or self.model is None:
             return
         if name == "groups":
@@ -222,9 +225,12 @@ class WorkbenchWindow(QMainWindow):
     def _task_failed(self, name: str, message: str) -> None:
         if name == "retry" and self._close_when_idle:
             QTimer.singleShot(0, self.close)
-        title = {"retry": "Retry not started", "joins": "Could not read a source file"}.get(
-            name, f"{name} failed"
-        )
+        titles = {
+            "retry": "Retry not started",
+            "joins": "Could not read a source file",
+            "export": "Export failed",
+        }
+        title = titles.get(name, f"{name} failed")
         self.show_message(title, message)
 
     # ----- filtering ---------------------------------------------------------------------------------

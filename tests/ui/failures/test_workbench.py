@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -201,3 +202,14 @@ def test_an_edit_that_cannot_be_saved_is_kept_and_reported(
     assert model.setData(model.index(0, col), "Kept in memory")
     assert model.index(0, col).data() == "Kept in memory"
     assert win.last_message.startswith("Edit not saved: Your edit is kept for now but could not be saved")
+
+
+def test_a_large_excel_safe_export_runs_in_the_background(
+    workbench: WorkbenchWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "BACKGROUND_ROWS", 3)
+    dest = tmp_path / "big.csv"
+    assert actions.export_rows(workbench, False, actions.EXCEL, dest) == []  # started, not finished here
+    settle(workbench)
+    assert dest.is_file() and len(dest.read_text(encoding="utf-8-sig").splitlines()) >= 10
+    assert workbench.statusBar().currentMessage() == "Exported 9 rows to big.csv"

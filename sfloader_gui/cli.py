@@ -189,33 +189,38 @@ class Progress:
             self.stream.flush()
 
 
+def fetch_job(
+    conn: SalesforceConnection, job_id: str, dest: Path, journal: Journal
+) -> tuple[dict[str, Any], bool]:
+    """One job's info and result files; returns its JSON row and whether anything failed."""
+    try:
+        info = bulk.get_job(conn, job_id)
+        saved, problems = bulk.download_all_results(conn, job_id, dest)
+    except SalesforceError as exc:
+        if isinstance(exc, AuthError):
+            raise
+        return {"job_id": job_id, "error_message": str(exc)}, True
+    row: dict[str, Any] = {"job_id": job_id, "state": info.state, "error_message": info.error_message}
+    row.update(records_processed=info.records_processed, records_failed=info.records_failed)
+    row.update({f"{name}_file": str(path) for name, path in saved.items()})
+    if problems:
+        row["error_message"] = "; ".join(f"{n} results: {e}" for n, e in problems.items())
+    else:
+        journal.settle(job_id)
+    return row, bool(problems) or info.state != "JobComplete" or info.records_failed > 0
+
+
 def cmd_results(args: argparse.Namespace) -> int:
     from sfloader_gui.core.load.results import RunFolder
 
-    out = args.out or paths.default_output_dir()
     rows: list[dict[str, Any]] = []
     failed = False
     with open_org(args) as conn, contextlib.closing(Journal()) as journal:
-        folder = RunFolder.create(out, "results")
+        folder = RunFolder.create(args.out or paths.default_output_dir(), "results")
         for job_id in args.job_ids:
-            row: dict[str, Any] = {"job_id": job_id}
-            try:
-                info = bulk.get_job(conn, job_id)
-                row.update(state=info.state, records_processed=info.records_processed,
-                           records_failed=info.records_failed, error_message=info.error_message)  # fmt: skip
-                saved, problems = bulk.download_all_results(conn, job_id, folder.path / "jobs" / job_id)
-                row.update({f"{name}_file": str(path) for name, path in saved.items()})
-                if problems:
-                    row["error_message"] = "; ".join(f"{n} results: {e}" for n, e in problems.items())
-                if not problems:
-                    journal.settle(job_id)
-                failed = failed or bool(problems) or info.state != "JobComplete" or info.records_failed > 0
-            except SalesforceError as exc:
-                if isinstance(exc, AuthError):
-                    raise
-                row["error_message"] = str(exc)
-                failed = True
+            row, bad = fetch_job(conn, job_id, folder.path / "jobs" / job_id, journal)
             rows.append(row)
+            failed = failed or bad
             if not args.json:
                 print(f"{job_id}: {row.get('state', 'error')} {row.get('error_message') or ''}".rstrip())
     if args.json:
@@ -246,11 +251,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 def list_unsettled(as_json: bool) -> int:
     """Jobs this machine started whose results were never saved (still running, or interrupted)."""
-    journal = Journal()
-    try:
+    with contextlib.closing(Journal()) as journal:
         entries = journal.unsettled()
-    finally:
-        journal.close()
     if as_json:
         print(json.dumps({"jobs": [{**e.__dict__, "run_dir": str(e.run_dir), "file": str(e.file)}
                                    for e in entries]}, indent=2))  # fmt: skip

@@ -27,7 +27,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
+from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, Severity, describe_records
 from sfloader_gui.core.csvio.sample import first_records
 from sfloader_gui.core.csvio.values import value_problem
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
@@ -125,9 +125,8 @@ class _Checker:
         self.out: list[Finding] = []
         self.obj = describe.name
 
-    def add(self, severity: str, code: str, text: str) -> None:
-        level = ERROR if severity == ERROR else WARNING
-        self.out.append(Finding(level, self.fp.path, code, f"{self.fp.path.name}: {text}"))
+    def add(self, severity: Severity, code: str, text: str) -> None:
+        self.out.append(Finding(severity, self.fp.path, code, f"{self.fp.path.name}: {text}"))
 
     def field_of(self, column: str) -> FieldLike | None:
         return None if "." in column else self.by_name.get(column.lower())
@@ -195,8 +194,8 @@ class _Checker:
 
     def relationship(self, position: int, column: str) -> None:
         rel_part, _, parent_field = column.rpartition(".")
-        names = rel_part.split(":")
-        lookup = next((self.by_rel[n.lower()] for n in names if n.lower() in self.by_rel), None)
+        names = rel_part.split(":")  # "Type:Relationship" for polymorphic lookups
+        lookup = self._lookup_of(column)
         if lookup is None:
             self.add(
                 ERROR,
@@ -230,14 +229,18 @@ class _Checker:
                     f"{', '.join(f.name for f in parent.fields if f.external_id or f.id_lookup) or 'Id'}).",
                 )
 
+    def _lookup_of(self, column: str) -> FieldLike | None:
+        """The lookup field a relationship column sets, or None."""
+        if "." not in column:
+            return None
+        names = column.rpartition(".")[0].split(":")
+        return next((self.by_rel[n.lower()] for n in names if n.lower() in self.by_rel), None)
+
     def required(self) -> None:
         assert self.fp.dialect is not None
         present = {c.lower() for c in self.fp.dialect.header}
-        present |= {
-            self.by_rel[c.rpartition(".")[0].split(":")[-1].lower()].name.lower()
-            for c in self.fp.dialect.header
-            if "." in c and c.rpartition(".")[0].split(":")[-1].lower() in self.by_rel
-        }
+        # A relationship column (Account.External_Id__c) sets its lookup field (AccountId).
+        present |= {f.name.lower() for c in self.fp.dialect.header if (f := self._lookup_of(c)) is not None}
         missing = [
             f.name
             for f in self.describe.fields

@@ -29,7 +29,10 @@ def test_a_file_loads_and_every_record_is_accounted_for(emulator: Any, tmp_path:
     states = rec.states()
     assert states[0] is JobState.QUEUED and states[-1] is JobState.JOB_COMPLETE
     assert JobState.OPEN in states and JobState.UPLOAD_COMPLETE in states
-    assert any(e.kind is EventKind.UPLOAD_PROGRESS for e in rec.events)
+    uploads = [e for e in rec.events if e.kind is EventKind.UPLOAD_PROGRESS]
+    assert uploads and uploads[-1].bytes_sent == uploads[-1].bytes_total == src.stat().st_size
+    polls = [e for e in rec.events if e.kind is EventKind.PROCESSING]
+    assert polls and polls[-1].records_processed == 50
     assert any(e.kind is EventKind.RESULTS_SAVED for e in rec.events)
 
 

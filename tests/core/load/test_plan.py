@@ -73,6 +73,7 @@ def test_bad_files_get_findings_and_the_good_one_still_loads(tmp_path: Path) -> 
     assert "Excel" in by_name["book.xlsx"].findings[0].message
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
 def test_unreadable_file(tmp_path: Path) -> None:
     # /proc/self/mem exists and is a regular file, but reading it from offset 0 fails with EIO.
     fp = plan_load([Path("/proc/self/mem")], OPTIONS).files[0]

@@ -136,14 +136,15 @@ class ReviewSession:
     def _open_single(self, path: Path) -> None:
         job = JobRef(job_id=_job_id_from_name(path), source=None)
         with path.open("rb") as f:
-            head = f.read(200)
-        kind = Kind.FAILED if head.lstrip(b"\xef\xbb\xbf").startswith(b'"sf__Id"') else None
-        if kind is None:
+            head = f.read(4096).lstrip(b"\xef\xbb\xbf")
+        if not head.startswith(b'"sf__Id"'):
+            first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+            found = ", ".join(parse(first.encode())[:3]) if first else "nothing (the file is empty)"
             raise ReviewError(
-                f"{path} is not a Salesforce failed-results file: it does not start with the "
-                '"sf__Id","sf__Error" columns. Open a job\'s failed.csv or a run folder instead.'
+                f"{path} is not a Salesforce failed-results file: it starts with {found}, not the "
+                "sf__Id, sf__Error columns. Open a job's failed.csv or a run folder instead."
             )
-        self._add(path, kind, job, None)
+        self._add(path, Kind.FAILED, job, None)
         if not self.files:
             raise ReviewError(self.problems[-1])
 

@@ -72,8 +72,13 @@ def test_a_failed_csv_inside_a_run_folder_opens_with_its_run(run_dir: Path) -> N
 def test_a_csv_that_is_not_a_results_file_is_refused_clearly(tmp_path: Path) -> None:
     other = tmp_path / "contacts.csv"
     other.write_text("FirstName,LastName\nAda,Lovelace\n", encoding="utf-8")
-    with pytest.raises(ReviewError, match=r"contacts\.csv is not a Salesforce failed-results file"):
+    with pytest.raises(ReviewError, match=r"contacts\.csv is not a Salesforce failed-results file") as err:
         ReviewSession(other)
+    assert "it starts with FirstName, LastName, not the sf__Id, sf__Error columns" in str(err.value)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ReviewError, match=r"nothing \(the file is empty\)"):
+        ReviewSession(empty)
 
 
 def test_a_missing_results_file_leaves_the_rest_reviewable(run_dir: Path) -> None:

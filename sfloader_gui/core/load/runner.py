@@ -393,8 +393,12 @@ class _PartRun:
             )
         elif o.unprocessed_file is not None:
             o.records_unprocessed = count_records(o.unprocessed_file, self.plan.dialect.delimiter)
-        else:  # still running on the server (timed out, cancelled) or results unavailable
+        else:  # still running on the server (timed out, cancelled, session lost) or results unavailable
             o.records_unprocessed = max(0, o.rows - o.records_processed)
+            o.notes.append(
+                f"results not saved: the {o.records_unprocessed} records not yet processed count as "
+                f"unprocessed; get the job's final results with: sfloader results {o.job_id}"
+            )
         if o.records_processed + o.records_unprocessed != o.rows:
             o.notes.append(
                 f"accounting mismatch: {o.rows} records sent, {o.records_processed} processed, "

@@ -122,7 +122,7 @@ class FileChecker(QObject):
         for entry in self._model.entries():
             if entry.errors:
                 return (
-                    f"{entry.path.name} cannot be loaded: {entry.errors[0].message} "
+                    f"{entry.path.name} cannot be loaded: {entry.short_message(entry.errors[0].message)} "
                     "Fix the file or remove it from the list."
                 )
         if self._error:

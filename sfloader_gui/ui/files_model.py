@@ -60,15 +60,15 @@ class FileEntry:
     def status_text(self) -> str:
         if self.errors:
             n = len(self.errors)
-            return f"{n} problem{'s' if n > 1 else ''}: {self._short(self.errors[0].message)}"
+            return f"{n} problem{'s' if n > 1 else ''}: {self.short_message(self.errors[0].message)}"
         if not self.checked:
             return "Waiting for pre-flight checks"
         if self.warnings:
             n = len(self.warnings)
-            return f"Ready, {n} warning{'s' if n > 1 else ''}: {self._short(self.warnings[0].message)}"
+            return f"Ready, {n} warning{'s' if n > 1 else ''}: {self.short_message(self.warnings[0].message)}"
         return "Ready"
 
-    def _short(self, message: str) -> str:
+    def short_message(self, message: str) -> str:
         """The row already names the file: drop a leading "<file name>: " from the engine's sentence."""
         return message.removeprefix(f"{self.path.name}: ").removeprefix(f"{self.path.name} ")
 

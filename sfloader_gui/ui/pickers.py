@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -72,18 +73,24 @@ class SearchablePicker(QWidget):
         self.busy.hide()
         self.message = QLabel()
         self.message.setObjectName("pickerMessage")
-        self.message.setWordWrap(False)
+        # Wrapped under the box: a long server message must never widen the window.
+        self.message.setWordWrap(True)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = QPushButton("Retry")
         self.retry_button.hide()
         self.retry_button.clicked.connect(self.retry)
 
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.setSpacing(6)
         row.addWidget(self.combo, 1)
         row.addWidget(self.busy)
-        row.addWidget(self.message)
         row.addWidget(self.retry_button)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addLayout(row)
+        box.addWidget(self.message)
         self.clear(f"Connect to an org to list {what}.")
 
     # -- public --------------------------------------------------------------------------------------------

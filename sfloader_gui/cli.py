@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -312,6 +313,19 @@ def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptio
     return plan
 
 
+@contextlib.contextmanager
+def _on_sigterm(cancel: CancelToken) -> Iterator[None]:
+    """A scheduler's SIGTERM stops like one Ctrl-C: no new parts, running jobs left to finish."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: cancel.cancel(abort_jobs=False))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_with_progress(
     conn: SalesforceConnection, plan: Any, options: LoadOptions, out: Path, *, retry_of: Path | None = None
 ) -> Any:
@@ -333,7 +347,7 @@ def run_with_progress(
             journal.close()
 
     interrupts = 0
-    with ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:
+    with _on_sigterm(cancel), ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:
         future = pool.submit(work)
         while True:
             try:
@@ -430,3 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, exc, EXIT_FAILED)
     finally:
         shutdown_logging()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

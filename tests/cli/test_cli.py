@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +271,23 @@ def test_the_log_file_tells_the_story_without_the_token(
     text = (paths.log_dir() / "sfloader.log").read_text(encoding="utf-8")
     assert "a.csv: The org refused a gzip-compressed upload" in text
     assert emulator.access_token not in text
+
+
+def test_sigterm_stops_waiting_and_leaves_the_job_running(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.stall_jobs = 1
+    src = write_accounts(tmp_path / "a.csv", 1, 5)
+    argv = [sys.executable, "-m", "sfloader_gui.cli", *upsert(emulator, src, extra=("--json",))]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    polled = threading.Event()
+    while not polled.wait(0.05):  # a state the user would see: the org is being asked about the job
+        if proc.poll() is not None or any(
+            r.method == "GET" for r in emulator.stats.find(path_contains="/750")
+        ):
+            polled.set()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    (job,) = json.loads(out)["jobs"]
+    assert job["state"] == "Cancelled"
+    with connect(emulator) as conn:
+        assert bulk.get_job(conn, job["job_id"]).state == "InProgress"

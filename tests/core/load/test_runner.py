@@ -66,10 +66,13 @@ def test_an_org_that_refuses_gzip_gets_the_part_uncompressed_and_remembered(
     assert count(emulator) == 25
 
 
-def test_a_dropped_upload_goes_to_a_new_job_never_a_second_put(emulator: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("use_gzip", [False, True])
+def test_a_dropped_upload_goes_to_a_new_job_never_a_second_put(
+    emulator: Any, tmp_path: Path, use_gzip: bool
+) -> None:
     emulator.faults.update({"drop_upload_after": 2000, "drop_upload_times": 1})
     src = write_accounts(tmp_path / "accounts.csv", 1, 400)
-    result = load(emulator, [src], tmp_path / "out", options(use_gzip=False))
+    result = load(emulator, [src], tmp_path / "out", options(use_gzip=use_gzip))
     (job,) = result.manifest["jobs"]
     assert job["state"] == "JobComplete" and job["records_processed"] == 400
     (abandoned,) = job["abandoned_jobs"]

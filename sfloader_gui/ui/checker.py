@@ -24,6 +24,9 @@ class FileChecker(QObject):
     def __init__(self, tasks: BackgroundTasks, model: FilesModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tasks = tasks
+        # Reading whole files (row counts) gets its own two threads: a few big files must not delay
+        # describe calls or the pre-flight of the current choice.
+        self._readers = BackgroundTasks(max_threads=2, parent=self)
         self._model = model
         self._conn: Any = None
         self._inputs: tuple[str, str, Any] = ("", "", None)
@@ -43,7 +46,7 @@ class FileChecker(QObject):
     def inspect(self, entries: list[FileEntry]) -> None:
         for entry in entries:
             path = entry.path
-            self._tasks.submit(
+            self._readers.submit(
                 lambda p=path: engine.inspect_file(p),  # type: ignore[misc]
                 lambda facts, e=entry: self._facts_arrived(e, facts),  # type: ignore[misc]
                 lambda message, e=entry: self._facts_failed(e, message),  # type: ignore[misc]
@@ -136,8 +139,9 @@ class FileChecker(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._checking or self._timer.isActive()
+        return self._checking or self._timer.isActive() or self._readers.busy
 
     def stop(self) -> None:
         self._timer.stop()
         self._generation += 1
+        self._readers.wait()

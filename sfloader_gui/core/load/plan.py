@@ -19,7 +19,11 @@ API::
         loadable: list[FilePlan]  # property: files without errors
         findings: list[Finding]   # property: every file's findings, in file order
     plan_load(files, options, *, on_file=None) -> LoadPlan
-        # on_file(FilePlan) after each file (for a progress display)
+        # on_file(FilePlan) after each file (for a progress display); safe on any thread
+    plan_file(path, options) -> FilePlan   # one file, without the cross-file check
+
+Figures (bench/bench_csvio.py, 1M-row Account file, 265 MB): ~1.2 s per file on one core plus the
+sha256 on a second thread (~220 MB/s); peak memory does not grow with the file.
 """
 
 from __future__ import annotations

@@ -7,9 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 
-from sfloader_gui.core.review.errors import RowError, parse_error
-from sfloader_gui.core.review.records import parse
-from sfloader_gui.core.review.resultsfile import Kind, ResultsFile
+from sfloader_gui.core.review.errors import RowError
+from sfloader_gui.core.review.resultsfile import ResultsFile
 
 
 @dataclass(frozen=True)
@@ -67,11 +66,4 @@ class Groups:
 
     def error_of_file_row(self, file_index: int, local: int) -> RowError:
         """The exact error of one row (fields included), without needing ``compute``."""
-        rf = self._files[file_index]
-        if rf.error_ids is not None:
-            return rf.errors[rf.error_ids[local]]
-        if rf.kind is Kind.UNPROCESSED:
-            rf.count_errors()  # constant time: one stand-in error for the whole file
-            return rf.errors[0]
-        cells = parse(rf.index.raw(local), rf.delimiter, rf.encoding)
-        return parse_error(cells[1] if len(cells) > 1 else "")
+        return self._files[file_index].row_error(local)

@@ -76,7 +76,12 @@ class ResultsFile:
         return parse(self.index.raw(row), self.delimiter, self.encoding)[0]
 
     def count_errors(self) -> None:
-        """Give every row an error id (one pass over the file; the distinct errors are few)."""
+        """Give every row the id of its cause (one pass over the file).
+
+        Ids are per cause (code + message with the values masked), and ``errors[id]`` is the first row's
+        error of that cause: when every row's message names its own value, memory still holds one entry
+        per cause, not one per row. A row's exact error comes from the row itself (``row_error``).
+        """
         if self.error_ids is not None:
             return
         ids = array("i")
@@ -85,7 +90,10 @@ class ResultsFile:
             ids.frombytes(bytes(4 * self.rows))
             self.error_ids = ids
             return
-        seen: dict[bytes, int] = {}
+        seen: dict[bytes, int] = {}  # raw sf__Error bytes -> cause id: a cache, emptied when it grows
+        causes: dict[tuple[str, str], int] = {}
+        by_masked: dict[bytes | None, int] = {}  # raw text with ids/numbers masked -> cause id: a cache
+        self.errors = []
         pattern = _error_pattern(self.delimiter)
         offsets = self.index.offsets
         for first, block in self.index.iter_blocks():
@@ -94,11 +102,43 @@ class ResultsFile:
             starts = list(map(sub, islice(offsets, first, last), repeat(base)))
             found = list(map(methodcaller("group", 1), map(pattern.match, repeat(block), starts)))
             for text in set(found):
-                if text not in seen:
-                    seen[text] = len(seen)
+                if text in seen:
+                    continue
+                masked = _premask(text)
+                cause = by_masked.get(masked)
+                if cause is None:
+                    error = _decode_error(text, self.encoding)
+                    cause = causes.setdefault(error.key, len(self.errors))
+                    if cause == len(self.errors):
+                        self.errors.append(error)
+                    by_masked[masked] = cause
+                seen[text] = cause
             ids.extend(map(seen.__getitem__, found))
-        self.errors = [_decode_error(raw, self.encoding) for raw in seen]
+            if len(seen) > _SEEN_LIMIT:
+                seen.clear()
+                by_masked.clear()
         self.error_ids = ids
+
+    def row_error(self, row: int, cells: list[str] | None = None) -> RowError:
+        """The exact error of one row (its own message and fields), from the row's cells when given."""
+        if self.kind is Kind.UNPROCESSED:
+            return unprocessed_error(self.job.state, self.job.error_message)
+        if cells is None:
+            cells = parse(self.index.raw(row), self.delimiter, self.encoding)
+        return parse_error(cells[1]) if len(cells) > 1 and cells[1] else _decode_error(None, self.encoding)
+
+
+_SEEN_LIMIT = 50_000
+# Ids and numbers after the status code (ACC-0012345, 31/12/1980): rows that differ only in these share a
+# cause, so a file where every message names its own value costs one regex per row, not a full parse.
+_DIGIT_TOKEN = re.compile(rb"(?<![\w.])[\w.@/+-]*\d[\w.@/+-]*(?<!__c)(?<!__r)(?![\w])")
+
+
+def _premask(text: bytes | None) -> bytes | None:
+    if not text:
+        return text
+    code, colon, rest = text.partition(b":")
+    return code + colon + _DIGIT_TOKEN.sub(b"#", rest)
 
 
 def _error_pattern(delimiter: str) -> re.Pattern[bytes]:

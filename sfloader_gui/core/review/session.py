@@ -14,7 +14,7 @@ from typing import Any
 
 from sfloader_gui.core.load.results import MANIFEST, load_manifest
 from sfloader_gui.core.review.edits import WorkingCopy
-from sfloader_gui.core.review.errors import RowError, parse_error
+from sfloader_gui.core.review.errors import RowError
 from sfloader_gui.core.review.groups import Groups
 from sfloader_gui.core.review.records import MalformedCsv, parse
 from sfloader_gui.core.review.resultsfile import (
@@ -270,10 +270,7 @@ class ReviewSession:
         ext = data[self._ext_cols[f]] if self._ext_cols[f] >= 0 else ""
         join = self.join_for(f)
         numbers = tuple(join.record_numbers(ext)) if join is not None and ext else ()
-        if rf.error_ids is not None:
-            error = rf.errors[rf.error_ids[local]]
-        else:
-            error = parse_error(cells[1]) if failed else self.groups.error_of_file_row(f, local)
+        error = rf.row_error(local, cells)
         info = RowInfo(
             file_index=f,
             local_row=local,

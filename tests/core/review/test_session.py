@@ -120,3 +120,20 @@ def test_a_shorter_source_is_caught_without_reading_it(run_dir: Path) -> None:
     source.write_text("External_Id__c,Name,Phone\n", encoding="utf-8")
     session = ReviewSession(run_dir)
     assert any("partners.csv has changed since the run" in p for p in session.problems)
+
+
+def test_a_value_in_every_message_still_makes_one_cause(tmp_path: Path) -> None:
+    failed = tmp_path / "750000000000000009AAA-failed-records.csv"
+    lines = ['"sf__Id","sf__Error",External_Id__c,Account.External_Id__c']
+    for i in range(1, 301):
+        error = f"INVALID_FIELD:Foreign key external ID: ACC-{i:04d} not found for field External_Id__c in entity Account:--"
+        lines.append(f'"","{error}","CON-{i}","ACC-{i:04d}"')
+    failed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    session = ReviewSession(failed)
+    [cause] = session.groups.compute()
+    assert (cause.count, cause.message) == (
+        300,
+        "Foreign key external ID: … not found for field External_Id__c in entity Account",
+    )
+    assert session.info(41).error.message.startswith("Foreign key external ID: ACC-0042 not found")
+    assert len(session.files[0].errors) == 1  # one entry per cause in memory, not one per row

@@ -126,7 +126,7 @@ def test_a_value_in_every_message_still_makes_one_cause(tmp_path: Path) -> None:
     failed = tmp_path / "750000000000000009AAA-failed-records.csv"
     lines = ['"sf__Id","sf__Error",External_Id__c,Account.External_Id__c']
     for i in range(1, 301):
-        error = f"INVALID_FIELD:Foreign key external ID: ACC-{i:04d} not found for field External_Id__c in entity Account:--"
+        error = f"INVALID_FIELD:Foreign key external ID: ACC-{i:04d} not found for field {FIELD_TAIL}:--"
         lines.append(f'"","{error}","CON-{i}","ACC-{i:04d}"')
     failed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     session = ReviewSession(failed)

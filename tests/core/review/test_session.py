@@ -122,6 +122,9 @@ def test_a_shorter_source_is_caught_without_reading_it(run_dir: Path) -> None:
     assert any("partners.csv has changed since the run" in p for p in session.problems)
 
 
+FIELD_TAIL = "External_Id__c in entity Account"
+
+
 def test_a_value_in_every_message_still_makes_one_cause(tmp_path: Path) -> None:
     failed = tmp_path / "750000000000000009AAA-failed-records.csv"
     lines = ['"sf__Id","sf__Error",External_Id__c,Account.External_Id__c']
@@ -133,7 +136,7 @@ def test_a_value_in_every_message_still_makes_one_cause(tmp_path: Path) -> None:
     [cause] = session.groups.compute()
     assert (cause.count, cause.message) == (
         300,
-        "Foreign key external ID: … not found for field External_Id__c in entity Account",
+        f"Foreign key external ID: … not found for field {FIELD_TAIL}",
     )
     assert session.info(41).error.message.startswith("Foreign key external ID: ACC-0042 not found")
     assert len(session.files[0].errors) == 1  # one entry per cause in memory, not one per row

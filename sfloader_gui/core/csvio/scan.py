@@ -28,8 +28,9 @@ API::
         key_index: KeyIndex | None  # hashes of the keys (for cross-file duplicate checks)
 
     scan_file(path, dialect, external_id_field, max_part_bytes, *, on_read=None,
-              chunk_size=DEFAULT_CHUNK, max_listed=MAX_LISTED) -> ScanResult
-        # on_read(bytes) sees every byte of the file in order (plan.py feeds sha256 with it)
+              chunk_size=DEFAULT_CHUNK, max_listed=MAX_LISTED, should_stop=None) -> ScanResult
+        # on_read(bytes) sees every byte of the file in order (plan.py feeds sha256 with it);
+        # should_stop() is asked before each block: True ends the pass with a "cancelled" error
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def scan_file(
     on_read: Callable[[bytes], None] | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     max_listed: int = MAX_LISTED,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ScanResult:
     """Check and cut ``path`` in one pass; problems come back as findings, never as exceptions."""
     path = Path(path)
@@ -102,6 +104,9 @@ def scan_file(
         if on_read is not None:
             on_read(fh.read(dialect.data_offset))
         for block in iter_blocks(fh, dialect.data_offset, chunk_size, on_read=on_read):
+            if should_stop is not None and should_stop():
+                findings.append(Finding(ERROR, path, "cancelled", f"{path.name}: the check was stopped."))
+                break
             if not scanner.feed(block):
                 break
         if on_read is not None:  # the rest of the file after an early stop still counts for sha256

@@ -310,3 +310,16 @@ def test_a_single_stray_quote_is_named_not_taken_for_an_open_quote(write_csv: Wr
     assert only(res, "text_after_quote").records == [4]
     assert "line 4" in only(res, "stray_quote").message
     assert not [f for f in res.findings if f.code == "unterminated_quote"]
+
+
+def test_should_stop_ends_the_pass_with_a_blocking_finding(write_csv: WriteCsv) -> None:
+    path = write_csv("long.csv", "Ext__c,Name\n" + "".join(f"K{i:06d},n\n" for i in range(50_000)))
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    res = scan_file(path, sniff(path), KEY, 10**8, chunk_size=4096, should_stop=stop)
+    f = only(res, "cancelled")
+    assert "long.csv" in f.message and 0 < res.records < 50_000

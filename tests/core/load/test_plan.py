@@ -141,3 +141,24 @@ def test_ordered_files_with_overlapping_ranges_are_compared(tmp_path: Path) -> N
     (warning,) = plan.files[1].findings
     assert warning.records == [1] and "'K02999'" in warning.message
     assert plan.files[0].findings == [] and plan.files[2].findings == []
+
+
+def test_cancel_stops_checking_and_blocks_the_unchecked_files(tmp_path: Path) -> None:
+    from sfloader_gui.core.models import CancelToken
+
+    big = write(
+        tmp_path / "big.csv", "External_Id__c,Name\n" + "".join(f"K{i:07d},n\n" for i in range(300_000))
+    )
+    small = write(tmp_path / "small.csv", "External_Id__c,Name\n1,A\n")
+    cancel = CancelToken()
+    seen: list[str] = []
+
+    def on_file(fp: FilePlan) -> None:
+        seen.append(fp.path.name)
+        cancel.cancel()
+
+    plan = plan_load([small, big, small.with_name("later.csv")], OPTIONS, on_file=on_file, cancel=cancel)
+    assert seen == ["small.csv", "big.csv", "later.csv"]
+    assert plan.files[0].findings == []
+    assert codes(plan.files[1]) == ["cancelled"] and codes(plan.files[2]) == ["cancelled"]
+    assert [fp.path.name for fp in plan.loadable] == ["small.csv"]

@@ -100,16 +100,18 @@ def scan_file(
     scanner = _Scanner(path, dialect, key_col, max_part_bytes, max_listed)
     # A block never needs to be much larger than a part: the cutter then searches each block once.
     chunk_size = max(1, min(chunk_size, scanner.cutter.body_limit))
+    cancelled = False
     with path.open("rb") as fh:
         if on_read is not None:
             on_read(fh.read(dialect.data_offset))
         for block in iter_blocks(fh, dialect.data_offset, chunk_size, on_read=on_read):
             if should_stop is not None and should_stop():
                 findings.append(Finding(ERROR, path, "cancelled", f"{path.name}: the check was stopped."))
+                cancelled = True
                 break
             if not scanner.feed(block):
                 break
-        if on_read is not None:  # the rest of the file after an early stop still counts for sha256
+        if on_read is not None and not cancelled:  # after an early stop the sha256 still needs the rest
             while rest := fh.read(1 << 20):
                 on_read(rest)
     findings += scanner.finish(external_id_field)

@@ -229,8 +229,12 @@ class _Scanner:
         The pieces next to doubled quotes are summed all together first; only if that is too much
         are they measured value by value.
         """
-        if max(map(len, recs), default=0) > FIELD_LIMIT or max(map(len, segs[1::2]), default=0) > FIELD_LIMIT:
+        if max(map(len, segs[1::2]), default=0) > FIELD_LIMIT:
             return False
+        if max(map(len, recs), default=0) > FIELD_LIMIT:  # a wide record: measure its unquoted values
+            wide = compress(recs, map(FIELD_LIMIT.__lt__, map(len, recs)))
+            if any(max(map(len, r.split(self.d))) > FIELD_LIMIT for r in wide):
+                return False
         doubled = list(compress(range(2, len(segs) - 1, 2), map(not_, segs[2:-1:2])))
         if not doubled:
             return True

@@ -323,3 +323,18 @@ def test_should_stop_ends_the_pass_with_a_blocking_finding(write_csv: WriteCsv) 
     res = scan_file(path, sniff(path), KEY, 10**8, chunk_size=4096, should_stop=stop)
     f = only(res, "cancelled")
     assert "long.csv" in f.message and 0 < res.records < 50_000
+
+
+def test_wide_records_with_short_values_stay_on_the_fast_path(
+    write_csv: WriteCsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sfloader_gui.core.csvio.scan as scan_module
+
+    def fail(rec: bytes, d: bytes) -> tuple[list[bytes], list[str]]:
+        raise AssertionError("slow path")
+
+    monkeypatch.setattr(scan_module, "parse_record", fail)
+    header = "Ext__c," + ",".join(f"F{i}" for i in range(600))
+    rows = "".join(f"K{r}," + ",".join(["v" * 300] * 600) + "\n" for r in range(5))  # 180 KB records
+    res = scan(write_csv("wide.csv", header + "\n" + rows))
+    assert res.findings == [] and res.records == 5

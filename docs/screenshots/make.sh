@@ -7,7 +7,8 @@ out=docs/screenshots
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 export SFLOADER_HOME="$home" QT_QPA_PLATFORM=offscreen
-app=(uv run python -m sfloader_gui --demo)
+# A slow demo org (20 rows/s per job) so the "during" picture catches jobs mid-way.
+app=(uv run python -m sfloader_gui --demo --demo-rows-per-second 20)
 # The contacts point at the sample accounts: load those first (no picture).
 "${app[@]}" --auto-load-samples --quit-when-done
 "${app[@]}" --object Contact --auto-load-samples --screenshot "$out/main-before.png" --screenshot-when ready \

@@ -25,7 +25,7 @@ from sfloader_gui.ui.workers import PartJob, PartWorker, WorkerSignals
 
 log = logging.getLogger(__name__)
 
-RAMP_MS = 25  # between two parts handed to the pool: 15 jobs are all running within 0.4 s
+RAMP_MS = 50  # between two parts handed to the pool: 15 jobs are all running within 0.7 s
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 log = logging.getLogger(__name__)
 
 # Slow enough that users see jobs move through their states and counts grow, fast enough to finish in seconds.
-DEMO_ROWS_PER_SECOND = 20.0
-DEMO_BATCH_SIZE = 5
+DEMO_ROWS_PER_SECOND = 500.0
+# Counts grow in batches of this many rows: about 20 steps a second, so progress moves smoothly.
+MIN_BATCH_SIZE = 5
 DEMO_START_DELAY_S = 0.5
 
 
@@ -24,7 +25,7 @@ class DemoOrg:
         config = EmulatorConfig(
             db_path=paths.demo_org_db(),
             rows_per_second=rows_per_second,
-            batch_size=DEMO_BATCH_SIZE if rows_per_second else 10_000,
+            batch_size=max(MIN_BATCH_SIZE, int(rows_per_second / 20)) if rows_per_second else 10_000,
             start_delay=DEMO_START_DELAY_S if rows_per_second else 0.0,
         )
         self.server = EmulatorServer(config)

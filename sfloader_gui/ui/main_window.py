@@ -162,7 +162,8 @@ class MainWindow(QMainWindow):
     def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
         """Use ``conn`` (a ``SalesforceConnection``) from now on; reloads the object list."""
         if self.controller.running:
-            raise RuntimeError("Cannot switch org while a load is running.")
+            QMessageBox.warning(self, "Switch org", "Wait for the load to finish (or cancel it) first.")
+            return
         self.bar.set_connection(conn, org_label, environment, username)
         self.checker.set_connection(conn)
         self.jobs_panel.set_run_folder(None)

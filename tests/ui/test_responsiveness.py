@@ -101,7 +101,7 @@ def open_connected(qtbot: QtBot, conn: Any, env: str, poll_s: float) -> MainWind
 def test_demo_load_of_fifteen_jobs_never_stalls_the_window(
     qtbot: QtBot, demo_org: DemoOrg, tmp_path: Path
 ) -> None:
-    rows = 40
+    rows = 1000
     window = open_connected(qtbot, demo_org.connection, "demo", poll_s=0.5)  # what --demo uses
     meter, elapsed, _ = measure_load(qtbot, window, make_files(tmp_path, rows))
     assert sum(r.processed for r in window.jobs_model.rows()) == FILES * rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -66,8 +67,9 @@ def run_load(
     parts = part_plans(plan)
     for part in parts:
         on_event(JobEvent(EventKind.STATE, part.ref, JobState.QUEUED))
+    gate = _Gate(conn, options.max_concurrent_jobs, on_event)
     with ThreadPoolExecutor(options.max_concurrent_jobs, thread_name_prefix="sfloader-job") as pool:
-        futures = [pool.submit(_run_guarded, conn, p, options, folder, on_event, cancel) for p in parts]
+        futures = [pool.submit(gate.run, p, options, folder, cancel) for p in parts]
         outcomes = [f.result() for f in futures]
     manifest = folder.write_manifest(
         plan, outcomes, instance_url=conn.instance_url, retry_of=retry_of, finished_at=datetime.now(UTC)
@@ -75,6 +77,38 @@ def run_load(
     if not manifest["accounting"]["balanced"]:
         log.warning("Run %s: %s records are not accounted for", folder.run_id, manifest["accounting"])
     return RunResult(folder, outcomes, manifest)
+
+
+class _Gate:
+    """Runs parts, at most ``limit`` at once; one fewer each time the org refused concurrent requests."""
+
+    def __init__(self, conn: SalesforceConnection, limit: int, on_event: EventSink) -> None:
+        self.conn, self.limit, self.on_event = conn, limit, on_event
+        self.running = 0
+        self.seen = conn.concurrency_refusals
+        self.cond = threading.Condition()
+
+    def run(self, part: PartPlan, options: LoadOptions, folder: RunFolder, cancel: CancelToken) -> JobOutcome:
+        with self.cond:
+            self.cond.wait_for(lambda: self.running < self.limit)
+            self.running += 1
+        outcome = _run_guarded(self.conn, part, options, folder, self.on_event, cancel)  # never raises
+        with self.cond:
+            self.running -= 1
+            self._adapt(outcome)
+            self.cond.notify_all()
+        return outcome
+
+    def _adapt(self, outcome: JobOutcome) -> None:
+        refusals = self.conn.concurrency_refusals
+        if refusals > self.seen and self.limit > 1:
+            self.limit -= 1
+            message = (
+                f"The org refused concurrent requests; from now on at most {self.limit} jobs run at once."
+            )
+            log.warning(message)
+            self.on_event(JobEvent(EventKind.LOG, outcome.part, outcome.state, message=message))
+        self.seen = refusals
 
 
 def _run_guarded(

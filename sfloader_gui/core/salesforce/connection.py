@@ -122,6 +122,8 @@ class SalesforceConnection:
         self.api_usage: tuple[int, int] | None = None  # (used, max) from Sforce-Limit-Info
         # Set when the org stops accepting this client (login needed, API limit used up): no new jobs.
         self.fatal_error: AuthError | ApiLimitError | None = None
+        # How often the org said "too many concurrent requests": the engine runs fewer jobs when it grows.
+        self.concurrency_refusals = 0
         self._refresh_lock = threading.Lock()
         self._closed = threading.Event()
         self.session = self._make_session(pool_size)
@@ -205,6 +207,8 @@ class SalesforceConnection:
                 ) from exc
             log.debug("%s %s -> %s", method, shown, resp.status_code)
             self._note_limits(resp)
+            if resp.status_code == 403 and _concurrency_refusal(resp):
+                self.concurrency_refusals += 1  # a plain counter: an occasional lost update does not matter
             if resp.status_code in ok:
                 return resp
             if resp.status_code == 401 and not refreshed and self._is_session_error(resp):

@@ -275,3 +275,14 @@ def test_a_file_changed_after_its_checks_is_not_sent(emulator: Any, tmp_path: Pa
     assert outcome.state is JobState.ERROR and "changed" in (outcome.error_message or "")
     assert emulator.stats.jobs_created == 0
     assert result.manifest["accounting"]["balanced"]
+
+
+def test_concurrency_refusals_lower_the_number_of_parallel_jobs(emulator: Any, tmp_path: Path) -> None:
+    busy = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
+    emulator.faults.add_status(403, method="POST", path="/jobs/ingest$", times=2, message=busy)
+    files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 5) for n in range(6)]
+    rec = Recorder()
+    result = load(emulator, files, tmp_path / "out", options(max_concurrent_jobs=4), recorder=rec)
+    assert result.ok and emulator.stats.jobs_created == 6
+    lowered = [m for m in rec.messages() if "refused concurrent requests" in m]
+    assert lowered and "at most 3 jobs" in lowered[0]

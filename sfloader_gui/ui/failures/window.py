@@ -155,10 +155,17 @@ class WorkbenchWindow(QMainWindow):
             self.empty.setText("No failed or unprocessed rows in this run." if not session.problems else "")
         self._update_count()
         self._size_columns()
+        # After the first paint: the passes hold the GIL for seconds on big runs and would delay it.
+        QTimer.singleShot(0, lambda: self._start_passes(session))
+        return True
+
+    def _start_passes(self, session: ReviewSession) -> None:
+        """Count causes, index the sources and read earlier retries, each on the window's pool."""
+        if self.session is not session:
+            return  # another run was opened meanwhile
         self.tasks.start("groups", session.groups.compute)
         self.tasks.start("joins", lambda: [j.build() for j in session.joins.values()])
         self.tasks.start("outcomes", lambda: RetryOutcomes(session))
-        return True
 
     def _close_session(self) -> None:
         self.tasks.wait()
@@ -255,7 +262,7 @@ class WorkbenchWindow(QMainWindow):
             return
         flt = self.filters.current(self._group_filter)
         if (flt.codes or flt.groups) and not self.session.groups.ready:
-            self.tasks.wait()  # the code filter needs the error pass; it is already under way
+            self.tasks.wait()  # the code filter needs the error pass: let a running one finish first
         self.model.set_rows(apply_filter(self.session, flt))
         self._update_count()
 

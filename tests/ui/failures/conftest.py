@@ -69,6 +69,7 @@ def settle(win: WorkbenchWindow) -> None:
     """Wait for the background passes (error counts, source joins, retry outcomes) to report."""
     from PySide6.QtWidgets import QApplication
 
+    QApplication.processEvents()  # the passes start once the window has painted
     win.tasks.wait()
     QApplication.processEvents()
 

@@ -59,6 +59,7 @@ def _report_picture(html: str, dest: Path) -> None:
 
 def _settle(win: WorkbenchWindow) -> None:
     for _ in range(3):
+        QApplication.processEvents()
         win.tasks.wait()
         QApplication.processEvents()
 

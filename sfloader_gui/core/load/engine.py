@@ -160,8 +160,10 @@ class _Wanted:
         return key in self.keys or any(lo <= number <= hi for lo, hi in self.ranges)
 
 
-def build_retry_files(run_dir: Path, new_run: RunFolder) -> list[Path]:
+def build_retry_files(run_dir: Path, new_run: RunFolder | None = None) -> list[Path]:
     """Write the failed and unprocessed rows of ``run_dir`` into ``<new_run>/sources/``, one CSV per file.
+
+    Without ``new_run`` a new run folder is made next to ``run_dir``.
 
     Rows are copied from the SOURCE files (original columns and values, matched by External ID, or by
     record number for parts that were never sent), not from Salesforce's result files, whose values
@@ -170,6 +172,7 @@ def build_retry_files(run_dir: Path, new_run: RunFolder) -> list[Path]:
     to retry).
     """
     manifest = load_manifest(run_dir)
+    new_run = new_run or RunFolder.create(run_dir.parent, str(manifest["object"]))
     ext = str(manifest["external_id_field"])
     files = {f["path"]: f for f in manifest["files"]}
     wanted: dict[str, _Wanted] = {}

@@ -8,7 +8,6 @@ from typing import Any
 
 from sfloader_gui.core.load.engine import build_retry_files, retry_failed, run_load
 from sfloader_gui.core.load.plan import plan_load
-from sfloader_gui.core.load.results import RunFolder
 from sfloader_gui.core.models import CancelToken, EventKind, JobState
 from tests.core.load.loadkit import Recorder, connect, count, load, options, write_accounts
 
@@ -105,7 +104,8 @@ def test_retry_sends_only_the_failed_rows_from_the_source(emulator: Any, tmp_pat
     first = load(emulator, [src], tmp_path / "out")
     assert first.manifest["totals"]["failed"] == 2  # Name is required
 
-    (retry_file,) = build_retry_files(first.run_dir, RunFolder.create(tmp_path / "scratch", "Account"))
+    (retry_file,) = build_retry_files(first.run_dir)
+    assert retry_file.parent.name == "sources" and retry_file.parent.parent.parent == first.run_dir.parent
     assert retry_file.read_text(encoding="utf-8") == "External_Id__c,Name,Phone\nK2,,2\nK4,,4\n"
     src.write_text("External_Id__c,Name,Phone\nK1,One,1\nK2,Two,2\nK3,x,3\nK4,Four,4\n", encoding="utf-8")
     with connect(emulator) as conn:

@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,6 @@ class RunFolder:
     path: Path
     run_id: str
     created_at: datetime
-    _job_dirs: dict[str, Path] = field(default_factory=dict)
 
     @classmethod
     def create(cls, out_dir: Path, object_name: str, now: datetime | None = None) -> RunFolder:
@@ -98,7 +97,6 @@ class RunFolder:
         name = f"{index:02d}_{safe_name(part.file.stem)}_p{part.part}_{safe_name(job_id)}"
         path = self.path / "jobs" / name
         path.mkdir(parents=True, exist_ok=False)
-        self._job_dirs[part.key] = path
         return path
 
     def relative(self, path: Path | None) -> str | None:

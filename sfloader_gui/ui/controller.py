@@ -183,6 +183,8 @@ class LoadController(QObject):
             if event.message and not event.state.is_terminal:  # the outcome is logged once, below
                 log.info("%s: %s", event.part.describe(), event.message)
             self.changed.emit()
+        elif event.kind is EventKind.PROCESSING:
+            self.changed.emit()  # the summary's record counts
 
     def _on_finished(self, outcome: JobOutcome) -> None:
         worker = self._workers.pop(outcome.part.key, None)

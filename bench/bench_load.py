@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the child runs this file as a script
 
 MAKE_CSV = Path(__file__).resolve().parents[2] / "shared" / "bench" / "make_csv.py"
@@ -191,9 +193,11 @@ def run_child(client: str, org: Any, url: str, csv_path: Path, poll: float, leve
     cmd = [sys.executable, __file__, "--child", client, url, org.access_token, str(csv_path), str(poll),
            "-" if level is None else str(level)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    sampler = _RssSampler(proc.pid)
     assert proc.stdout is not None
     output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)  # the kernel's exact peak RSS and CPU of this child
+    sampler.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     detail = json.loads(output.decode().strip().splitlines()[-1]) if proc.returncode == 0 else {"ok": False}
     puts = org.stats.find("PUT", "/batches")
@@ -206,8 +210,30 @@ def run_child(client: str, org: Any, url: str, csv_path: Path, poll: float, leve
         wire_mb=sum(r.bytes_in for r in puts) / 1e6,
         requests=len(org.stats.requests),
         ok=bool(detail.get("ok")),
-        detail=detail,
+        detail={**detail, "psutil_peak_rss_mib": round(sampler.peak / 2**20, 1)},
     )
+
+
+class _RssSampler:
+    """psutil's view of the child's RSS every 20 ms: a cross-check of the kernel's ru_maxrss."""
+
+    def __init__(self, pid: int) -> None:
+        self.peak = 0
+        self._done = threading.Event()
+        self._proc = psutil.Process(pid)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.02):
+            try:
+                self.peak = max(self.peak, self._proc.memory_info().rss)
+            except psutil.Error:
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def median(values: list[float]) -> float:
@@ -217,7 +243,7 @@ def median(values: list[float]) -> float:
 def summarize(title: str, runs: list[Run]) -> dict[str, Any]:
     print(f"\n## {title}")
     head = f"{'client':<22}{'n':>3}{'wall s':>9}{'cpu s':>9}{'peak RSS MiB':>14}{'wire MB':>10}"
-    print(f"{head}{'requests':>10}  ok")
+    print(f"{head}{'requests':>10}{'psutil MiB':>12}  ok")
     table: dict[str, Any] = {}
     for name in dict.fromkeys(r.client for r in runs):
         mine = [r for r in runs if r.client == name]
@@ -227,13 +253,15 @@ def summarize(title: str, runs: list[Run]) -> dict[str, Any]:
             "cpu": median([r.cpu for r in mine]),
             "rss_mib": median([r.rss_mib for r in mine]),
             "rss_max_mib": max(r.rss_mib for r in mine),
+            "rss_psutil_mib": median([float(r.detail.get("psutil_peak_rss_mib", "nan")) for r in mine]),
             "wire_mb": median([r.wire_mb for r in mine]),
             "requests": median([float(r.requests) for r in mine]),
             "ok": all(r.ok for r in mine),
         }
         table[name] = row
-        print(f"{name:<22}{row['n']:>3}{row['wall']:>9.2f}{row['cpu']:>9.2f}{row['rss_mib']:>14.1f}"
-              f"{row['wire_mb']:>10.1f}{row['requests']:>10.0f}  {row['ok']}")  # fmt: skip
+        cells = f"{row['n']:>3}{row['wall']:>9.2f}{row['cpu']:>9.2f}{row['rss_mib']:>14.1f}"
+        more = f"{row['wire_mb']:>10.1f}{row['requests']:>10.0f}{row['rss_psutil_mib']:>12.1f}"
+        print(f"{name:<22}{cells}{more}  {row['ok']}")
     return table
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.core.settings import AppSettings, save_settings
 from sfloader_gui.ui import engine_bridge as engine
+from sfloader_gui.ui.cancel_dialog import CancelChoice, ask_cancel_choice
 from sfloader_gui.ui.checker import FileChecker
 from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.controller import LoadController, RunResult
@@ -42,12 +42,6 @@ from sfloader_gui.ui.summary import run_verdict, summary_text
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
-
-
-class CancelChoice(Enum):
-    ABORT_JOBS = "abort"  # abort running jobs on the server
-    STOP_WAITING = "stop"  # leave them running on the server, stop watching
-    KEEP_GOING = "keep"
 
 
 class MainWindow(QMainWindow):
@@ -329,30 +323,7 @@ class MainWindow(QMainWindow):
 
     def ask_cancel_choice(self, closing: bool = False) -> CancelChoice:
         """Ask what Cancel means (tests replace this method)."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Close while loading?" if closing else "Cancel the load?")
-        box.setText(
-            "Jobs are still running. What should happen to them?"
-            if closing
-            else "What should happen to the jobs already sent to Salesforce?"
-        )
-        box.setInformativeText(
-            "Abort: Salesforce stops the jobs; rows it already processed stay loaded and are saved to the "
-            "results folder.\nStop waiting: the jobs keep running in Salesforce; this app stops watching "
-            "them. Queued files are not sent in either case."
-        )
-        abort = box.addButton("Abort jobs in Salesforce", QMessageBox.ButtonRole.DestructiveRole)
-        stop = box.addButton("Stop waiting", QMessageBox.ButtonRole.AcceptRole)
-        keep = box.addButton("Keep loading", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is abort:
-            return CancelChoice.ABORT_JOBS
-        if clicked is stop:
-            return CancelChoice.STOP_WAITING
-        return CancelChoice.KEEP_GOING
+        return ask_cancel_choice(self, closing)
 
     def request_cancel(self, closing: bool = False) -> bool:
         """Ask, then cancel; returns False when the user chose to keep loading."""

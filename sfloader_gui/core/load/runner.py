@@ -135,6 +135,7 @@ class _PartRun:
             gzip=options.use_gzip,
         )  # fmt: skip
         self.closed = False
+        self.gzip_breaks = 0  # gzip uploads of this part that failed without an answer
 
     # ---- events -------------------------------------------------------------------------------------
 
@@ -210,6 +211,11 @@ class _PartRun:
 
     def try_submit(self, attempt: int) -> bool:
         use_gzip = self.options.use_gzip and not orgstate.gzip_refused_by(self.conn.instance_url)
+        if use_gzip and attempt == MAX_SUBMIT_ATTEMPTS and self.gzip_breaks == attempt - 1:
+            # A server that refuses gzip may just close the connection on a big body instead of
+            # answering 415: the last chance goes uncompressed (for this part only).
+            use_gzip = False
+            self.say("Every gzip upload of this part broke off; the last try goes uncompressed.", note=True)
         self.outcome.gzip = use_gzip
         info = self.create_job()
         if info is None:
@@ -241,6 +247,7 @@ class _PartRun:
             self.abandon(info.id, str(exc))
             raise
         except SalesforceError as exc:  # dropped connection, timeout, server error: never PUT again
+            self.gzip_breaks += use_gzip
             self.abandon(info.id, f"upload failed: {exc}")
             if attempt < MAX_SUBMIT_ATTEMPTS:
                 self.say(

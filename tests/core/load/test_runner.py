@@ -286,3 +286,15 @@ def test_concurrency_refusals_lower_the_number_of_parallel_jobs(emulator: Any, t
     assert result.ok and emulator.stats.jobs_created == 6
     lowered = [m for m in rec.messages() if "refused concurrent requests" in m]
     assert lowered and "at most 3 jobs" in lowered[0]
+
+
+def test_gzip_uploads_that_keep_breaking_get_a_last_uncompressed_try(emulator: Any, tmp_path: Path) -> None:
+    emulator.faults.update({"drop_upload_after": 1000, "drop_upload_times": 2})
+    src = write_accounts(tmp_path / "accounts.csv", 1, 400)
+    result = load(emulator, [src], tmp_path / "out")
+    (job,) = result.manifest["jobs"]
+    assert job["state"] == "JobComplete" and job["gzip"] is False
+    assert len(job["abandoned_jobs"]) == 2
+    assert any("last try goes uncompressed" in n for n in job["notes"])
+    puts = emulator.stats.find("PUT", "/batches")
+    assert [p.content_encoding for p in puts] == ["gzip", "gzip", None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QGuiApplication
@@ -99,3 +100,40 @@ def test_summary_line_and_verdict() -> None:
     assert "10 records/s" in text and "1 job(s) did not complete" in text
     assert "Failed" in run_verdict(rows, cancelled=False)
     assert run_verdict(rows[:1], cancelled=False).startswith("Load finished: 97 records loaded, 3 failed")
+
+
+def test_options_are_saved_and_used_for_the_next_start(qtbot: QtBot, tmp_path: Path) -> None:
+    window = open_window(qtbot, None)
+    window.options.gzip.setChecked(False)
+    window.options.jobs.setValue(4)
+    window.options.set_output_dir(tmp_path / "out")
+    saved = load_settings()
+    assert (saved.use_gzip, saved.max_concurrent_jobs, saved.output_dir) == (False, 4, str(tmp_path / "out"))
+    again = open_window(qtbot, None, saved)
+    assert not again.options.gzip.isChecked() and again.options.jobs.value() == 4
+
+
+def test_first_load_into_production_needs_the_typed_confirmation(
+    qtbot: QtBot, emulator: Any, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sfloader_gui.ui.orgs import controller_for
+    from tests.ui.helpers import connect, pick, wait_checked
+
+    window = open_window(qtbot, None)
+    window.set_connection(connect(emulator), "Acme", "production")
+    pick(qtbot, window, "Account", "External_Id__c")
+    window.files_panel.add_paths([samples_dir / "accounts.csv"])
+    wait_checked(qtbot, window)
+    asked: list[str] = []
+
+    def refuse(
+        parent: Any, org_key: str, org_name: str, environment: str, records: int | None = None
+    ) -> bool:
+        asked.append(f"{org_name}/{environment}/{records}")
+        return False
+
+    monkeypatch.setattr(controller_for(window).guard, "confirm_load", refuse)
+    window.load_button.click()
+    assert asked == ["Acme/production/25"]
+    assert not window.controller.running, "nothing is sent without the confirmation"
+    assert "not confirmed" in window.statusBar().currentMessage()

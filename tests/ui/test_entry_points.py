@@ -1,0 +1,35 @@
+"""The app's entry points as a user runs them: `python -m sfloader_gui --demo --screenshot PATH` (offscreen)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+
+def test_demo_screenshot_renders_the_window_and_exits_0(tmp_path: Path) -> None:
+    shot = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SFLOADER_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sfloader_gui", "--demo", "--screenshot", str(shot)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 800), "readable at 1280x800, nothing cut off"
+    assert (tmp_path / "home" / "data" / "demo-org.sqlite3").exists(), "the demo org keeps its data"
+    log = (tmp_path / "home" / "logs" / "sfloader.log").read_text(encoding="utf-8")
+    assert "Started the demo org" in log and "Connected to Demo org" in log
+
+
+def test_bad_arguments_say_why(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SFLOADER_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sfloader_gui", "--auto-load-samples"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "--auto-load-samples needs --demo" in proc.stderr

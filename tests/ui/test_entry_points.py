@@ -1,4 +1,4 @@
-"""The app's entry points as a user runs them: `python -m sfloader_gui --demo --screenshot PATH` (offscreen)."""
+"""The entry points as a user runs them: `python -m sfloader_gui --demo --screenshot PATH` (offscreen)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Split a block of whole CSV records into records and fields with C-speed bytes operations.
+"""Records and fields of a block of whole CSV records, with C-speed bytes operations where possible.
 
-``neutral_records`` replaces the delimiter and newline bytes *inside* quoted values by markers (same
-length), so splitting on newline gives exactly one piece per record and counting delimiters gives the
-field count, without a Python loop per record. ``parse_record`` is the exact, slow tokenizer used only
-for blocks that fail a fast check, to say precisely what is wrong.
+``quotes_well_placed`` checks a block's quoting from its pieces between quotes. ``neutral_records``
+replaces the delimiter and newline bytes *inside* quoted values by markers (same length), so that
+splitting on newline gives exactly one piece per record, with every record's byte offsets intact: it
+serves quoted External IDs and the slow path. ``parse_record`` and ``tokenize_records`` are exact,
+slow tokenizers used only for blocks that fail a fast check, to say precisely what is wrong.
 
 API::
 
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from itertools import repeat
 from operator import itemgetter
 
-# Stand-ins for delimiter and newline inside quoted values; blocks containing them take the slow path.
+# Stand-ins for delimiter and newline inside quoted values (NUL bytes stop the scan before this).
 DELIM_MARK = b"\x00"
 NL_MARK = b"\x01"
 _QUOTED = re.compile(rb'"((?:[^"]|"")*)"')

@@ -1,6 +1,7 @@
 """Benchmark of the CSV side of a load: scan/plan speed, gzip levels, and peak memory vs file size.
 
 Usage: uv run python bench/bench_csvio.py [--rows 200000 1000000] [--dir /tmp] [--repeat 3] [--levels 1 6 9]
+                                          [--narrow] [--shuffled 1000000]
 
 Generates the deterministic Account files with /work/shared/bench/make_csv.py (or ../shared/bench) if
 they are missing. Every measurement runs in a fresh child process so peak RSS is that of one client
@@ -14,9 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +39,23 @@ from sfloader_gui.core.csvio.scan import scan_file
 from sfloader_gui.core.load.plan import plan_load
 from sfloader_gui.core.models import LoadOptions
 
+def peak_rss_mib():
+    # VmHWM is this process's own peak. ru_maxrss is not: Linux carries the parent's RSS at fork
+    # over exec into the child's ru_maxrss, so a big parent would inflate every child figure.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 mode, path, level = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 out = {}
 opts = LoadOptions(object_name="Account", external_id_field="External_Id__c")
 if mode == "scan":
     t, c = time.perf_counter(), time.process_time()
-    scan_file(path, sniff(path), "External_Id__c", opts.part_size_bytes)
-    out.update(wall=time.perf_counter() - t, cpu=time.process_time() - c)
+    res = scan_file(path, sniff(path), "External_Id__c", opts.part_size_bytes)
+    out.update(wall=time.perf_counter() - t, cpu=time.process_time() - c, records=res.records)
+    out["findings"] = len(res.findings)
+    out["peak_rss_mib"] = peak_rss_mib()
 elif mode == "plan":
     t, c = time.perf_counter(), time.process_time()
     plan = plan_load([path], opts)
@@ -55,7 +68,7 @@ elif mode == "plan":
     with ThreadPoolExecutor(15) as pool:
         out["gzip_bytes"] = sum(pool.map(send, fp.parts))
     out["gzip_wall"] = time.perf_counter() - t
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mib"] = peak_rss_mib()
 elif mode == "level":
     t, c = time.perf_counter(), time.process_time()
     comp, n = zlib.compressobj(level, zlib.DEFLATED, 31), 0
@@ -86,6 +99,21 @@ def ensure(rows: int, folder: Path) -> Path:
     return path
 
 
+def write_rows(path: Path, keys: Iterable[int], name: str) -> Path:
+    """A simple two-column Account file (External_Id__c, Name), written once."""
+    if not path.exists():
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("External_Id__c,Name\n")
+            batch: list[str] = []
+            for k in keys:
+                batch.append(f"K{k:09d},{name.format(k=k)}\n")
+                if len(batch) >= 100_000:
+                    fh.write("".join(batch))
+                    batch.clear()
+            fh.write("".join(batch))
+    return path
+
+
 def best(runs: list[dict[str, Any]], key: str) -> float:
     return min(float(r[key]) for r in runs)
 
@@ -96,6 +124,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--levels", type=int, nargs="*", default=[1, 6, 9])
+    ap.add_argument("--narrow", action="store_true", help="also a 5.6M-row, 2-column file (~133 MB)")
+    ap.add_argument("--shuffled", type=int, default=0, help="also a file of N rows with keys out of order")
     a = ap.parse_args()
     report: dict[str, Any] = {"files": {}, "gzip_levels": {}}
     for rows in a.rows:
@@ -125,6 +155,24 @@ def main() -> None:
                 "bytes": r["bytes"],
                 "ratio": round(r["bytes"] / size, 3),
             }
+    extra = {}
+    if a.narrow:
+        extra["narrow_5.6M_rows"] = write_rows(a.dir / "narrow_5600000.csv", range(5_600_000), "Name {k}")
+    if a.shuffled:
+        keys = list(range(a.shuffled))
+        random.Random(1).shuffle(keys)
+        extra[f"shuffled_{a.shuffled}_rows"] = write_rows(a.dir / f"shuffled_{a.shuffled}.csv", keys, "x{k}")
+    for name, path in extra.items():
+        runs = [child("scan", path) for _ in range(a.repeat)]
+        size = os.path.getsize(path)
+        report[name] = {
+            "bytes": size,
+            "records": runs[0]["records"],
+            "findings": runs[0]["findings"],
+            "scan_wall_s": round(best(runs, "wall"), 3),
+            "scan_mb_per_s": round(size / best(runs, "wall") / 1e6, 1),
+            "peak_rss_mib": round(max(float(r["peak_rss_mib"]) for r in runs), 1),
+        }
     sizes = sorted(report["files"])
     if len(sizes) >= 2:
         lo, hi = report["files"][sizes[0]], report["files"][sizes[-1]]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.results import load_manifest
@@ -108,6 +109,11 @@ def test_full_load_of_the_samples_reaches_the_right_states_and_counts(
     assert opened and opened[0].toLocalFile() == str(folder)
     assert "4 failed" in window.statusBar().currentMessage()
 
+    window.jobs_panel.review_button.click()
+    workbench = window._workbenches[-1]
+    assert workbench.isVisible() and workbench.windowTitle().startswith("Failed records")
+    workbench.close()
+
 
 def test_a_failed_job_shows_its_message_and_file(qtbot: QtBot, emulator: Any, samples_dir: Path) -> None:
     window = prepared(qtbot, emulator, "Account", "External_Id__c", [samples_dir / "accounts.csv"])
@@ -122,6 +128,8 @@ def test_a_failed_job_shows_its_message_and_file(qtbot: QtBot, emulator: Any, sa
     assert model.index(0, Col.STATE).data() == "Failed"
     error = model.index(0, Col.ERROR).data()
     assert error and error == row.error
+    assert "Batch processing failed" in error, "Salesforce's own errorMessage is shown"
+    assert model.index(0, Col.ERROR).data(Qt.ItemDataRole.ToolTipRole) == error
     assert "did not complete" in window.jobs_panel.summary.text()
     assert error in window.log_pane.toPlainText()
 

@@ -13,7 +13,8 @@ API::
         segs: list[bytes]  # data.split(b'"')
         complete: bool     # False: no record boundary within max_record_bytes, or an open quote at EOF
 
-    iter_blocks(fh, start, chunk_size, max_record_bytes, on_read=None) -> Iterator[Block]
+    iter_blocks(fh, start, chunk_size, max_record_bytes, on_read=None, end=None) -> Iterator[Block]
+    trailing_blank_lines(fh) -> tuple[int, int]   # (offset where they start, how many)
     last_boundary(buf, start=0, end=None) -> int    # offset past the last record end in buf[start:end]
     next_boundary(buf, start=0) -> int              # offset past the first record end after start
 """
@@ -84,13 +85,17 @@ def iter_blocks(
     chunk_size: int = DEFAULT_CHUNK,
     max_record_bytes: int = MAX_RECORD_BYTES,
     on_read: Callable[[bytes], None] | None = None,
+    end: int | None = None,
 ) -> Iterator[Block]:
-    """Yield the file from ``start`` as blocks of whole records; stop after an incomplete block."""
+    """Yield the file from ``start`` (to ``end``) as blocks of whole records; stop after an
+    incomplete block."""
     fh.seek(start)
     offset = start
     carry = b""
+    left = -1 if end is None else end - start
     while True:
-        data = fh.read(chunk_size)
+        data = fh.read(chunk_size if left < 0 else min(chunk_size, left))
+        left -= len(data) if left >= 0 else 0
         if on_read is not None and data:
             on_read(data)
         if not data:
@@ -110,3 +115,21 @@ def iter_blocks(
         yield Block(offset, buf[:cut] if cut < len(buf) else buf, head)
         offset += cut
         carry = buf[cut:]
+
+
+def trailing_blank_lines(fh: BinaryIO, window: int = 1 << 16) -> tuple[int, int]:
+    """Empty lines at the very end of a file: (offset where they start, count); (size, 0) if none.
+
+    The newline right after the last non-empty line still ends that record; only what follows it is
+    blank. Editors and scripts often leave such lines; they are not records and are not sent.
+    """
+    size = fh.seek(0, 2)
+    fh.seek(max(0, size - window))
+    tail = fh.read()
+    body = tail.rstrip(b"\r\n")
+    if len(body) == len(tail) or (not body and size > len(tail)):
+        return size, 0
+    rest = tail[len(body) :]
+    first = 2 if rest.startswith(b"\r\n") else 1  # the last record's own terminator
+    blank = rest[first:]
+    return size - len(blank), blank.count(b"\n") + (0 if blank.endswith(b"\n") else 1 if blank else 0)

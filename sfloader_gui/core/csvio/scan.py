@@ -41,12 +41,12 @@ from itertools import compress, repeat
 from operator import add, not_, sub
 from pathlib import Path
 
-from sfloader_gui.core.csvio.chunks import DEFAULT_CHUNK, Block, iter_blocks
+from sfloader_gui.core.csvio.chunks import DEFAULT_CHUNK, Block, iter_blocks, trailing_blank_lines
 from sfloader_gui.core.csvio.cutter import PartCutter, PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.dupes import KeyIndex, iter_keys
 from sfloader_gui.core.csvio.encoding import not_utf8_error
-from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, Finding
+from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding
 from sfloader_gui.core.csvio.header import check_header
 from sfloader_gui.core.csvio.keycheck import duplicate_findings
 from sfloader_gui.core.csvio.problems import FIELD_LIMIT, Problems, lines_at
@@ -102,9 +102,15 @@ def scan_file(
     chunk_size = max(1, min(chunk_size, scanner.cutter.body_limit))
     cancelled = False
     with path.open("rb") as fh:
+        end, blank = trailing_blank_lines(fh)
+        if blank and end >= dialect.data_offset:
+            findings.append(_trailing_blank_warning(path, blank))
+        else:
+            end = fh.seek(0, 2)
+        fh.seek(0)
         if on_read is not None:
             on_read(fh.read(dialect.data_offset))
-        for block in iter_blocks(fh, dialect.data_offset, chunk_size, on_read=on_read):
+        for block in iter_blocks(fh, dialect.data_offset, chunk_size, on_read=on_read, end=end):
             if should_stop is not None and should_stop():
                 findings.append(Finding(ERROR, path, "cancelled", f"{path.name}: the check was stopped."))
                 cancelled = True
@@ -126,6 +132,16 @@ def scan_file(
             )
         )
     return ScanResult(scanner.records, scanner.cutter.parts, findings, key_col, scanner.keys)
+
+
+def _trailing_blank_warning(path: Path, count: int) -> Finding:
+    lines = "1 empty line" if count == 1 else f"{count:,} empty lines"
+    return Finding(
+        WARNING,
+        path,
+        "trailing_empty_lines",
+        f"{path.name} ends with {lines}; they are not records and are left out (nothing else changes).",
+    )
 
 
 class _Scanner:

@@ -338,3 +338,36 @@ def test_wide_records_with_short_values_stay_on_the_fast_path(
     rows = "".join(f"K{r}," + ",".join(["v" * 300] * 600) + "\n" for r in range(5))  # 180 KB records
     res = scan(write_csv("wide.csv", header + "\n" + rows))
     assert res.findings == [] and res.records == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "blank"),
+    [
+        ("Ext__c,Name\n1,A\n2,B\n\n\n", 2),
+        ("Ext__c,Name\r\n1,A\r\n2,B\r\n\r\n", 1),
+        ("Ext__c,Name\n1,A\n2,B\n\n", 1),
+    ],
+)
+def test_empty_lines_at_the_end_are_left_out_with_a_warning(
+    write_csv: WriteCsv, text: str, blank: int
+) -> None:
+    path = write_csv("tail.csv", text)
+    res = scan(path)
+    (f,) = res.findings
+    assert f.severity == "warning" and f.code == "trailing_empty_lines" and "tail.csv" in f.message
+    assert f"{blank} empty line" in f.message
+    assert res.records == 2
+    body = text.rstrip("\r\n") + ("\r\n" if "\r\n" in text else "\n")
+    assert res.parts[-1].end == len(body)
+
+
+def test_header_then_empty_lines_is_header_only(write_csv: WriteCsv) -> None:
+    res = scan(write_csv("h.csv", "Ext__c,Name\n\n\n"))
+    assert {f.code for f in res.findings} == {"header_only", "trailing_empty_lines"}
+
+
+def test_sha256_still_covers_trailing_empty_lines(write_csv: WriteCsv) -> None:
+    text = b"Ext__c,Name\n1,A\n\n\n"
+    seen: list[bytes] = []
+    scan_file(p := write_csv("t.csv", text), sniff(p), KEY, 10**8, on_read=seen.append)
+    assert b"".join(seen) == text

@@ -43,3 +43,14 @@ def test_gzip_levels_and_empty_input() -> None:
     for level in (1, 6, 9):
         assert zlib.decompress(b"".join(gzip_chunks([data], level=level)), 31) == data
     assert DEFAULT_GZIP_LEVEL == 1
+
+
+def test_a_file_that_shrank_after_planning_is_never_sent_short(write_csv: WriteCsv) -> None:
+    import pytest
+
+    path = write_csv("gone.csv", "Ext__c,Name\n" + "".join(f"{i},n\n" for i in range(1000)))
+    d = sniff(path)
+    (span,) = scan_file(path, d, "Ext__c", 10**8).parts
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(OSError, match="gone.csv changed"):
+        b"".join(iter_part(path, d, span))

@@ -6,7 +6,6 @@ return plain data for the UI thread.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,16 +18,20 @@ from sfloader_gui.core.csvio.sample import first_records
 # Imported with the window, not on the first Load click: that click must not stall the event loop.
 from sfloader_gui.core.load import plan as planning
 from sfloader_gui.core.load import preflight as checks
-from sfloader_gui.core.load.engine import _run_guarded
+
+# Private names: the engine's per-part gate is what run_load uses; the GUI runs the same one per QRunnable.
+from sfloader_gui.core.load.engine import _Gate
+from sfloader_gui.core.load.journal import EventSink, Journal
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records
-from sfloader_gui.core.load.runner import part_plans
-from sfloader_gui.core.models import JobOutcome, LoadOptions
+from sfloader_gui.core.load.runner import PartPlan, part_plans
+from sfloader_gui.core.models import CancelToken, JobEvent, JobOutcome, LoadOptions
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.controller import PreparedPart, PreparedRun
 from sfloader_gui.ui.files_model import FindingView
+from sfloader_gui.ui.workers import PartJob
 
 PREVIEW_ROWS = 20
 _LINE_ENDING_LABELS = {"LF": "LF", "CRLF": "CRLF"}
@@ -118,39 +121,57 @@ def check_files(conn: SalesforceConnection, paths: list[Path], options: LoadOpti
 
 
 # -- running ----------------------------------------------------------------------------------------------
+class _Relay:
+    """The event sink the engine's gate and journal report to; it forwards to the workers' signal.
+
+    Every worker passes the same sink (the controller's one signals object), so whichever set it last
+    is the right one.
+    """
+
+    def __init__(self) -> None:
+        self.target: EventSink | None = None
+
+    def __call__(self, event: JobEvent) -> None:
+        if self.target is not None:
+            self.target(event)
+
+
 def prepare_run(
     conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions, out_dir: Path
 ) -> PreparedRun:
-    """Make the run folder and bind ``run_part`` for every part; the controller runs them."""
+    """Make the run folder and bind each part to the engine's per-part runner; the controller runs them.
+
+    Each part goes through the engine's gate (a dead session or used-up API limit stops the parts not
+    started; fewer jobs at once after the org refuses concurrent requests) and its job journal (jobs left
+    running on the server can be found after a restart), exactly as the headless ``run_load`` does.
+    """
     folder = RunFolder.create(out_dir, options.object_name)
-    parts = [
-        PreparedPart(
-            ref=part.ref,
-            rows=part.records,
-            # The engine's guarded run_part: a dead session or used-up API limit stops the parts not started.
-            job=functools.partial(_run_guarded, conn, part, options, folder),
-        )
-        for part in part_plans(plan)
-    ]
+    relay = _Relay()
+    journal = Journal()
+    gate = _Gate(conn, options.max_concurrent_jobs, journal.listener(conn.instance_url, folder.path, relay))
+
+    def job_for(part: PartPlan) -> PartJob:
+        def job(on_event: EventSink, cancel: CancelToken) -> JobOutcome:
+            relay.target = on_event
+            return gate.run(part, options, folder, cancel)
+
+        return job
+
+    parts = [PreparedPart(ref=p.ref, rows=p.records, job=job_for(p)) for p in part_plans(plan)]
 
     def finalize(outcomes: list[JobOutcome], cancelled: bool) -> RunFolder:
-        _write_manifest(conn, plan, options, folder, outcomes)
+        try:
+            folder.write_manifest(
+                plan, outcomes, instance_url=conn.instance_url, finished_at=datetime.now(UTC)
+            )
+        finally:
+            journal.close()
         return folder
 
     label = f"the load into {options.object_name}"
     return PreparedRun(
         parts=parts, max_jobs=options.max_concurrent_jobs, finalize=finalize, label=label, run_folder=folder
     )
-
-
-def _write_manifest(
-    conn: SalesforceConnection,
-    plan: LoadPlan,
-    options: LoadOptions,
-    folder: RunFolder,
-    outcomes: list[JobOutcome],
-) -> None:
-    folder.write_manifest(plan, outcomes, instance_url=conn.instance_url, finished_at=datetime.now(UTC))
 
 
 def retry_launcher(conn: SalesforceConnection | None) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.results import load_manifest
 from sfloader_gui.core.models import JobState
 from sfloader_gui.core.settings import AppSettings
@@ -165,6 +166,10 @@ def test_cancel_with_and_without_server_abort(
     else:
         assert row.state is not JobState.ABORTED
         assert server_state == "InProgress", "stop waiting leaves the job running in Salesforce"
+        journal = Journal()
+        left = [e.job_id for e in journal.unsettled(emulator.instance_url)]
+        journal.close()
+        assert left == [job_id], "the journal remembers the job left running, for a later start"
     assert window.load_button.isEnabled()
 
 

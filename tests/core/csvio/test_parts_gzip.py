@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import zlib
 
+import pytest
+
 from sfloader_gui.core.csvio.dialect import sniff
 from sfloader_gui.core.csvio.gzipstream import DEFAULT_GZIP_LEVEL, gzip_chunks
 from sfloader_gui.core.csvio.parts import iter_part, part_size
@@ -46,11 +48,9 @@ def test_gzip_levels_and_empty_input() -> None:
 
 
 def test_a_file_that_shrank_after_planning_is_never_sent_short(write_csv: WriteCsv) -> None:
-    import pytest
-
     path = write_csv("gone.csv", "Ext__c,Name\n" + "".join(f"{i},n\n" for i in range(1000)))
     d = sniff(path)
     (span,) = scan_file(path, d, "Ext__c", 10**8).parts
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.raises(OSError, match="gone.csv changed"):
+    with pytest.raises(OSError, match=r"gone\.csv changed"):
         b"".join(iter_part(path, d, span))

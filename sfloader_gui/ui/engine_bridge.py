@@ -174,6 +174,15 @@ def prepare_run(
     )
 
 
+def unsettled_jobs(conn: SalesforceConnection) -> list[str]:
+    """Job ids of this org left running by an earlier session (timed out, cancelled, closed early)."""
+    journal = Journal()
+    try:
+        return [e.job_id for e in journal.unsettled(conn.instance_url)]
+    finally:
+        journal.close()
+
+
 def retry_launcher(conn: SalesforceConnection | None) -> Any:
     """The workbench's retry hook bound to this org (None when the engine offers no retry here)."""
     from sfloader_gui.ui.failures.launcher import make_retry_launcher

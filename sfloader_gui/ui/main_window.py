@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -165,9 +165,20 @@ class MainWindow(QMainWindow):
             self.object_picker.clear("Connect to an org to list objects.")
         else:
             log.info("Connected to %s (%s).", org_label or conn.instance_url, environment)
+            self.tasks.submit(lambda: engine.unsettled_jobs(conn), self._report_unsettled, lambda _m: None)
             self.object_picker.load(lambda: engine.object_choices(conn), select=self.settings.last_object)
         self.extid_picker.clear("Choose an object first.")
         self._update_load_state()
+
+    def _report_unsettled(self, job_ids: list[str]) -> None:
+        if job_ids:
+            shown = ", ".join(job_ids[:5]) + (" …" if len(job_ids) > 5 else "")
+            log.warning(
+                "%d job(s) of this org were left running by an earlier session (%s). Their results can be "
+                "fetched with: sfloader results JOB_ID",
+                len(job_ids),
+                shown,
+            )
 
     @property
     def connection(self) -> Any:
@@ -393,6 +404,3 @@ class MainWindow(QMainWindow):
         self.checker.stop()
         self.log_pane.detach()
         self.notifier.hide()
-
-    def app_icon(self) -> QIcon:
-        return self.windowIcon()

@@ -170,6 +170,9 @@ def test_cancel_with_and_without_server_abort(
         left = [e.job_id for e in journal.unsettled(emulator.instance_url)]
         journal.close()
         assert left == [job_id], "the journal remembers the job left running, for a later start"
+        later = open_window(qtbot, emulator, FAST)  # the next session says so in its log
+        qtbot.waitUntil(lambda: "left running by an earlier session" in later.log_pane.toPlainText())
+        assert job_id in later.log_pane.toPlainText()
     assert window.load_button.isEnabled()
 
 

@@ -8,16 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QModelRoleDataSpan,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor
 
-_Index = QModelIndex | QPersistentModelIndex
+from sfloader_gui.ui.table_model import FlatTableModel, Index
+
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -93,7 +91,11 @@ class Col(IntEnum):
 HEADERS = ("File", "Size", "Rows", "Format", "Pre-flight check")
 
 
-class FilesModel(QAbstractTableModel):
+class FilesModel(FlatTableModel):
+    """One row per file: size, records, format and pre-flight state."""
+
+    headers = HEADERS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._entries: list[FileEntry] = []
@@ -139,31 +141,10 @@ class FilesModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._entries) - 1, len(HEADERS) - 1))
 
     # -- Qt model API --------------------------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._entries)
+    def row_count(self) -> int:
+        return len(self._entries)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
-    def multiData(self, index: QModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:  # type: ignore[override]
-        """All roles of a cell in one call: a view asks ~7 roles per cell, and each call from C++ into
-        Python must take the GIL, which 15 busy worker threads make slow to get."""
-        for i in range(roleDataSpan.size()):
-            role_data = roleDataSpan[i]  # type: ignore[index]  # the stubs miss __getitem__
-            value = self.data(index, role_data.role())
-            if value is None:
-                role_data.clearData()
-            else:
-                role_data.setData(value)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         entry = self._entries[index.row()]

@@ -8,18 +8,13 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QModelRoleDataSpan,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QBrush, QColor
 
 from sfloader_gui.core.models import EventKind, JobEvent, JobOutcome, JobState, PartRef
-
-_Index = QModelIndex | QPersistentModelIndex
+from sfloader_gui.ui.table_model import FlatTableModel, Index
 
 STATE_LABELS = {
     JobState.QUEUED: "Queued",
@@ -109,8 +104,10 @@ def format_elapsed(seconds: float | None) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(FlatTableModel):
     """Rows are set once per run (``set_parts``); each event changes one row and emits its ``dataChanged``."""
+
+    headers = HEADERS
 
     def __init__(self, parent: QObject | None = None, clock: Any = time.monotonic) -> None:
         super().__init__(parent)
@@ -146,7 +143,7 @@ class JobsModel(QAbstractTableModel):
             row.processed, row.failed = event.records_processed, event.records_failed
         if event.error_message:
             row.error = event.error_message
-        self._row_changed(i)
+        self.row_changed(i)
 
     def apply_outcome(self, outcome: JobOutcome) -> None:
         i = self._index.get(outcome.part.key)
@@ -160,7 +157,7 @@ class JobsModel(QAbstractTableModel):
         row.error = outcome.error_message or row.error
         if row.started_at is not None and row.ended_at is None:
             row.ended_at = self._clock()
-        self._row_changed(i)
+        self.row_changed(i)
 
     def tick(self) -> None:
         """Refresh the Elapsed cell of running rows (called once a second by a timer)."""
@@ -176,35 +173,11 @@ class JobsModel(QAbstractTableModel):
         if state.is_terminal and row.started_at is not None and row.ended_at is None:
             row.ended_at = self._clock()
 
-    def _row_changed(self, i: int) -> None:
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
-
     # -- Qt model API --------------------------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._rows)
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
-    def multiData(self, index: QModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:  # type: ignore[override]
-        """All roles of a cell in one call: a view asks ~7 roles per cell, and each call from C++ into
-        Python must take the GIL, which 15 busy worker threads make slow to get."""
-        for i in range(roleDataSpan.size()):
-            role_data = roleDataSpan[i]  # type: ignore[index]  # the stubs miss __getitem__
-            value = self.data(index, role_data.role())
-            if value is None:
-                role_data.clearData()
-            else:
-                role_data.setData(value)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self._rows[index.row()]

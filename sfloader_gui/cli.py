@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sfloader_gui.core import paths
+from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.logs import register_secret, setup_logging, shutdown_logging
 from sfloader_gui.core.models import (
@@ -120,9 +121,14 @@ def open_org(args: argparse.Namespace) -> Iterator[SalesforceConnection]:
             "No org given: pass --instance-url and --access-token (or set SF_INSTANCE_URL and "
             "SF_ACCESS_TOKEN), or use --demo for the built-in demo org."
         )
-    if not args.instance_url.startswith(("https://", "http://")):
-        raise UsageError(f"--instance-url must start with https://, not {args.instance_url!r}.")
-    with SalesforceConnection(args.instance_url, StaticToken(args.access_token), args.api_version) as conn:
+    try:
+        # https only; plain http is accepted for a loopback org (an emulator you started yourself).
+        instance_url = validate_instance_url(
+            args.instance_url, allow_loopback_http=True, what="--instance-url"
+        )
+    except UrlError as e:
+        raise UsageError(str(e)) from None
+    with SalesforceConnection(instance_url, StaticToken(args.access_token), args.api_version) as conn:
         yield conn
 
 

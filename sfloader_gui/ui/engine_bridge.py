@@ -20,7 +20,7 @@ from sfloader_gui.core.load import plan as planning
 from sfloader_gui.core.load import preflight as checks
 
 # Private names: the engine's per-part gate is what run_load uses; the GUI runs the same one per QRunnable.
-from sfloader_gui.core.load.engine import _Gate
+from sfloader_gui.core.load.engine import PartGate
 from sfloader_gui.core.load.journal import EventSink, Journal
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records
@@ -148,7 +148,7 @@ def prepare_run(
     folder = RunFolder.create(out_dir, options.object_name)
     relay = _Relay()
     journal = Journal()
-    gate = _Gate(conn, options.max_concurrent_jobs, journal.listener(conn.instance_url, folder.path, relay))
+    gate = PartGate(conn, options.max_concurrent_jobs, journal.listener(conn.instance_url, folder.path, relay))
 
     def job_for(part: PartPlan) -> PartJob:
         def job(on_event: EventSink, cancel: CancelToken) -> JobOutcome:

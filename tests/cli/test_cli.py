@@ -126,6 +126,17 @@ def test_no_org_and_a_bad_token_are_usage_errors(
     assert emulator.stats.jobs_created == 0
 
 
+def test_plain_http_to_a_remote_host_is_refused_before_the_token_leaves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write_accounts(tmp_path / "a.csv", 1, 2)
+    flags = ["--instance-url", "http://acme.my.salesforce.com", "--access-token", "00Dx!secret"]
+    code, _, err = run(
+        capsys, "upsert", str(src), "--object", "Account", "--external-id", "External_Id__c", *flags
+    )
+    assert code == 2 and "https://acme.my.salesforce.com" in err and "00Dx!secret" not in err
+
+
 def test_results_and_jobs_commands(emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = write_accounts(tmp_path / "a.csv", 1, 3)
     code, out, _ = run(capsys, *upsert(emulator, src, extra=("--json",)))

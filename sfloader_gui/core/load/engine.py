@@ -67,7 +67,7 @@ def run_load(
     parts = part_plans(plan)
     for part in parts:
         on_event(JobEvent(EventKind.STATE, part.ref, JobState.QUEUED))
-    gate = _Gate(conn, options.max_concurrent_jobs, on_event)
+    gate = PartGate(conn, options.max_concurrent_jobs, on_event)
     with ThreadPoolExecutor(options.max_concurrent_jobs, thread_name_prefix="sfloader-job") as pool:
         futures = [pool.submit(gate.run, p, options, folder, cancel) for p in parts]
         outcomes = [f.result() for f in futures]
@@ -79,8 +79,12 @@ def run_load(
     return RunResult(folder, outcomes, manifest)
 
 
-class _Gate:
-    """Runs parts, at most ``limit`` at once; one fewer each time the org refused concurrent requests."""
+class PartGate:
+    """Runs parts, at most ``limit`` at once; one fewer each time the org refused concurrent requests.
+
+    ``run_load`` drives it from a thread pool; the desktop app calls ``run`` from its QRunnables, so both
+    front ends get the same limiter and the same stop after a dead session or a used-up API limit.
+    """
 
     def __init__(self, conn: SalesforceConnection, limit: int, on_event: EventSink) -> None:
         self.conn, self.limit, self.on_event = conn, limit, on_event

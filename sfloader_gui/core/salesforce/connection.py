@@ -186,13 +186,16 @@ class SalesforceConnection:
         shown = urlsplit(url).path  # logs get method + path + status only: never headers or query
         replayable = data is None or isinstance(data, bytes | str)
         timeout = (self.timeouts.connect_s, self.timeouts.upload_read_s if upload else self.timeouts.read_s)
+        # A CA bundle the app set wins over REQUESTS_CA_BUNDLE, which requests would otherwise let
+        # override Session.verify; with no app setting the environment's bundle still applies.
+        verify = self.session.verify if isinstance(self.session.verify, str) else None
         refreshed = False
         attempt = 0
         while True:
             try:
                 resp = self.session.request(
                     method, url, json=json, data=data, headers=headers, params=params,
-                    stream=stream, timeout=timeout,
+                    stream=stream, timeout=timeout, verify=verify,
                 )  # fmt: skip
             except requests.RequestException as exc:
                 if self._may_retry_transport(method, exc, replayable, attempt):

@@ -144,3 +144,26 @@ def test_too_many_concurrent_requests_is_waited_out_not_fatal(
     job = bulk.create_upsert_job(conn, "Account", "External_Id__c")
     assert job.state == "Open" and emulator.stats.jobs_created == 1
     assert conn.fatal_error is None
+
+
+def test_the_app_ca_bundle_wins_over_requests_ca_bundle(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests lets REQUESTS_CA_BUNDLE override Session.verify; the bundle the user chose must win."""
+    from sfloader_gui.core.auth.network import apply_ca_bundle
+
+    corp = tmp_path / "corp.pem"
+    corp.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "other.pem"))
+    seen: list[object] = []
+    real_send = requests.adapters.HTTPAdapter.send
+
+    def spy(self: requests.adapters.HTTPAdapter, request: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("verify"))
+        return real_send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", spy)
+    with SalesforceConnection(emulator.instance_url, StaticToken(emulator.access_token), "66.0") as conn:
+        apply_ca_bundle(conn.session, str(corp))
+        conn.request("GET", "sobjects/")
+    assert seen == [str(corp)]

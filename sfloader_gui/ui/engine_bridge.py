@@ -148,7 +148,9 @@ def prepare_run(
     folder = RunFolder.create(out_dir, options.object_name)
     relay = _Relay()
     journal = Journal()
-    gate = PartGate(conn, options.max_concurrent_jobs, journal.listener(conn.instance_url, folder.path, relay))
+    gate = PartGate(
+        conn, options.max_concurrent_jobs, journal.listener(conn.instance_url, folder.path, relay)
+    )
 
     def job_for(part: PartPlan) -> PartJob:
         def job(on_event: EventSink, cancel: CancelToken) -> JobOutcome:

@@ -248,6 +248,8 @@ class _Checker:
             and not f.nillable
             and f.type != "boolean"
             and f.name.lower() not in _DEFAULTED
+            # Describes that say defaultedOnCreate (ours do) let Salesforce fill the field on insert.
+            and not getattr(f, "defaulted_on_create", False)
             and f.name.lower() not in present
         ]
         if missing:

@@ -37,6 +37,7 @@ class FieldInfo:
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
     picklist_values: tuple[str, ...] = ()
+    defaulted_on_create: bool = False  # Salesforce fills it in on insert (Name of auto-number objects)
 
     @property
     def can_be_upsert_key(self) -> bool:
@@ -61,6 +62,7 @@ class FieldInfo:
             picklist_values=tuple(
                 str(v["value"]) for v in data.get("picklistValues") or () if v.get("active", True)
             ),
+            defaulted_on_create=bool(data.get("defaultedOnCreate")),
         )
 
 

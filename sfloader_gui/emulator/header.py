@@ -77,6 +77,7 @@ class Plan:
     required_pos: list[tuple[int, str]] = field(default_factory=list)  # required fields among the columns
     required_absent: list[str] = field(default_factory=list)  # required fields with no column
     converter: RowsConverter | None = None
+    results: Any = None  # the compiled result-line builder (results.ResultsBuilder), made on first use
     dup_keys: set[str] = field(default_factory=set)  # keys that occur more than once in the whole job
 
     def finish(self) -> Plan:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfloader_gui.emulator import values as V
-from sfloader_gui.emulator.csvdata import quote_all
 from sfloader_gui.emulator.header import Plan, compile_converter
+from sfloader_gui.emulator.results import compile_results, numeric_columns
 from sfloader_gui.emulator.schema import OBJECTS
 from sfloader_gui.emulator.store import Store
 from sfloader_gui.emulator.values import NULL
@@ -252,20 +252,8 @@ class Batch:
         return self._results([False] * len(self.rows))
 
     def _results(self, created: list[bool]) -> BatchResult:
-        plan, sep = self.plan, self.plan.sep
-        numeric = [
-            (c.index, c.field, p)
-            for p, c in enumerate(plan.columns)
-            if c.parent is None and c.field.type in ("currency", "double", "percent")
-        ]
-        success, failed = [], []
-        for r, row in enumerate(self.rows):
-            err = self.errors[r]
-            if err is not None:
-                failed.append(quote_all([self.target[r] or "", err, *row], sep))
-                continue
-            out = list(row)
-            for i, f, p in numeric:
-                out[i] = V.to_result_text(f, self.vals[r][p], row[i])
-            success.append(quote_all([self.target[r] or "", "true" if created[r] else "false", *out], sep))
+        plan = self.plan
+        if plan.results is None:
+            plan.results = compile_results(len(plan.header), numeric_columns(plan.columns), plan.sep)
+        success, failed = plan.results(self.rows, self.vals, self.errors, self.target, created)
         return BatchResult(success, failed, len(failed))

@@ -1,7 +1,12 @@
-"""The job journal: every job this app created, in SQLite, so a later start can find jobs left running."""
+"""The job journal: every job this app created, in SQLite, so a later start can find jobs left running.
+
+It is write-ahead: an intent row is written before each create-job POST and gets the job id as soon as the
+POST answers, so a crash at any point leaves either an intent without an id or a known job id.
+"""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -10,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sfloader_gui.core import paths
-from sfloader_gui.core.models import EventKind, JobEvent, JobState
+from sfloader_gui.core.models import EventKind, JobEvent, JobState, PartRef
+
+log = logging.getLogger(__name__)
 
 EventSink = Callable[[JobEvent], None]
 # The server works on a job once it is closed; until its results are on disk it is "unsettled".
@@ -26,6 +33,16 @@ CREATE TABLE IF NOT EXISTS jobs (
 )
 """
 
+
+_INTENTS = """
+CREATE TABLE IF NOT EXISTS intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, instance_url TEXT NOT NULL, run_dir TEXT NOT NULL,
+    file TEXT NOT NULL, part INTEGER NOT NULL, object TEXT NOT NULL, external_id_field TEXT NOT NULL,
+    created_at TEXT NOT NULL, job_id TEXT, settled INTEGER NOT NULL DEFAULT 0, note TEXT
+)
+"""
+_INTENT_COLUMNS = "i.id, i.instance_url, i.run_dir, i.file, i.part, i.object, i.external_id_field, "
+_INTENT_COLUMNS += "i.created_at, i.job_id"
 
 _UPSERT = """
 INSERT INTO jobs (job_id, instance_url, run_dir, file, part, state, closed, saved, updated_at)
@@ -46,6 +63,69 @@ class JournalEntry:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class Intent:
+    """A create-job POST about to be (or already) sent; ``job_id`` is None until the POST answered."""
+
+    id: int
+    instance_url: str
+    run_dir: Path
+    file: Path
+    part: int
+    object_name: str
+    external_id_field: str
+    created_at: datetime
+    job_id: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _intent(r: tuple[object, ...]) -> Intent:
+    created = datetime.strptime(str(r[7]), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return Intent(
+        int(str(r[0])), str(r[1]), Path(str(r[2])), Path(str(r[3])), int(str(r[4])), str(r[5]), str(r[6]),
+        created, None if r[8] is None else str(r[8]),
+    )  # fmt: skip
+
+
+class JournalSink:
+    """The event sink ``Journal.listener`` returns; the runner also writes its intents through it."""
+
+    def __init__(self, journal: Journal, instance_url: str, run_dir: Path, inner: EventSink) -> None:
+        self.journal, self.instance_url, self.run_dir, self.inner = journal, instance_url, run_dir, inner
+
+    def __call__(self, event: JobEvent) -> None:
+        self.journal.record(event, self.instance_url, self.run_dir)
+        self.inner(event)
+
+    def intent(self, part: PartRef, object_name: str, external_id_field: str) -> int | None:
+        """Before a create-job POST. A journal that cannot write must not stop the load: None then."""
+        try:
+            return self.journal.add_intent(
+                self.instance_url, self.run_dir, part, object_name, external_id_field
+            )
+        except sqlite3.Error as exc:
+            log.warning("Could not write the job intent to the journal: %s", exc)
+            return None
+
+    def job_created(self, intent_id: int | None, job_id: str) -> None:
+        if intent_id is not None:
+            self._safely(self.journal.set_intent_job, intent_id, job_id)
+
+    def settle_intent(self, intent_id: int | None, note: str) -> None:
+        if intent_id is not None:
+            self._safely(self.journal.settle_intent, intent_id, note)
+
+    @staticmethod
+    def _safely(write: Callable[[int, str], None], intent_id: int, value: str) -> None:
+        try:
+            write(intent_id, value)
+        except sqlite3.Error as exc:
+            log.warning("Could not update job intent %s in the journal: %s", intent_id, exc)
+
+
 class Journal:
     """Thread-safe; one row per job id, updated at every state change the engine reports."""
 
@@ -55,19 +135,69 @@ class Journal:
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        self._db.execute(_INTENTS)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def listener(self, instance_url: str, run_dir: Path, inner: EventSink) -> EventSink:
+    def listener(self, instance_url: str, run_dir: Path, inner: EventSink) -> JournalSink:
         """Wrap an event sink so that every job's states are journalled before the caller sees them."""
+        return JournalSink(self, instance_url, run_dir, inner)
 
-        def on_event(event: JobEvent) -> None:
-            self.record(event, instance_url, run_dir)
-            inner(event)
+    # ---- write-ahead intents ----------------------------------------------------------------------
 
-        return on_event
+    def add_intent(
+        self, instance_url: str, run_dir: Path, part: PartRef, object_name: str, external_id_field: str
+    ) -> int:
+        """One INSERT before the create-job POST; returns the intent's id."""
+        row = (instance_url, str(run_dir), str(part.file), part.part, object_name, external_id_field, _now())
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO intents (instance_url, run_dir, file, part, object, external_id_field,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        return int(cur.lastrowid or 0)
+
+    def set_intent_job(self, intent_id: int, job_id: str) -> None:
+        """One UPDATE right after the POST answered: from now on the job id is known."""
+        with self._lock:
+            self._db.execute("UPDATE intents SET job_id = ? WHERE id = ?", (job_id, intent_id))
+
+    def settle_intent(self, intent_id: int, note: str) -> None:
+        """Nothing of this intent can be left Open on the server any more (``note`` says why)."""
+        with self._lock:
+            self._db.execute("UPDATE intents SET settled = 1, note = ? WHERE id = ?", (note, intent_id))
+
+    def intents(self, instance_url: str, *, dangling: bool) -> list[Intent]:
+        """Unsettled intents: without a job id (``dangling``), or with one the journal never saw closed."""
+        sql = f"SELECT {_INTENT_COLUMNS} FROM intents i LEFT JOIN jobs j ON j.job_id = i.job_id"
+        sql += " WHERE i.settled = 0 AND i.instance_url = ?"
+        if dangling:
+            sql += " AND i.job_id IS NULL"
+        else:
+            sql += " AND i.job_id IS NOT NULL AND (j.job_id IS NULL OR (j.closed = 0 AND j.state = 'Open'))"
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY i.id", (instance_url,)).fetchall()
+        return [_intent(r) for r in rows]
+
+    def known_job_ids(self, instance_url: str) -> set[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT job_id FROM jobs WHERE instance_url = ? UNION "
+                "SELECT job_id FROM intents WHERE instance_url = ? AND job_id IS NOT NULL",
+                (instance_url, instance_url),
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def note_server_state(self, intent: Intent, state: str) -> None:
+        """What the server says of an intent's job now (found by reconciling after a restart)."""
+        assert intent.job_id is not None
+        closed = int(state in {s.value for s in _CLOSED_STATES})
+        row = (intent.job_id, intent.instance_url, str(intent.run_dir), str(intent.file), intent.part)
+        with self._lock:
+            self._db.execute(_UPSERT, (*row, state, closed, 0, _now()[:19] + "Z"))
 
     def record(self, event: JobEvent, instance_url: str, run_dir: Path) -> None:
         if event.job_id is None or event.kind not in (EventKind.STATE, EventKind.RESULTS_SAVED):

@@ -13,6 +13,7 @@ from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.gzipstream import gzip_chunks
 from sfloader_gui.core.csvio.parts import iter_part, part_size
+from sfloader_gui.core.load.journal import JournalSink
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records
 from sfloader_gui.core.models import (
@@ -267,19 +268,27 @@ class _PartRun:
         """POST a new job. If the answer is lost, abort any stray Open job it made; None: try again."""
         opts, dialect = self.options, self.plan.dialect
         started = datetime.now(UTC)
+        # Write-ahead: a crash from here on leaves an intent (or a job id) that a later start reconciles.
+        wal = self.on_event if isinstance(self.on_event, JournalSink) else None
+        intent = wal.intent(self.plan.ref, opts.object_name, opts.external_id_field) if wal else None
         try:
-            return orgstate.create_upsert_job(
+            info = orgstate.create_upsert_job(
                 self.conn, opts.object_name, opts.external_id_field,
                 column_delimiter=dialect.delimiter_name, line_ending=dialect.line_ending,
             )  # fmt: skip
         except TransportError as exc:
             strays = orgstate.abort_strays(self.conn, opts.object_name, opts.external_id_field, started)
+            if wal is not None:
+                wal.settle_intent(intent, f"create-job answer lost; {len(strays)} stray job(s) aborted")
             for job_id in strays:
                 self.outcome.abandoned_jobs.append(
                     {"job_id": job_id, "state": "Aborted", "reason": "create-job answer lost"}
                 )
             self.say(f"Creating a job failed ({exc}); {len(strays)} stray Open job(s) aborted, trying again.")
             return None
+        if wal is not None:
+            wal.job_created(intent, info.id)
+        return info
 
     def upload(self, info: bulk.JobInfo, use_gzip: bool) -> None:
         total = self.plan.size

@@ -19,6 +19,7 @@ class Column:
     conv: V.Converter
     parent: SObject | None = None  # relationship column: the value is the parent's `parent_field`
     parent_field: Field | None = None
+    plain: bool = False  # the field's own converter applies (so a number column may be converted inline)
 
 
 RowsConverter = Callable[[Sequence[list[str]], list[str | None]], list[list[Any]]]
@@ -49,10 +50,8 @@ def compile_converter(plan: Plan) -> RowsConverter:
     env: dict[str, Any] = {"NULL": NULL, "RowError": RowError, "width_error": _width_error}
     for p, col in enumerate(plan.columns):
         env[f"c{p}"] = col.conv
-        limit = V.text_limit(col.field) if col.parent is None else None
-        expr = f"v if len(v) <= {limit} and v[0] != ' ' else c{p}(v)" if limit else f"c{p}(v)"
         src.append(f"            v = row[{col.index}]")
-        src.append(f"            a{p} = None if v == '' else NULL if v == '#N/A' else ({expr})")
+        src.extend(_value_source(col, p))
     src += [
         f"            out.append([{names}])",
         "        except RowError as e:",
@@ -63,6 +62,34 @@ def compile_converter(plan: Plan) -> RowsConverter:
     exec("\n".join(src), env)  # generated from schema metadata only, never from input
     fn: RowsConverter = env["convert"]
     return fn
+
+
+def _value_source(col: Column, p: int) -> list[str]:
+    """Generated lines setting a{p} from v; the common cases skip the converter call, errors still use it."""
+    head = f"            a{p} = None if v == '' else NULL if v == '#N/A' else "
+    f = col.field
+    limit = V.text_limit(f) if col.parent is None else None
+    if limit:
+        return [head + f"(v if len(v) <= {limit} and v[0] != ' ' else c{p}(v))"]
+    if col.plain and f.type == "int":
+        # plain ASCII digits within the field's size cannot fail; anything else goes through the converter
+        return [head + f"(int(v) if len(v) <= {f.digits or 9} and v.isdigit() and v.isascii() else c{p}(v))"]
+    if col.plain and f.type in ("currency", "double", "percent"):
+        bound = repr(10.0 ** (f.precision - f.scale)) if f.precision else "1e999"  # 1e999 is inf
+        return [
+            "            if v == '':",
+            f"                a{p} = None",
+            "            elif v == '#N/A':",
+            f"                a{p} = NULL",
+            "            else:",
+            "                try:",
+            f"                    a{p} = float(v)",
+            "                except ValueError:",
+            f"                    a{p} = c{p}(v)",  # raises the row error
+            f"                if not -{bound} < a{p} < {bound}:",
+            f"                    a{p} = c{p}(v)",  # out of range, inf or nan: raises the row error
+        ]
+    return [head + f"c{p}(v)"]
 
 
 @dataclass
@@ -162,5 +189,5 @@ def plan_header(obj: SObject, operation: str, ext_field: str | None, header: lis
         if f.type == "reference":
             prefixes = tuple(p.key_prefix for p in map(find_object, f.reference_to) if p)
             conv = V.converter(f, prefixes)
-        plan.columns.append(Column(i, f, conv))
+        plan.columns.append(Column(i, f, conv, plain=writable))
     return plan.finish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 
@@ -61,22 +62,33 @@ _T2 = [(_BASE62[a] + _BASE62[b], _UP[a] | _UP[b] << 1) for a in range(62) for b 
 
 
 def make_ids(prefix: str, first: int, n: int) -> list[str]:
-    """Ids number first .. first+n-1, identical to make_id() for each."""
-    head = prefix + _POD
-    sum1 = checksum(head + "0000000000")[0]
-    out = []
-    for serial in range(first, first + n):
-        top, low = divmod(serial, 62**5)  # top: 1st serial char (chunk 2); low: the last 5 (chunk 3)
-        a, rest = divmod(low, 62**4)
-        b, c = divmod(rest, 62**2)
-        s2, bits2 = _T2[b]
-        s3, bits3 = _T2[c]
-        d = _BASE62[top]
-        out.append(
-            head + "0000" + d + _BASE62[a] + s2 + s3 + sum1 + _SUFFIX_ALPHABET[_UP[top] << 4]
-            + _SUFFIX_ALPHABET[_UP[a] | bits2 << 1 | bits3 << 3]
-        )  # fmt: skip
+    """Ids number first .. first+n-1, identical to make_id() for each.
+
+    Serials run in groups of 62 that differ only in their last character, so each group is one shared
+    head plus a precomputed tail (last character and the two checksum characters it affects).
+    """
+    head = prefix + _POD + "0000"
+    sum1 = checksum(head + "000000")[0]
+    out: list[str] = []
+    serial, end = first, first + n
+    while serial < end:
+        group, last = divmod(serial, 62)
+        top, rest = divmod(group, 62**4)  # top: 1st serial char (chunk 2); rest: the next 4 (chunk 3)
+        a, rest = divmod(rest, 62**2)
+        s2, bits2 = _T2[a]
+        b, c = divmod(rest, 62)
+        stem = head + _BASE62[top] + s2 + _BASE62[b] + _BASE62[c]
+        tails = _tails(sum1 + _SUFFIX_ALPHABET[_UP[top] << 4], bits2 | _UP[b] << 2 | _UP[c] << 3)
+        stop = min(62, last + end - serial)
+        out += [stem + t for t in tails[last:stop]]
+        serial += stop - last
     return out
+
+
+@functools.cache
+def _tails(sums12: str, bits: int) -> list[str]:
+    """The 62 endings of a group: last serial char, then checksum chars 1-2 and the 3rd (its bit 4)."""
+    return [ch + sums12 + _SUFFIX_ALPHABET[bits | _UP[i] << 4] for i, ch in enumerate(_BASE62)]
 
 
 class IdSequence:

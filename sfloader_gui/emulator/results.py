@@ -43,7 +43,7 @@ def compile_results(width: int, numeric: Sequence[tuple[int, int]], sep: str) ->
         src.append(f"        n{i} = row[{i}]")
         src.append(f"        if n{i} != '':")
         src.append(f"            x = v[{p}]")
-        src.append(f"            if x is not NULL:")
+        src.append("            if x is not NULL:")
         src.append(f"                n{i} = JD(x)")
     cells_src = ", ".join(["target[r] or ''", "'true' if created[r] else 'false'", *cells])
     src += [
@@ -62,6 +62,4 @@ def compile_results(width: int, numeric: Sequence[tuple[int, int]], sep: str) ->
 
 def numeric_columns(columns: Sequence[Any]) -> list[tuple[int, int]]:
     """(column index, value position) of the plan's own number columns (not relationship columns)."""
-    return [
-        (c.index, p) for p, c in enumerate(columns) if c.parent is None and c.field.type in _NUMERIC
-    ]
+    return [(c.index, p) for p, c in enumerate(columns) if c.parent is None and c.field.type in _NUMERIC]

@@ -43,6 +43,14 @@ _BOOL = {"true": 1, "1": 1, "yes": 1, "false": 0, "0": 0, "no": 0}
 
 def java_double(value: float) -> str:
     """How Salesforce (Java's Double.toString) writes a stored double back in result files."""
+    if value.is_integer() and 1e7 <= abs(value) < 1e16:
+        # whole numbers of 8 to 16 digits (revenues and the like): E notation straight from the digits
+        digits = str(int(value))
+        sign = ""
+        if digits[0] == "-":
+            sign, digits = "-", digits[1:]
+        kept = digits.rstrip("0")
+        return f"{sign}{kept[0]}.{kept[1:] or '0'}E{len(digits) - 1}"
     text = repr(value)
     if "e" not in text and "n" not in text:  # plain digits (not inf/nan): the hot path, string work only
         sign = ""

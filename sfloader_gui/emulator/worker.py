@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,16 +184,13 @@ class Processor:
 
 def _repeated_keys(path: Path, delimiter: str, index: int) -> set[str]:
     """Key values used by more than one record of the job: every such row fails, in whichever batch."""
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    reader = csvdata.records(path, delimiter)
-    next(reader, None)
-    for row in reader:
-        key = row[index] if len(row) > index else ""
-        if key in seen:
-            repeated.add(key)
-        else:
-            seen.add(key)
+    with csvdata.open_text(path) as f:
+        reader = csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
+        next((row for row in reader if row), None)  # the header (blank lines are not records)
+        keys = [row[index] if len(row) > index else "" for row in reader if row]
+    if len(set(keys)) == len(keys):  # the usual case: no key repeats
+        return set()
+    repeated = {k for k, n in Counter(keys).items() if n > 1}
     repeated.discard("")
     return repeated
 

@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     jb.add_argument(
         "--unsettled", action="store_true", help="jobs started here whose results were never saved"
     )
+    jb.add_argument(
+        "--reconcile", action="store_true",
+        help="abort Open jobs a crashed run left behind; list journalled jobs still running",
+    )  # fmt: skip
     _add_org_flags(jb)
     rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
     rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
@@ -240,6 +244,8 @@ def cmd_results(args: argparse.Namespace) -> int:
 def cmd_jobs(args: argparse.Namespace) -> int:
     if args.unsettled:
         return list_unsettled(args.json)
+    if args.reconcile:
+        return cmd_reconcile(args)
     with open_org(args) as conn:
         jobs = list(bulk.list_jobs(conn))
     jobs.sort(key=lambda j: j.created_date, reverse=True)
@@ -267,6 +273,29 @@ def list_unsettled(as_json: bool) -> int:
     for e in entries:
         print(f"{e.job_id}  {e.updated_at}  {e.state:<14} {e.file.name} part {e.part}  {e.instance_url}")
     print("Fetch their results with: sfloader results JOB_ID..." if entries else "No unsettled jobs.")
+    return EXIT_OK
+
+
+def reconcile(conn: SalesforceConnection) -> Any:
+    """Abort stray Open jobs of an earlier crashed run; report journalled jobs left running."""
+    from sfloader_gui.core.load.reconcile import reconcile_strays
+
+    with contextlib.closing(Journal()) as journal:
+        return reconcile_strays(conn, journal)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    with open_org(args) as conn:
+        rep = reconcile(conn)
+    if args.json:
+        groups = ("aborted", "running", "finished")
+        doc = {g: [j.__dict__ for j in getattr(rep, g)] for g in groups}
+        print(json.dumps({**doc, "problems": rep.problems}, indent=2))
+        return EXIT_OK
+    for line in rep.lines():
+        print(line)
+    if not rep.lines():
+        print("Nothing to reconcile: no stray Open job, no journalled job left running.")
     return EXIT_OK
 
 
@@ -404,6 +433,8 @@ def cmd_upsert(args: argparse.Namespace) -> int:
     out = args.out or paths.default_output_dir()
     files = convert_inputs(list(args.files), args.convert_from, out)
     with open_org(args) as conn:
+        for line in reconcile(conn).lines():  # a crashed earlier run must not leave Open jobs behind
+            print(f"sfloader: {line}", file=sys.stderr)
         plan = check_plan(conn, files, options)
         result = run_with_progress(conn, plan, options, out)
     return report(result, args.json)

@@ -73,7 +73,13 @@ def reconcile_strays(conn: SalesforceConnection, journal: Journal) -> ReconcileR
     and External ID created around the intent's time that the journal does not know. Nothing of an
     Open job was processed, so aborting it loses nothing. Other tools' jobs are left alone.
     """
-    report = ReconcileReport(user_id=current_user_id(conn))
+    report = ReconcileReport()
+    url = conn.instance_url
+    dangling = journal.intents(url, dangling=True)
+    if not (dangling or journal.intents(url, dangling=False) or journal.unsettled(url)):
+        return report  # the journal points at nothing: no call to the org at all
+    if dangling:
+        report.user_id = current_user_id(conn)
     try:
         listed = {j.id: j for j in bulk.list_jobs(conn)}
     except SalesforceError as exc:

@@ -177,3 +177,10 @@ def test_a_job_left_running_by_a_crash_is_reported_and_its_results_fetched(
         assert count_records(saved["success"], ",") == 12
         journal.settle(job_id)
         assert reconcile_strays(conn, journal).lines() == []
+
+
+def test_with_nothing_journalled_reconcile_makes_no_call(emulator: Any, journal: Journal) -> None:
+    with connect(emulator) as conn:
+        before = len(emulator.stats.find())
+        assert reconcile_strays(conn, journal).lines() == []
+    assert len(emulator.stats.find()) == before

@@ -29,6 +29,15 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 @pytest.fixture(autouse=True)
+def _process_owner_lock() -> Iterator[None]:
+    """Each test's journal lives in its own home folder: let go of the process's owner lock after it."""
+    yield
+    from sfloader_gui.core.load.liveness import end_this_process
+
+    end_this_process()
+
+
+@pytest.fixture(autouse=True)
 def _memory_keyring() -> Iterator[None]:
     """Tests never touch the machine's keyring (the real_keyring tests opt back in)."""
     import keyring

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sfloader_gui.core import paths
+from sfloader_gui.core.load import liveness
 from sfloader_gui.core.models import EventKind, JobEvent, JobState, PartRef
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,11 @@ _INTENTS = """
 CREATE TABLE IF NOT EXISTS intents (
     id INTEGER PRIMARY KEY AUTOINCREMENT, instance_url TEXT NOT NULL, run_dir TEXT NOT NULL,
     file TEXT NOT NULL, part INTEGER NOT NULL, object TEXT NOT NULL, external_id_field TEXT NOT NULL,
-    created_at TEXT NOT NULL, job_id TEXT, settled INTEGER NOT NULL DEFAULT 0, note TEXT
+    created_at TEXT NOT NULL, job_id TEXT, settled INTEGER NOT NULL DEFAULT 0, note TEXT, owner TEXT
 )
 """
 _INTENT_COLUMNS = "i.id, i.instance_url, i.run_dir, i.file, i.part, i.object, i.external_id_field, "
-_INTENT_COLUMNS += "i.created_at, i.job_id"
+_INTENT_COLUMNS += "i.created_at, i.job_id, i.owner"
 
 _UPSERT = """
 INSERT INTO jobs (job_id, instance_url, run_dir, file, part, state, closed, saved, updated_at)
@@ -136,6 +137,9 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
         self._db.execute(_INTENTS)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(intents)")}
+        if "owner" not in columns:  # journals written before owners were recorded
+            self._db.execute("ALTER TABLE intents ADD COLUMN owner TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -151,11 +155,21 @@ class Journal:
         self, instance_url: str, run_dir: Path, part: PartRef, object_name: str, external_id_field: str
     ) -> int:
         """One INSERT before the create-job POST; returns the intent's id."""
-        row = (instance_url, str(run_dir), str(part.file), part.part, object_name, external_id_field, _now())
+        owner = liveness.this_process()
+        row = (
+            instance_url,
+            str(run_dir),
+            str(part.file),
+            part.part,
+            object_name,
+            external_id_field,
+            _now(),
+            owner,
+        )
         with self._lock:
             cur = self._db.execute(
                 "INSERT INTO intents (instance_url, run_dir, file, part, object, external_id_field,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " created_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
         return int(cur.lastrowid or 0)
@@ -171,7 +185,8 @@ class Journal:
             self._db.execute("UPDATE intents SET settled = 1, note = ? WHERE id = ?", (note, intent_id))
 
     def intents(self, instance_url: str, *, dangling: bool) -> list[Intent]:
-        """Unsettled intents: without a job id (``dangling``), or with one the journal never saw closed."""
+        """Unsettled intents of processes that have ended: without a job id (``dangling``), or with one the
+        journal never saw closed. A running process's intents are its own business (it may be uploading)."""
         sql = f"SELECT {_INTENT_COLUMNS} FROM intents i LEFT JOIN jobs j ON j.job_id = i.job_id"
         sql += " WHERE i.settled = 0 AND i.instance_url = ?"
         if dangling:
@@ -180,7 +195,7 @@ class Journal:
             sql += " AND i.job_id IS NOT NULL AND (j.job_id IS NULL OR (j.closed = 0 AND j.state = 'Open'))"
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY i.id", (instance_url,)).fetchall()
-        return [_intent(r) for r in rows]
+        return [_intent(r) for r in rows if not liveness.is_alive(None if r[9] is None else str(r[9]))]
 
     def known_job_ids(self, instance_url: str) -> set[str]:
         with self._lock:

@@ -13,6 +13,7 @@ import requests
 
 from sfloader_gui.core.load.engine import run_load
 from sfloader_gui.core.load.journal import Journal, JournalSink
+from sfloader_gui.core.load.liveness import end_this_process
 from sfloader_gui.core.load.reconcile import current_user_id, reconcile_strays
 from sfloader_gui.core.load.results import RunFolder, count_records
 from sfloader_gui.core.load.runner import _PartRun, part_plans
@@ -69,6 +70,8 @@ def test_a_job_created_before_a_crash_is_aborted_and_a_foreign_one_is_not(
         other = foreign_job(emulator)
         info = crashed_run(conn, journal, src, tmp_path / "out").create_job()  # then "crash": no upload
         assert info is not None and state(conn, info.id) == "Open"
+        assert reconcile_strays(conn, journal).aborted == [], "a live run's jobs are its own business"
+        end_this_process()  # the run's process dies
         report = reconcile_strays(conn, journal)
         assert [j.job_id for j in report.aborted] == [info.id]
         assert "a.csv part 1" in report.aborted[0].note
@@ -89,6 +92,7 @@ def test_a_crash_before_the_job_id_was_saved_aborts_that_one_stray_only(
         stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id  # ...answers; crash
         other_object = foreign_job(emulator, "Contact")
         same_object = foreign_job(emulator)  # indistinguishable, but one POST makes one job
+        end_this_process()
         (dangling,) = journal.intents(conn.instance_url, dangling=True)
         assert dangling.job_id is None and dangling.file == src and dangling.object_name == "Account"
         report = reconcile_strays(conn, journal)
@@ -109,6 +113,7 @@ def test_no_job_is_aborted_for_an_interrupted_create_when_the_user_is_unknown(
         assert isinstance(run.on_event, JournalSink)
         run.on_event.intent(run.plan.ref, "Account", "External_Id__c")
         stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id
+        end_this_process()
         report = reconcile_strays(conn, journal)
         assert report.aborted == [] and state(conn, stray) == "Open"
         assert any("did not say which user" in p for p in report.problems)
@@ -127,6 +132,7 @@ def test_the_intent_is_written_before_the_create_post(
         (outcome,) = result.outcomes
         assert outcome.state is JobState.ERROR and outcome.job_id is None
         assert emulator.stats.jobs_created == 0
+        end_this_process()
         (intent,) = journal.intents(conn.instance_url, dangling=True)
         assert (intent.file, intent.part, intent.job_id) == (src, 1, None)
         assert (intent.object_name, intent.external_id_field) == ("Account", "External_Id__c")

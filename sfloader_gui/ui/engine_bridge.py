@@ -23,6 +23,7 @@ from sfloader_gui.core.load import preflight as checks
 from sfloader_gui.core.load.engine import PartGate
 from sfloader_gui.core.load.journal import EventSink, Journal
 from sfloader_gui.core.load.plan import LoadPlan
+from sfloader_gui.core.load.reconcile import reconcile_strays
 from sfloader_gui.core.load.results import RunFolder, count_records
 from sfloader_gui.core.load.runner import PartPlan, part_plans
 from sfloader_gui.core.models import CancelToken, JobEvent, JobOutcome, LoadOptions
@@ -176,11 +177,12 @@ def prepare_run(
     )
 
 
-def unsettled_jobs(conn: SalesforceConnection) -> list[str]:
-    """Job ids of this org left running by an earlier session (timed out, cancelled, closed early)."""
+def reconcile_org(conn: SalesforceConnection) -> list[str]:
+    """Abort the Open jobs a crashed earlier session left in this org (never a live run's, never another
+    tool's) and say which jobs still need their results fetched: plain lines for the log."""
     journal = Journal()
     try:
-        return [e.job_id for e in journal.unsettled(conn.instance_url)]
+        return reconcile_strays(conn, journal).lines()
     finally:
         journal.close()
 

@@ -165,20 +165,17 @@ class MainWindow(QMainWindow):
             self.object_picker.clear("Connect to an org to list objects.")
         else:
             log.info("Connected to %s (%s).", org_label or conn.instance_url, environment)
-            self.tasks.submit(lambda: engine.unsettled_jobs(conn), self._report_unsettled, lambda _m: None)
+            self.tasks.submit(lambda: engine.reconcile_org(conn), self._report_reconcile, lambda _m: None)
             self.object_picker.load(lambda: engine.object_choices(conn), select=self.settings.last_object)
         self.extid_picker.clear("Choose an object first.")
         self._update_load_state()
 
-    def _report_unsettled(self, job_ids: list[str]) -> None:
-        if job_ids:
-            shown = ", ".join(job_ids[:5]) + (" …" if len(job_ids) > 5 else "")
-            log.warning(
-                "%d job(s) of this org were left running by an earlier session (%s). Their results can be "
-                "fetched with: sfloader results JOB_ID",
-                len(job_ids),
-                shown,
-            )
+    def _report_reconcile(self, lines: list[str]) -> None:
+        """What an earlier, crashed session left in this org: strays aborted, results still to fetch."""
+        for line in lines:
+            log.warning("Earlier session: %s", line)
+        if any(" is still " in line or " ended " in line for line in lines):
+            log.warning("Fetch the results of those jobs with: sfloader results JOB_ID")
 
     @property
     def connection(self) -> Any:

@@ -171,7 +171,7 @@ def test_cancel_with_and_without_server_abort(
         journal.close()
         assert left == [job_id], "the journal remembers the job left running, for a later start"
         later = open_window(qtbot, emulator, FAST)  # the next session says so in its log
-        qtbot.waitUntil(lambda: "left running by an earlier session" in later.log_pane.toPlainText())
+        qtbot.waitUntil(lambda: "Earlier session: job" in later.log_pane.toPlainText())
         assert job_id in later.log_pane.toPlainText()
     assert window.load_button.isEnabled()
 

@@ -100,7 +100,7 @@ class Batch:
                         f"record found for external id field: [{found_ids}]:{col.field.name} --",
                     )
 
-    def _keys(self) -> list[str | None]:
+    def _keys(self) -> list[str]:
         ki = self.plan.key_index
         return [row[ki] if ki is not None and len(row) > ki else "" for row in self.rows]
 
@@ -112,18 +112,24 @@ class Batch:
         kf = plan.key_field
         assert kf is not None
         by_id = kf.name == "Id"
-        counts = Counter(k for r, k in enumerate(keys) if k and self.errors[r] is None)
-        for r, k in enumerate(keys):
-            if not k and not (by_id and plan.operation == "upsert"):
-                self.fail(r, f"MISSING_ARGUMENT:{kf.name} not specified:--")
-            elif k and (counts[k] > 1 or k in plan.dup_keys):
-                self.fail(r, f"DUPLICATE_VALUE:Duplicate external id specified: {k}:{kf.name} --")
-        live = {k for r, k in enumerate(keys) if k and self.errors[r] is None}
+        valid = [k for k, e in zip(keys, self.errors, strict=True) if e is None]
+        live = set(valid)
+        # the usual batch: every valid row has a key of its own, repeated nowhere in the job
+        if "" in live or len(live) != len(valid) or not live.isdisjoint(plan.dup_keys):
+            counts = Counter(k for k in valid if k)
+            for r, k in enumerate(keys):
+                if not k and not (by_id and plan.operation == "upsert"):
+                    self.fail(r, f"MISSING_ARGUMENT:{kf.name} not specified:--")
+                elif k and (counts[k] > 1 or k in plan.dup_keys):
+                    self.fail(r, f"DUPLICATE_VALUE:Duplicate external id specified: {k}:{kf.name} --")
+            live = {k for r, k in enumerate(keys) if k and self.errors[r] is None}
         if by_id:
             norm = {k: V.ids.normalize(k) for k in live if V.ids.is_valid_id(k, plan.obj.key_prefix)}
             found = {k: [n] for k, n in norm.items() if n in self.store.existing(plan.obj, norm.values())}
         else:
             found = self.store.lookup(plan.obj, kf.name, live) if live else {}
+        if not found and not by_id:
+            return  # none of the keys exists yet: every row inserts
         for r, k in enumerate(keys):
             if self.errors[r] is not None or not k:
                 continue

@@ -41,7 +41,8 @@ def records(path: Path, delimiter: str) -> Iterator[list[str]]:
     """All records, header first (RFC 4180: quoted delimiters, newlines and doubled quotes)."""
     with open_text(path) as f:
         # a blank line is not a record; filter() drops it without a Python step per row
-        yield from filter(None, csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True))
+        reader = csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
+        yield from filter(None, reader)
 
 
 class RecordCounter:

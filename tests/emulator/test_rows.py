@@ -215,3 +215,33 @@ def test_lookup_ids_must_exist(emulator: EmulatorServer) -> None:
     }
     rec = bulk.query("SELECT AccountId FROM Contact WHERE External_Id__c = 'C-1'")["records"][0]
     assert rec["AccountId"] == pid
+
+
+def test_number_columns_check_range_and_type_on_every_path(emulator: EmulatorServer) -> None:
+    """Plain digits and numbers skip the converter call; everything else must still fail as before."""
+    bulk = Bulk(emulator)
+    data = (
+        "External_Id__c,Name,NumberOfEmployees,AnnualRevenue\n"
+        "N-1,A,12345678,468098000.00\n"
+        "N-2,B,123456789,1\n"
+        "N-3,C,+7,1e18\n"
+        "N-4,D,3.5,1\n"
+        "N-5,E,1,nan\n"
+        "N-6,F,1,abc\n"
+        "N-7,G,007,-0.0005\n"
+    )
+    info = bulk.load(data)
+    errs = {r[2]: r[1] for r in failed(bulk, info["id"])}
+    assert errs == {
+        "N-2": "NUMBER_OUTSIDE_VALID_RANGE:Employees: value outside of valid range on numeric field: "
+        "123456789:NumberOfEmployees --",
+        "N-3": "NUMBER_OUTSIDE_VALID_RANGE:Annual Revenue: value outside of valid range on numeric field: "
+        "1e18:AnnualRevenue --",
+        "N-4": "INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: 3.5:NumberOfEmployees --",
+        "N-5": "NUMBER_OUTSIDE_VALID_RANGE:Annual Revenue: value outside of valid range on numeric field: "
+        "nan:AnnualRevenue --",
+        "N-6": "INVALID_TYPE_ON_FIELD_IN_RECORD:Annual Revenue: value not of required type: abc:AnnualRevenue --",
+    }
+    ok = {r[2]: r for r in rows(bulk.results(info["id"], "successfulResults").text)[1:]}
+    assert ok["N-1"][4:] == ["12345678", "4.68098E8"]
+    assert ok["N-7"][4:] == ["007", "-5.0E-4"]

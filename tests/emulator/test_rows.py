@@ -237,10 +237,12 @@ def test_number_columns_check_range_and_type_on_every_path(emulator: EmulatorSer
         "123456789:NumberOfEmployees --",
         "N-3": "NUMBER_OUTSIDE_VALID_RANGE:Annual Revenue: value outside of valid range on numeric field: "
         "1e18:AnnualRevenue --",
-        "N-4": "INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: 3.5:NumberOfEmployees --",
+        "N-4": "INVALID_TYPE_ON_FIELD_IN_RECORD:Employees: value not of required type: "
+        "3.5:NumberOfEmployees --",
         "N-5": "NUMBER_OUTSIDE_VALID_RANGE:Annual Revenue: value outside of valid range on numeric field: "
         "nan:AnnualRevenue --",
-        "N-6": "INVALID_TYPE_ON_FIELD_IN_RECORD:Annual Revenue: value not of required type: abc:AnnualRevenue --",
+        "N-6": "INVALID_TYPE_ON_FIELD_IN_RECORD:Annual Revenue: value not of required type: "
+        "abc:AnnualRevenue --",
     }
     ok = {r[2]: r for r in rows(bulk.results(info["id"], "successfulResults").text)[1:]}
     assert ok["N-1"][4:] == ["12345678", "4.68098E8"]

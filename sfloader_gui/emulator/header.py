@@ -22,10 +22,10 @@ class Column:
     plain: bool = False  # the field's own converter applies (so a number column may be converted inline)
 
 
-RowsConverter = Callable[[Sequence[list[str]], list[str | None]], list[list[Any]]]
+RowsConverter = Callable[[Sequence[Sequence[str]], list[str | None]], list[list[Any]]]
 
 
-def _width_error(row: list[str], width: int) -> str:
+def _width_error(row: Sequence[str], width: int) -> str:
     return f"INVALID_FIELD:Number of fields in this row ({len(row)}) does not match the header ({width}):--"
 
 

@@ -25,7 +25,7 @@ class BatchResult:
 class Batch:
     """One batch of rows through validation, key resolution and a single write transaction."""
 
-    def __init__(self, store: Store, plan: Plan, rows: Sequence[list[str]], now: str) -> None:
+    def __init__(self, store: Store, plan: Plan, rows: Sequence[Sequence[str]], now: str) -> None:
         self.store, self.plan, self.rows, self.now = store, plan, rows, now
         self.errors: list[str | None] = [None] * len(rows)
         self.vals: list[list[Any]] = []

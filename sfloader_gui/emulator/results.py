@@ -10,7 +10,7 @@ from sfloader_gui.emulator.values import NULL, java_double
 
 # (rows, converted values, errors, record ids, created flags) -> (success lines, failed lines)
 ResultsBuilder = Callable[
-    [Sequence[list[str]], list[list[Any]], list[str | None], list[str | None], list[bool]],
+    [Sequence[Sequence[str]], list[list[Any]], list[str | None], list[str | None], list[bool]],
     tuple[list[str], list[str]],
 ]
 

@@ -7,7 +7,7 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from sfloader_gui.emulator.schema import find_object
 from sfloader_gui.emulator.store import Store
 
 FORCED_FAILURE = "InternalServerError : Batch processing failed after 10 retries"
+# Job data up to this size is parsed once and held in memory (roughly 4 bytes of memory per byte of CSV).
+IN_MEMORY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -114,14 +116,20 @@ class Processor:
         if not path.exists():
             raise JobDataError("InvalidBatch : No data was uploaded for this job")
         csvdata.check_line_ending(path, job.line_ending)
-        reader = csvdata.records(path, job.delimiter)
-        header = next(reader, None)
-        if header is None:
+        # Data of moderate size is parsed once and held (the duplicate-key check reads the same records);
+        # bigger data is parsed twice, a key pass and then the batches, to keep memory bounded.
+        held = _all_records(path, job.delimiter) if path.stat().st_size <= IN_MEMORY_BYTES else None
+        reader: Iterator[Sequence[str]] = (
+            iter(held) if held is not None else csvdata.records(path, job.delimiter)
+        )
+        first = next(reader, None)
+        if first is None:
             raise JobDataError("ClientInputError : The uploaded CSV file is empty")
-        job.header = header
+        header = job.header = list(first)
         plan = plan_header(obj, job.operation, job.external_id_field, header, DELIMITERS[job.delimiter])
         if plan.key_index is not None and job.operation != "insert":
-            plan.dup_keys = _repeated_keys(path, job.delimiter, plan.key_index)
+            keys = _keys(held[1:], plan.key_index) if held is not None else None
+            plan.dup_keys = _repeated_keys(path, job.delimiter, plan.key_index, keys)
         if job.cursor == 0:
             self._write_headers(job, header)
         else:
@@ -182,12 +190,29 @@ class Processor:
             self.result_path(job, "unprocessed").write_text(text, encoding="utf-8", newline="")
 
 
-def _repeated_keys(path: Path, delimiter: str, index: int) -> set[str]:
-    """Key values used by more than one record of the job: every such row fails, in whichever batch."""
+def _all_records(path: Path, delimiter: str) -> list[tuple[str, ...]]:
+    """Every record, header first, in one parse. Tuples of strings: the garbage collector soon stops
+    tracking them, so holding a few hundred thousand does not slow every later collection (lists would)."""
     with csvdata.open_text(path) as f:
         reader = csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
-        next((row for row in reader if row), None)  # the header (blank lines are not records)
-        keys = [row[index] if len(row) > index else "" for row in reader if row]
+        return list(map(tuple, filter(None, reader)))  # a blank line is not a record
+
+
+def _keys(rows: Sequence[Sequence[str]], index: int) -> list[str]:
+    return [row[index] if len(row) > index else "" for row in rows]
+
+
+def _repeated_keys(path: Path, delimiter: str, index: int, keys: list[str] | None = None) -> set[str]:
+    """Key values used by more than one record of the job: every such row fails, in whichever batch.
+
+    Without `keys` (data too big to hold), they come from a parse of their own.
+    """
+    if keys is None:
+        with csvdata.open_text(path) as f:
+            reader = csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
+            rows = filter(None, reader)  # blank lines are not records
+            next(rows, None)  # the header
+            keys = [r[index] if len(r) > index else "" for r in rows]
     if len(set(keys)) == len(keys):  # the usual case: no key repeats
         return set()
     repeated = {k for k, n in Counter(keys).items() if n > 1}
@@ -195,7 +220,7 @@ def _repeated_keys(path: Path, delimiter: str, index: int) -> set[str]:
     return repeated
 
 
-def _batches(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+def _batches(reader: Iterator[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:
     while True:
         chunk = list(itertools.islice(reader, size))
         if not chunk:

@@ -6,6 +6,9 @@ import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from sfloader_gui.emulator import worker
 from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 from tests.emulator.client import Bulk
 
@@ -144,7 +147,12 @@ def test_id_values_are_refused_on_insert(emulator: EmulatorServer) -> None:
     assert '"INVALID_FIELD_FOR_INSERT_UPDATE:cannot specify Id in an insert call:Id --"' in err
 
 
-def test_duplicate_keys_fail_across_batches(tmp_path: Path) -> None:
+@pytest.mark.parametrize("held", [True, False], ids=["parsed-once", "key-pass"])
+def test_duplicate_keys_fail_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: bool
+) -> None:
+    # small data is parsed once and held; big data (here: any) gets a key pass of its own first
+    monkeypatch.setattr(worker, "IN_MEMORY_BYTES", worker.IN_MEMORY_BYTES if held else 0)
     with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", batch_size=2)) as org:
         bulk = Bulk(org)
         info = bulk.load("External_Id__c,Name\nE-1,A\nE-2,B\nE-3,C\nE-1,D\n")

@@ -144,14 +144,18 @@ def _number(f: Field) -> Converter:
         except ValueError:
             raise _bad_type(f, raw) from None
         if not math.isfinite(value) or abs(value) >= max_abs:
-            raise RowError(
-                "NUMBER_OUTSIDE_VALID_RANGE",
-                f"{f.label}: value outside of valid range on numeric field: {raw}",
-                (f.name,),
-            )
+            raise _out_of_range(f, raw)
         return value
 
     return conv
+
+
+def _out_of_range(f: Field, raw: str) -> RowError:
+    return RowError(
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        f"{f.label}: value outside of valid range on numeric field: {raw}",
+        (f.name,),
+    )
 
 
 def _int(f: Field) -> Converter:
@@ -162,11 +166,7 @@ def _int(f: Field) -> Converter:
             raise _bad_type(f, raw)
         value = int(raw)
         if abs(value) >= max_abs:
-            raise RowError(
-                "NUMBER_OUTSIDE_VALID_RANGE",
-                f"{f.label}: value outside of valid range on numeric field: {raw}",
-                (f.name,),
-            )
+            raise _out_of_range(f, raw)
         return value
 
     return conv

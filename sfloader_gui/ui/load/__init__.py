@@ -1,0 +1,1 @@
+"""One load in the app: the engine bridge, controller, workers, jobs model and panel, summary, cancel."""

@@ -1,111 +1,25 @@
-"""The headless `sfloader` command: upsert CSV files, fetch results of jobs, list recent jobs."""
+"""The `sfloader` subcommands: upsert, retry, results and jobs, each returning an exit status."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
-import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from sfloader_gui.cli.parser import EXIT_FAILED, EXIT_OK, UsageError, load_options
+from sfloader_gui.cli.progress import run_with_progress
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.logs import register_secret, setup_logging, shutdown_logging
-from sfloader_gui.core.models import (
-    DEFAULT_API_VERSION,
-    DEFAULT_PART_SIZE_BYTES,
-    DEFAULT_POLL_INTERVAL_S,
-    DEFAULT_TIMEOUT_S,
-    MAX_CONCURRENT_JOBS,
-    CancelToken,
-    ConfigError,
-    EventKind,
-    JobEvent,
-    JobState,
-    LoadOptions,
-)
+from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import AuthError, SalesforceError
 from sfloader_gui.core.salesforce.tokens import StaticToken
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_DEMO_POLL_S = 1.0  # the demo org finishes jobs in moments: poll faster unless told otherwise
-
-
-class UsageError(Exception):
-    """Bad flags, pre-flight errors or no login: exit 2 with this message, nothing uploaded."""
-
-
-def _add_org_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("org (or SF_INSTANCE_URL / SF_ACCESS_TOKEN)")
-    g.add_argument(
-        "--instance-url", default=os.environ.get("SF_INSTANCE_URL"), help="https://….my.salesforce.com"
-    )
-    g.add_argument(
-        "--access-token", default=os.environ.get("SF_ACCESS_TOKEN"), help="a session id / OAuth token"
-    )
-    g.add_argument("--demo", action="store_true", help="use the built-in demo org (started in this process)")
-    g.add_argument("--api-version", default=DEFAULT_API_VERSION, help=f"default {DEFAULT_API_VERSION}")
-    g.add_argument("--json", action="store_true", help="end stdout with one JSON document")
-
-
-def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("run")
-    g.add_argument(
-        "--max-jobs", type=int, default=MAX_CONCURRENT_JOBS, help="parallel jobs, 1-15 (default 15)"
-    )
-    g.add_argument("--no-gzip", action="store_true", help="send uncompressed CSV")
-    g.add_argument("--poll-interval", type=float, help=f"seconds (default {DEFAULT_POLL_INTERVAL_S:g})")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait per job (7200)")
-    g.add_argument("--out", type=Path, help="folder for run folders")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sfloader", description="Load CSV files into Salesforce (Bulk API 2.0)."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("upsert", help="upsert CSV files into an object, matching on an External ID field")
-    up.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    up.add_argument("--object", required=True, help="API name of the object, e.g. Account")
-    up.add_argument("--external-id", required=True, help="External ID field the upsert matches on")
-    _add_org_flags(up)
-    _add_run_flags(up)
-    csv_flags = up.add_argument_group("CSV")
-    csv_flags.add_argument("--part-size-mb", type=float, default=DEFAULT_PART_SIZE_BYTES / 1e6,
-                           help="raw CSV per job, MB (default 100)")  # fmt: skip
-    csv_flags.add_argument("--delimiter", help="override: COMMA, SEMICOLON, TAB, PIPE, CARET, BACKQUOTE")
-    csv_flags.add_argument("--line-ending", choices=("LF", "CRLF"), help="override the sniffed one")
-    csv_flags.add_argument("--convert-from", choices=("cp1252", "latin-1"),
-                           help="convert files in this encoding to UTF-8 copies first")  # fmt: skip
-    rs = sub.add_parser("results", help="download the results of existing jobs into a new folder")
-    rs.add_argument("job_ids", nargs="+", metavar="JOB_ID")
-    rs.add_argument("--out", type=Path)
-    _add_org_flags(rs)
-    jb = sub.add_parser("jobs", help="list recent Bulk API 2.0 ingest jobs")
-    jb.add_argument("--limit", type=int, default=50)
-    jb.add_argument(
-        "--unsettled", action="store_true", help="jobs started here whose results were never saved"
-    )
-    jb.add_argument(
-        "--reconcile", action="store_true",
-        help="abort Open jobs a crashed run left behind; list journalled jobs still running",
-    )  # fmt: skip
-    _add_org_flags(jb)
-    rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
-    rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
-    _add_org_flags(rt)
-    _add_run_flags(rt)
-    return parser
 
 
 @contextlib.contextmanager
@@ -134,70 +48,6 @@ def open_org(args: argparse.Namespace) -> Iterator[SalesforceConnection]:
         raise UsageError(str(e)) from None
     with SalesforceConnection(instance_url, StaticToken(args.access_token), args.api_version) as conn:
         yield conn
-
-
-def load_options(args: argparse.Namespace) -> LoadOptions:
-    poll = args.poll_interval if args.poll_interval is not None else (
-        _DEMO_POLL_S if args.demo else DEFAULT_POLL_INTERVAL_S
-    )  # fmt: skip
-    part_mb = getattr(args, "part_size_mb", DEFAULT_PART_SIZE_BYTES / 1e6)
-    return LoadOptions(
-        object_name=getattr(args, "object", None) or "",
-        external_id_field=getattr(args, "external_id", None) or "",
-        use_gzip=not args.no_gzip,
-        max_concurrent_jobs=args.max_jobs,
-        poll_interval_s=poll,
-        timeout_s=args.timeout,
-        part_size_bytes=int(part_mb * 1_000_000),
-        api_version=args.api_version,
-        column_delimiter=getattr(args, "delimiter", None),
-        line_ending=getattr(args, "line_ending", None),
-    )
-
-
-class Progress:
-    """One status line on a terminal's stderr, redrawn as events arrive; silent when not a TTY."""
-
-    def __init__(self, stream: TextIO, total_parts: int) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.total = total_parts
-        self._lock = threading.Lock()
-        self._states: dict[str, JobState] = {}
-        self._sent: dict[str, int] = {}
-        self._processed: dict[str, tuple[int, int]] = {}
-
-    def __call__(self, event: JobEvent) -> None:
-        key = event.part.key
-        with self._lock:
-            self._states[key] = event.state
-            if event.kind is EventKind.UPLOAD_PROGRESS:
-                self._sent[key] = event.bytes_sent
-            if event.kind is EventKind.PROCESSING:
-                self._processed[key] = (event.records_processed, event.records_failed)
-            if not self.enabled:
-                return
-            if event.kind is EventKind.LOG or (event.kind is EventKind.STATE and event.message):
-                self.stream.write(f"\r\033[K{event.part.describe()}: {event.message}\n")
-            self.stream.write("\r\033[K" + self.line())
-            self.stream.flush()
-
-    def line(self) -> str:
-        states = list(self._states.values())
-        done = sum(1 for s in states if s.is_terminal)
-        running = len(states) - done - sum(1 for s in states if s is JobState.QUEUED)
-        processed = sum(p for p, _ in self._processed.values())
-        failed = sum(f for _, f in self._processed.values())
-        mb = sum(self._sent.values()) / 1e6
-        return (
-            f"jobs {done}/{self.total} done, {running} running · {mb:,.1f} MB sent · "
-            f"{processed:,} records processed, {failed:,} failed"
-        )
-
-    def finish(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def fetch_job(
@@ -348,61 +198,6 @@ def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptio
     return plan
 
 
-@contextlib.contextmanager
-def _on_sigterm(cancel: CancelToken) -> Iterator[None]:
-    """A scheduler's SIGTERM stops like one Ctrl-C: no new parts, running jobs left to finish."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, lambda *_: cancel.cancel(abort_jobs=False))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def run_with_progress(
-    conn: SalesforceConnection, plan: Any, options: LoadOptions, out: Path, *, retry_of: Path | None = None
-) -> Any:
-    """Run the load on a worker thread; Ctrl-C once stops waiting, twice also aborts running jobs."""
-    from sfloader_gui.core.load import engine
-    from sfloader_gui.core.load.runner import part_plans
-
-    progress = Progress(sys.stderr, len(part_plans(plan)) if plan is not None else 0)
-    cancel = CancelToken()
-
-    journal = Journal()  # jobs left running (timeout, Ctrl-C) stay findable: `sfloader jobs --unsettled`
-
-    def work() -> Any:
-        try:
-            if retry_of is not None:
-                return engine.retry_failed(conn, retry_of, options, out, progress, cancel, journal)
-            return engine.run_load(conn, plan, options, out, progress, cancel, journal=journal)
-        finally:
-            journal.close()
-
-    interrupts = 0
-    with _on_sigterm(cancel), ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:
-        future = pool.submit(work)
-        while True:
-            try:
-                result = future.result(timeout=0.2)
-                break
-            except FutureTimeout:
-                continue
-            except KeyboardInterrupt:
-                interrupts += 1
-                cancel.cancel(abort_jobs=interrupts > 1)
-                what = (
-                    "aborting running jobs"
-                    if interrupts > 1
-                    else "stopping (Ctrl-C again: abort running jobs)"
-                )
-                print(f"\nsfloader: {what}…", file=sys.stderr)
-    progress.finish()
-    return result
-
-
 def report(result: Any, as_json: bool) -> int:
     """Print the outcome (a JSON document last on stdout with ``--json``) and return the exit status."""
     manifest = result.manifest
@@ -459,29 +254,3 @@ def cmd_retry(args: argparse.Namespace) -> int:
             print(f"Nothing to retry: every row of {args.run_dir} succeeded.")
         return EXIT_OK
     return report(result, args.json)
-
-
-def _fail(args: argparse.Namespace, exc: Exception, status: int) -> int:
-    print(f"sfloader: {exc}", file=sys.stderr)
-    if getattr(args, "json", False):  # scripts still get their one JSON document
-        print(json.dumps({"error": str(exc), "run_dir": None, "jobs": [], "totals": None}))
-    return status
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    handlers = {"upsert": cmd_upsert, "results": cmd_results, "jobs": cmd_jobs, "retry": cmd_retry}
-    register_secret(getattr(args, "access_token", None))
-    setup_logging()  # the engine's log lines go to the app's rotating log file, secrets redacted
-    try:
-        return handlers[args.command](args)
-    except (UsageError, ConfigError, AuthError) as exc:
-        return _fail(args, exc, EXIT_USAGE)
-    except SalesforceError as exc:
-        return _fail(args, exc, EXIT_FAILED)
-    finally:
-        shutdown_logging()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

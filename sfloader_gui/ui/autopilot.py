@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from sfloader_gui.core.models import JobState
-from sfloader_gui.ui.controller import RunResult
+from sfloader_gui.ui.load.controller import RunResult
 from sfloader_gui.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sfloader_gui import cli
+from sfloader_gui.cli.progress import Progress
 from sfloader_gui.core import paths
 from sfloader_gui.core.salesforce import bulk
 from tests.core.load.loadkit import connect, count, write_accounts
@@ -187,7 +188,7 @@ def test_progress_line_on_a_terminal() -> None:
     from sfloader_gui.core.models import EventKind, JobEvent, JobState, PartRef
 
     stream = _Terminal()
-    progress = cli.Progress(stream, total_parts=2)
+    progress = Progress(stream, total_parts=2)
     part = PartRef(Path("a.csv"), 1, 1)
     progress(JobEvent(EventKind.UPLOAD_PROGRESS, part, JobState.OPEN, bytes_sent=2_500_000))
     progress(

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.settings import AppSettings
-from sfloader_gui.ui.files_model import FilesModel
-from sfloader_gui.ui.files_panel import FilesPanel
+from sfloader_gui.ui.files.files_model import FilesModel
+from sfloader_gui.ui.files.files_panel import FilesPanel
 from sfloader_gui.ui.options_panel import OptionsPanel
 from tests.ui.dnd import drop_paths
 

@@ -13,8 +13,8 @@ from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.results import load_manifest
 from sfloader_gui.core.models import JobState
 from sfloader_gui.core.settings import AppSettings
-from sfloader_gui.ui.controller import RunResult
-from sfloader_gui.ui.jobs_model import Col
+from sfloader_gui.ui.load.controller import RunResult
+from sfloader_gui.ui.load.jobs_model import Col
 from sfloader_gui.ui.main_window import CancelChoice, MainWindow
 from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
 

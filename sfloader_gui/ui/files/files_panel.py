@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfloader_gui.ui.drop_zone import DropZone
-from sfloader_gui.ui.file_intake import Intake, sort_paths
-from sfloader_gui.ui.files_model import Col, FileEntry, FilesModel
+from sfloader_gui.ui.files.drop_zone import DropZone
+from sfloader_gui.ui.files.file_intake import Intake, sort_paths
+from sfloader_gui.ui.files.files_model import Col, FileEntry, FilesModel
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from sfloader_gui.core.models import (
     JobState,
     PartRef,
 )
-from sfloader_gui.ui.jobs_model import JobsModel
+from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.tasks import BackgroundTasks, make_pool
-from sfloader_gui.ui.workers import PartJob, PartWorker, WorkerSignals
+from sfloader_gui.ui.load.workers import PartJob, PartWorker, WorkerSignals
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfloader_gui.ui.jobs_model import PROGRESS_ROLE, Col, JobsModel
+from sfloader_gui.ui.load.jobs_model import PROGRESS_ROLE, Col, JobsModel
 
 
 class ProgressDelegate(QStyledItemDelegate):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sfloader_gui.core.models import JobState
-from sfloader_gui.ui.jobs_model import JobRow, format_elapsed
+from sfloader_gui.ui.load.jobs_model import JobRow, format_elapsed
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, PartRef
-from sfloader_gui.ui.controller import LoadController, PreparedPart, PreparedRun, RunResult
-from sfloader_gui.ui.jobs_model import JobsModel
+from sfloader_gui.ui.load.controller import LoadController, PreparedPart, PreparedRun, RunResult
+from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 Sink = Callable[[JobEvent], None]

@@ -1,0 +1,105 @@
+"""The `sfloader` command line: subcommands, flags and the load options they make."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from sfloader_gui.core.models import (
+    DEFAULT_API_VERSION,
+    DEFAULT_PART_SIZE_BYTES,
+    DEFAULT_POLL_INTERVAL_S,
+    DEFAULT_TIMEOUT_S,
+    MAX_CONCURRENT_JOBS,
+    LoadOptions,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_DEMO_POLL_S = 1.0  # the demo org finishes jobs in moments: poll faster unless told otherwise
+
+
+class UsageError(Exception):
+    """Bad flags, pre-flight errors or no login: exit 2 with this message, nothing uploaded."""
+
+
+def _add_org_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("org (or SF_INSTANCE_URL / SF_ACCESS_TOKEN)")
+    g.add_argument(
+        "--instance-url", default=os.environ.get("SF_INSTANCE_URL"), help="https://….my.salesforce.com"
+    )
+    g.add_argument(
+        "--access-token", default=os.environ.get("SF_ACCESS_TOKEN"), help="a session id / OAuth token"
+    )
+    g.add_argument("--demo", action="store_true", help="use the built-in demo org (started in this process)")
+    g.add_argument("--api-version", default=DEFAULT_API_VERSION, help=f"default {DEFAULT_API_VERSION}")
+    g.add_argument("--json", action="store_true", help="end stdout with one JSON document")
+
+
+def _add_run_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("run")
+    g.add_argument(
+        "--max-jobs", type=int, default=MAX_CONCURRENT_JOBS, help="parallel jobs, 1-15 (default 15)"
+    )
+    g.add_argument("--no-gzip", action="store_true", help="send uncompressed CSV")
+    g.add_argument("--poll-interval", type=float, help=f"seconds (default {DEFAULT_POLL_INTERVAL_S:g})")
+    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait per job (7200)")
+    g.add_argument("--out", type=Path, help="folder for run folders")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sfloader", description="Load CSV files into Salesforce (Bulk API 2.0)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("upsert", help="upsert CSV files into an object, matching on an External ID field")
+    up.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    up.add_argument("--object", required=True, help="API name of the object, e.g. Account")
+    up.add_argument("--external-id", required=True, help="External ID field the upsert matches on")
+    _add_org_flags(up)
+    _add_run_flags(up)
+    csv_flags = up.add_argument_group("CSV")
+    csv_flags.add_argument("--part-size-mb", type=float, default=DEFAULT_PART_SIZE_BYTES / 1e6,
+                           help="raw CSV per job, MB (default 100)")  # fmt: skip
+    csv_flags.add_argument("--delimiter", help="override: COMMA, SEMICOLON, TAB, PIPE, CARET, BACKQUOTE")
+    csv_flags.add_argument("--line-ending", choices=("LF", "CRLF"), help="override the sniffed one")
+    csv_flags.add_argument("--convert-from", choices=("cp1252", "latin-1"),
+                           help="convert files in this encoding to UTF-8 copies first")  # fmt: skip
+    rs = sub.add_parser("results", help="download the results of existing jobs into a new folder")
+    rs.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    rs.add_argument("--out", type=Path)
+    _add_org_flags(rs)
+    jb = sub.add_parser("jobs", help="list recent Bulk API 2.0 ingest jobs")
+    jb.add_argument("--limit", type=int, default=50)
+    jb.add_argument(
+        "--unsettled", action="store_true", help="jobs started here whose results were never saved"
+    )
+    jb.add_argument(
+        "--reconcile", action="store_true",
+        help="abort Open jobs a crashed run left behind; list journalled jobs still running",
+    )  # fmt: skip
+    _add_org_flags(jb)
+    rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
+    rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    _add_org_flags(rt)
+    _add_run_flags(rt)
+    return parser
+
+
+def load_options(args: argparse.Namespace) -> LoadOptions:
+    poll = args.poll_interval if args.poll_interval is not None else (
+        _DEMO_POLL_S if args.demo else DEFAULT_POLL_INTERVAL_S
+    )  # fmt: skip
+    part_mb = getattr(args, "part_size_mb", DEFAULT_PART_SIZE_BYTES / 1e6)
+    return LoadOptions(
+        object_name=getattr(args, "object", None) or "",
+        external_id_field=getattr(args, "external_id", None) or "",
+        use_gzip=not args.no_gzip,
+        max_concurrent_jobs=args.max_jobs,
+        poll_interval_s=poll,
+        timeout_s=args.timeout,
+        part_size_bytes=int(part_mb * 1_000_000),
+        api_version=args.api_version,
+        column_delimiter=getattr(args, "delimiter", None),
+        line_ending=getattr(args, "line_ending", None),
+    )

@@ -1,0 +1,117 @@
+"""The terminal side of a running load: one redrawn status line, Ctrl-C and SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Any, TextIO
+
+from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState, LoadOptions
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+
+
+class Progress:
+    """One status line on a terminal's stderr, redrawn as events arrive; silent when not a TTY."""
+
+    def __init__(self, stream: TextIO, total_parts: int) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.total = total_parts
+        self._lock = threading.Lock()
+        self._states: dict[str, JobState] = {}
+        self._sent: dict[str, int] = {}
+        self._processed: dict[str, tuple[int, int]] = {}
+
+    def __call__(self, event: JobEvent) -> None:
+        key = event.part.key
+        with self._lock:
+            self._states[key] = event.state
+            if event.kind is EventKind.UPLOAD_PROGRESS:
+                self._sent[key] = event.bytes_sent
+            if event.kind is EventKind.PROCESSING:
+                self._processed[key] = (event.records_processed, event.records_failed)
+            if not self.enabled:
+                return
+            if event.kind is EventKind.LOG or (event.kind is EventKind.STATE and event.message):
+                self.stream.write(f"\r\033[K{event.part.describe()}: {event.message}\n")
+            self.stream.write("\r\033[K" + self.line())
+            self.stream.flush()
+
+    def line(self) -> str:
+        states = list(self._states.values())
+        done = sum(1 for s in states if s.is_terminal)
+        running = len(states) - done - sum(1 for s in states if s is JobState.QUEUED)
+        processed = sum(p for p, _ in self._processed.values())
+        failed = sum(f for _, f in self._processed.values())
+        mb = sum(self._sent.values()) / 1e6
+        return (
+            f"jobs {done}/{self.total} done, {running} running · {mb:,.1f} MB sent · "
+            f"{processed:,} records processed, {failed:,} failed"
+        )
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@contextlib.contextmanager
+def _on_sigterm(cancel: CancelToken) -> Iterator[None]:
+    """A scheduler's SIGTERM stops like one Ctrl-C: no new parts, running jobs left to finish."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: cancel.cancel(abort_jobs=False))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_with_progress(
+    conn: SalesforceConnection, plan: Any, options: LoadOptions, out: Path, *, retry_of: Path | None = None
+) -> Any:
+    """Run the load on a worker thread; Ctrl-C once stops waiting, twice also aborts running jobs."""
+    from sfloader_gui.core.load import engine
+    from sfloader_gui.core.load.runner import part_plans
+
+    progress = Progress(sys.stderr, len(part_plans(plan)) if plan is not None else 0)
+    cancel = CancelToken()
+
+    journal = Journal()  # jobs left running (timeout, Ctrl-C) stay findable: `sfloader jobs --unsettled`
+
+    def work() -> Any:
+        try:
+            if retry_of is not None:
+                return engine.retry_failed(conn, retry_of, options, out, progress, cancel, journal)
+            return engine.run_load(conn, plan, options, out, progress, cancel, journal=journal)
+        finally:
+            journal.close()
+
+    interrupts = 0
+    with _on_sigterm(cancel), ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:
+        future = pool.submit(work)
+        while True:
+            try:
+                result = future.result(timeout=0.2)
+                break
+            except FutureTimeout:
+                continue
+            except KeyboardInterrupt:
+                interrupts += 1
+                cancel.cancel(abort_jobs=interrupts > 1)
+                what = (
+                    "aborting running jobs"
+                    if interrupts > 1
+                    else "stopping (Ctrl-C again: abort running jobs)"
+                )
+                print(f"\nsfloader: {what}…", file=sys.stderr)
+    progress.finish()
+    return result

@@ -23,22 +23,22 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.settings import AppSettings, save_settings
-from sfloader_gui.ui.load import engine_bridge as engine
-from sfloader_gui.ui.load.cancel_dialog import CancelChoice, ask_cancel_choice
-from sfloader_gui.ui.files.checker import FileChecker
 from sfloader_gui.ui.connection_bar import ConnectionBar
-from sfloader_gui.ui.load.controller import LoadController, RunResult
+from sfloader_gui.ui.files.checker import FileChecker
 from sfloader_gui.ui.files.files_model import FilesModel
 from sfloader_gui.ui.files.files_panel import FilesPanel
+from sfloader_gui.ui.load import engine_bridge as engine
+from sfloader_gui.ui.load.cancel_dialog import CancelChoice, ask_cancel_choice
+from sfloader_gui.ui.load.controller import LoadController, RunResult
 from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.load.jobs_panel import JobsPanel
+from sfloader_gui.ui.load.summary import run_verdict, summary_text
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
 from sfloader_gui.ui.pickers import SearchablePicker
 from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
 from sfloader_gui.ui.settings_dialog import SettingsDialog
-from sfloader_gui.ui.load.summary import run_verdict, summary_text
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)

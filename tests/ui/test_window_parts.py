@@ -14,10 +14,10 @@ from sfloader_gui.core.models import JobState, PartRef
 from sfloader_gui.core.settings import AppSettings, load_settings
 from sfloader_gui.ui.error_dialog import handle_exception
 from sfloader_gui.ui.load.jobs_model import JobRow
+from sfloader_gui.ui.load.summary import run_verdict, summary_text
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.settings_dialog import SettingsDialog
-from sfloader_gui.ui.load.summary import run_verdict, summary_text
 from tests.ui.helpers import open_window
 
 TOKEN = "00D5g000004ABCD!AQ0AQFakeTokenValue.0123456789abcdefghijklmnop"

@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.files.files_model import FileEntry, FilesModel
+from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 DEBOUNCE_MS = 150  # typing in a picker or adding many files triggers one check, not dozens

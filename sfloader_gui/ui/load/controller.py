@@ -20,8 +20,8 @@ from sfloader_gui.core.models import (
     PartRef,
 )
 from sfloader_gui.ui.load.jobs_model import JobsModel
-from sfloader_gui.ui.tasks import BackgroundTasks, make_pool
 from sfloader_gui.ui.load.workers import PartJob, PartWorker, WorkerSignals
+from sfloader_gui.ui.tasks import BackgroundTasks, make_pool
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ from sfloader_gui.core.models import CancelToken, JobEvent, JobOutcome, LoadOpti
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings
-from sfloader_gui.ui.load.controller import PreparedPart, PreparedRun
 from sfloader_gui.ui.files.files_model import FindingView
+from sfloader_gui.ui.load.controller import PreparedPart, PreparedRun
 from sfloader_gui.ui.load.workers import PartJob
 
 PREVIEW_ROWS = 20

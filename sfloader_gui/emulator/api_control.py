@@ -1,4 +1,4 @@
-"""Out-of-process control of the emulator: faults, stats, token expiry and the org clock."""
+"""Out-of-process control of the emulator: faults, stats, token expiry, the org clock, other users."""
 
 from __future__ import annotations
 
@@ -39,10 +39,19 @@ def clock(org: Org, req: Request, m: re.Match[str]) -> Response:
     return json_response(200, {"offset": org.jobs.clock_offset})
 
 
+def add_user(org: Org, req: Request, m: re.Match[str]) -> Response:
+    """A token for another user of the org, so a test can make jobs that are not the app's user's."""
+    data = req.json()
+    user = data.get("user_id") if isinstance(data, dict) else None
+    token, user_id = org.auth.token_for_user(str(user) if user else None)
+    return json_response(200, {"access_token": token, "user_id": user_id})
+
+
 ROUTES = [
     Route("GET", re.compile(r"/__emulator__/faults/?"), get_faults, "control"),
     Route("POST", re.compile(r"/__emulator__/faults/?"), set_faults, "control"),
     Route("GET", re.compile(r"/__emulator__/stats/?"), get_stats, "control"),
     Route("POST", re.compile(r"/__emulator__/expire-tokens/?"), expire_tokens, "control"),
     Route("POST", re.compile(r"/__emulator__/clock/?"), clock, "control"),
+    Route("POST", re.compile(r"/__emulator__/users/?"), add_user, "control"),
 ]

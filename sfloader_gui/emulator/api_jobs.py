@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.emulator.auth import USER_ID
 from sfloader_gui.emulator.csvdata import RecordCounter
 from sfloader_gui.emulator.errors import ApiError
 from sfloader_gui.emulator.http import Request, Response, Route, json_response
@@ -41,7 +42,7 @@ def create_job(org: Org, req: Request, m: re.Match[str]) -> Response:
     spec = req.json()
     if not isinstance(spec, dict):
         raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
-    job = org.jobs.create(spec, m["v"])
+    job = org.jobs.create(spec, m["v"], req.user_id or USER_ID)
     return json_response(200, job.info(short=True))
 
 
@@ -68,7 +69,7 @@ def _create_multipart(org: Org, req: Request, m: re.Match[str]) -> Response:
         spec = json.loads(parts["job"])
     except ValueError:
         raise ApiError(400, "JSON_PARSER_ERROR", "The 'job' part is not valid JSON") from None
-    job = org.jobs.create(spec, m["v"])
+    job = org.jobs.create(spec, m["v"], req.user_id or USER_ID)
     _store_upload(org, job, [parts["content"]])
     org.processor.close_job(job)
     info = job.info(short=True)

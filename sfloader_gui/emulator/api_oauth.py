@@ -112,11 +112,12 @@ def revoke(org: Org, req: Request, m: re.Match[str]) -> Response:
 
 
 def userinfo(org: Org, req: Request, m: re.Match[str]) -> Response:
+    user = req.user_id or USER_ID
     return json_response(
         200,
         {
-            "sub": f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}",
-            "user_id": USER_ID,
+            "sub": f"https://login.salesforce.com/id/{ORG_ID}/{user}",
+            "user_id": user,
             "organization_id": ORG_ID,
             "preferred_username": org.config.username,
             "name": "Demo User",

@@ -47,7 +47,7 @@ class Auth:
         password: str,
     ) -> None:
         self._lock = threading.Lock()
-        self._access: set[str] = {access_token}
+        self._access: dict[str, str] = {access_token: USER_ID}  # token -> the user it logs in
         self._refresh: dict[str, str] = {}
         self._codes: dict[str, _Code] = {}
         self.client_ids = client_ids
@@ -57,6 +57,19 @@ class Auth:
         with self._lock:
             return token in self._access
 
+    def user_of(self, token: str | None) -> str:
+        """The user a token logs in (the org's default user for unknown tokens)."""
+        with self._lock:
+            return self._access.get(token or "", USER_ID)
+
+    def token_for_user(self, user_id: str | None = None) -> tuple[str, str]:
+        """A new access token for another user of the org (a new id if none is given): (token, user id)."""
+        with self._lock:
+            user = user_id or "0058d" + secrets.token_hex(5).upper()[:8] + "2AAA"
+            token = new_access_token()
+            self._access[token] = user
+        return token, user
+
     def expire_tokens(self) -> None:
         """Every access token issued so far becomes invalid; refresh tokens keep working."""
         with self._lock:
@@ -64,7 +77,7 @@ class Auth:
 
     def add_access_token(self, token: str) -> None:
         with self._lock:
-            self._access.add(token)
+            self._access[token] = USER_ID
 
     def check_client(self, client_id: str) -> None:
         if not client_id or (self.client_ids is not None and client_id not in self.client_ids):
@@ -81,7 +94,7 @@ class Auth:
         issued = str(int(time.time() * 1000))
         out: dict[str, Any] = {"access_token": token}
         with self._lock:
-            self._access.add(token)
+            self._access[token] = USER_ID
             if with_refresh:
                 refresh = "5Aep" + secrets.token_urlsafe(64)
                 self._refresh[refresh] = client_id
@@ -141,5 +154,5 @@ class Auth:
 
     def revoke(self, token: str) -> None:
         with self._lock:
-            self._access.discard(token)
+            self._access.pop(token, None)
             self._refresh.pop(token, None)

@@ -56,6 +56,7 @@ def dispatch(org: Org, routes: list[Route], req: Request) -> Response:
     token = _bearer(req)
     if token is None or not org.auth.is_valid(token):
         raise ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+    req.user_id = org.auth.user_of(token)
     usage = org.count_api_call()
     org.stats.count("api_calls")
     limit = {"Sforce-Limit-Info": org.limit_info()}

@@ -13,12 +13,18 @@ Fields:
 - `stall_jobs` (the next N jobs stay InProgress until aborted; -1 = every job)
 - `refuse_gzip` (415 on gzip/deflate request bodies),
   `request_limit` (403 REQUEST_LIMIT_EXCEEDED on API calls)
+- `answer_rules`: list of {method (regex), path (regex), times (-1 = forever), skip, hold, drop}: the org
+  performs a matching call, then holds its answer `hold` seconds and, with `drop`, closes the connection
+  without answering at all (a lost answer after the org acted; a held answer times a client out)
+- `outage` (seconds from now): the network is down; every API call has its connection closed unanswered
+  and unperformed until then (`to_dict` reports the seconds left)
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,6 +60,35 @@ class StatusRule:
 
 
 @dataclass
+class AnswerRule:
+    """A call the org performs but answers late (``hold`` s) or never (``drop``: connection closed)."""
+
+    method: str = ".*"
+    path: str = ".*"
+    times: int = 1
+    skip: int = 0
+    hold: float = 0.0
+    drop: bool = True
+
+    def matches(self, method: str, path: str) -> bool:
+        return bool(re.fullmatch(self.method, method, re.I)) and re.search(self.path, path) is not None
+
+
+def _take(rules: list[Any], method: str, path: str) -> Any:
+    """The first rule with uses left that matches (``skip`` lets that many matches pass first)."""
+    for rule in rules:
+        if rule.times == 0 or not rule.matches(method, path):
+            continue
+        if rule.skip > 0:
+            rule.skip -= 1
+            continue
+        if rule.times > 0:
+            rule.times -= 1
+        return rule
+    return None
+
+
+@dataclass
 class Faults:
     latency: float = 0.0
     bandwidth: int | None = None
@@ -65,6 +100,8 @@ class Faults:
     stall_jobs: int = 0
     refuse_gzip: bool = False
     request_limit: bool = False
+    answer_rules: list[AnswerRule] = field(default_factory=list)
+    outage_until: float = 0.0  # time.monotonic() until which the network is down
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add_status(
@@ -87,16 +124,39 @@ class Faults:
     def take_status(self, method: str, path: str) -> StatusRule | None:
         """The rule that fires for this request, consuming one of its uses."""
         with self._lock:
-            for rule in self.status_rules:
-                if rule.times == 0 or not rule.matches(method, path):
-                    continue
-                if rule.skip > 0:
-                    rule.skip -= 1
-                    continue
-                if rule.times > 0:
-                    rule.times -= 1
-                return rule
-        return None
+            rule: StatusRule | None = _take(self.status_rules, method, path)
+        return rule
+
+    def lose_answer(
+        self, method: str = ".*", path: str = ".*", times: int = 1, skip: int = 0, hold: float = 0.0
+    ) -> AnswerRule:
+        """The org performs the next `times` matching calls, then closes the connection unanswered."""
+        return self._add_answer(AnswerRule(method, path, times, skip, hold, drop=True))
+
+    def hold_answer(
+        self, seconds: float, method: str = ".*", path: str = ".*", times: int = 1, skip: int = 0
+    ) -> AnswerRule:
+        """The org performs the next `times` matching calls and answers them `seconds` late."""
+        return self._add_answer(AnswerRule(method, path, times, skip, seconds, drop=False))
+
+    def _add_answer(self, rule: AnswerRule) -> AnswerRule:
+        with self._lock:
+            self.answer_rules.append(rule)
+        return rule
+
+    def take_answer(self, method: str, path: str) -> AnswerRule | None:
+        """The answer rule that fires for this (already performed) call, consuming one of its uses."""
+        with self._lock:
+            rule: AnswerRule | None = _take(self.answer_rules, method, path)
+        return rule
+
+    def start_outage(self, seconds: float) -> None:
+        """The network is down for `seconds` from now (0 ends an outage)."""
+        with self._lock:
+            self.outage_until = time.monotonic() + max(0.0, seconds)
+
+    def network_down(self) -> bool:
+        return time.monotonic() < self.outage_until
 
     def take_drop(self) -> int | None:
         """Bytes after which this upload's connection is dropped, or None."""
@@ -125,6 +185,8 @@ class Faults:
             self.drop_upload_after, self.drop_upload_times = None, 1
             self.fail_jobs = self.fail_after_records = self.stall_jobs = 0
             self.refuse_gzip = self.request_limit = False
+            self.answer_rules.clear()
+            self.outage_until = 0.0
 
     def update(self, data: dict[str, Any]) -> None:
         """Apply a JSON/dict description (unknown keys are an error so typos do not pass silently)."""
@@ -136,6 +198,11 @@ class Faults:
             if key == "status_rules":
                 for rule in value:
                     self.add_status(**rule)
+            elif key == "answer_rules":
+                for answer in value:
+                    self._add_answer(AnswerRule(**answer))
+            elif key == "outage":
+                self.start_outage(float(value))
             elif key in _SIMPLE_FIELDS:
                 setattr(self, key, value)
             else:
@@ -145,6 +212,8 @@ class Faults:
         with self._lock:
             out = {k: getattr(self, k) for k in _SIMPLE_FIELDS}
             out["status_rules"] = [asdict(r) for r in self.status_rules]
+            out["answer_rules"] = [asdict(r) for r in self.answer_rules]
+            out["outage"] = round(max(0.0, self.outage_until - time.monotonic()), 3)
         return out
 
 

@@ -64,6 +64,7 @@ class Request:
         self._raw: Iterator[bytes] | None = None  # one reader of the socket, shared by stream() and drain()
         self.dropped = False
         self.drop_after: int | None = None
+        self.user_id: str | None = None  # set by dispatch from the bearer token
 
     def _raw_chunks(self) -> Iterator[bytes]:
         rfile = self.handler.rfile
@@ -250,10 +251,19 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header tells the org's clock (which tests may move), as a real server's tells its own."""
+        return super().date_time_string(self.org.jobs.now() if timestamp is None else timestamp)
+
     def _handle(self, method: str) -> None:
         req = Request(self, method)
         from sfloader_gui.emulator.dispatch import dispatch  # late: dispatch imports this module
 
+        control = req.path.startswith("/__emulator__/")
+        if not control and self.org.faults.network_down():
+            self.drop_connection()  # injected outage: nothing reaches the org, nothing answers
+            self._log(req, 0, None)
+            return
         try:
             resp = dispatch(self.org, self.server.routes, req)
             req.drain()
@@ -269,6 +279,15 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred."}]
             )
             self._safe_drain(req)
+        rule = None if control else self.org.faults.take_answer(method, req.path)
+        if rule is not None:
+            # The org has acted; its answer comes late, or never (a lost answer).
+            if rule.hold > 0:
+                self.org.processor.stop.wait(rule.hold)
+            if rule.drop:
+                self.drop_connection()
+                self._log(req, 0, None)
+                return
         self._send(req, resp)
 
     def _safe_drain(self, req: Request) -> None:

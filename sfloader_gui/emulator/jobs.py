@@ -51,6 +51,7 @@ class Job:
     header: list[str] = field(default_factory=list)
     processing_ms: int = 0
     counted: int | None = None  # bench mode: records counted while the upload streamed in
+    created_by: str = USER_ID  # the user whose token created the job
 
     def info(self, short: bool = False) -> dict[str, Any]:
         """JobInfo with Salesforce's key order; `short` is the create/PATCH shape."""
@@ -58,7 +59,7 @@ class Job:
             "id": self.id,
             "operation": self.operation,
             "object": self.object,
-            "createdById": USER_ID,
+            "createdById": self.created_by,
             "createdDate": sf_time(self.created),
             "systemModstamp": sf_time(self.modstamp),
             "state": self.state,
@@ -126,7 +127,7 @@ class JobRegistry:
     def folder(self, job: Job) -> Path:
         return self.root / job.id
 
-    def create(self, spec: dict[str, Any], api_version: str) -> Job:
+    def create(self, spec: dict[str, Any], api_version: str, user_id: str = USER_ID) -> Job:
         obj_name = spec.get("object")
         operation = _enum(spec.get("operation"), OPERATIONS, "operation")
         line_ending = _enum(spec.get("lineEnding"), ("LF", "CRLF"), "lineEnding", "LF")
@@ -163,7 +164,7 @@ class JobRegistry:
         job = Job(
             id=self.seq.next(), operation=operation, object=obj.name, external_id_field=ext,
             line_ending=line_ending, delimiter=delimiter, api_version=api_version,
-            assignment_rule_id=spec.get("assignmentRuleId"), created=now, modstamp=now,
+            assignment_rule_id=spec.get("assignmentRuleId"), created=now, modstamp=now, created_by=user_id,
         )  # fmt: skip
         self.folder(job).mkdir(parents=True, exist_ok=True)
         with self.lock:

@@ -97,6 +97,10 @@ class EmulatorServer:
         """Block until a job reaches one of `states` (default: JobComplete, Failed or Aborted)."""
         return self._org().jobs.wait(job_id, states, timeout)
 
+    def token_for_user(self, user_id: str | None = None) -> tuple[str, str]:
+        """An access token for another user of the org (its jobs are not the default user's)."""
+        return self._org().auth.token_for_user(user_id)
+
     def advance_clock(self, seconds: float) -> None:
         """Move the org's clock (job expiry rules) forward."""
         self._org().jobs.clock_offset += seconds

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from sfloader_gui import __version__
 from sfloader_gui.core.models import (
     DEFAULT_API_VERSION,
     DEFAULT_PART_SIZE_BYTES,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sfloader", description="Load CSV files into Salesforce (Bulk API 2.0)."
     )
+    parser.add_argument("--version", action="version", version=f"sfloader {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("upsert", help="upsert CSV files into an object, matching on an External ID field")
     up.add_argument("files", nargs="+", type=Path, metavar="FILE")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 
@@ -33,3 +34,14 @@ def test_bad_arguments_say_why(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert "--auto-load-samples needs --demo" in proc.stderr
+
+
+def test_both_commands_print_their_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from sfloader_gui import __version__, cli
+    from sfloader_gui.ui.app import parse_args
+
+    for main, name in ((cli.main, "sfloader"), (parse_args, "sfloader-gui")):
+        with pytest.raises(SystemExit) as done:
+            main(["--version"])
+        assert done.value.code == 0
+        assert capsys.readouterr().out.strip() == f"{name} {__version__}"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from sfloader_gui.cli import commands
 from sfloader_gui.cli.parser import EXIT_FAILED, EXIT_USAGE, UsageError, build_parser
+from sfloader_gui.cli.saved import cmd_orgs
 from sfloader_gui.core.logs import register_secret, setup_logging, shutdown_logging
 from sfloader_gui.core.models import ConfigError
 from sfloader_gui.core.salesforce.errors import AuthError, SalesforceError
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": commands.cmd_results,
         "jobs": commands.cmd_jobs,
         "retry": commands.cmd_retry,
+        "orgs": lambda a: cmd_orgs(a.json),
     }
     register_secret(getattr(args, "access_token", None))
     setup_logging()  # the engine's log lines go to the app's rotating log file, secrets redacted

@@ -25,6 +25,15 @@ from sfloader_gui.core.salesforce.tokens import StaticToken
 @contextlib.contextmanager
 def open_org(args: argparse.Namespace) -> Iterator[SalesforceConnection]:
     """The connection the flags ask for; ``--demo`` starts the demo org for the life of the command."""
+    if args.org:
+        if args.demo:
+            raise UsageError("Pass either --org NAME or --demo, not both.")
+        from sfloader_gui.cli.saved import SavedOrgs
+
+        login = SavedOrgs.open().resume(args.org)
+        with SalesforceConnection(login.instance_url, login.provider, args.api_version) as conn:
+            yield conn
+        return
     if args.demo:
         from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 
@@ -36,8 +45,9 @@ def open_org(args: argparse.Namespace) -> Iterator[SalesforceConnection]:
         return
     if not args.instance_url or not args.access_token:
         raise UsageError(
-            "No org given: pass --instance-url and --access-token (or set SF_INSTANCE_URL and "
-            "SF_ACCESS_TOKEN), or use --demo for the built-in demo org."
+            "No org given: pass --org NAME (an org saved in the app; see `sfloader orgs`), or "
+            "--instance-url and --access-token (or set SF_INSTANCE_URL and SF_ACCESS_TOKEN), or use "
+            "--demo for the built-in demo org."
         )
     try:
         # https only; plain http is accepted for a loopback org (an emulator you started yourself).

@@ -27,6 +27,9 @@ class UsageError(Exception):
 def _add_org_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("org (or SF_INSTANCE_URL / SF_ACCESS_TOKEN)")
     g.add_argument(
+        "--org", metavar="NAME", help="an org saved and logged in in the app (see `sfloader orgs`)"
+    )
+    g.add_argument(
         "--instance-url", default=os.environ.get("SF_INSTANCE_URL"), help="https://….my.salesforce.com"
     )
     g.add_argument(
@@ -81,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="abort Open jobs a crashed run left behind; list journalled jobs still running",
     )  # fmt: skip
     _add_org_flags(jb)
+    og = sub.add_parser("orgs", help="list the orgs saved in the app, for --org NAME (no secret is shown)")
+    og.add_argument("--json", action="store_true", help="one JSON document")
     rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
     rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     _add_org_flags(rt)

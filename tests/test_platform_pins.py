@@ -1,9 +1,11 @@
-"""Guards the PySide6 pin: 6.12.0 on CPython 3.11 drops references to True/None and crashes."""
+"""Guards the PySide6 pin: 6.12.0 drops refs to True/None on 3.11 and segfaulted the UI tests on 3.12."""
 
 from __future__ import annotations
 
 import sys
+import tomllib
 from importlib.metadata import version
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -20,8 +22,16 @@ class _Job(QRunnable):
 def test_installed_pyside6_respects_the_pin() -> None:
     major, minor, *_ = (int(p) for p in version("PySide6-Essentials").split(".")[:3])
     assert (major, minor) >= (6, 11)
-    if sys.version_info < (3, 12):
-        assert (major, minor) < (6, 12), "PySide6 6.12 corrupts refcounts on Python 3.11"
+    # Every Python: 6.12.0 corrupts refcounts on 3.11 and segfaulted the window tests on 3.12 (issue 15).
+    assert (major, minor) < (6, 12), "PySide6 6.12 is not proven safe on any supported Python"
+
+
+def test_lock_resolves_one_pyside6_for_every_python() -> None:
+    lock = tomllib.loads((Path(__file__).parents[1] / "uv.lock").read_text(encoding="utf-8"))
+    for name in ("pyside6-essentials", "shiboken6"):
+        versions = {p["version"] for p in lock["package"] if p["name"] == name}
+        assert len(versions) == 1, f"uv.lock forks {name} by Python: {sorted(versions)}"
+        assert version(name) in versions, f"installed {name} {version(name)} is not the locked one"
 
 
 def test_signal_emit_keeps_refcount_of_true(qapp: object) -> None:

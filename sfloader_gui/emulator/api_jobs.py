@@ -35,6 +35,14 @@ def _multiple_contents(job: Job) -> ApiError:
     )
 
 
+def _hostile(org: Org, out: dict[str, Any], key: str) -> dict[str, Any]:
+    """The `foreign_urls` fault: a URL the client is told to follow points at another origin."""
+    origin = org.faults.foreign_urls
+    if origin and out.get(key):
+        out[key] = origin.rstrip("/") + "/" + str(out[key]).lstrip("/")
+    return out
+
+
 def create_job(org: Org, req: Request, m: re.Match[str]) -> Response:
     ctype = (req.headers.get("Content-Type") or "").lower()
     if ctype.startswith("multipart/form-data"):
@@ -43,7 +51,7 @@ def create_job(org: Org, req: Request, m: re.Match[str]) -> Response:
     if not isinstance(spec, dict):
         raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
     job = org.jobs.create(spec, m["v"], req.user_id or USER_ID)
-    return json_response(200, job.info(short=True))
+    return json_response(200, _hostile(org, job.info(short=True), "contentUrl"))
 
 
 def _create_multipart(org: Org, req: Request, m: re.Match[str]) -> Response:
@@ -152,7 +160,7 @@ def patch_job(org: Org, req: Request, m: re.Match[str]) -> Response:
 
 
 def get_job(org: Org, req: Request, m: re.Match[str]) -> Response:
-    return json_response(200, org.jobs.get(m["id"]).info())
+    return json_response(200, _hostile(org, org.jobs.get(m["id"]).info(), "contentUrl"))
 
 
 def delete_job(org: Org, req: Request, m: re.Match[str]) -> Response:
@@ -180,7 +188,7 @@ def list_jobs(org: Org, req: Request, m: re.Match[str]) -> Response:
         out["nextRecordsUrl"] = (
             f"/services/data/v{m['v']}/jobs/ingest?queryLocator=01gEMU0000000000AA-{start + size}"
         )
-    return json_response(200, out)
+    return json_response(200, _hostile(org, out, "nextRecordsUrl"))
 
 
 def results(org: Org, req: Request, m: re.Match[str]) -> Response:

@@ -18,6 +18,8 @@ Fields:
   without answering at all (a lost answer after the org acted; a held answer times a client out)
 - `outage` (seconds from now): the network is down; every API call has its connection closed unanswered
   and unperformed until then (`to_dict` reports the seconds left)
+- `foreign_urls` (a hostile server: an origin such as "http://127.0.0.1:9" put in front of every
+  `contentUrl` and `nextRecordsUrl`, so a client that follows them would send its token elsewhere)
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class Faults:
     request_limit: bool = False
     answer_rules: list[AnswerRule] = field(default_factory=list)
     outage_until: float = 0.0  # time.monotonic() until which the network is down
+    foreign_urls: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add_status(
@@ -187,6 +190,7 @@ class Faults:
             self.refuse_gzip = self.request_limit = False
             self.answer_rules.clear()
             self.outage_until = 0.0
+            self.foreign_urls = None
 
     def update(self, data: dict[str, Any]) -> None:
         """Apply a JSON/dict description (unknown keys are an error so typos do not pass silently)."""
@@ -227,4 +231,5 @@ _SIMPLE_FIELDS = (
     "stall_jobs",
     "refuse_gzip",
     "request_limit",
+    "foreign_urls",
 )

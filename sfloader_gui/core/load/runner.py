@@ -30,6 +30,7 @@ from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
     AuthError,
+    ForeignUrlError,
     GzipRefusedError,
     SalesforceError,
     TransportError,
@@ -247,6 +248,10 @@ class _PartRun:
         except (AuthError, ApiLimitError) as exc:
             self.abandon(info.id, str(exc))
             raise
+        except ForeignUrlError as exc:  # a new job would name the same URL: stop this part, say why
+            self.abandon(info.id, "the org named an upload URL outside the org", keep=False)
+            self.fail(str(exc))
+            raise _Stop from None
         except SalesforceError as exc:  # dropped connection, timeout, server error: never PUT again
             self.gzip_breaks += use_gzip
             self.abandon(info.id, f"upload failed: {exc}")

@@ -21,6 +21,7 @@ from sfloader_gui.core.models import DEFAULT_API_VERSION, MAX_CONCURRENT_JOBS
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
     AuthError,
+    ForeignUrlError,
     SalesforceError,
     TransportError,
     error_from_response,
@@ -96,6 +97,18 @@ def _concurrency_refusal(resp: requests.Response) -> bool:
     return code == "REQUEST_LIMIT_EXCEEDED" and is_concurrency_refusal(message)
 
 
+def _origin(url: str) -> tuple[str, str, int | None, bool]:
+    """(scheme, host, port, has user info) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number can never match the instance's
+        port = -1
+    scheme = parts.scheme.lower()
+    default = {"https": 443, "http": 80}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port or default, "@" in parts.netloc
+
+
 def _sent_token(resp: requests.Response) -> str:
     header = resp.request.headers.get("Authorization", "") if resp.request else ""
     return str(header).removeprefix("Bearer ")
@@ -145,14 +158,26 @@ class SalesforceConnection:
         return f"/services/data/v{self.api_version}"
 
     def url(self, path: str) -> str:
-        """``/services/...`` paths are taken as they are; others are relative to the versioned API root."""
+        """``/services/...`` paths are taken as they are; others are relative to the versioned API root.
+
+        The bearer token goes with every request, so a URL the server names (``contentUrl``,
+        ``nextRecordsUrl``) must be on the instance's own scheme, host and port; any other raises
+        ``ForeignUrlError`` naming it.
+        """
         if path.startswith(("http://", "https://")):
-            return path
-        if path.startswith("/"):
-            return self.instance_url + path
-        if path.startswith("services/"):  # contentUrl and nextRecordsUrl come without a leading slash
-            return f"{self.instance_url}/{path}"
-        return f"{self.instance_url}{self.api_base}/{path}"
+            url = path
+        elif path.startswith("/"):
+            url = self.instance_url + path
+        elif path.startswith("services/"):  # contentUrl and nextRecordsUrl come without a leading slash
+            url = f"{self.instance_url}/{path}"
+        else:
+            url = f"{self.instance_url}{self.api_base}/{path}"
+        if _origin(url) != _origin(self.instance_url):
+            raise ForeignUrlError(
+                f"Salesforce named a URL outside the org ({path}); the session is only ever sent to "
+                f"{self.instance_url}, so the call was not made."
+            )
+        return url
 
     def close(self) -> None:
         self._closed.set()
@@ -300,6 +325,7 @@ __all__ = [
     "ApiLimitError",
     "AuthError",
     "BearerAuth",
+    "ForeignUrlError",
     "RetryPolicy",
     "SalesforceConnection",
     "SalesforceError",

@@ -54,6 +54,10 @@ class TransportError(SalesforceError):
     """The network failed (connection refused or dropped, timeout); the server's answer is unknown."""
 
 
+class ForeignUrlError(SalesforceError):
+    """The server named a URL on another scheme, host or port: the session token is never sent there."""
+
+
 class InvalidStateError(SalesforceError):
     """The job is not in a state that allows the call (for example aborting a completed job)."""
 

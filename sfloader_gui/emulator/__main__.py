@@ -1,7 +1,8 @@
 """Run the demo org: `python -m sfloader_gui.emulator [--host H] [--port N] [--db PATH] [options]`.
 
 The first line on stdout is one JSON object {"instance_url": ..., "access_token": ...}; the server runs
-until SIGINT or SIGTERM and then exits 0.
+until SIGINT or SIGTERM and then exits 0. The access token is also the key to the /__emulator__ control
+endpoints (see api_control).
 """
 
 from __future__ import annotations

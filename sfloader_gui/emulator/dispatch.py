@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from sfloader_gui.emulator import api_control
 from sfloader_gui.emulator.errors import ApiError
 from sfloader_gui.emulator.http import Request, Response, Route, error_response, json_response
 from sfloader_gui.emulator.org import Org
@@ -40,6 +41,7 @@ def dispatch(org: Org, routes: list[Route], req: Request) -> Response:
         raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
     route, match = found
     if route.kind == "control":
+        api_control.guard(org, req)
         return route.fn(org, req, match)  # type: ignore[arg-type]
     if faults.latency:
         time.sleep(faults.latency)  # injected server latency

@@ -2,7 +2,8 @@
 
 Everything here can be set per run (`EmulatorConfig(faults={...})`, CLI flags), at runtime
 (`org.faults.latency = 0.2`, `org.faults.add_status(503, path="/batches$", times=2)`) or out of process
-(`POST /__emulator__/faults` with the same fields as JSON; `{"clear": true}` resets everything).
+(`POST /__emulator__/faults` with the same fields as JSON and the emulator's token, see api_control;
+`{"clear": true}` resets everything).
 
 Fields:
 - `latency` (seconds added before each response), `bandwidth` (bytes/s cap on request and response bodies)

@@ -70,3 +70,10 @@ class Bulk:
 
     def count(self, obj: str, where: str = "") -> int:
         return int(self.query(f"SELECT COUNT() FROM {obj} {where}")["totalSize"])
+
+
+def control(emulator: Any) -> requests.Session:
+    """A local tool's session for the /__emulator__ control endpoints: the emulator's own token, JSON bodies."""
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {emulator.access_token}"
+    return s

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
-from tests.emulator.client import Bulk
+from tests.emulator.client import Bulk, control
 
 CSV = "External_Id__c,Name\nE-1,One\nE-2,Two\n"
 
@@ -88,16 +88,17 @@ def test_gzip_refused_with_415(emulator: EmulatorServer) -> None:
 
 
 def test_faults_over_http_and_stats(emulator: EmulatorServer) -> None:
+    ctl = control(emulator)
     url = f"{emulator.instance_url}/__emulator__/faults"
-    r = requests.post(url, json={"status_rules": [{"status": 503, "path": "/sobjects", "times": 1}]})
+    r = ctl.post(url, json={"status_rules": [{"status": 503, "path": "/sobjects", "times": 1}]})
     assert r.status_code == 200
     bulk = Bulk(emulator)
     assert bulk.s.get(f"{bulk.base}/sobjects").status_code == 503
     assert bulk.s.get(f"{bulk.base}/sobjects").status_code == 200
-    assert requests.post(url, json={"latncy": 1}).status_code == 400
-    requests.post(url, json={"clear": True, "request_limit": True})
+    assert ctl.post(url, json={"latncy": 1}).status_code == 400
+    ctl.post(url, json={"clear": True, "request_limit": True})
     assert bulk.s.get(bulk.jobs).status_code == 403
-    requests.post(url, json={"clear": True})
+    ctl.post(url, json={"clear": True})
 
     jobs = [bulk.new_job() for _ in range(3)]
     for job in jobs:
@@ -108,11 +109,34 @@ def test_faults_over_http_and_stats(emulator: EmulatorServer) -> None:
     assert stats.jobs_created == 3 and stats.max_open_jobs == 3
     puts = stats.find("PUT", "/batches")
     assert [(p.status, p.content_encoding) for p in puts] == [(201, "identity")] * 3
-    remote = requests.get(f"{emulator.instance_url}/__emulator__/stats").json()
+    remote = ctl.get(f"{emulator.instance_url}/__emulator__/stats").json()
     assert remote["jobs_created"] == 3
 
 
 def test_expire_tokens_over_http(emulator: EmulatorServer) -> None:
     bulk = Bulk(emulator)
-    assert requests.post(f"{emulator.instance_url}/__emulator__/expire-tokens").status_code == 200
+    ctl = control(emulator)
+    assert ctl.post(f"{emulator.instance_url}/__emulator__/expire-tokens", json={}).status_code == 200
     assert bulk.s.get(bulk.jobs).status_code == 401
+    # The emulator's own token stays its control key: the faults can still be reset afterwards.
+    assert ctl.post(f"{emulator.instance_url}/__emulator__/faults", json={"clear": True}).status_code == 200
+
+
+def test_control_endpoints_refuse_what_a_web_page_could_send(emulator: EmulatorServer) -> None:
+    """No token, a form/text body (no CORS preflight), a foreign Host (DNS rebinding): all refused."""
+    url = f"{emulator.instance_url}/__emulator__/faults"
+    body = '{"request_limit": true}'
+    browser_like = {"Content-Type": "text/plain", "Origin": "https://evil.example"}
+    assert requests.post(url, data=body, headers=browser_like).status_code == 401
+    assert requests.post(f"{emulator.instance_url}/__emulator__/expire-tokens").status_code == 401
+    assert requests.get(f"{emulator.instance_url}/__emulator__/stats").status_code == 401
+    ctl = control(emulator)
+    refused = ctl.post(url, data=body, headers=browser_like)
+    assert refused.status_code == 415 and refused.json()[0]["errorCode"] == "UNSUPPORTED_MEDIA_TYPE"
+    other_token = {"Authorization": "Bearer 00D000000000001!not-the-emulators", **browser_like}
+    assert requests.post(url, data=body, headers=other_token).status_code == 401
+    rebound = ctl.post(url, json={"request_limit": True}, headers={"Host": f"evil.example:{emulator.port}"})
+    assert rebound.status_code == 403
+    assert emulator.faults.request_limit is False  # nothing above changed the org
+    local = ctl.post(url, json={"latency": 0}, headers={"Host": f"localhost:{emulator.port}"})
+    assert local.status_code == 200

@@ -10,7 +10,7 @@ import requests
 
 from sfloader_gui.emulator.auth import USER_ID
 from sfloader_gui.emulator.server import EmulatorServer
-from tests.emulator.client import Bulk
+from tests.emulator.client import Bulk, control
 
 
 def test_lost_answer_after_the_org_acted(emulator: EmulatorServer) -> None:
@@ -45,18 +45,18 @@ def test_held_answer_times_a_client_out_while_the_org_acts(emulator: EmulatorSer
 
 def test_outage_drops_every_call_unperformed_until_it_ends(emulator: EmulatorServer) -> None:
     bulk = Bulk(emulator)
-    control = f"{emulator.instance_url}/__emulator__/faults"
-    assert requests.post(control, json={"outage": 30}).json()["outage"] > 29
+    url = f"{emulator.instance_url}/__emulator__/faults"
+    ctl = control(emulator)
+    assert ctl.post(url, json={"outage": 30}).json()["outage"] > 29
     with pytest.raises(requests.ConnectionError):
         bulk.create()
     assert emulator.stats.to_dict()["jobs_created"] == 0
-    assert requests.post(control, json={"outage": 0}).status_code == 200  # control still answers
+    assert ctl.post(url, json={"outage": 0}).status_code == 200  # control still answers
     assert bulk.create().status_code == 200
 
 
 def test_jobs_of_another_user_say_so(emulator: EmulatorServer) -> None:
-    control = f"{emulator.instance_url}/__emulator__/users"
-    other = requests.post(control, json={}).json()
+    other = control(emulator).post(f"{emulator.instance_url}/__emulator__/users", json={}).json()
     assert other["user_id"] != USER_ID
     s = requests.Session()
     s.headers["Authorization"] = "Bearer " + other["access_token"]

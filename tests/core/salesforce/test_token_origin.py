@@ -55,9 +55,10 @@ def test_a_foreign_next_records_url_stops_the_listing(emulator: Any, conn: Sales
     ],
 )
 def test_only_the_exact_instance_origin_is_accepted(emulator: Any, named: str) -> None:
-    with token_trap() as trap, SalesforceConnection(
-        emulator.instance_url, StaticToken(emulator.access_token)
-    ) as conn:
+    with (
+        token_trap() as trap,
+        SalesforceConnection(emulator.instance_url, StaticToken(emulator.access_token)) as conn,
+    ):
         url = named.format(port=emulator.port, other=trap.server_address[1])
         with pytest.raises(ForeignUrlError, match="outside the org"):
             conn.request("GET", url)
@@ -75,9 +76,10 @@ def test_a_load_against_a_hostile_org_fails_the_part_and_leaks_nothing(
 
     options = LoadOptions("Account", "External_Id__c", poll_interval_s=0.1, max_concurrent_jobs=2)
     plan = plan_load([samples_dir / "accounts.csv"], options)
-    with token_trap() as trap, SalesforceConnection(
-        emulator.instance_url, StaticToken(emulator.access_token)
-    ) as conn:
+    with (
+        token_trap() as trap,
+        SalesforceConnection(emulator.instance_url, StaticToken(emulator.access_token)) as conn,
+    ):
         emulator.faults.foreign_urls = trap.origin
         run = run_load(conn, plan, options, tmp_path, lambda e: None, CancelToken())
         assert trap.seen == []

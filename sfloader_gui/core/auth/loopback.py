@@ -6,7 +6,9 @@ import errno
 import html
 import logging
 import secrets
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +18,11 @@ from sfloader_gui.core.salesforce.errors import AuthError
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/OauthRedirect"
+# At most this many connections are served at once (browsers open up to 6 per host); more are dropped.
+MAX_CONNECTIONS = 16
+# A connection gets this long in all to send its request and read the page: a slow sender cannot hold a
+# thread (the per-read socket timeout alone lets one byte every few seconds keep it forever).
+CONNECTION_DEADLINE_S = 5.0
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sfloader - {title}</title>
@@ -38,7 +45,11 @@ class _Outcome:
 class _Handler(BaseHTTPRequestHandler):
     server: _OneShotServer
     # Browsers open speculative connections that never send a request: drop them instead of waiting.
-    timeout = 10
+    timeout = CONNECTION_DEADLINE_S
+
+    def setup(self) -> None:
+        self.timeout = self.server.deadline_s  # no single read may outlast the whole connection's time
+        super().setup()
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -66,15 +77,61 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _OneShotServer(ThreadingHTTPServer):
-    # A thread per connection, so an idle preconnect cannot hold up the real redirect behind it.
+    # A thread per connection, so an idle preconnect cannot hold up the real redirect behind it;
+    # at most ``max_connections`` of them, each cut off at its deadline by ``expire_slow``.
     daemon_threads = True
 
-    def __init__(self, port: int, expected_state: str) -> None:
+    def __init__(self, port: int, expected_state: str, max_connections: int, deadline_s: float) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.expected_state = expected_state
         self.outcome = _Outcome()
         self.done = threading.Event()
         self._lock = threading.Lock()
+        self.deadline_s = deadline_s
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._open: dict[socket.socket, float] = {}  # connection -> monotonic deadline
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        if not self._slots.acquire(blocking=False):
+            log.info("loopback listener busy: dropped a connection")
+            self.shutdown_request(request)
+            return
+        with self._open_lock:
+            self._open[request] = time.monotonic() + self.deadline_s
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release(request)
+            self.shutdown_request(request)
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release(request)
+
+    def _release(self, request: socket.socket) -> None:
+        with self._open_lock:
+            if self._open.pop(request, None) is not None:
+                self._slots.release()
+
+    @property
+    def open_connections(self) -> int:
+        with self._open_lock:
+            return len(self._open)
+
+    def expire_slow(self, everything: bool = False) -> None:
+        """Cut off connections past their deadline (all of them when closing): their threads then end."""
+        now = time.monotonic()
+        with self._open_lock:
+            late = [conn for conn, deadline in self._open.items() if everything or deadline <= now]
+        for conn in late:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)  # wakes the handler's blocked read with end-of-file
+            except OSError:
+                pass
 
     def finish(self, query: dict[str, str], handler: _Handler) -> None:
         with self._lock:  # the first redirect wins; any later one is told the link was used
@@ -88,12 +145,18 @@ class _OneShotServer(ThreadingHTTPServer):
             return
         state = query.get("state", "")
         if not secrets.compare_digest(state.encode(), self.expected_state.encode()):
-            self.outcome.error = (
-                "The browser came back with a login that this app did not start (the 'state' value did not "
-                "match), so it was refused. Start the login again from sfloader."
+            # Not the login this app started (another program or a web page): refuse it, and keep
+            # waiting for the real redirect, so no one can cancel a login in progress.
+            log.warning("loopback listener refused a redirect with a wrong 'state'; still waiting")
+            handler._page(
+                400,
+                "Login refused",
+                "This login was not started by sfloader (the 'state' value did not match), so it was "
+                "refused. If you started a login in sfloader, finish it in the browser window it opened.",
+                ok=False,
             )
-            handler._page(400, "Login refused", self.outcome.error, ok=False)
-        elif "error" in query:
+            return
+        if "error" in query:
             detail = query.get("error_description") or query["error"]
             self.outcome.error = f"Salesforce did not complete the login: {detail}."
             handler._page(400, "Login not completed", self.outcome.error + " Return to sfloader.", ok=False)
@@ -112,20 +175,30 @@ class _OneShotServer(ThreadingHTTPServer):
 
 
 class LoopbackListener:
-    """Listens on 127.0.0.1:PORT for exactly one ``/OauthRedirect`` and then closes.
+    """Listens on 127.0.0.1:PORT for exactly one ``/OauthRedirect`` with the right ``state``, then closes.
+
+    A redirect with a wrong ``state`` gets a 400 page and the listener keeps waiting; at most
+    ``max_connections`` are served at once, each for at most ``connection_deadline_s``.
 
     ``port=0`` picks a free port (tests); real logins use the port registered in the app's callback URL.
     """
 
-    def __init__(self, port: int, expected_state: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        expected_state: str,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        connection_deadline_s: float = CONNECTION_DEADLINE_S,
+    ) -> None:
         try:
-            self._server = _OneShotServer(port, expected_state)
+            self._server = _OneShotServer(port, expected_state, max_connections, connection_deadline_s)
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES, 10048, 10013):  # 100xx: Windows WSA codes
                 raise AuthError(
                     f"Port {port} on this computer is in use by another program (the Salesforce CLI uses "
                     "1717 while it logs in). Close it, or pick another callback port in the org settings and "
-                    f"add http://localhost:<port>{CALLBACK_PATH} to the app's callback URLs."
+                    f"add http://127.0.0.1:<port>{CALLBACK_PATH} to the app's callback URLs."
                 ) from None
             raise
         self.port = self._server.server_address[1]
@@ -134,12 +207,18 @@ class LoopbackListener:
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://localhost:{self.port}{CALLBACK_PATH}"
+        """The loopback IP literal, not ``localhost`` (RFC 8252 section 8.3): it is exactly what we bind."""
+        return f"http://127.0.0.1:{self.port}{CALLBACK_PATH}"
+
+    @property
+    def open_connections(self) -> int:
+        return self._server.open_connections
 
     def _serve(self) -> None:
         while not self._server.done.is_set():
             self._server.timeout = 0.05  # wake up to notice close() even when nobody connects
             self._server.handle_request()
+            self._server.expire_slow()
 
     def wait(self, timeout: float, cancel: threading.Event | None = None) -> str:
         """Block until the redirect arrives; return the code or raise ``AuthError``. Always closes."""
@@ -174,4 +253,5 @@ class LoopbackListener:
     def close(self) -> None:
         self._server.done.set()
         self._thread.join(timeout=5)
+        self._server.expire_slow(everything=True)
         self._server.server_close()

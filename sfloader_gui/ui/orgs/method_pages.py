@@ -67,6 +67,7 @@ class OAuthPage(MethodPage):
         self.client_secret = _secret_field("only if the app requires a secret")
         self.callback = QLabel()
         self.callback.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.callback.setTextFormat(Qt.TextFormat.PlainText)
         self.port.valueChanged.connect(self._show_callback)
         form = QFormLayout(self)
         form.setContentsMargins(0, 6, 0, 0)
@@ -84,7 +85,7 @@ class OAuthPage(MethodPage):
         self._show_callback()
 
     def _show_callback(self) -> None:
-        self.callback.setText(f"<code>http://localhost:{self.port.value()}/OauthRedirect</code>")
+        self.callback.setText(f"http://127.0.0.1:{self.port.value()}/OauthRedirect")
 
     def load(self, profile: OrgProfile | None) -> None:
         self.consumer_key.setText(profile.consumer_key if profile else "")

@@ -33,7 +33,7 @@ def test_browser_login_gets_tokens_with_pkce(emulator: Any) -> None:
     query = parse_qs(urlsplit(browser.opened[0]).query)
     assert query["code_challenge_method"] == ["S256"]
     assert query["redirect_uri"] == [flow.redirect_uri]
-    assert re.fullmatch(r"http://localhost:\d+/OauthRedirect", flow.redirect_uri)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/OauthRedirect", flow.redirect_uri)
     assert len(query["state"][0]) >= 32
     assert browser.final_page is not None and "You are logged in" in browser.final_page.text
     assert tokens.access_token.startswith("00D") and "!" in tokens.access_token
@@ -59,10 +59,19 @@ def test_pkce_is_checked_by_the_token_endpoint(emulator: Any) -> None:
 
 def test_wrong_state_is_refused_and_no_token_requested(emulator: Any) -> None:
     forged = ScriptedBrowser(tamper=lambda url: re.sub(r"state=[^&]+", "state=forged", url))
-    with pytest.raises(AuthError, match="did not start"):
-        _flow(emulator).run(forged, timeout=30)
+    with pytest.raises(AuthError, match="No login arrived"):  # the forged redirect did not end the wait
+        _flow(emulator).run(forged, timeout=1)
     assert forged.final_page is not None and forged.final_page.status_code == 400
     assert "Login refused" in forged.final_page.text
+    assert not emulator.stats.find("POST", "/oauth2/token")
+
+
+def test_a_forged_redirect_does_not_cancel_the_real_login(emulator: Any) -> None:
+    browser = ScriptedBrowser(forged_first=True)
+    tokens = _flow(emulator).run(browser, timeout=30)
+    assert browser.forged_page is not None and browser.forged_page.status_code == 400
+    assert browser.final_page is not None and browser.final_page.status_code == 200
+    assert tokens.access_token and tokens.refresh_token
 
 
 def test_user_denies_access(emulator: Any) -> None:

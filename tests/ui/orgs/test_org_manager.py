@@ -56,7 +56,7 @@ def test_add_an_org_and_see_its_environment(qtbot: QtBot, dialog: OrgManagerDial
     assert isinstance(page, OAuthPage)
     qtbot.keyClicks(page.consumer_key, "3MVG9key")
     page.port.setValue(1818)
-    assert "http://localhost:1818/OauthRedirect" in page.callback.text()
+    assert "http://127.0.0.1:1818/OauthRedirect" in page.callback.text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     saved = OrgStore().list()
     assert [(p.name, p.environment, p.login_url, p.callback_port) for p in saved] == [

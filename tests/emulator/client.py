@@ -73,7 +73,7 @@ class Bulk:
 
 
 def control(emulator: Any) -> requests.Session:
-    """A local tool's session for the /__emulator__ control endpoints: the emulator's own token, JSON bodies."""
+    """A session for the /__emulator__ control endpoints: the emulator's own token, JSON bodies."""
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {emulator.access_token}"
     return s

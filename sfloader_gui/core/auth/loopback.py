@@ -48,8 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = CONNECTION_DEADLINE_S
 
     def setup(self) -> None:
-        self.timeout = self.server.deadline_s  # no single read may outlast the whole connection's time
         super().setup()
+        self.connection.settimeout(self.server.deadline_s)  # no read may outlast the connection's time
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)

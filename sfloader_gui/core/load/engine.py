@@ -16,7 +16,7 @@ from typing import Any
 from sfloader_gui.core.csvio.dialect import DELIMITERS
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import LoadPlan, plan_load
-from sfloader_gui.core.load.results import RunFolder, load_manifest, safe_name
+from sfloader_gui.core.load.results import RunFolder, load_manifest, run_file, safe_name, source_file
 from sfloader_gui.core.load.runner import PartPlan, part_plans, run_part
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -191,12 +191,14 @@ def build_retry_files(run_dir: Path, new_run: RunFolder | None = None) -> list[P
             continue
         delimiter = DELIMITERS.get(entry.get("delimiter") or "COMMA", ",")
         for key in ("failed_file", "unprocessed_file"):
-            if job.get(key):
-                want.keys.update(_result_keys(run_dir / job[key], ext, delimiter))
+            if job.get(key):  # run_file refuses a path that leaves the run folder (an edited manifest)
+                want.keys.update(_result_keys(run_file(run_dir, job[key]), ext, delimiter))
     written: list[Path] = []
     for index, (source, want) in enumerate(wanted.items(), start=1):
         if want.keys or want.ranges:
-            out = _copy_rows(Path(source), files.get(source, {}), ext, want, new_run.sources_dir, index)
+            out = _copy_rows(
+                source_file(source), files.get(source, {}), ext, want, new_run.sources_dir, index
+            )
             if out is not None:
                 written.append(out)
     return written
@@ -264,7 +266,11 @@ def retry_failed(
         options, object_name=manifest["object"], external_id_field=manifest["external_id_field"]
     )
     folder = RunFolder.create(out_dir, options.object_name)
-    files = build_retry_files(run_dir, folder)
+    try:
+        files = build_retry_files(run_dir, folder)
+    except BaseException:
+        shutil.rmtree(folder.path, ignore_errors=True)  # a refused manifest leaves no half-made run behind
+        raise
     if not files:
         shutil.rmtree(folder.path)  # nothing to send: leave no empty run folder behind
         return None

@@ -202,6 +202,38 @@ def accounting(jobs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+class ManifestPathError(ValueError):
+    """A manifest names a file outside its run folder (an edited or foreign manifest): it is not read."""
+
+
+def run_file(run_dir: Path, named: object) -> Path:
+    """The file a manifest names (``jobs/.../failed.csv``), resolved inside ``run_dir`` or refused.
+
+    Absolute paths, ``..`` and symbolic links that lead out of the run folder raise ``ManifestPathError``,
+    so an edited manifest cannot point the workbench or a retry at any other readable file.
+    """
+    text = str(named or "")
+    root = run_dir.resolve()
+    relative = Path(text)
+    resolved = (root / relative).resolve()
+    if not text or relative.is_absolute() or relative.drive or not resolved.is_relative_to(root):
+        raise ManifestPathError(
+            f"{MANIFEST} in {run_dir} names {text!r}, which is not inside the run folder; it was not opened."
+        )
+    return resolved
+
+
+def source_file(named: object) -> Path:
+    """A source CSV the manifest names: the user's own file, so outside the run folder, but never relative.
+
+    Readers still check it is a regular file with the size (and sha256) the manifest recorded.
+    """
+    path = Path(str(named or ""))
+    if not path.is_absolute():
+        raise ManifestPathError(f"{MANIFEST} names the source file {str(named)!r} without a full path.")
+    return path
+
+
 def load_manifest(run_dir: Path) -> dict[str, Any]:
     """Read a run's manifest, with a clear message when the folder is not a run folder."""
     path = run_dir / MANIFEST

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.core.load.results import MANIFEST, safe_name
+from sfloader_gui.core.load.results import MANIFEST, ManifestPathError, run_file, safe_name
 from sfloader_gui.core.review.resultsfile import DELIMITERS
 from sfloader_gui.core.review.session import ReviewSession
 
@@ -139,9 +139,11 @@ class RetryOutcomes:
             ):
                 if job.get(key):
                     run_id = str(manifest.get("run_id", run.name))
-                    self._read_results(
-                        run / job[key], ext, outcome, run_id, delimiters.get(job.get("file"), ",")
-                    )
+                    try:
+                        path = run_file(run, job[key])
+                    except ManifestPathError:
+                        continue  # a retry run whose manifest leaves its folder tells nothing
+                    self._read_results(path, ext, outcome, run_id, delimiters.get(job.get("file"), ","))
 
     def _read_results(self, path: Path, ext: str, outcome: Outcome, run_id: str, delimiter: str) -> None:
         """One pass of the csv module over a result file (a million rows in a few seconds)."""

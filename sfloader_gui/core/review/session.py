@@ -12,7 +12,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.core.load.results import MANIFEST, load_manifest
+from sfloader_gui.core.load.results import (
+    MANIFEST,
+    ManifestPathError,
+    load_manifest,
+    run_file,
+    source_file,
+)
 from sfloader_gui.core.review.edits import WorkingCopy
 from sfloader_gui.core.review.errors import RowError
 from sfloader_gui.core.review.groups import Groups
@@ -102,7 +108,12 @@ class ReviewSession:
         self.run_dir = run_dir
         ext_field = str(self.manifest.get("external_id_field", ""))
         for entry in self.manifest.get("files", []):
-            self.joins[str(entry["path"])] = SourceJoin(Path(entry["path"]), ext_field, entry)
+            try:
+                source = source_file(entry.get("path"))
+            except ManifestPathError as exc:
+                self.problems.append(str(exc))
+                continue
+            self.joins[str(entry["path"])] = SourceJoin(source, ext_field, entry)
             if entry.get("blocked"):
                 self.problems.append(
                     f"{Path(entry['path']).name} was not sent: the checks before loading blocked it, so "
@@ -124,7 +135,11 @@ class ReviewSession:
                             "but the run folder has no file for them."
                         )
                     continue
-                path = run_dir / rel
+                try:
+                    path = run_file(run_dir, rel)
+                except ManifestPathError as exc:
+                    self.problems.append(f"{exc} The other files of the run are still shown.")
+                    continue
                 if only is not None and path.resolve() != only.resolve():
                     continue
                 self._add(path, kind, _job_ref(job, count), delimiter)

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from sfloader_gui.core.review.explain import explain
+from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
 
 # OWASP CSV injection: a cell starting with one of these can run as a formula in Excel, LibreOffice or
@@ -21,14 +23,19 @@ _RESULT_NAMES = {"failed.csv", "unprocessed.csv", "success.csv"}
 _FORMULA_SET = frozenset(FORMULA_STARTS)  # the same rule as excel_safe(), inlined for a million rows
 _PIECE = 8 << 20
 INFO_COLUMNS = [
+    "Outcome",
     "Source file",
     "Source row",
     "Job ID",
     "Error code",
     "Error message",
     "Error fields",
+    "What it means",
     "sf__Id",
 ]
+
+
+_KIND_OUTCOME = {"failed": "Failed", "unprocessed": "Not processed"}
 
 
 class ExportError(ValueError):
@@ -40,21 +47,40 @@ def excel_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def export_excel_safe(session: ReviewSession, rows: Sequence[int], dest: Path) -> int:
-    """Every chosen row with its source, job and error columns and the edited values; returns the count.
+def export_excel_safe(
+    session: ReviewSession,
+    rows: Sequence[int],
+    dest: Path,
+    outcomes: RetryOutcomes | None = None,
+    *,
+    skip_fixed: bool = False,
+) -> int:
+    """Every chosen row with its outcome, source, job, error and explanation and the edited values.
 
-    Every cell is double-quoted and inner quotes doubled (csv.QUOTE_ALL); UTF-8 with a BOM so Excel
-    reads accents right; CRLF as Excel expects. Written to a temp file and renamed, streaming.
+    The Outcome column says what became of the row: failed / not processed in this run, or what the
+    latest retry made of it (``outcomes``); ``skip_fixed`` leaves out rows a retry loaded. Returns the
+    number of rows written. Every cell is double-quoted and inner quotes doubled (csv.QUOTE_ALL); UTF-8
+    with a BOM so Excel reads accents right; CRLF as Excel expects. Written to a temp file and renamed.
     """
     _refuse_results(session, dest)
     n = 0
+    meanings: dict[tuple[str, str, str], str] = {}  # a few distinct errors repeat on many rows
     with _atomic(dest) as out:
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         w.writerow([excel_safe(c) for c in INFO_COLUMNS + session.columns])
         for _row, info, values in session.iter_bundles(rows):
-            head = [info.source, ", ".join(map(str, info.source_rows)), info.job_id,
-                    info.error.code, info.error.message, info.error.fields, info.sf_id]  # fmt: skip
+            latest = outcomes.outcome(info.external_id) if outcomes is not None else None
+            if skip_fixed and latest is not None and latest[0] is Outcome.SUCCEEDED:
+                continue
+            err = info.error
+            key = (err.code, err.message, err.fields)
+            if key not in meanings:
+                plain = explain(err)
+                meanings[key] = plain.line() if plain else ""
+            outcome = latest[0].value if latest else _KIND_OUTCOME.get(info.kind, "Failed")
+            head = [outcome, info.source, ", ".join(map(str, info.source_rows)), info.job_id,
+                    err.code, err.message, err.fields, meanings[key], info.sf_id]  # fmt: skip
             w.writerow([f"'{c}" if c[:1] in _FORMULA_SET else c for c in head + values])
             n += 1
         text.flush()

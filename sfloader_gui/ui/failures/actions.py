@@ -34,6 +34,11 @@ def export_menu_button(win: WorkbenchWindow) -> QToolButton:
         ("All rows — raw CSV (as Salesforce returned it)…", False, RAW),
     ):
         menu.addAction(label, partial(export_rows, win, selected, form))
+    menu.addSeparator()
+    # Once a retry loaded some rows, what is left to fix is usually what the user wants to send on.
+    win.skip_fixed_action = menu.addAction("Leave out rows a retry loaded (Excel-safe)")
+    win.skip_fixed_action.setCheckable(True)
+    win.skip_fixed_action.setChecked(True)
     button.setMenu(menu)
     return button
 
@@ -69,11 +74,13 @@ def export_rows(win: WorkbenchWindow, selected: bool, form: str, dest: Path | No
             return []
         dest = Path(chosen)
     target = dest
+    outcomes = win.model.outcomes if win.model is not None else None
+    skip_fixed = win.skip_fixed_action.isChecked()
 
     def run() -> list[Path]:
         if form == RAW:
             return export_raw(session, rows, target)
-        export_excel_safe(session, rows, target)
+        export_excel_safe(session, rows, target, outcomes, skip_fixed=skip_fixed)
         return [target]
 
     if form == EXCEL and len(rows) > BACKGROUND_ROWS:

@@ -10,6 +10,7 @@ from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.review.sorting import column_values, natural_key
 from sfloader_gui.ui.failures.table_model import (
     CODE,
+    EXPLAIN,
     FIELDS,
     INFO_HEADERS,
     JOB,
@@ -17,6 +18,7 @@ from sfloader_gui.ui.failures.table_model import (
     OUTCOME,
     ROW,
     SOURCE,
+    plain_words,
 )
 
 
@@ -30,7 +32,7 @@ def key_for(session: ReviewSession, column: int, outcomes: RetryOutcomes | None)
             for rf in session.files
         ]
         return lambda row: names[session.locate(row)[0]]
-    if column in (CODE, MESSAGE, FIELDS):
+    if column in (CODE, MESSAGE, FIELDS, EXPLAIN):
         return _error_key(session, column)
     ext_field = str(session.manifest.get("external_id_field", ""))
     ext = column_values(session, ext_field) if ext_field else [""] * session.row_count
@@ -59,6 +61,8 @@ def _error_key(session: ReviewSession, column: int) -> Callable[[int], Any]:
         e = table[ids[local]] if ids is not None else None
         if e is None:
             return ""
+        if column == EXPLAIN:
+            return plain_words(e)
         return e.code if column == CODE else e.message if column == MESSAGE else e.fields
 
     return key

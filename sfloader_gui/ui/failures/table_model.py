@@ -4,27 +4,38 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from sfloader_gui.core.review.errors import RowError
+from sfloader_gui.core.review.explain import error_columns, explain
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession, RowInfo
 from sfloader_gui.core.review.sourcejoin import JoinStatus
 
-INFO_HEADERS = ["Outcome", "Source file", "Row", "Job ID", "Error code", "Message", "Fields"]
-OUTCOME, SOURCE, ROW, JOB, CODE, MESSAGE, FIELDS = range(len(INFO_HEADERS))
+INFO_HEADERS = ["Outcome", "Source file", "Row", "Job ID", "Error code", "Message", "Fields", "What it means"]
+OUTCOME, SOURCE, ROW, JOB, CODE, MESSAGE, FIELDS, EXPLAIN = range(len(INFO_HEADERS))
 CACHE_ROWS = 4000  # parsed rows kept: a few screens of scrolling; the file is re-read beyond that
 
 _EDITED = QBrush(QColor("#fff4c2"))
 _OK = QBrush(QColor("#dcf2dc"))
 _BAD = QBrush(QColor("#f8dcdc"))
 _MUTED = QBrush(QColor("#888888"))
+_NAMED = QBrush(QColor("#ffd6cc"))  # the cell the error is about
 AnyIndex = QModelIndex | QPersistentModelIndex
 _READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
 _FIRST_DATA = len(INFO_HEADERS)
+
+
+@lru_cache(maxsize=4096)  # a few distinct errors repeat on many rows; sorting asks for every row
+def plain_words(error: RowError) -> str:
+    """The one-line meaning and fix shown next to Salesforce's text ("" for codes without one)."""
+    plain = explain(error)
+    return plain.line() if plain else ""
 
 
 class FailuresModel(QAbstractTableModel):
@@ -42,6 +53,7 @@ class FailuresModel(QAbstractTableModel):
         self.rows: array[int] = array("q", range(session.row_count))
         self.outcomes: RetryOutcomes | None = None
         self._cache: OrderedDict[int, tuple[RowInfo, list[str]]] = OrderedDict()
+        self._named: dict[RowError, frozenset[int]] = {}  # model columns each distinct error names
 
     # ----- shape -------------------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -110,7 +122,17 @@ class FailuresModel(QAbstractTableModel):
             CODE: info.error.code,
             MESSAGE: info.error.message,
             FIELDS: info.error.fields,
+            EXPLAIN: plain_words(info.error),
         }[col]
+
+    def named_columns(self, error: RowError) -> frozenset[int]:
+        """Model columns of the data cells an error is about (a few distinct errors, many rows)."""
+        hit = self._named.get(error)
+        if hit is None:
+            names = error_columns(error, self.session.columns)
+            hit = frozenset(self.session.columns.index(n) + _FIRST_DATA for n in names)
+            self._named[error] = hit
+        return hit
 
     def _background(self, position: int, col: int) -> QBrush | None:
         info, _ = self.row_data(position)
@@ -118,15 +140,28 @@ class FailuresModel(QAbstractTableModel):
             found = self.outcomes.outcome(info.external_id)
             if found:
                 return _OK if found[0] is Outcome.SUCCEEDED else _BAD
-        if col >= len(INFO_HEADERS) and self.session.is_edited(self.rows[position], self.column_name(col)):
-            return _EDITED
+        if col >= len(INFO_HEADERS):
+            if self.session.is_edited(self.rows[position], self.column_name(col)):
+                return _EDITED
+            if col in self.named_columns(info.error):
+                return _NAMED
         return None
 
     def _tooltip(self, position: int, col: int) -> str | None:
         info, _ = self.row_data(position)
-        if col in (CODE, MESSAGE, FIELDS):
+        if col >= len(INFO_HEADERS) and self.session.is_edited(self.rows[position], self.column_name(col)):
+            original = self.session.original_values(self.rows[position])[col - len(INFO_HEADERS)]
+            return f"Edited. Salesforce returned: {original!r}"
+        if col in (CODE, MESSAGE, FIELDS, EXPLAIN) or (
+            col >= _FIRST_DATA and col in self.named_columns(info.error)
+        ):
             e = info.error
-            return f"{e.code}: {e.message}" + (f"\nFields: {e.fields}" if e.fields else "")
+            plain = plain_words(e)
+            return (
+                f"{e.code}: {e.message}"
+                + (f"\nFields: {e.fields}" if e.fields else "")
+                + (f"\n\n{plain}" if plain else "")
+            )
         if col == ROW and len(info.source_rows) > 1:
             return (
                 f"{info.external_id} is on {len(info.source_rows)} rows of the source file: a duplicate key."
@@ -142,9 +177,6 @@ class FailuresModel(QAbstractTableModel):
             found = self.outcomes.outcome(info.external_id)
             if found:
                 return f"{found[0].value} in run {found[1]}" + (f"\n{found[2]}" if found[2] else "")
-        if col >= len(INFO_HEADERS) and self.session.is_edited(self.rows[position], self.column_name(col)):
-            original = self.session.original_values(self.rows[position])[col - len(INFO_HEADERS)]
-            return f"Edited. Salesforce returned: {original!r}"
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

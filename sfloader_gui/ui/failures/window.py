@@ -28,7 +28,19 @@ from sfloader_gui.core.review.sourcejoin import JoinStatus
 from sfloader_gui.ui.failures import actions
 from sfloader_gui.ui.failures.background import TaskRunner
 from sfloader_gui.ui.failures.panels import Banner, FilterBar, GroupPanel
-from sfloader_gui.ui.failures.table_model import FailuresModel
+from sfloader_gui.ui.failures.table_model import (
+    CODE,
+    EXPLAIN,
+    FIELDS,
+    INFO_HEADERS,
+    JOB,
+    MESSAGE,
+    OUTCOME,
+    ROW,
+    SOURCE,
+    FailuresModel,
+    plain_words,
+)
 
 # Starts a retry run for the batches and returns the new run folder; runs on a worker thread.
 RetryLauncher = Callable[[ReviewSession, list[RetryBatch]], Path]
@@ -52,6 +64,7 @@ class WorkbenchWindow(QMainWindow):
         self.tasks.signals.done.connect(self._task_done)
         self.tasks.signals.failed.connect(self._task_failed)
         self._group_filter: frozenset[int] = frozenset()
+        self.skip_fixed_action: QAction  # set by the Export menu
         self._close_when_idle = False
         self._build()
 
@@ -90,6 +103,13 @@ class WorkbenchWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
         layout.addWidget(split, 1)
+        # The current row's error: Salesforce's words and, next to them, what they mean and the fix.
+        self.detail = QLabel()
+        self.detail.setObjectName("rowDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail)
         layout.addWidget(self.empty)
         self.setCentralWidget(body)
         self._toolbar()
@@ -144,6 +164,8 @@ class WorkbenchWindow(QMainWindow):
         # gets its own empty selection model, so that question is answered at once.
         self._header_selection = QItemSelectionModel(self.model)
         self.table.horizontalHeader().setSelectionModel(self._header_selection)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_detail(cur.row()))
+        self.detail.clear()
         self.setWindowTitle(f"Failed records — {session.manifest.get('run_id') or path.name}")
         self.banner.show_problems(
             session.problems + ([session.edits.load_problem] if session.edits.load_problem else [])
@@ -158,6 +180,18 @@ class WorkbenchWindow(QMainWindow):
         # After the first paint: the passes hold the GIL for seconds on big runs and would delay it.
         QTimer.singleShot(0, lambda: self._start_passes(session))
         return True
+
+    def _show_detail(self, position: int) -> None:
+        if self.model is None or not 0 <= position < self.model.rowCount():
+            self.detail.clear()
+            return
+        info, _ = self.model.row_data(position)
+        e = info.error
+        plain = plain_words(e)
+        where = f"{info.source} row {', '.join(map(str, info.source_rows)) or '?'}"
+        self.detail.setText(
+            f"{where} — Salesforce: {e.code}: {e.message}" + (f"\n→ {plain}" if plain else "")
+        )
 
     def _start_passes(self, session: ReviewSession) -> None:
         """Count causes, index the sources and read earlier retries, each on the window's pool."""
@@ -294,9 +328,16 @@ class WorkbenchWindow(QMainWindow):
         if self.model is None:
             return
         header = self.table.horizontalHeader()
-        widths = [130, 130, 44, 150, 180, 250, 80]  # Outcome, Source, Row, Job, Code, Message, Fields
+        # Outcome, Source, Row, Job, Code, Message, Fields, What it means
+        widths = [130, 130, 44, 150, 180, 250, 80, 320]
         for c in range(self.model.columnCount()):
             header.resizeSection(c, widths[c] if c < len(widths) else 120)
+        # The row's own values first (the cell an error names is highlighted there), then what happened
+        # to it and why in plain words, then Salesforce's text and where the row came from.
+        order = [*range(len(INFO_HEADERS), self.model.columnCount()), OUTCOME, EXPLAIN, CODE, MESSAGE,
+                 FIELDS, SOURCE, ROW, JOB]  # fmt: skip
+        for visual, logical in enumerate(order):
+            header.moveSection(header.visualIndex(logical), visual)
 
     # ----- selection, retry --------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:

@@ -56,8 +56,9 @@ def test_excel_safe_round_trip(formula_run: Path, tmp_path: Path) -> None:
     # every cell is quoted on disk and inner quotes doubled, so `";=` cannot break out of its cell
     assert b'""";=cmd|"" /C calc""!A0"' in data
     assert b'"plain, with comma"' in data
-    assert header[:4] == ["Source file", "Source row", "Job ID", "Error code"]
-    assert body[0][3] == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert header[:5] == ["Outcome", "Source file", "Source row", "Job ID", "Error code"]
+    assert body[0][:1] + body[0][4:5] == ["Failed", "FIELD_CUSTOM_VALIDATION_EXCEPTION"]
+    assert body[0][header.index("What it means")].startswith("A validation rule of your org refused the row")
 
 
 def test_raw_export_is_byte_for_byte(formula_run: Path, tmp_path: Path) -> None:
@@ -112,5 +113,5 @@ def test_block_reads_and_row_reads_agree_and_keep_the_order_given(formula_run: P
     assert backwards == rows[::-1]
     export_excel_safe(session, rows[::-1], tmp_path / "reversed.csv")
     with (tmp_path / "reversed.csv").open(newline="", encoding="utf-8-sig") as f:
-        ids = [r[7] for r in list(csv.reader(f))[1:]]
+        ids = [r[9] for r in list(csv.reader(f))[1:]]
     assert ids == [f"F-{i}" for i in reversed(range(len(DANGEROUS)))]

@@ -99,7 +99,8 @@ def test_exports_and_reports(workbench: WorkbenchWindow, tmp_path: Path, run_dir
     workbench.table.selectRow(0)
     excel = actions.export_rows(workbench, True, actions.EXCEL, tmp_path / "sel.csv")
     rows = list(csv.reader(io.StringIO(excel[0].read_text(encoding="utf-8-sig"), newline="")))
-    assert len(rows) == 2 and rows[1][0] == "queued_contacts.csv" and rows[1][3] == "NOT_PROCESSED"
+    assert len(rows) == 2 and rows[1][:2] == ["Not processed", "queued_contacts.csv"]
+    assert rows[1][4] == "NOT_PROCESSED"
     raw = actions.export_rows(workbench, False, actions.RAW, tmp_path / "all.csv")
     assert [p.name for p in raw] == ["all.csv", "all_2.csv"]  # failed rows, then unprocessed (other header)
     html = actions.save_report(workbench, "html", tmp_path / "r.html")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.files_panel.files_added.connect(self.checker.inspect)
         self.files_panel.files_changed.connect(self._inputs_changed)
         self.files_panel.samples_requested.connect(self.add_samples)
+        self.files_panel.review_requested.connect(self.open_review_folder)
         self.checker.changed.connect(self._update_load_state)
         self.options.changed.connect(self._options_changed)
         self.load_button.clicked.connect(self.start_load)
@@ -185,11 +187,12 @@ class MainWindow(QMainWindow):
     def enable_samples(self, on: bool = True) -> None:
         self.files_panel.show_samples_button(on)
 
-    def add_samples(self) -> None:
-        """Add the demo sample files of the chosen object (Account's when the org has no samples for it)."""
+    def add_samples(self, with_errors: bool = False) -> None:
+        """Add the chosen object's clean sample file, or the one with errors (Account's when the org has
+        no samples for the chosen object)."""
         chosen = self.object_picker.value
         object_name = chosen if chosen in SAMPLE_SETS else "Account"
-        external_id, files = sample_files(object_name)
+        external_id, files = sample_files(object_name, with_errors=with_errors)
         if chosen != object_name:
             self._save(last_external_id=external_id)
             self.object_picker.want(object_name)
@@ -371,14 +374,19 @@ class MainWindow(QMainWindow):
 
     def open_review(self) -> None:
         """The failed-record workbench (its own window) over the last run folder."""
-        from sfloader_gui.ui.failures import open_workbench
 
         folder = self.jobs_panel.run_folder
-        if folder is None:
-            return
+        if folder is not None:
+            self.open_review_folder(folder)
+
+    def open_review_folder(self, folder: Path) -> QWidget:
+        """The failed-record workbench (its own window) over any run folder."""
+        from sfloader_gui.ui.failures import open_workbench
+
         workbench = open_workbench(folder, self, retry_launcher=engine.retry_launcher(self.connection))
         self._workbenches.append(workbench)
         workbench.show()
+        return workbench
 
     # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

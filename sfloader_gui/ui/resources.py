@@ -15,11 +15,12 @@ def resource_root() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
-# The sample files of each demo object (see resources/samples/README.md), with its External ID field.
-SAMPLE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "Account": ("External_Id__c", ("accounts.csv", "bad_accounts.csv")),
-    "Contact": ("External_Id__c", ("contacts.csv", "bad_contacts.csv")),
-    "Shipment__c": ("Shipment_Number__c", ("shipments.csv", "bad_shipments.csv")),
+# The sample files of each demo object (see resources/samples/README.md): its External ID field, the
+# clean file (loads fully) and the file with errors (shows pre-flight findings and failed rows).
+SAMPLE_SETS: dict[str, tuple[str, str, str]] = {
+    "Account": ("External_Id__c", "accounts.csv", "bad_accounts.csv"),
+    "Contact": ("External_Id__c", "contacts.csv", "bad_contacts.csv"),
+    "Shipment__c": ("Shipment_Number__c", "shipments.csv", "bad_shipments.csv"),
 }
 
 
@@ -27,10 +28,12 @@ def samples_dir() -> Path:
     return resource_root() / "samples"
 
 
-def sample_files(object_name: str) -> tuple[str, list[Path]]:
-    """(External ID field, existing sample files) for a demo object; Account's when it has none."""
-    external_id, names = SAMPLE_SETS.get(object_name, SAMPLE_SETS["Account"])
-    return external_id, [samples_dir() / n for n in names if (samples_dir() / n).exists()]
+def sample_files(object_name: str, *, with_errors: bool = False) -> tuple[str, list[Path]]:
+    """(External ID field, the clean sample file or the one with errors) of a demo object; Account's
+    when it has none."""
+    external_id, clean, bad = SAMPLE_SETS.get(object_name, SAMPLE_SETS["Account"])
+    path = samples_dir() / (bad if with_errors else clean)
+    return external_id, [path] if path.exists() else []
 
 
 def app_icon() -> QIcon:

@@ -11,10 +11,23 @@ CSV_SUFFIXES = frozenset({".csv"})
 _MAX_FOLDER_FILES = 10_000  # a dropped home folder must not freeze the window listing it
 
 
+MANIFEST = "manifest.json"  # what makes a folder a run folder (core/load/results.py writes it)
+
+
 @dataclass
 class Intake:
     kept: list[Path] = field(default_factory=list)
     ignored: list[tuple[Path, str]] = field(default_factory=list)
+    runs: list[Path] = field(default_factory=list)  # run folders: opened for review, never loaded
+
+
+def run_folder_of(path: Path) -> Path | None:
+    """The run folder ``path`` is (or whose manifest it is), else None."""
+    if path.is_dir() and (path / MANIFEST).is_file():
+        return path
+    if path.name == MANIFEST and path.is_file():
+        return path.parent
+    return None
 
 
 def _walk(folder: Path) -> Iterable[Path]:
@@ -52,6 +65,10 @@ def sort_paths(paths: Iterable[Path], already: Iterable[Path] = ()) -> Intake:
     known = {p.resolve() for p in already}
     for raw in paths:
         path = Path(raw)
+        run = run_folder_of(path)
+        if run is not None:  # its success/failed/unprocessed CSVs are results, not input
+            intake.runs.append(run.resolve())
+            continue
         if path.is_dir():
             candidates: Iterable[Path] = _walk(path)
         elif path.exists():

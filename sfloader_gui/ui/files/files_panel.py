@@ -95,12 +95,14 @@ class FilesPanel(QWidget):
     """Signals:
     files_added(list): FileEntry objects just added (the window starts their inspection).
     files_changed(): files were added or removed.
-    samples_requested(): the demo's "Add the sample files" button.
+    review_requested(Path): a run folder (or its manifest.json) was added: review it, do not load it.
+    samples_requested(bool): the demo's "Add the sample files" (False) or "… with errors" (True) button.
     """
 
     files_added = Signal(list)
     files_changed = Signal()
-    samples_requested = Signal()
+    review_requested = Signal(object)
+    samples_requested = Signal(bool)
 
     def __init__(self, model: FilesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,14 +132,23 @@ class FilesPanel(QWidget):
         self.samples_button = QPushButton(
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), "Add the sample files"
         )
+        self.samples_button.setToolTip("The demo's clean sample file of this object: it loads fully.")
         self.samples_button.hide()
+        self.bad_samples_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning), "Add sample files with errors"
+        )
+        self.bad_samples_button.setToolTip(
+            "A sample file with typical mistakes: see pre-flight findings and failed rows explained."
+        )
+        self.bad_samples_button.hide()
         self.remove_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Remove")
         self.remove_button.setEnabled(False)
         self.clear_button = QPushButton("Clear list")
         self.clear_button.setEnabled(False)
         self.add_files_button.clicked.connect(self.choose_files)
         self.add_folder_button.clicked.connect(self.choose_folder)
-        self.samples_button.clicked.connect(self.samples_requested)
+        self.samples_button.clicked.connect(lambda: self.samples_requested.emit(False))
+        self.bad_samples_button.clicked.connect(lambda: self.samples_requested.emit(True))
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear)
         self.ignored = QLabel()
@@ -145,8 +156,11 @@ class FilesPanel(QWidget):
         self.ignored.setWordWrap(True)
         self.ignored.hide()
 
+        self._intake_buttons = (
+            self.add_files_button, self.add_folder_button, self.samples_button, self.bad_samples_button,
+        )  # fmt: skip
         buttons = QHBoxLayout()
-        for b in (self.add_files_button, self.add_folder_button, self.samples_button):
+        for b in self._intake_buttons:
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
@@ -174,6 +188,7 @@ class FilesPanel(QWidget):
     # -- adding and removing -------------------------------------------------------------------------------
     def show_samples_button(self, show: bool) -> None:
         self.samples_button.setVisible(show)
+        self.bad_samples_button.setVisible(show)
 
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Add CSV files", "", "CSV files (*.csv);;All files (*)")
@@ -193,6 +208,9 @@ class FilesPanel(QWidget):
         for path, reason in intake.ignored:
             log.info("Ignored %s: %s", path.name, reason)
         self._show_ignored(intake.ignored)
+        for run in intake.runs:
+            log.info("%s is a run folder: opening it for review.", run.name)
+            self.review_requested.emit(run)
         self._after_change()
         if entries:
             self.view.selectRow(self.model.rowCount() - len(entries))
@@ -211,7 +229,7 @@ class FilesPanel(QWidget):
 
     def set_locked(self, locked: bool) -> None:
         """No list changes while a load runs."""
-        for w in (self.add_files_button, self.add_folder_button, self.samples_button, self.drop_zone):
+        for w in (*self._intake_buttons, self.drop_zone):
             w.setEnabled(not locked)
         self._update_buttons(locked)
 

@@ -31,6 +31,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--upload-limit", type=int, default=150_000_000, help="max upload size in base64 bytes")
     p.add_argument("--api-limit", type=int, default=15_000, help="daily API request allowance")
     p.add_argument(
+        "--profile", choices=("production", "developer"), default="production",
+        help="org kind: concurrent long-running calls allowed (production 25, developer 5)",
+    )  # fmt: skip
+    p.add_argument(
+        "--long-request-seconds", type=float, default=20.0, help="a call this long counts as long-running"
+    )
+    p.add_argument(
+        "--second-put", choices=("refuse", "at_close"), default="refuse",
+        help="a second PUT on a job: refused, or accepted with the close failing (API v43)",
+    )  # fmt: skip
+    p.add_argument(
         "--client-id", action="append", default=None, help="OAuth client id to accept (repeatable)"
     )
     p.add_argument("--auto-approve", action="store_true", help="skip the OAuth consent page")
@@ -43,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stall-jobs", type=int, default=0, help="fault: the next N jobs never finish (-1: all)")
     p.add_argument("--drop-upload-after", type=int, default=None, help="fault: drop an upload after N bytes")
     p.add_argument("--refuse-gzip", action="store_true", help="fault: 415 on gzip request bodies")
+    p.add_argument(
+        "--ignore-content-encoding", action="store_true", help="fault: store gzip uploads still compressed"
+    )
     p.add_argument("--request-limit", action="store_true", help="fault: 403 REQUEST_LIMIT_EXCEEDED")
     p.add_argument(
         "--faults-json", default=None, help="fault: a JSON object as for POST /__emulator__/faults"
@@ -53,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     faults: dict[str, Any] = json.loads(args.faults_json) if args.faults_json else {}
     for key in ("latency", "bandwidth", "fail_jobs", "fail_after_records", "stall_jobs", "drop_upload_after",
-                "refuse_gzip", "request_limit"):  # fmt: skip
+                "refuse_gzip", "ignore_content_encoding", "request_limit"):  # fmt: skip
         value = getattr(args, key)
         if value:
             faults[key] = value
@@ -62,7 +76,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         rows_per_second=args.rows_per_second, count_only=args.count_only, batch_size=args.batch_size,
         start_delay=args.start_delay, upload_limit=args.upload_limit, api_limit=args.api_limit,
         client_ids=tuple(args.client_id) if args.client_id else None, oauth_auto_approve=args.auto_approve,
-        faults=faults,
+        faults=faults, profile=args.profile, long_request_seconds=args.long_request_seconds,
+        second_put=args.second_put,
     )  # fmt: skip
 
 

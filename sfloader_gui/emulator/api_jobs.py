@@ -26,10 +26,10 @@ CSV_TYPE = "text/csv; charset=UTF-8"
 MULTIPART_LIMIT = 100_000  # characters of CSV a create-with-data request may carry
 
 
-def _multiple_contents(job: Job) -> ApiError:
+def _multiple_contents(job: Job, code: str = "BULK_API_ERROR") -> ApiError:
     return ApiError(
         400,
-        "BULK_API_ERROR",
+        code,
         f"Found multipe contents for job: <{job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job "
         "then create a new Job and make sure you only do 'PUT' once on a given Job.",
     )
@@ -85,6 +85,13 @@ def _create_multipart(org: Org, req: Request, m: re.Match[str]) -> Response:
     return json_response(200, info)
 
 
+def oversize_message(limit: int) -> str:
+    return (
+        "InvalidJob : Error encountered while processing job: Uploaded batch file size greater than max "
+        f"size. Org max upload file size is {limit} bytes"
+    )
+
+
 def _store_upload(org: Org, job: Job, chunks: Any) -> None:
     path = org.processor.data_path(job)
     size = 0
@@ -92,17 +99,16 @@ def _store_upload(org: Org, job: Job, chunks: Any) -> None:
     counter = RecordCounter() if org.config.count_only else None
     with open(path, "wb") as f:
         for data in chunks:
-            if counter is not None:
-                counter.feed(data)
             size += len(data)
             if (size + 2) // 3 * 4 > limit:
-                f.close()
-                path.unlink(missing_ok=True)
-                raise ApiError(
-                    400, "BULK_API_ERROR",
-                    f"Exceeded max size limit of {limit} bytes for the job data (after base64 encoding)",
-                )  # fmt: skip
+                # accepted on the wire, but the job fails when it is processed (a real capture's wording)
+                job.upload_error = oversize_message(limit)
+                continue
+            if counter is not None:
+                counter.feed(data)
             f.write(data)
+    if job.upload_error is not None:
+        path.unlink(missing_ok=True)
     with org.jobs.lock:
         if counter is not None:
             job.counted = counter.finish()
@@ -117,14 +123,20 @@ def _store_upload(org: Org, job: Job, chunks: Any) -> None:
 def upload(org: Org, req: Request, m: re.Match[str]) -> Response:
     job = org.jobs.get(m["id"])
     with org.jobs.lock:
-        if job.uploaded:
-            raise _multiple_contents(job)
         if job.state != "Open":
             raise ApiError(400, "INVALIDJOBSTATE", f"Job is not in Open state: {job.state}")
+        if job.uploaded and org.config.second_put == "at_close":
+            job.extra_puts += 1  # API v43 behaviour: accepted here, the close fails instead
+            org.jobs.save(job)
+            return Response(201, content_type=None)
+        if job.uploaded:
+            raise _multiple_contents(job)
         job.uploaded = True  # claim the job so a concurrent second PUT is refused
     req.drop_after = org.faults.take_drop()
+    # An org that ignored Content-Encoding would keep the compressed bytes as they came (a fault)
+    body = req.raw_stream() if org.faults.ignore_content_encoding else req.stream()
     try:
-        _store_upload(org, job, req.stream())
+        _store_upload(org, job, body)
     except BaseException:
         with org.jobs.lock:
             job.uploaded = False
@@ -140,6 +152,8 @@ def patch_job(org: Org, req: Request, m: re.Match[str]) -> Response:
         with org.jobs.lock:
             if job.state != "Open":
                 raise ApiError(400, "INVALIDJOBSTATE", f"Job is not in Open state: {job.state}")
+            if job.extra_puts:
+                raise _multiple_contents(job, "INVALIDJOB")
         org.processor.close_job(job)
         info = job.info(short=True)
         info["state"] = "UploadComplete"  # bench mode may already have finished it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from sfloader_gui.emulator import api_control
+from sfloader_gui.emulator.concurrency import CONCURRENT_MESSAGE
 from sfloader_gui.emulator.errors import ApiError
 from sfloader_gui.emulator.http import Request, Response, Route, error_response, json_response
 from sfloader_gui.emulator.org import Org
@@ -64,6 +65,11 @@ def dispatch(org: Org, routes: list[Route], req: Request) -> Response:
     limit = {"Sforce-Limit-Info": org.limit_info()}
     if faults.request_limit or usage > org.config.api_limit:
         raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", limit)
+    ticket = org.long_requests.enter()
+    if ticket is None:
+        raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", CONCURRENT_MESSAGE, limit)
+    # the call counts until its answer has gone out (a slow download is a long call too)
+    req.on_finish.append(lambda: org.long_requests.leave(ticket))
     if req.content_encoding not in (None, "identity") and faults.refuse_gzip:
         raise ApiError(
             415, "UNSUPPORTED_MEDIA_TYPE", f"Content-Encoding {req.content_encoding} is not supported"

@@ -12,7 +12,8 @@ Fields:
 - `drop_upload_after` (bytes; the connection is closed mid-upload) and `drop_upload_times`
 - `fail_jobs` (the next N jobs go Failed after `fail_after_records` records; rest unprocessed)
 - `stall_jobs` (the next N jobs stay InProgress until aborted; -1 = every job)
-- `refuse_gzip` (415 on gzip/deflate request bodies),
+- `refuse_gzip` (415 on gzip/deflate request bodies), `ignore_content_encoding` (an upload is stored as
+  the compressed bytes it came as, so its job fails on a garbled header or line endings),
   `request_limit` (403 REQUEST_LIMIT_EXCEEDED on API calls)
 - `answer_rules`: list of {method (regex), path (regex), times (-1 = forever), skip, hold, drop}: the org
   performs a matching call, then holds its answer `hold` seconds and, with `drop`, closes the connection
@@ -102,6 +103,7 @@ class Faults:
     fail_after_records: int = 0
     stall_jobs: int = 0
     refuse_gzip: bool = False
+    ignore_content_encoding: bool = False
     request_limit: bool = False
     answer_rules: list[AnswerRule] = field(default_factory=list)
     outage_until: float = 0.0  # time.monotonic() until which the network is down
@@ -188,7 +190,7 @@ class Faults:
             self.status_rules.clear()
             self.drop_upload_after, self.drop_upload_times = None, 1
             self.fail_jobs = self.fail_after_records = self.stall_jobs = 0
-            self.refuse_gzip = self.request_limit = False
+            self.refuse_gzip = self.request_limit = self.ignore_content_encoding = False
             self.answer_rules.clear()
             self.outage_until = 0.0
             self.foreign_urls = None
@@ -231,6 +233,7 @@ _SIMPLE_FIELDS = (
     "fail_after_records",
     "stall_jobs",
     "refuse_gzip",
+    "ignore_content_encoding",
     "request_limit",
     "foreign_urls",
 )

@@ -105,7 +105,8 @@ class Plan:
     required_absent: list[str] = field(default_factory=list)  # required fields with no column
     converter: RowsConverter | None = None
     results: Any = None  # the compiled result-line builder (results.ResultsBuilder), made on first use
-    dup_keys: set[str] = field(default_factory=set)  # keys that occur more than once in the whole job
+    # (200-record transaction, key) pairs repeated inside that transaction; keys folded if the field does
+    chunk_dups: set[tuple[int, str]] = field(default_factory=set)
 
     def finish(self) -> Plan:
         present = {c.field.name: p for p, c in enumerate(self.columns)}

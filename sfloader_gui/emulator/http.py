@@ -65,6 +65,7 @@ class Request:
         self.dropped = False
         self.drop_after: int | None = None
         self.user_id: str | None = None  # set by dispatch from the bearer token
+        self.on_finish: list[Callable[[], None]] = []  # run once the answer is sent (or the call dropped)
 
     def _raw_chunks(self) -> Iterator[bytes]:
         rfile = self.handler.rfile
@@ -112,6 +113,10 @@ class Request:
                 if delay > 0:
                     time.sleep(delay)  # server-side throttling of the socket, not a test wait
             yield data
+
+    def raw_stream(self) -> Iterator[bytes]:
+        """The body exactly as sent, still compressed if it was."""
+        yield from self._throttled()
 
     def stream(self) -> Iterator[bytes]:
         """The decoded body in chunks (gzip/deflate request bodies are decompressed)."""
@@ -257,6 +262,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         req = Request(self, method)
+        try:
+            self._answer(req)
+        finally:
+            for done in req.on_finish:
+                done()
+
+    def _answer(self, req: Request) -> None:
         from sfloader_gui.emulator.dispatch import dispatch  # late: dispatch imports this module
 
         control = req.path.startswith("/__emulator__/")

@@ -52,6 +52,8 @@ class Job:
     processing_ms: int = 0
     counted: int | None = None  # bench mode: records counted while the upload streamed in
     created_by: str = USER_ID  # the user whose token created the job
+    upload_error: str | None = None  # the upload was refused as a whole: the job fails with this at close
+    extra_puts: int = 0  # PUTs after the first, accepted under the `second_put="at_close"` option
 
     def info(self, short: bool = False) -> dict[str, Any]:
         """JobInfo with Salesforce's key order; `short` is the create/PATCH shape."""
@@ -152,10 +154,14 @@ class JobRegistry:
                 )
             f = obj.field(str(ext))
             if f is None or not (f.external_id or f.name == "Id"):
+                # the long wording is a real answer for an existing field; the short one was seen for others
+                kinds = (
+                    "an External ID, Salesforce Id, or indexed field" if f is not None else "an External ID"
+                )
                 raise ApiError(
                     400,
                     "INVALIDJOB",
-                    f"InvalidJob : Field name provided, {ext} does not match an External ID for {obj.name}",
+                    f"InvalidJob : Field name provided, {ext} does not match {kinds} for {obj.name}",
                 )
             ext = f.name
         else:

@@ -1,7 +1,14 @@
-"""Row-level truth: validate and apply batches of rows (10,000 by default) for a planned job."""
+"""Row-level truth: validate and apply batches of rows (10,000 by default) for a planned job.
+
+Salesforce runs a job's records in transactions of 200 (Bulk API limits page): a key repeated inside one
+transaction fails every row that has it (DUPLICATE_VALUE), while a key repeated in a later transaction
+simply updates the record the earlier one wrote. `transaction_runs` splits a batch at those boundaries
+only when a key does repeat across them, so the usual batch stays one SQLite transaction.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +19,37 @@ from sfloader_gui.emulator.header import Plan, compile_converter
 from sfloader_gui.emulator.results import compile_results, numeric_columns
 from sfloader_gui.emulator.schema import OBJECTS
 from sfloader_gui.emulator.store import Store
-from sfloader_gui.emulator.values import NULL
+from sfloader_gui.emulator.values import NULL, escape
+
+CHUNK = 200  # records per Salesforce transaction
+
+
+def _unique_columns(plan: Plan) -> list[tuple[int, bool]]:
+    """(CSV column, folds case) of the values that must not repeat inside one transaction."""
+    if plan.operation == "insert":
+        return [(c.index, c.field.folds_case) for c in plan.columns if c.field.unique and c.parent is None]
+    if plan.key_index is not None and plan.key_field is not None:
+        return [(plan.key_index, plan.key_field.folds_case)]
+    return []
+
+
+def transaction_runs(
+    plan: Plan, rows: Sequence[Sequence[str]], first: int
+) -> list[tuple[Sequence[Sequence[str]], int]]:
+    """The batch as (rows, index of its first record in the job) runs: one run unless some key appears in
+    two different 200-record transactions, then one run per transaction so the later sees the earlier."""
+    for index, fold in _unique_columns(plan):
+        keys = [row[index] if len(row) > index else "" for row in rows]
+        if fold:
+            keys = [k.lower() for k in keys]
+        if len(set(keys)) == len(keys):
+            continue  # the usual case: nothing repeats at all
+        chunk_of: dict[str, int] = {}
+        for r, k in enumerate(keys):
+            if k and chunk_of.setdefault(k, (first + r) // CHUNK) != (first + r) // CHUNK:
+                cuts = sorted({0, len(rows)} | set(range(CHUNK - first % CHUNK, len(rows), CHUNK)))
+                return [(rows[a:b], first + a) for a, b in itertools.pairwise(cuts)]
+    return [(rows, first)]
 
 
 @dataclass
@@ -25,8 +62,11 @@ class BatchResult:
 class Batch:
     """One batch of rows through validation, key resolution and a single write transaction."""
 
-    def __init__(self, store: Store, plan: Plan, rows: Sequence[Sequence[str]], now: str) -> None:
+    def __init__(
+        self, store: Store, plan: Plan, rows: Sequence[Sequence[str]], now: str, first: int = 0
+    ) -> None:
         self.store, self.plan, self.rows, self.now = store, plan, rows, now
+        self.first = first  # index of the first row among the job's records (transaction boundaries)
         self.errors: list[str | None] = [None] * len(rows)
         self.vals: list[list[Any]] = []
         self.target: list[str | None] = [None] * len(rows)  # existing record id (update) or None (insert)
@@ -89,20 +129,23 @@ class Batch:
                 elif not hits:
                     self.fail(
                         r,
-                        f"INVALID_FIELD:Foreign key external ID: {key} not found for field "
+                        f"INVALID_FIELD:Foreign key external ID: {escape(key)} not found for field "
                         f"{col.parent_field.name} in entity {col.parent.name}:--",
                     )
                 else:
                     found_ids = ", ".join(sorted(hits))
                     self.fail(
                         r,
-                        f"DUPLICATE_EXTERNAL_ID:{col.parent.label} {col.parent_field.name}: more than one "
-                        f"record found for external id field: [{found_ids}]:{col.field.name} --",
+                        f"DUPLICATE_EXTERNAL_ID:{col.parent_field.label}: more than one record found for "
+                        f"external id field: [{found_ids}]:{col.field.name} --",
                     )
 
     def _keys(self) -> list[str]:
         ki = self.plan.key_index
         return [row[ki] if ki is not None and len(row) > ki else "" for row in self.rows]
+
+    def _chunk(self, r: int) -> int:
+        return (self.first + r) // CHUNK
 
     def _resolve_keys(self) -> None:
         plan, keys = self.plan, self._keys()
@@ -112,17 +155,20 @@ class Batch:
         kf = plan.key_field
         assert kf is not None
         by_id = kf.name == "Id"
-        valid = [k for k, e in zip(keys, self.errors, strict=True) if e is None]
+        folded = [k.lower() for k in keys] if kf.folds_case else keys
+        valid = [k for k, e in zip(folded, self.errors, strict=True) if e is None]
         live = set(valid)
-        # the usual batch: every valid row has a key of its own, repeated nowhere in the job
-        if "" in live or len(live) != len(valid) or not live.isdisjoint(plan.dup_keys):
-            counts = Counter(k for k in valid if k)
+        # the usual batch: every valid row has a key of its own, repeated in no transaction of the job
+        if "" in live or len(live) != len(valid) or plan.chunk_dups:
+            dups = plan.chunk_dups
             for r, k in enumerate(keys):
                 if not k and not (by_id and plan.operation == "upsert"):
                     self.fail(r, f"MISSING_ARGUMENT:{kf.name} not specified:--")
-                elif k and (counts[k] > 1 or k in plan.dup_keys):
-                    self.fail(r, f"DUPLICATE_VALUE:Duplicate external id specified: {k}:{kf.name} --")
+                elif k and (self._chunk(r), folded[r]) in dups:
+                    self.fail(r, f"DUPLICATE_VALUE:Duplicate external id specified: {escape(k)}:{kf.name} --")
             live = {k for r, k in enumerate(keys) if k and self.errors[r] is None}
+        elif kf.folds_case:
+            live = {k for k, e in zip(keys, self.errors, strict=True) if e is None}  # as given, not folded
         if by_id:
             norm = {k: V.ids.normalize(k) for k in live if V.ids.is_valid_id(k, plan.obj.key_prefix)}
             found = {k: [n] for k, n in norm.items() if n in self.store.existing(plan.obj, norm.values())}
@@ -139,8 +185,8 @@ class Batch:
             elif len(hits) > 1:
                 self.fail(
                     r,
-                    f"DUPLICATE_EXTERNAL_ID:{plan.obj.label} {kf.name}: more than one record found for "
-                    f"external id field: [{', '.join(sorted(hits))}]:{kf.name} --",
+                    f"DUPLICATE_EXTERNAL_ID:{kf.label}: more than one record found for external id field: "
+                    f"[{', '.join(sorted(hits))}]:{kf.name} --",
                 )
             elif by_id:
                 self.fail(r, "INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--")
@@ -149,23 +195,25 @@ class Batch:
         for pos, col in enumerate(self.plan.columns):
             if not col.field.unique or col.parent is not None:
                 continue
-            seen = Counter(
-                v[pos] for r, v in enumerate(self.vals) if self.errors[r] is None and isinstance(v[pos], str)
-            )
-            stored = self.store.lookup(self.plan.obj, col.field.name, seen)
-            for r, v in enumerate(self.vals):
-                key = v[pos] if self.errors[r] is None else None
-                if not isinstance(key, str):
-                    continue
+            fold = col.field.folds_case
+            given = {
+                r: v[pos]
+                for r, v in enumerate(self.vals)
+                if self.errors[r] is None and isinstance(v[pos], str)
+            }
+            seen = Counter((self._chunk(r), k.lower() if fold else k) for r, k in given.items())
+            stored = self.store.lookup(self.plan.obj, col.field.name, set(given.values()))
+            for r, key in given.items():
                 if key in stored:
                     self.fail(
                         r,
                         f"DUPLICATE_VALUE:duplicate value found: {col.field.name} duplicates value on "
                         f"record with id: {stored[key][0]}:--",
                     )
-                elif seen[key] > 1:
+                elif seen[self._chunk(r), key.lower() if fold else key] > 1:
                     self.fail(
-                        r, f"DUPLICATE_VALUE:Duplicate external id specified: {key}:{col.field.name} --"
+                        r,
+                        f"DUPLICATE_VALUE:Duplicate external id specified: {escape(key)}:{col.field.name} --",
                     )
 
     def _required_missing(self, vals: list[Any], insert: bool) -> str | None:

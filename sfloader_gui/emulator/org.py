@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sfloader_gui.emulator.auth import Auth, new_access_token
+from sfloader_gui.emulator.concurrency import LongRequests, profile_limit
 from sfloader_gui.emulator.faults import Faults
 from sfloader_gui.emulator.jobs import JobRegistry
 from sfloader_gui.emulator.stats import Stats
@@ -39,6 +40,12 @@ class EmulatorConfig:
     password: str = "demo"
     oauth_auto_approve: bool = False  # authorize redirects at once instead of showing the consent page
     faults: dict[str, Any] = field(default_factory=dict)  # initial faults (see faults.py)
+    # "production" (also sandboxes): 25 concurrent long-running calls; "developer" (also trials): 5
+    profile: str = "production"
+    long_request_seconds: float = 20.0  # a call running this long counts against the concurrent limit
+    # A second PUT on one job: "refuse" (400 at the PUT) or "at_close" (accepted; the close answers 400
+    # INVALIDJOB, as seen on API v43)
+    second_put: str = "refuse"
 
 
 class Org:
@@ -56,6 +63,11 @@ class Org:
         self.faults = Faults()
         self.faults.update(config.faults)
         self.stats = Stats()
+        if config.second_put not in ("refuse", "at_close"):
+            raise ValueError(f"second_put must be 'refuse' or 'at_close', not {config.second_put!r}")
+        self.long_requests = LongRequests(
+            profile_limit(config.profile), config.long_request_seconds, self.stats
+        )
         self.store = Store(db_path)
         self.jobs = JobRegistry(self.store, db_path.with_name(db_path.name + ".jobs"), self.stats)
         pace = Pace(

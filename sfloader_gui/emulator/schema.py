@@ -58,6 +58,14 @@ class Field:
     picklist: tuple[str, ...] = ()
     restricted: bool = False
     defaulted: bool = False
+    # A unique field's "treat ABC and abc as different values"; describe's caseSensitive
+    case_sensitive: bool = False
+
+    @property
+    def folds_case(self) -> bool:
+        """Keys match case-insensitively only on a unique field marked "treat ABC and abc as duplicate
+        values" (Apex upsert docs); other external ids match exactly."""
+        return self.unique and not self.case_sensitive
 
     @property
     def nillable(self) -> bool:
@@ -84,7 +92,7 @@ class Field:
             "calculated": False,
             "calculatedFormula": None,
             "cascadeDelete": False,
-            "caseSensitive": False,
+            "caseSensitive": self.case_sensitive,
             "compoundFieldName": "BillingAddress" if self.name.startswith("Billing") else None,
             "controllerName": None,
             "createable": self.createable,
@@ -292,8 +300,9 @@ SHIPMENT = SObject(
     (
         *_system_fields(),
         Field("Name", "Shipment Name", "string", length=80, name_field=True, id_lookup=True, defaulted=True),
+        # the demo org's case-sensitive unique key ("treat ABC and abc as different values")
         Field("Shipment_Number__c", "Shipment Number", "string", length=32, external_id=True, unique=True,
-              id_lookup=True, custom=True),
+              id_lookup=True, custom=True, case_sensitive=True),
         Field("Account__c", "Account", "reference", length=18, reference_to=("Account",),
               relationship_name="Account__r", custom=True),
         Field("Status__c", "Status", "picklist", length=255, custom=True, restricted=True,

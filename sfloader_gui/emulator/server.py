@@ -101,6 +101,10 @@ class EmulatorServer:
         """An access token for another user of the org (its jobs are not the default user's)."""
         return self._org().auth.token_for_user(user_id)
 
+    def wait_long_requests(self, n: int, timeout: float = 30.0) -> None:
+        """Block until `n` API calls are in flight past the org's long-request threshold."""
+        self._org().long_requests.wait_long(n, timeout)
+
     def advance_clock(self, seconds: float) -> None:
         """Move the org's clock (job expiry rules) forward."""
         self._org().jobs.clock_offset += seconds

@@ -26,6 +26,8 @@ class Stats:
     uploads: int = 0
     upload_bytes: int = 0  # decoded CSV bytes accepted
     api_calls: int = 0
+    max_long_requests: int = 0  # API calls at the same time running past the org's long-request threshold
+    concurrent_refusals: int = 0  # calls refused with REQUEST_LIMIT_EXCEEDED ConcurrentRequests
     requests: list[RequestRecord] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -39,6 +41,10 @@ class Stats:
         with self._lock:
             self.max_open_jobs = max(self.max_open_jobs, open_now)
             self.max_processing_jobs = max(self.max_processing_jobs, processing_now)
+
+    def observe_long_requests(self, long_now: int) -> None:
+        with self._lock:
+            self.max_long_requests = max(self.max_long_requests, long_now)
 
     def count(self, what: str, n: int = 1) -> None:
         with self._lock:
@@ -54,6 +60,7 @@ class Stats:
         with self._lock:
             self.jobs_created = self.max_open_jobs = self.max_processing_jobs = 0
             self.uploads = self.upload_bytes = self.api_calls = 0
+            self.max_long_requests = self.concurrent_refusals = 0
             self.requests.clear()
 
     def to_dict(self) -> dict[str, object]:
@@ -65,5 +72,7 @@ class Stats:
                 "uploads": self.uploads,
                 "upload_bytes": self.upload_bytes,
                 "api_calls": self.api_calls,
+                "max_long_requests": self.max_long_requests,
+                "concurrent_refusals": self.concurrent_refusals,
                 "requests": [r.__dict__ for r in self.requests[-1000:]],
             }

@@ -57,11 +57,16 @@ class Store:
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS {quote(obj.name)} ({cols})")
                 for f in obj.fields:
                     # only what upserts and relationship columns look up: more indexes slow every insert
-                    if f.external_id:
-                        self.db.execute(
-                            f"CREATE INDEX IF NOT EXISTS {quote('ix_' + obj.name + '_' + f.name)} "
-                            f"ON {quote(obj.name)} ({quote(f.name)})"
-                        )
+                    if not f.external_id:
+                        continue
+                    # a key that folds case is only ever looked up case-insensitively
+                    name, collate = (
+                        (f"_{f.name}_nocase", " COLLATE NOCASE") if f.folds_case else (f"_{f.name}", "")
+                    )
+                    self.db.execute(
+                        f"CREATE INDEX IF NOT EXISTS {quote('ix_' + obj.name + name)} "
+                        f"ON {quote(obj.name)} ({quote(f.name)}{collate})"
+                    )
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS emulator_jobs (id TEXT PRIMARY KEY, info TEXT NOT NULL)"
             )
@@ -88,18 +93,27 @@ class Store:
         self.save_serial(obj.key_prefix, self.sequences[obj.key_prefix].last)
 
     def lookup(self, obj: SObject, field: str, values: Iterable[str]) -> dict[str, list[str]]:
-        """Ids of the records whose `field` equals each value (external ids match case-insensitively)."""
+        """Ids of the records whose `field` equals each value given (keyed by the value as given).
+
+        A unique field that treats ABC and abc as duplicates matches case-insensitively (ASCII letters,
+        as SQLite's NOCASE folds); every other field matches exactly.
+        """
+        meta = obj.field(field)
+        fold = meta is not None and meta.folds_case
         wanted = list(set(values))
         found: dict[str, list[str]] = {}
         col = quote(field)
+        where = f"{col} COLLATE NOCASE" if fold else col
         with self.lock:
             for start in range(0, len(wanted), _IN_CHUNK):
                 chunk = wanted[start : start + _IN_CHUNK]
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT {col}, Id FROM {quote(obj.name)} WHERE {col} IN ({marks})"
+                sql = f"SELECT {col}, Id FROM {quote(obj.name)} WHERE {where} IN ({marks})"
                 for value, rec_id in self.db.execute(sql, chunk):
-                    found.setdefault(value, []).append(rec_id)
-        return found
+                    found.setdefault(value.lower() if fold else value, []).append(rec_id)
+        if not fold or not found:
+            return found
+        return {v: found[v.lower()] for v in wanted if v.lower() in found}
 
     def existing(self, obj: SObject, record_ids: Iterable[str]) -> set[str]:
         return set(self.lookup(obj, "Id", record_ids))

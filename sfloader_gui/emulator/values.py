@@ -20,6 +20,14 @@ class RowError(Exception):
         super().__init__(f"{code}:{message}:{tail}")
 
 
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+
+
+def escape(value: str) -> str:
+    """A value quoted in a row error, HTML-escaped as Salesforce does (`Macy's` -> `Macy&#39;s`)."""
+    return value.translate(_HTML)
+
+
 class _Null:
     """`#N/A` in a cell: set the field to null."""
 
@@ -85,7 +93,7 @@ def _java_e_notation(value: float) -> str:
 
 def _bad_type(f: Field, raw: str) -> RowError:
     return RowError(
-        "INVALID_TYPE_ON_FIELD_IN_RECORD", f"{f.label}: value not of required type: {raw}", (f.name,)
+        "INVALID_TYPE_ON_FIELD_IN_RECORD", f"{f.label}: value not of required type: {escape(raw)}", (f.name,)
     )
 
 
@@ -96,11 +104,13 @@ def _text(f: Field) -> Converter:
         if raw[0] == " " and raw.lstrip(" ")[:1] == '"':
             # RFC 4180 quoting does not allow a space before the opening quote; Salesforce fails the row
             raise RowError(
-                "INVALID_FIELD", f"{f.label}: whitespace before an opening quote: {raw}", (f.name,)
+                "INVALID_FIELD", f"{f.label}: whitespace before an opening quote: {escape(raw)}", (f.name,)
             )
         if len(raw) > limit:
             raise RowError(
-                "STRING_TOO_LONG", f"{f.label}: data value too large: {raw} (max length={limit})", (f.name,)
+                "STRING_TOO_LONG",
+                f"{f.label}: data value too large: {escape(raw)} (max length={limit})",
+                (f.name,),
             )
         return raw
 
@@ -112,7 +122,9 @@ def _email(f: Field) -> Converter:
 
     def conv(raw: str) -> Any:
         if not _EMAIL.match(raw):
-            raise RowError("INVALID_EMAIL_ADDRESS", f"{f.label}: invalid email address: {raw}", (f.name,))
+            raise RowError(
+                "INVALID_EMAIL_ADDRESS", f"{f.label}: invalid email address: {escape(raw)}", (f.name,)
+            )
         return base(raw)
 
     return conv
@@ -126,7 +138,7 @@ def _picklist(f: Field) -> Converter:
         if raw not in allowed:
             raise RowError(
                 "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"{f.label}: bad value for restricted picklist field: {raw}",
+                f"{f.label}: bad value for restricted picklist field: {escape(raw)}",
                 (f.name,),
             )
         return raw
@@ -153,7 +165,7 @@ def _number(f: Field) -> Converter:
 def _out_of_range(f: Field, raw: str) -> RowError:
     return RowError(
         "NUMBER_OUTSIDE_VALID_RANGE",
-        f"{f.label}: value outside of valid range on numeric field: {raw}",
+        f"{f.label}: value outside of valid range on numeric field: {escape(raw)}",
         (f.name,),
     )
 
@@ -216,7 +228,7 @@ def _datetime(f: Field) -> Converter:
 def _reference(f: Field, prefixes: tuple[str, ...]) -> Converter:
     def conv(raw: str) -> Any:
         if not ids.is_valid_id(raw) or raw[:3] not in prefixes:
-            raise RowError("MALFORMED_ID", f"{f.label}: id value of incorrect type: {raw}", (f.name,))
+            raise RowError("MALFORMED_ID", f"{f.label}: id value of incorrect type: {escape(raw)}", (f.name,))
         return ids.normalize(raw)
 
     return conv

@@ -14,9 +14,9 @@ from pathlib import Path
 from sfloader_gui.emulator import csvdata
 from sfloader_gui.emulator.csvdata import DELIMITERS, JobDataError
 from sfloader_gui.emulator.faults import Faults
-from sfloader_gui.emulator.header import plan_header
+from sfloader_gui.emulator.header import Plan, plan_header
 from sfloader_gui.emulator.jobs import Job, JobRegistry, sf_time
-from sfloader_gui.emulator.loader import Batch
+from sfloader_gui.emulator.loader import CHUNK, Batch, transaction_runs
 from sfloader_gui.emulator.schema import find_object
 from sfloader_gui.emulator.store import Store
 
@@ -78,6 +78,10 @@ class Processor:
 
     def _count_only(self, job: Job) -> None:
         path = self.data_path(job)
+        if job.upload_error is not None:
+            self.registry.transition(job, ("UploadComplete",), "Failed", job.upload_error)
+            self.write_unprocessed(job)
+            return
         if job.counted is not None:  # counted while the upload streamed in
             header, n = job.header, job.counted
         else:
@@ -113,6 +117,8 @@ class Processor:
         obj = find_object(job.object)
         assert obj is not None
         path = self.data_path(job)
+        if job.upload_error is not None:
+            raise JobDataError(job.upload_error)
         if not path.exists():
             raise JobDataError("InvalidBatch : No data was uploaded for this job")
         csvdata.check_line_ending(path, job.line_ending)
@@ -129,7 +135,7 @@ class Processor:
         plan = plan_header(obj, job.operation, job.external_id_field, header, DELIMITERS[job.delimiter])
         if plan.key_index is not None and job.operation != "insert":
             keys = _keys(held[1:], plan.key_index) if held is not None else None
-            plan.dup_keys = _repeated_keys(path, job.delimiter, plan.key_index, keys)
+            plan.chunk_dups = _repeated_keys(path, job.delimiter, plan, keys)
         if job.cursor == 0:
             self._write_headers(job, header)
         else:
@@ -140,8 +146,9 @@ class Processor:
             if forced_failure and job.cursor >= self.faults.fail_after_records:
                 self.registry.transition(job, ("InProgress",), "Failed", FORCED_FAILURE)
                 return
-            result = Batch(self.store, plan, rows, sf_time(self.registry.now())).run()
-            self._append(job, result.success, result.failed, len(rows), result.n_failed)
+            for run, at in transaction_runs(plan, rows, job.cursor):
+                result = Batch(self.store, plan, run, sf_time(self.registry.now()), at).run()
+                self._append(job, result.success, result.failed, len(run), result.n_failed)
             self._pace(job, started)
         if forced_failure:
             self.registry.transition(job, ("InProgress",), "Failed", FORCED_FAILURE)
@@ -202,22 +209,27 @@ def _keys(rows: Sequence[Sequence[str]], index: int) -> list[str]:
     return [row[index] if len(row) > index else "" for row in rows]
 
 
-def _repeated_keys(path: Path, delimiter: str, index: int, keys: list[str] | None = None) -> set[str]:
-    """Key values used by more than one record of the job: every such row fails, in whichever batch.
+def _repeated_keys(
+    path: Path, delimiter: str, plan: Plan, keys: list[str] | None = None
+) -> set[tuple[int, str]]:
+    """(transaction, key) pairs used by more than one record of that 200-record transaction: every such
+    row fails, whichever processing batch it is in. Keys of a field that folds case are lower-cased.
 
     Without `keys` (data too big to hold), they come from a parse of their own.
     """
+    assert plan.key_index is not None and plan.key_field is not None
     if keys is None:
         with csvdata.open_text(path) as f:
             reader = csv.reader(f, delimiter=DELIMITERS[delimiter], quotechar='"', doublequote=True)
             rows = filter(None, reader)  # blank lines are not records
             next(rows, None)  # the header
-            keys = [r[index] if len(r) > index else "" for r in rows]
+            keys = _keys(list(rows), plan.key_index)
+    if plan.key_field.folds_case:
+        keys = [k.lower() for k in keys]
     if len(set(keys)) == len(keys):  # the usual case: no key repeats
         return set()
-    repeated = {k for k, n in Counter(keys).items() if n > 1}
-    repeated.discard("")
-    return repeated
+    counts = Counter((r // CHUNK, k) for r, k in enumerate(keys) if k)
+    return {pair for pair, n in counts.items() if n > 1}
 
 
 def _batches(reader: Iterator[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:

@@ -54,7 +54,8 @@ def test_02_create_errors_have_salesforce_bodies(emulator: EmulatorServer) -> No
     r = bulk.create(ext="Name")
     assert r.json()[0] == {
         "errorCode": "INVALIDJOB",
-        "message": "InvalidJob : Field name provided, Name does not match an External ID for Account",
+        "message": "InvalidJob : Field name provided, Name does not match an External ID, Salesforce Id, "
+        "or indexed field for Account",
     }
     r = bulk.create(operation="merge")
     assert r.status_code == 400
@@ -121,17 +122,19 @@ def test_07_put_on_a_closed_job_is_rejected(emulator: EmulatorServer) -> None:
     assert r.status_code == 400 and r.json()[0]["errorCode"] == "INVALIDJOBSTATE"
 
 
-def test_08_upload_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+def test_08_upload_over_the_size_limit_fails_its_job(tmp_path: Path) -> None:
     with EmulatorServer(EmulatorConfig(db_path=tmp_path / "o.db", upload_limit=400)) as org:
         bulk = Bulk(org)
         job = bulk.new_job()
         big = "External_Id__c,Name\n" + "".join(f"E-{i},Name {i}\n" for i in range(40))
-        r = bulk.put(job, big)
-        assert r.status_code == 400 and "Exceeded max size limit of 400" in r.json()[0]["message"]
-        assert bulk.put(job, CSV).status_code == 201  # the refused upload did not count as the one PUT
-        adapter = bulk.s.get_adapter(org.instance_url)
-        pools = list(adapter.poolmanager.pools._container.values())  # type: ignore[attr-defined]
-        assert pools[0].num_connections == 1  # the refused body was drained: the connection stayed usable
+        assert bulk.put(job, big).status_code == 201  # accepted on the wire, refused when processed
+        bulk.state(job["id"], "UploadComplete")
+        info = org.wait_job(job["id"])
+        assert info.state == "Failed" and "Org max upload file size is 400 bytes" in (
+            info.error_message or ""
+        )
+        ok = bulk.new_job()
+        assert bulk.put(ok, CSV).status_code == 201
 
 
 def test_09_gzip_and_deflate_request_bodies_are_decoded(emulator: EmulatorServer) -> None:

@@ -291,7 +291,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred."}]
             )
             self._safe_drain(req)
-        rule = None if control else self.org.faults.take_answer(method, req.path)
+        rule = None if control else self.org.faults.take_answer(req.method, req.path)
         if rule is not None:
             # The org has acted; its answer comes late, or never (a lost answer).
             if rule.hold > 0:

@@ -192,9 +192,13 @@ class Processor:
         """Header plus every record never processed (empty of rows for a completed job)."""
         path = self.data_path(job)
         skip = job.cursor if job.state in ("Failed", "Aborted") else None
-        text = csvdata.unprocessed_text(path, job.delimiter, skip) if path.exists() else ""
+        try:
+            text = csvdata.unprocessed_text(path, job.delimiter, skip) if path.exists() else ""
+        except FileNotFoundError:  # deleted by a client the moment it saw the job finish
+            text = ""
         with self.registry.lock:
-            self.result_path(job, "unprocessed").write_text(text, encoding="utf-8", newline="")
+            if job.state != "Deleted":  # a deleted job's folder is gone and must stay gone
+                self.result_path(job, "unprocessed").write_text(text, encoding="utf-8", newline="")
 
 
 def _all_records(path: Path, delimiter: str) -> list[tuple[str, ...]]:

@@ -119,6 +119,23 @@ class JournalSink:
         if intent_id is not None:
             self._safely(self.journal.settle_intent, intent_id, note)
 
+    def known_job_ids(self) -> set[str]:
+        """Every job id any process on this machine recorded for this org (never a stray of ours)."""
+        try:
+            return self.journal.known_job_ids(self.instance_url)
+        except sqlite3.Error as exc:
+            log.warning("Could not read the journal: %s", exc)
+            return set()
+
+    def others_in_flight(self, intent_id: int | None, object_name: str, external_id_field: str) -> bool:
+        """Another create-job POST of a live process (this one included) for the same object is unanswered."""
+        try:
+            flying = self.journal.in_flight(self.instance_url, object_name, external_id_field)
+        except sqlite3.Error as exc:
+            log.warning("Could not read the journal: %s", exc)
+            return True  # cannot tell: assume a competitor, so nothing is aborted on a guess
+        return any(i.id != intent_id for i in flying)
+
     @staticmethod
     def _safely(write: Callable[[int, str], None], intent_id: int, value: str) -> None:
         try:
@@ -196,6 +213,14 @@ class Journal:
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY i.id", (instance_url,)).fetchall()
         return [_intent(r) for r in rows if not liveness.is_alive(None if r[9] is None else str(r[9]))]
+
+    def in_flight(self, instance_url: str, object_name: str, external_id_field: str) -> list[Intent]:
+        """Create-job POSTs of live processes still waiting for their answer (no job id, not settled)."""
+        sql = f"SELECT {_INTENT_COLUMNS} FROM intents i WHERE i.settled = 0 AND i.job_id IS NULL"
+        sql += " AND i.instance_url = ? AND i.object = ? AND lower(i.external_id_field) = lower(?)"
+        with self._lock:
+            rows = self._db.execute(sql, (instance_url, object_name, external_id_field)).fetchall()
+        return [_intent(r) for r in rows if liveness.is_alive(None if r[9] is None else str(r[9]))]
 
     def known_job_ids(self, instance_url: str) -> set[str]:
         with self._lock:

@@ -6,12 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import requests
-
 from sfloader_gui.core.load.journal import Intent, Journal
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import SalesforceError
+from sfloader_gui.core.salesforce.orgstate import user_id as current_user_id
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +44,6 @@ class ReconcileReport:
         out += [f"job {j.job_id} ({j.object_name}) is still {j.state}: {j.note}" for j in self.running]
         out += [f"job {j.job_id} ({j.object_name}) ended {j.state}: {j.note}" for j in self.finished]
         return out + self.problems
-
-
-def current_user_id(conn: SalesforceConnection) -> str | None:
-    """The user id of the token (``/services/oauth2/userinfo``); None if the org will not say.
-
-    Sent on the bare session (no retries, no refresh) so a refusal cannot mark the connection dead.
-    """
-    try:
-        resp = conn.session.get(
-            conn.url("/services/oauth2/userinfo"), timeout=(conn.timeouts.connect_s, conn.timeouts.read_s)
-        )
-        if resp.status_code != 200:
-            return None
-        data = resp.json()
-    except (requests.RequestException, ValueError):
-        return None
-    user = data.get("user_id") or str(data.get("sub", "")).rsplit("/", 1)[-1]
-    return str(user) or None
 
 
 def reconcile_strays(conn: SalesforceConnection, journal: Journal) -> ReconcileReport:

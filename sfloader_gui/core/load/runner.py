@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
     AuthError,
+    ConcurrencyLimitError,
     ForeignUrlError,
     GzipRefusedError,
     SalesforceError,
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[JobEvent], None]
 MAX_SUBMIT_ATTEMPTS = 3  # jobs per part: first try, a gzip fallback, one redo after a dropped upload
+MAX_REFUSALS = 8  # uploads refused in a row as "too many requests at once" before the part gives up
+POLL_BACKOFF_CAP = 12  # failed checks of a job pause at most this many poll intervals (5 s -> 1 min)
 _SERVER_TERMINAL = frozenset({JobState.JOB_COMPLETE, JobState.FAILED, JobState.ABORTED})
 _PROGRESS_STEP = 1 << 20  # upload progress events at most once per MiB (or 1% of the part)
 
@@ -137,7 +141,10 @@ class _PartRun:
             gzip=options.use_gzip,
         )  # fmt: skip
         self.closed = False
+        self.close_unconfirmed = False  # the close's answer was lost: read the job, close again if Open
         self.gzip_breaks = 0  # gzip uploads of this part that failed without an answer
+        self.refusal: SalesforceError | None = None  # the last try's upload refused as "too many at once"
+        self.refusals = 0  # refusals in a row
 
     # ---- events -------------------------------------------------------------------------------------
 
@@ -183,14 +190,23 @@ class _PartRun:
         self.set_state(JobState.ERROR, message)
 
     def submit(self) -> None:
-        """Create a job and upload the part once; a refused or broken upload goes to a new job."""
-        for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
+        """Create a job and upload the part once; a refused or broken upload goes to a new job.
+
+        An upload the org refused for too many requests at once (nothing of it was taken) goes to a new
+        job after a pause that grows with each refusal in a row; those do not use up the attempts.
+        """
+        attempt = 0
+        while attempt < MAX_SUBMIT_ATTEMPTS:
+            attempt += 1
             if self.cancel.cancelled:
                 self.set_state(JobState.CANCELLED, "Cancelled before it was sent.")
                 raise _Stop
             self.check_unchanged()
             if self.try_submit(attempt):
                 return
+            if self.refusal is not None:
+                attempt -= 1
+                self.pause_after_refusal(self.refusal)
         self.fail(
             f"Gave up after {MAX_SUBMIT_ATTEMPTS} jobs: "
             + "; ".join(j["reason"] for j in self.outcome.abandoned_jobs)
@@ -211,7 +227,20 @@ class _PartRun:
             )
             raise _Stop
 
+    def pause_after_refusal(self, exc: SalesforceError) -> None:
+        self.refusals += 1
+        if self.refusals > MAX_REFUSALS:
+            self.fail(f"The org refused the upload {self.refusals} times in a row: {exc}")
+            raise _Stop
+        delay = self.conn.retry.delay(self.refusals, exc.retry_after)
+        self.say(
+            f"The org refused the upload ({exc.error_code or exc.status}: too many requests at once); "
+            f"sending to a new job in {delay:.1f} s."
+        )
+        self.cancel.wait(delay)  # a cancel ends the pause; the loop then stops the part
+
     def try_submit(self, attempt: int) -> bool:
+        self.refusal = None
         use_gzip = self.options.use_gzip and not orgstate.gzip_refused_by(self.conn.instance_url)
         if use_gzip and attempt == MAX_SUBMIT_ATTEMPTS and self.gzip_breaks == attempt - 1:
             # A server that refuses gzip may just close the connection on a big body instead of
@@ -253,6 +282,10 @@ class _PartRun:
             self.fail(str(exc))
             raise _Stop from None
         except SalesforceError as exc:  # dropped connection, timeout, server error: never PUT again
+            if _refused(exc):
+                self.abandon(info.id, f"upload refused: {exc.error_code or exc.status}")
+                self.refusal = exc
+                return False
             self.gzip_breaks += use_gzip
             self.abandon(info.id, f"upload failed: {exc}")
             if attempt < MAX_SUBMIT_ATTEMPTS:
@@ -260,40 +293,78 @@ class _PartRun:
                     f"Upload to job {info.id} failed ({exc}); the job was aborted, sending to a new job."
                 )
             return False
+        self.refusals = 0
         try:
             closed = bulk.close_job(self.conn, info.id)
-        except SalesforceError:
+        except SalesforceError:  # refused, not lost: the job is still Open and nothing of it was processed
             self.abandon(info.id, "could not mark the upload complete", keep=False)  # no orphan Open job
             raise
-        self.closed = True
+        self.closed = True  # or maybe: from here on the job is never aborted unless the user asks
+        if closed is None:
+            self.close_unconfirmed = True
+            self.say(
+                f"The answer to closing job {info.id} was lost; reading the job until its state is known "
+                "(it may be processing, so it is not aborted).",
+                note=True,
+            )
+            return True
         self.set_state(_server_state(closed.state), f"Upload complete ({self.plan.size:,} bytes)")
         return True
 
     def create_job(self) -> bulk.JobInfo | None:
-        """POST a new job. If the answer is lost, abort any stray Open job it made; None: try again."""
+        """POST a new job. If the answer is lost, abort the job it made if only it can be that one."""
         opts, dialect = self.options, self.plan.dialect
-        started = datetime.now(UTC)
         # Write-ahead: a crash from here on leaves an intent (or a job id) that a later start reconciles.
         wal = self.on_event if isinstance(self.on_event, JournalSink) else None
         intent = wal.intent(self.plan.ref, opts.object_name, opts.external_id_field) if wal else None
+        started = datetime.now(UTC)
         try:
             info = orgstate.create_upsert_job(
                 self.conn, opts.object_name, opts.external_id_field,
                 column_delimiter=dialect.delimiter_name, line_ending=dialect.line_ending,
             )  # fmt: skip
         except TransportError as exc:
-            strays = orgstate.abort_strays(self.conn, opts.object_name, opts.external_id_field, started)
-            if wal is not None:
-                wal.settle_intent(intent, f"create-job answer lost; {len(strays)} stray job(s) aborted")
-            for job_id in strays:
-                self.outcome.abandoned_jobs.append(
-                    {"job_id": job_id, "state": "Aborted", "reason": "create-job answer lost"}
-                )
-            self.say(f"Creating a job failed ({exc}); {len(strays)} stray Open job(s) aborted, trying again.")
+            self.after_lost_create(exc, wal, intent, started)
             return None
         if wal is not None:
             wal.job_created(intent, info.id)
         return info
+
+    def after_lost_create(
+        self, exc: TransportError, wal: JournalSink | None, intent: int | None, started: datetime
+    ) -> None:
+        """The create-job POST may have made a job: find it, and abort it only if it can only be ours."""
+        opts = self.options
+        window = orgstate.post_window(self.conn, started, datetime.now(UTC))
+        competing = orgstate.creating(self.conn.instance_url, opts.object_name, opts.external_id_field) > 0
+        if wal is not None:
+            competing = competing or wal.others_in_flight(intent, opts.object_name, opts.external_id_field)
+        known = wal.known_job_ids() if wal is not None else set()
+        strays = orgstate.abort_stray(
+            self.conn, opts.object_name, opts.external_id_field, window,
+            user_id=orgstate.user_id(self.conn), known=known, competing=competing,
+        )  # fmt: skip
+        for job_id in strays.aborted:
+            self.outcome.abandoned_jobs.append(
+                {"job_id": job_id, "state": "Aborted", "reason": "create-job answer lost"}
+            )
+        if strays.aborted:
+            if wal is not None:
+                wal.job_created(intent, strays.aborted[0])
+                wal.settle_intent(intent, "create-job answer lost; its job was found and aborted")
+            found = f"its job {strays.aborted[0]} was found and aborted"
+        elif strays.ambiguous:
+            # Left for a later reconcile (the intent stays open), when the other POSTs have their answers.
+            found = (
+                f"{len(strays.ambiguous)} Open job(s) could be the one it made "
+                f"({', '.join(strays.ambiguous)}), but not only ours: none was aborted"
+            )
+            self.outcome.notes.append(f"create-job answer lost; {found}")
+        else:
+            if wal is not None and strays.problem is None:
+                wal.settle_intent(intent, "create-job answer lost; it made no job")
+            found = strays.problem or "it made no job"
+        self.say(f"Creating a job failed ({exc}); {found}. Trying again with a new job.")
 
     def upload(self, info: bulk.JobInfo, use_gzip: bool) -> None:
         total = self.plan.size
@@ -340,22 +411,39 @@ class _PartRun:
     # ---- waiting ------------------------------------------------------------------------------------
 
     def wait(self) -> None:
-        """Poll until the job ends, the timeout passes (job left running) or the user cancels."""
+        """Poll until the job ends, the timeout passes (job left running) or the user cancels.
+
+        Checks that fail (network down, server busy) are repeated after pauses that grow with each
+        failure in a row, up to ``POLL_BACKOFF_CAP`` times the poll interval, or longer if the org asks
+        (Retry-After); the part logs the first failure and the recovery, not every try.
+        """
         job_id = self.outcome.job_id
         assert job_id is not None
+        interval = self.options.poll_interval_s
         deadline = time.monotonic() + self.options.timeout_s
+        delay, failures = interval, 0
         while self.outcome.state not in _SERVER_TERMINAL:
-            if self.cancel.wait(min(self.options.poll_interval_s, max(0.0, deadline - time.monotonic()))):
+            if self.cancel.wait(min(delay, max(0.0, deadline - time.monotonic()))):
                 self.on_cancel(job_id)
                 return
             try:
-                info = bulk.get_job(self.conn, job_id)
+                info = self.read_job(job_id)
             except SalesforceError as exc:
                 if not is_transient(exc):
                     raise
-                self.say(f"Could not check job {job_id} ({exc}); trying again at the next poll.")
+                failures += 1
+                delay = _poll_backoff(interval, failures, exc.retry_after)
+                if failures == 1:
+                    self.say(
+                        f"Could not check job {job_id} ({exc}); checking again with growing pauses "
+                        f"(at most {interval * POLL_BACKOFF_CAP:g} s apart)."
+                    )
             else:
-                self.note_progress(info)
+                if failures:
+                    self.say(f"Job {job_id} answered again after {failures} failed check(s).")
+                delay, failures = interval, 0
+                if info is not None:
+                    self.note_progress(info)
                 if self.outcome.state in _SERVER_TERMINAL:
                     return
             if time.monotonic() >= deadline:
@@ -366,6 +454,24 @@ class _PartRun:
                 )
                 self.outcome.notes.append(f"timed out after {self.options.timeout_s:g} s; job not aborted")
                 raise _Stop
+
+    def read_job(self, job_id: str) -> bulk.JobInfo | None:
+        """The job now; after a lost close answer, close it again if (and only if) it is still Open.
+
+        None: that close's answer was lost too, so the state is still unknown.
+        """
+        info = bulk.get_job(self.conn, job_id)
+        if not self.close_unconfirmed:
+            return info
+        if info.state != "Open":
+            self.close_unconfirmed = False
+            self.say(f"Job {job_id} is {info.state}: the close had arrived.")
+            return info
+        again = bulk.close_if_open(self.conn, info)
+        if again is not None and again.state != "Open":
+            self.close_unconfirmed = False
+            self.say(f"Job {job_id} was still Open; closed it again.")
+        return again
 
     def note_progress(self, info: bulk.JobInfo) -> None:
         o = self.outcome
@@ -425,6 +531,18 @@ class _PartRun:
                 f"accounting mismatch: {o.rows} records sent, {o.records_processed} processed, "
                 f"{o.records_unprocessed} unprocessed"
             )
+
+
+def _refused(exc: SalesforceError) -> bool:
+    """The org refused the call unprocessed for load: too many concurrent requests, or 429."""
+    return isinstance(exc, ConcurrencyLimitError) or exc.status == 429
+
+
+def _poll_backoff(interval: float, failures: int, retry_after: float | None) -> float:
+    """Grows with the failures in a row (capped, jittered so parallel jobs spread out); Retry-After wins."""
+    ceiling = min(interval * POLL_BACKOFF_CAP, interval * 2**failures)
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after) if retry_after is not None else delay
 
 
 def _server_state(state: str) -> JobState:

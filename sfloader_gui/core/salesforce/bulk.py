@@ -27,7 +27,6 @@ INGEST = "jobs/ingest"
 SUCCESS = "successfulResults"
 FAILED = "failedResults"
 UNPROCESSED = "unprocessedrecords"
-_CLOSE_ATTEMPTS = 3
 _DOWNLOAD_ATTEMPTS = 3
 _CHUNK = 1 << 20
 
@@ -128,21 +127,27 @@ def get_job(conn: SalesforceConnection, job_id: str) -> JobInfo:
     return JobInfo.from_json(conn.get_json(f"{INGEST}/{job_id}"))
 
 
-def close_job(conn: SalesforceConnection, job_id: str) -> JobInfo:
-    """PATCH UploadComplete. If the answer is lost, look first: PATCH again only if the job is still Open."""
-    for attempt in range(1, _CLOSE_ATTEMPTS + 1):
-        try:
-            return _patch_state(conn, job_id, "UploadComplete")
-        except SalesforceError as exc:
-            if not is_transient(exc):
-                raise
-            info = get_job(conn, job_id)
-            if info.state != "Open":
-                log.info("Job %s is %s after an unanswered close; not closing again", job_id, info.state)
-                return info
-            if attempt == _CLOSE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+def close_job(conn: SalesforceConnection, job_id: str) -> JobInfo | None:
+    """PATCH UploadComplete once. None: the answer was lost, so the job's state is unknown.
+
+    The org may have closed the job and be processing it: the caller reads the job until its state is
+    known and closes again only if it is still Open (see ``close_if_open``); it never aborts it.
+    """
+    try:
+        return _patch_state(conn, job_id, "UploadComplete")
+    except SalesforceError as exc:
+        if not is_transient(exc):
+            raise
+        log.info("Closing job %s: no answer (%s); its state is read before anything else", job_id, exc)
+        return None
+
+
+def close_if_open(conn: SalesforceConnection, info: JobInfo) -> JobInfo | None:
+    """After a close whose answer was lost, the job reads Open: close it again (None: lost again)."""
+    try:
+        return close_job(conn, info.id)
+    except InvalidStateError:  # closed meanwhile (our first PATCH arrived late): read it
+        return get_job(conn, info.id)
 
 
 def abort_job(conn: SalesforceConnection, job_id: str) -> JobInfo:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from requests.auth import AuthBase
 
 from sfloader_gui import __version__
 from sfloader_gui.core.models import DEFAULT_API_VERSION, MAX_CONCURRENT_JOBS
+from sfloader_gui.core.salesforce.backoff import FailureStreak, worth_logging
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
     AuthError,
@@ -27,6 +29,7 @@ from sfloader_gui.core.salesforce.errors import (
     error_from_response,
     is_concurrency_refusal,
     parse_error_body,
+    retry_after_seconds,
 )
 from sfloader_gui.core.salesforce.tokens import TokenProvider
 
@@ -81,17 +84,6 @@ class SessionRenewedError(TransportError):
     """The session expired during a request that cannot be replayed (a streamed upload); it was renewed."""
 
 
-def _retry_after_seconds(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
-
-
 def _concurrency_refusal(resp: requests.Response) -> bool:
     code, message = parse_error_body(resp.text)
     return code == "REQUEST_LIMIT_EXCEEDED" and is_concurrency_refusal(message)
@@ -112,6 +104,10 @@ def _origin(url: str) -> tuple[str, str, int | None, bool]:
 def _sent_token(resp: requests.Response) -> str:
     header = resp.request.headers.get("Authorization", "") if resp.request else ""
     return str(header).removeprefix("Bearer ")
+
+
+def _level(failures: int) -> int:
+    return logging.INFO if worth_logging(failures) else logging.DEBUG
 
 
 class SalesforceConnection:
@@ -137,6 +133,10 @@ class SalesforceConnection:
         self.fatal_error: AuthError | ApiLimitError | None = None
         # How often the org said "too many concurrent requests": the engine runs fewer jobs when it grows.
         self.concurrency_refusals = 0
+        # Failed tries in a row across all calls and threads: pauses grow through an outage, logs stay few.
+        self.streak = FailureStreak()
+        # Server clock minus ours, from the last answer's Date header (1 s resolution); None until one came.
+        self.clock_offset_s: float | None = None
         self._refresh_lock = threading.Lock()
         self._closed = threading.Event()
         self.session = self._make_session(pool_size)
@@ -224,10 +224,12 @@ class SalesforceConnection:
                 )  # fmt: skip
             except requests.RequestException as exc:
                 if self._may_retry_transport(method, exc, replayable, attempt):
-                    self._backoff(attempt, None, method, shown, type(exc).__name__)
+                    self._backoff(None, method, shown, type(exc).__name__)
                     attempt += 1
                     continue
-                log.info("%s %s -> %s", method, shown, type(exc).__name__)
+                failures = self.streak.fail()
+                log.log(_level(failures), "%s %s -> %s (failure %d in a row)", method, shown,
+                        type(exc).__name__, failures)  # fmt: skip
                 raise TransportError(
                     f"The connection to Salesforce failed during {method} {shown}: {type(exc).__name__}.",
                     method=method,
@@ -235,9 +237,11 @@ class SalesforceConnection:
                 ) from exc
             log.debug("%s %s -> %s", method, shown, resp.status_code)
             self._note_limits(resp)
+            self._note_clock(resp)
             if resp.status_code == 403 and _concurrency_refusal(resp):
                 self.concurrency_refusals += 1  # a plain counter: an occasional lost update does not matter
             if resp.status_code in ok:
+                self._answered()
                 return resp
             if resp.status_code == 401 and not refreshed and self._is_session_error(resp):
                 resp.close()  # return the connection to the pool before the next attempt
@@ -251,9 +255,10 @@ class SalesforceConnection:
                 continue
             if self._may_retry_status(method, resp, replayable, attempt):
                 resp.close()
-                self._backoff(attempt, _retry_after_seconds(resp), method, shown, str(resp.status_code))
+                self._backoff(retry_after_seconds(resp), method, shown, str(resp.status_code))
                 attempt += 1
                 continue
+            self._answered()
             error = error_from_response(resp, method, shown)
             resp.close()
             log.info("%s %s -> %s %s", method, shown, resp.status_code, error.error_code or "")
@@ -280,10 +285,18 @@ class SalesforceConnection:
             return True
         return resp.status_code in _RETRY_STATUSES and method in _SAFE_METHODS
 
-    def _backoff(self, attempt: int, retry_after: float | None, method: str, path: str, why: str) -> None:
-        delay = self.retry.delay(attempt, retry_after)
-        log.info("%s %s -> %s; retrying in %.1f s", method, path, why, delay)
+    def _backoff(self, retry_after: float | None, method: str, path: str, why: str) -> None:
+        """Pause before repeating a call; the pause grows with the failures in a row on this connection."""
+        failures = self.streak.fail()
+        delay = self.retry.delay(min(failures - 1, 30), retry_after)
+        log.log(_level(failures), "%s %s -> %s; retrying in %.1f s (failure %d in a row)",
+                method, path, why, delay, failures)  # fmt: skip
         self._closed.wait(delay)
+
+    def _answered(self) -> None:
+        ended = self.streak.end()
+        if ended is not None:
+            log.info("Salesforce answers again, after %d failed tries over %.0f s", *ended)
 
     def _is_session_error(self, resp: requests.Response) -> bool:
         return "INVALID_SESSION_ID" in resp.text
@@ -307,6 +320,20 @@ class SalesforceConnection:
                     "Log in to the org again."
                 )
                 raise self._remember_fatal(error) from exc
+
+    def _note_clock(self, resp: requests.Response) -> None:
+        value = resp.headers.get("Date")
+        if not value:
+            return
+        try:
+            told = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            return
+        self.clock_offset_s = told + 0.5 - time.time()  # the header drops the fraction: take its middle
+
+    def server_time(self, local: datetime) -> datetime:
+        """A moment of this machine's clock on the org's clock (unchanged before any Date header)."""
+        return local + timedelta(seconds=self.clock_offset_s or 0.0)
 
     def _note_limits(self, resp: requests.Response) -> None:
         info = resp.headers.get("Sforce-Limit-Info", "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 from typing import Any
 
 import requests
@@ -20,8 +22,10 @@ class SalesforceError(Exception):
         sf_message: str | None = None,
         method: str | None = None,
         path: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(user_message)
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After), if it did
         self.user_message = user_message
         self.status = status
         self.error_code = error_code
@@ -96,12 +100,28 @@ def _is_gzip_refusal(status: int, code: str | None, message: str | None) -> bool
     return status == 400 and ("encoding" in text or "gzip" in text)
 
 
+def retry_after_seconds(resp: requests.Response) -> float | None:
+    """The ``Retry-After`` header in seconds (number or HTTP date), or None."""
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+
+
 def error_from_response(resp: requests.Response, method: str, path: str) -> SalesforceError:
     """Turn a non-2xx response into the matching typed error with a plain-language sentence."""
     status = resp.status_code
     code, message = parse_error_body(resp.text)
     detail = f"{code}: {message}" if code and message else (message or code or f"HTTP {status}")
     kwargs: dict[str, Any] = {
+        "retry_after": retry_after_seconds(resp),
         "status": status,
         "error_code": code,
         "sf_message": message,

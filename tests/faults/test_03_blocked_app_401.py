@@ -12,8 +12,10 @@ from tests.faults.kit import nothing_lost
 
 def test_no_refresh_and_a_clear_message(emulator: Any, tmp_path: Path) -> None:
     token = oauth_refreshing_token(emulator.instance_url)
-    emulator.faults.add_status(401, method="POST", path="/jobs/ingest$", times=-1,
-                               error_code="OAUTH_APP_BLOCKED", message="this app is blocked by admin")  # fmt: skip
+    blocked = "this app is blocked by admin"
+    emulator.faults.add_status(
+        401, method="POST", path="/jobs/ingest$", times=-1, error_code="OAUTH_APP_BLOCKED", message=blocked
+    )
     src = write_accounts(tmp_path / "a.csv", 1, 10)
     with connect(emulator, token) as conn:
         result = load(emulator, [src], tmp_path / "out", conn=conn)

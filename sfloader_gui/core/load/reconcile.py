@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sfloader_gui.core.load.journal import Intent, Journal
-from sfloader_gui.core.salesforce import bulk
+from sfloader_gui.core.salesforce import bulk, orgstate
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import SalesforceError
 from sfloader_gui.core.salesforce.orgstate import user_id as current_user_id
 
 log = logging.getLogger(__name__)
 
-# A create-job POST's job carries the server's clock: allow for skew, and for the POST's own time.
-_SKEW = timedelta(minutes=5)
-_POST_WINDOW = timedelta(minutes=3)
 _RUNNING = frozenset({"UploadComplete", "InProgress"})
 
 
@@ -36,6 +33,7 @@ class ReconcileReport:
     aborted: list[FoundJob] = field(default_factory=list)  # Open strays the journal pointed at
     running: list[FoundJob] = field(default_factory=list)  # still processing: reattach later
     finished: list[FoundJob] = field(default_factory=list)  # ended, results never saved: fetch them
+    ambiguous: list[FoundJob] = field(default_factory=list)  # Open, could be a stray of ours: left alone
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -43,6 +41,11 @@ class ReconcileReport:
         out = [f"aborted stray job {j.job_id} ({j.object_name}): {j.note}" for j in self.aborted]
         out += [f"job {j.job_id} ({j.object_name}) is still {j.state}: {j.note}" for j in self.running]
         out += [f"job {j.job_id} ({j.object_name}) ended {j.state}: {j.note}" for j in self.finished]
+        out += [
+            f"job {j.job_id} ({j.object_name}) is Open and {j.note}: left alone (abort it in Setup if it is "
+            "yours; the org closes it after 24 hours, having processed nothing)"
+            for j in self.ambiguous
+        ]
         return out + self.problems
 
 
@@ -106,8 +109,16 @@ def _abort_known(
 def _abort_dangling(
     conn: SalesforceConnection, journal: Journal, listed: dict[str, bulk.JobInfo], report: ReconcileReport
 ) -> None:
-    """Intents with no job id: the POST may have made a job whose id was never recorded."""
-    dangling = journal.intents(conn.instance_url, dangling=True)
+    """Intents with no job id: the POST may have made a job whose id was never recorded.
+
+    That job is aborted only if exactly one Open job can be it (same user, object, operation and
+    External ID, created inside the POST's window on the org's clock, unknown to every process here)
+    and no other interrupted or running create-job POST of this machine overlaps that window. When more
+    than one could be it, none is aborted: they are reported (an Open job processes nothing, and the
+    org closes it after 24 hours).
+    """
+    url = conn.instance_url
+    dangling = journal.intents(url, dangling=True)
     if not dangling:
         return
     if report.user_id is None:
@@ -116,40 +127,47 @@ def _abort_dangling(
             "login is, so no job was aborted for them."
         )
         return
-    known = journal.known_job_ids(conn.instance_url)
-    candidates = sorted(
-        (j for j in listed.values() if j.state == "Open" and j.id not in known and j.operation == "upsert"
-         and j.raw.get("createdById") == report.user_id),
-        key=lambda j: j.created_date,
-    )  # fmt: skip
+    known = journal.known_job_ids(url)
     for intent in dangling:
-        match = next((j for j in candidates if _matches(j, intent)), None)
-        if match is None:
+        window = _window(conn, intent)
+        found = orgstate.stray_candidates(
+            listed.values(), instance_url=url, object_name=intent.object_name,
+            external_id_field=intent.external_id_field, user_id=report.user_id, window=window, known=known,
+        )  # fmt: skip
+        others = [*dangling, *journal.in_flight(url, intent.object_name, intent.external_id_field)]
+        rivals = [
+            o for o in others
+            if o.id != intent.id and _same_target(o, intent) and _overlap(_window(conn, o), window)
+        ]  # fmt: skip
+        what = f"create-job for {intent.file.name} part {intent.part}"
+        if not found:
             journal.settle_intent(intent.id, "no stray job found")
             continue
-        candidates.remove(match)  # one POST makes at most one job
-        note = f"create-job for {intent.file.name} part {intent.part} was interrupted before its id was saved"
-        if _abort(conn, match, note, report):
+        if len(found) > 1 or rivals:
+            note = (
+                f"may be the job of an interrupted {what}, but so may {len(found) + len(rivals) - 1} other(s)"
+            )
+            report.ambiguous += [FoundJob(j.id, j.object, j.state, note) for j in found]
+            continue
+        (match,) = found
+        if _abort(conn, match, f"{what} was interrupted before its id was saved", report):
+            listed[match.id] = bulk.JobInfo(match.id, "Aborted", match.object, match.operation)
             journal.set_intent_job(intent.id, match.id)
             journal.settle_intent(intent.id, "stray aborted by reconcile")
 
 
-def _matches(job: bulk.JobInfo, intent: Intent) -> bool:
-    if job.object != intent.object_name:
-        return False
-    if (job.external_id_field or "").lower() != intent.external_id_field.lower():
-        return False
-    created = _created(job)
-    return created is not None and (
-        intent.created_at - _SKEW <= created <= intent.created_at + _POST_WINDOW + _SKEW
-    )
+def _window(conn: SalesforceConnection, intent: Intent) -> tuple[datetime, datetime]:
+    """When the intent's POST could have made its job, on the org's clock."""
+    longest = timedelta(seconds=conn.timeouts.connect_s + conn.timeouts.read_s)
+    return orgstate.post_window(conn, intent.created_at, intent.created_at + longest)
 
 
-def _created(job: bulk.JobInfo) -> datetime | None:
-    try:  # Salesforce writes 2026-11-26T09:33:17.082+0000
-        return datetime.strptime(job.created_date, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
-    except ValueError:
-        return None  # unknown creation time: never guess that it is ours
+def _same_target(a: Intent, b: Intent) -> bool:
+    return a.object_name == b.object_name and a.external_id_field.lower() == b.external_id_field.lower()
+
+
+def _overlap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def _report_unsettled(

@@ -41,12 +41,12 @@ def crashed_run(conn: SalesforceConnection, journal: Journal, src: Path, out: Pa
     return _PartRun(conn, part, opts, folder, sink, CancelToken())
 
 
-def foreign_job(org: Any, object_name: str = "Account") -> str:
-    """An Open job another tool made in the same org (straight HTTP, no journal)."""
+def foreign_job(org: Any, object_name: str = "Account", token: str | None = None) -> str:
+    """An Open job another tool made in the same org (straight HTTP, no journal), as ``token``'s user."""
     resp = requests.post(
         f"{org.instance_url}/services/data/v62.0/jobs/ingest",
         json={"object": object_name, "operation": "upsert", "externalIdFieldName": "External_Id__c"},
-        headers={"Authorization": f"Bearer {org.access_token}"},
+        headers={"Authorization": f"Bearer {token or org.access_token}"},
         timeout=10,
     )
     resp.raise_for_status()
@@ -91,16 +91,34 @@ def test_a_crash_before_the_job_id_was_saved_aborts_that_one_stray_only(
         run.on_event.intent(run.plan.ref, "Account", "External_Id__c")  # written; then the POST...
         stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id  # ...answers; crash
         other_object = foreign_job(emulator, "Contact")
-        same_object = foreign_job(emulator)  # indistinguishable, but one POST makes one job
+        other_user = foreign_job(emulator, token=emulator.token_for_user()[0])
         end_this_process()
         (dangling,) = journal.intents(conn.instance_url, dangling=True)
         assert dangling.job_id is None and dangling.file == src and dangling.object_name == "Account"
         report = reconcile_strays(conn, journal)
         assert [j.job_id for j in report.aborted] == [stray]
         assert state(conn, stray) == "Aborted"
-        assert state(conn, other_object) == "Open" and state(conn, same_object) == "Open"
+        assert state(conn, other_object) == "Open" and state(conn, other_user) == "Open"
         assert journal.intents(conn.instance_url, dangling=True) == []
         assert reconcile_strays(conn, journal).aborted == []
+
+
+def test_when_two_jobs_could_be_the_stray_none_is_aborted_and_both_are_reported(
+    emulator: Any, tmp_path: Path, journal: Journal
+) -> None:
+    src = write_accounts(tmp_path / "a.csv", 1, 10)
+    with connect(emulator) as conn:
+        run = crashed_run(conn, journal, src, tmp_path / "out")
+        assert isinstance(run.on_event, JournalSink)
+        run.on_event.intent(run.plan.ref, "Account", "External_Id__c")
+        stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id
+        same_user_other_tool = foreign_job(emulator)  # indistinguishable from ours
+        end_this_process()
+        report = reconcile_strays(conn, journal)
+        assert report.aborted == []
+        assert {j.job_id for j in report.ambiguous} == {stray, same_user_other_tool}
+        assert state(conn, stray) == "Open" and state(conn, same_user_other_tool) == "Open"
+        assert any("left alone" in line for line in report.lines())
 
 
 def test_no_job_is_aborted_for_an_interrupted_create_when_the_user_is_unknown(

@@ -12,7 +12,6 @@ import pytest
 from sfloader_gui.core.load.engine import run_load
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
 from sfloader_gui.core.salesforce import bulk
-from sfloader_gui.core.salesforce.errors import TransportError
 from sfloader_gui.core.salesforce.orgstate import gzip_refused_by
 from tests.core.load.loadkit import Recorder, connect, count, load, options, plan, write_accounts
 from tests.core.salesforce.conftest import oauth_refreshing_token
@@ -234,34 +233,6 @@ def test_a_session_expiring_during_the_upload_renews_and_uses_a_new_job(
     assert job["state"] == "JobComplete" and len(job["abandoned_jobs"]) == 1
     assert token.refresh_count == 1
     assert len(emulator.stats.find("PUT", f"/{job['abandoned_jobs'][0]['job_id']}/batches")) == 1
-
-
-def test_a_lost_create_answer_leaves_no_open_job_behind(
-    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_create = bulk.create_upsert_job
-    lost: list[str] = []
-
-    def create_then_lose_the_answer(*args: Any, **kwargs: Any) -> bulk.JobInfo:
-        info = real_create(*args, **kwargs)
-        if not lost:  # the server made the job, the client never heard (a read timeout in real life)
-            lost.append(info.id)
-            raise TransportError("The connection to Salesforce failed during POST: ReadTimeout.")
-        return info
-
-    # Mocked because the emulator cannot lose an answer after acting on the request.
-    monkeypatch.setattr(bulk, "create_upsert_job", create_then_lose_the_answer)
-    src = write_accounts(tmp_path / "accounts.csv", 1, 10)
-    result = load(emulator, [src], tmp_path / "out")
-    (job,) = result.manifest["jobs"]
-    assert job["state"] == "JobComplete"
-    assert job["abandoned_jobs"] == [
-        {"job_id": lost[0], "state": "Aborted", "reason": "create-job answer lost"}
-    ]
-    with connect(emulator) as conn:
-        assert bulk.get_job(conn, lost[0]).state == "Aborted"
-        assert not [j for j in bulk.list_jobs(conn) if j.state == "Open"]
-    assert count(emulator) == 10
 
 
 def test_a_file_changed_after_its_checks_is_not_sent(emulator: Any, tmp_path: Path) -> None:

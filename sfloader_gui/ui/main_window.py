@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.settings import AppSettings, save_settings
 from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.files.checker import FileChecker
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
         self._close_when_idle = False
         self._workbenches: list[QWidget] = []
+        self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
         self._update_load_state()
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         self.options.changed.connect(self._options_changed)
         self.load_button.clicked.connect(self.start_load)
         self.cancel_button.clicked.connect(self.request_cancel)
+        self.controller.run_started.connect(self._run_started)
         self.controller.changed.connect(self._refresh_summary)
         self.controller.run_finished.connect(self._run_finished)
         self.jobs_panel.review_button.clicked.connect(self.open_review)
@@ -309,14 +312,24 @@ class MainWindow(QMainWindow):
         options = self._load_options()
         plan = self.checker.current_plan()
         try:
-            run = engine.prepare_run(self.connection, plan, options, self.settings.output_path())
+            run = engine.prepare_run(
+                self.connection, plan, options, self.settings.output_path(), self.journal()
+            )
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot start the load", str(exc))
             return
+        self.controller.start(run)
+
+    def journal(self) -> Journal | None:
+        if self._journal is None:
+            self._journal = engine.open_journal()
+        return self._journal
+
+    def _run_started(self) -> None:
+        """A load, or a retry the workbench handed to the controller, is under way."""
         self.jobs_panel.set_run_folder(None)
         self.bottom_tabs.setCurrentWidget(self.jobs_panel)
-        self.controller.start(run)
-        self.statusBar().showMessage(f"Loading into {options.object_name}…")
+        self.statusBar().showMessage(f"Loading into {self.controller.object_name}…")
         self._update_load_state()
         self._refresh_summary()
 
@@ -360,7 +373,7 @@ class MainWindow(QMainWindow):
         self.last_result = result
         rows = self.jobs_model.rows()
         self.jobs_panel.summary.setText(summary_text(rows, result.elapsed_s, False))
-        folder = engine.run_folder_path(result.run_folder)
+        folder = result.run_folder
         has_failures = any(r.failed or not r.state.is_success for r in rows)
         self.jobs_panel.set_run_folder(folder, has_failures=has_failures)
         verdict = run_verdict(rows, result.cancelled)
@@ -383,7 +396,8 @@ class MainWindow(QMainWindow):
         """The failed-record workbench (its own window) over any run folder."""
         from sfloader_gui.ui.failures import open_workbench
 
-        workbench = open_workbench(folder, self, retry_launcher=engine.retry_launcher(self.connection))
+        launcher = engine.retry_launcher(self.connection, self.controller, self.journal())
+        workbench = open_workbench(folder, self, retry_launcher=launcher)
         self._workbenches.append(workbench)
         workbench.show()
         return workbench
@@ -409,3 +423,6 @@ class MainWindow(QMainWindow):
         self.checker.stop()
         self.log_pane.detach()
         self.notifier.hide()
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None

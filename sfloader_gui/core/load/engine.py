@@ -1,15 +1,11 @@
-"""Headless loads: run every part of a plan on a thread pool, write the manifest, retry failed rows."""
+"""Headless loads: a ``LoadRun`` on a thread pool; retry only the failed and unprocessed rows of a run."""
 
 from __future__ import annotations
 
 import csv
 import logging
 import shutil
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,31 +13,11 @@ from sfloader_gui.core.csvio.dialect import DELIMITERS
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import LoadPlan, plan_load
 from sfloader_gui.core.load.results import RunFolder, load_manifest, run_file, safe_name, source_file
-from sfloader_gui.core.load.runner import PartPlan, part_plans, run_part
-from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
+from sfloader_gui.core.load.run import NEVER_SENT, EventSink, LoadRun, RunResult
+from sfloader_gui.core.models import CancelToken, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 
 log = logging.getLogger(__name__)
-
-EventSink = Callable[[JobEvent], None]
-
-
-@dataclass
-class RunResult:
-    """What a load did: the run folder, every part's outcome and the manifest written for it."""
-
-    run_folder: RunFolder
-    outcomes: list[JobOutcome]
-    manifest: dict[str, Any]
-
-    @property
-    def run_dir(self) -> Path:
-        return self.run_folder.path
-
-    @property
-    def ok(self) -> bool:
-        """Every job completed and no record failed."""
-        return all(o.state is JobState.JOB_COMPLETE and o.records_failed == 0 for o in self.outcomes)
 
 
 def run_load(
@@ -55,102 +31,18 @@ def run_load(
     run_folder: RunFolder | None = None,
     journal: Journal | None = None,
 ) -> RunResult:
-    """Send every part of every unblocked file, at most ``max_concurrent_jobs`` jobs at once.
+    """Send every part of every unblocked file, at most ``max_concurrent_jobs`` jobs at once (a ``LoadRun``).
 
     Blocked files are not sent (the manifest lists them with their findings). Returns when every part
     has an outcome; the manifest accounts for each record of each part. With a ``journal``, every job's
     states are recorded there too, so jobs left running can be found later.
     """
     folder = run_folder or RunFolder.create(out_dir, options.object_name)
-    if journal is not None:
-        on_event = journal.listener(conn.instance_url, folder.path, on_event)
-    parts = part_plans(plan)
-    for part in parts:
-        on_event(JobEvent(EventKind.STATE, part.ref, JobState.QUEUED))
-    gate = PartGate(conn, options.max_concurrent_jobs, on_event)
-    with ThreadPoolExecutor(options.max_concurrent_jobs, thread_name_prefix="sfloader-job") as pool:
-        futures = [pool.submit(gate.run, p, options, folder, cancel) for p in parts]
-        outcomes = [f.result() for f in futures]
-    manifest = folder.write_manifest(
-        plan, outcomes, instance_url=conn.instance_url, retry_of=retry_of, finished_at=datetime.now(UTC)
-    )
-    if not manifest["accounting"]["balanced"]:
-        log.warning("Run %s: %s records are not accounted for", folder.run_id, manifest["accounting"])
-    return RunResult(folder, outcomes, manifest)
-
-
-class PartGate:
-    """Runs parts, at most ``limit`` at once; one fewer each time the org refused concurrent requests.
-
-    ``run_load`` drives it from a thread pool; the desktop app calls ``run`` from its QRunnables, so both
-    front ends get the same limiter and the same stop after a dead session or a used-up API limit.
-    """
-
-    def __init__(self, conn: SalesforceConnection, limit: int, on_event: EventSink) -> None:
-        self.conn, self.limit, self.on_event = conn, limit, on_event
-        self.running = 0
-        self.seen = conn.concurrency_refusals
-        self.cond = threading.Condition()
-
-    def run(self, part: PartPlan, options: LoadOptions, folder: RunFolder, cancel: CancelToken) -> JobOutcome:
-        with self.cond:
-            self.cond.wait_for(lambda: self.running < self.limit)
-            self.running += 1
-        outcome = _run_guarded(self.conn, part, options, folder, self.on_event, cancel)  # never raises
-        with self.cond:
-            self.running -= 1
-            self._adapt(outcome)
-            self.cond.notify_all()
-        return outcome
-
-    def _adapt(self, outcome: JobOutcome) -> None:
-        refusals = self.conn.concurrency_refusals
-        if refusals > self.seen and self.limit > 1:
-            self.limit -= 1
-            message = (
-                f"The org refused concurrent requests; from now on at most {self.limit} jobs run at once."
-            )
-            log.warning(message)
-            self.on_event(JobEvent(EventKind.LOG, outcome.part, outcome.state, message=message))
-        self.seen = refusals
-
-
-def _run_guarded(
-    conn: SalesforceConnection,
-    part: PartPlan,
-    options: LoadOptions,
-    folder: RunFolder,
-    on_event: EventSink,
-    cancel: CancelToken,
-) -> JobOutcome:
-    """``run_part``, except that a dead session or used-up API limit stops the parts not yet started."""
-    if conn.fatal_error is not None:
-        message = f"Not sent: {conn.fatal_error}"
-        return _unsent(part, JobState.CANCELLED, message, "never reached UploadComplete", on_event)
-    try:
-        return run_part(conn, part, options, folder, on_event, cancel)
-    except Exception as exc:  # a bug must not lose the other parts' outcomes or the manifest
-        log.exception("Unexpected error while loading %s", part.ref.describe())
-        message = f"Unexpected error: {type(exc).__name__}: {exc}"
-        return _unsent(part, JobState.ERROR, message, "unexpected client error", on_event)
-
-
-def _unsent(part: PartPlan, state: JobState, message: str, why: str, on_event: EventSink) -> JobOutcome:
-    on_event(JobEvent(EventKind.STATE, part.ref, state, message=message, error_message=message))
-    return JobOutcome(
-        part=part.ref,
-        state=state,
-        rows=part.records,
-        first_record=part.first_record,
-        error_message=message,
-        records_unprocessed=part.records,
-        notes=[f"{why}: all {part.records} records count as unprocessed (not sent)"],
-    )
+    run = LoadRun(conn, plan, options, folder, journal=journal, retry_of=retry_of, cancel=cancel)
+    return run.run(on_event)
 
 
 # ---- retry only the failed and unprocessed rows of a run ---------------------------------------------------
-
-_NEVER_SENT = "never reached UploadComplete"
 
 
 @dataclass
@@ -183,7 +75,7 @@ def build_retry_files(run_dir: Path, new_run: RunFolder | None = None) -> list[P
     for job in manifest["jobs"]:
         entry = files.get(job["file"], {})
         want = wanted.setdefault(job["file"], _Wanted(set(), []))
-        if any(_NEVER_SENT in note for note in job.get("notes", [])):
+        if any(NEVER_SENT in note for note in job.get("notes", [])):
             want.ranges.append((job["first_record"], job["first_record"] + job["records"] - 1))
             continue
         if job["state"] not in ("JobComplete", "Failed", "Aborted"):

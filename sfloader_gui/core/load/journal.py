@@ -20,7 +20,6 @@ from sfloader_gui.core.models import EventKind, JobEvent, JobState, PartRef
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[JobEvent], None]
 # The server works on a job once it is closed; until its results are on disk it is "unsettled".
 _CLOSED_STATES = frozenset(
     {JobState.UPLOAD_COMPLETE, JobState.IN_PROGRESS, JobState.JOB_COMPLETE, JobState.FAILED}
@@ -91,15 +90,18 @@ def _intent(r: tuple[object, ...]) -> Intent:
     )  # fmt: skip
 
 
-class JournalSink:
-    """The event sink ``Journal.listener`` returns; the runner also writes its intents through it."""
+class RunJournal:
+    """The journal bound to one run: the load records each job's states and its write-ahead intents here."""
 
-    def __init__(self, journal: Journal, instance_url: str, run_dir: Path, inner: EventSink) -> None:
-        self.journal, self.instance_url, self.run_dir, self.inner = journal, instance_url, run_dir, inner
+    def __init__(self, journal: Journal, instance_url: str, run_dir: Path) -> None:
+        self.journal, self.instance_url, self.run_dir = journal, instance_url, run_dir
 
-    def __call__(self, event: JobEvent) -> None:
-        self.journal.record(event, self.instance_url, self.run_dir)
-        self.inner(event)
+    def record(self, event: JobEvent) -> None:
+        """A job's state change or saved results (other events carry nothing the journal keeps)."""
+        try:
+            self.journal.record(event, self.instance_url, self.run_dir)
+        except sqlite3.Error as exc:  # a journal that cannot write must not stop the load
+            log.warning("Could not record job %s in the journal: %s", event.job_id, exc)
 
     def intent(self, part: PartRef, object_name: str, external_id_field: str) -> int | None:
         """Before a create-job POST. A journal that cannot write must not stop the load: None then."""
@@ -162,9 +164,9 @@ class Journal:
         with self._lock:
             self._db.close()
 
-    def listener(self, instance_url: str, run_dir: Path, inner: EventSink) -> JournalSink:
-        """Wrap an event sink so that every job's states are journalled before the caller sees them."""
-        return JournalSink(self, instance_url, run_dir, inner)
+    def for_run(self, instance_url: str, run_dir: Path) -> RunJournal:
+        """This journal bound to one run folder (what ``LoadRun`` and ``run_part`` write through)."""
+        return RunJournal(self, instance_url, run_dir)
 
     # ---- write-ahead intents ----------------------------------------------------------------------
 

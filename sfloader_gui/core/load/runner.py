@@ -14,7 +14,7 @@ from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.gzipstream import gzip_chunks
 from sfloader_gui.core.csvio.parts import iter_part, part_size
-from sfloader_gui.core.load.journal import JournalSink
+from sfloader_gui.core.load.journal import RunJournal
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records
 from sfloader_gui.core.models import (
@@ -112,12 +112,15 @@ def run_part(
     run_folder: RunFolder,
     on_event: EventSink,
     cancel: CancelToken,
+    journal: RunJournal | None = None,
 ) -> JobOutcome:
     """Run one part as one upsert job and return what became of every one of its records.
 
     Synchronous and thread-safe; never raises for a Salesforce or network problem (the outcome says it).
+    With a ``journal``, an intent is written before each create-job POST, the job id right after, and
+    every state of the job as it moves.
     """
-    return _PartRun(conn, part_plan, options, run_folder, on_event, cancel).run()
+    return _PartRun(conn, part_plan, options, run_folder, on_event, cancel, journal).run()
 
 
 class _PartRun:
@@ -129,8 +132,10 @@ class _PartRun:
         run_folder: RunFolder,
         on_event: EventSink,
         cancel: CancelToken,
+        journal: RunJournal | None = None,
     ) -> None:
         self.conn = conn
+        self.journal = journal
         self.plan = plan
         self.options = options
         self.run_folder = run_folder
@@ -154,8 +159,11 @@ class _PartRun:
             kind=kind, part=o.part, state=o.state, job_id=o.job_id, records_processed=o.records_processed,
             records_failed=o.records_failed, error_message=o.error_message,
         )  # fmt: skip
+        event = replace(base, **fields)  # type: ignore[arg-type]
+        if self.journal is not None:  # first: a crash right after must still find the job
+            self.journal.record(event)
         try:
-            self.on_event(replace(base, **fields))  # type: ignore[arg-type]
+            self.on_event(event)
         except Exception:  # a broken listener must not break the load
             log.exception("Progress listener failed")
 
@@ -315,7 +323,7 @@ class _PartRun:
         """POST a new job. If the answer is lost, abort the job it made if only it can be that one."""
         opts, dialect = self.options, self.plan.dialect
         # Write-ahead: a crash from here on leaves an intent (or a job id) that a later start reconciles.
-        wal = self.on_event if isinstance(self.on_event, JournalSink) else None
+        wal = self.journal
         intent = wal.intent(self.plan.ref, opts.object_name, opts.external_id_field) if wal else None
         started = datetime.now(UTC)
         try:
@@ -491,10 +499,24 @@ class _PartRun:
             self.outcome.notes.append("cancelled: stopped waiting, job not aborted")
             raise _Stop
         self.say(f"Cancelled: aborting job {job_id} on the server; its processed rows are kept.", note=True)
-        info = bulk.abort_job(self.conn, job_id)
-        self.note_progress(info)
-        if self.outcome.state not in _SERVER_TERMINAL:
+        try:
+            bulk.abort_job(self.conn, job_id)  # the answer carries no counts (as in Salesforce): read below
+        except SalesforceError as exc:
+            self.say(f"Could not abort job {job_id} ({exc}); reading what it did.")
+        self.read_until_stopped(job_id)
+
+    def read_until_stopped(self, job_id: str) -> None:
+        """The job's state and counts as the org reports them once it stopped (after an abort)."""
+        deadline = time.monotonic() + self.options.timeout_s
+        while True:
             self.note_progress(bulk.get_job(self.conn, job_id))
+            if self.outcome.state in _SERVER_TERMINAL:
+                return
+            if time.monotonic() >= deadline:
+                self.set_state(JobState.CANCELLED, f"Job {job_id} did not stop; it may still be running.")
+                self.outcome.notes.append("cancelled: abort asked, job still running")
+                raise _Stop
+            time.sleep(self.options.poll_interval_s)  # the abort is on its way: read again shortly
 
     # ---- results ------------------------------------------------------------------------------------
 

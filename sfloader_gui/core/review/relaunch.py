@@ -7,10 +7,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.core.load.engine import EventSink, RunResult, run_load
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import plan_load
 from sfloader_gui.core.load.results import RunFolder
-from sfloader_gui.core.models import CancelToken, LoadOptions
+from sfloader_gui.core.load.run import EventSink, LoadRun, RunResult
+from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.retry import RetryBatch, RetryError, record_retry
 from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -30,20 +31,20 @@ def retry_options(session: ReviewSession, **overrides: Any) -> LoadOptions:
     return LoadOptions(object_name=str(m["object"]), external_id_field=str(m["external_id_field"]), **kept)
 
 
-def launch_retry(
+def prepare_retry(
     conn: SalesforceConnection,
     session: ReviewSession,
     batches: list[RetryBatch],
     *,
+    journal: Journal | None,
     out_dir: Path | None = None,
-    on_event: EventSink | None = None,
-    cancel: CancelToken | None = None,
     **option_overrides: Any,
-) -> RunResult:
-    """Run the retry files as a new run beside the original (synchronous; call it from a worker thread).
+) -> LoadRun:
+    """The retry of ``batches`` as a new run beside the original, ready to be driven (not yet sent).
 
     The files are copied into the new run's ``sources/`` so the retry run is complete on its own, and the
-    retry is recorded in the original run's ``review/retries.json`` before it starts.
+    retry is recorded in the original run's ``review/retries.json`` before it starts. Reads and hashes
+    the files: call it from a worker thread.
     """
     options = retry_options(session, **option_overrides)
     base = out_dir or (session.run_dir.parent if session.run_dir else session.target.parent)
@@ -56,7 +57,18 @@ def launch_retry(
     record_retry(session, folder.path, sent)
     plan = plan_load([b.path for b in sent], options)
     run_id = str(session.manifest.get("run_id") or (session.run_dir.name if session.run_dir else ""))
-    return run_load(
-        conn, plan, options, base, on_event or (lambda _e: None), cancel or CancelToken(),
-        retry_of=run_id, run_folder=folder,
-    )  # fmt: skip
+    return LoadRun(conn, plan, options, folder, journal=journal, retry_of=run_id)
+
+
+def launch_retry(
+    conn: SalesforceConnection,
+    session: ReviewSession,
+    batches: list[RetryBatch],
+    *,
+    on_event: EventSink | None = None,
+    journal: Journal | None = None,
+    **option_overrides: Any,
+) -> RunResult:
+    """Headless: prepare the retry and run it to the end (synchronous)."""
+    run = prepare_retry(conn, session, batches, journal=journal, **option_overrides)
+    return run.run(on_event or (lambda _e: None))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.review.filters import apply_filter
-from sfloader_gui.core.review.retry import Outcome, RetryBatch, RetryOutcomes, write_retry_files
+from sfloader_gui.core.review.retry import Outcome, RetryBatch, RetryError, RetryOutcomes, write_retry_files
 from sfloader_gui.core.review.session import ReviewError, ReviewSession
 from sfloader_gui.core.review.sorting import column_values
 from sfloader_gui.core.review.sourcejoin import JoinStatus
@@ -42,8 +43,16 @@ from sfloader_gui.ui.failures.table_model import (
     plain_words,
 )
 
-# Starts a retry run for the batches and returns the new run folder; runs on a worker thread.
-RetryLauncher = Callable[[ReviewSession, list[RetryBatch]], Path]
+
+class RetryLauncher(Protocol):
+    """Retries as loads of the app (``ui.failures.launcher.RetryLauncher`` is the real one)."""
+
+    @property
+    def finished(self) -> SignalInstance: ...  # a run ended (with the load controller's RunResult)
+
+    def prepare(self, session: ReviewSession, batches: list[RetryBatch]) -> LoadRun: ...  # worker thread
+
+    def start(self, run: LoadRun) -> None: ...  # UI thread; raises RetryError when it cannot
 
 
 class WorkbenchWindow(QMainWindow):
@@ -58,6 +67,9 @@ class WorkbenchWindow(QMainWindow):
         self.session: ReviewSession | None = None
         self.model: FailuresModel | None = None
         self.retry_launcher = retry_launcher
+        self._retry_dir: Path | None = None  # the retry run this window started, until it has finished
+        if retry_launcher is not None:
+            retry_launcher.finished.connect(self._retry_finished)
         self.quiet = False  # True: messages go to the status bar and ``last_message`` only (tests, start-up)
         self.last_message = ""
         self.tasks = TaskRunner(self)
@@ -228,6 +240,8 @@ class WorkbenchWindow(QMainWindow):
 
     # ----- background results ------------------------------------------------------------------------
     def _task_done(self, name: str, result: object) -> None:
+        if name == "retry" and isinstance(result, LoadRun):
+            self._start_retry(result)
         if name == "retry" and self._close_when_idle:
             QTimer.singleShot(0, self.close)
             return
@@ -258,9 +272,27 @@ class WorkbenchWindow(QMainWindow):
                     f"Latest retry: {result.runs[-1].name}. Rows sent again: {result.succeeded:,} succeeded, "
                     f"{result.not_succeeded:,} failed again or were not processed."
                 )
-        elif name == "retry" and isinstance(result, Path):
-            self.statusBar().showMessage(f"Retry run {result.name} finished; reading its results…")
-            session = self.session
+
+    def _start_retry(self, run: LoadRun) -> None:
+        assert self.retry_launcher is not None
+        try:
+            self.retry_launcher.start(run)
+        except RetryError as exc:
+            self.show_message("Retry not started", str(exc))
+            return
+        self._retry_dir = run.folder.path
+        self.statusBar().showMessage(
+            f"Retry run {run.folder.run_id} started: the main window shows its jobs (Cancel there stops it)."
+        )
+
+    def _retry_finished(self, result: object) -> None:
+        """A run of the app's load controller ended; when it is this window's retry, read its results."""
+        if self._retry_dir is None or getattr(result, "run_folder", None) != self._retry_dir:
+            return
+        self.statusBar().showMessage(f"Retry run {self._retry_dir.name} finished; reading its results…")
+        self._retry_dir = None
+        session = self.session
+        if session is not None:
             self.tasks.start("outcomes", lambda: RetryOutcomes(session))
 
     def _task_failed(self, name: str, message: str) -> None:
@@ -396,12 +428,12 @@ class WorkbenchWindow(QMainWindow):
             return False
         session, launcher = self.session, self.retry_launcher
 
-        def work() -> Path:
+        def work() -> LoadRun:
             # Writing a million retry rows takes a while: do it off the UI thread, then send them.
-            return launcher(session, write_retry_files(session, rows))
+            return launcher.prepare(session, write_retry_files(session, rows))
 
         self.statusBar().showMessage(f"Retrying {len(rows):,} rows as a new upsert run…")
-        if not self.tasks.start("retry", work):
+        if self._retry_dir is not None or not self.tasks.start("retry", work):
             self.show_message("A retry is running", "Wait for the running retry to finish, then retry again.")
             return False
         return True
@@ -416,9 +448,10 @@ class WorkbenchWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.tasks.busy("retry"):
-            # The retry run is on a thread this window owns: close when it has reported, not before.
+            # The retry files are being written on a thread this window owns: close once they are, and
+            # the run has started (it goes on in the main window; this window does not wait for it).
             self._close_when_idle = True
-            self.statusBar().showMessage("The window closes when the retry run has finished…")
+            self.statusBar().showMessage("The window closes when the retry has started…")
             event.ignore()
             return
         self._close_session()

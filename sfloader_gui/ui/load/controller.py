@@ -1,26 +1,21 @@
-"""Runs a load's parts on a private QThreadPool, feeds the jobs model, handles cancel and the end of a run."""
+"""Drives a core LoadRun on a private QThreadPool: the jobs model, cancel and the end of a run."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from sfloader_gui.core.models import (
-    MAX_CONCURRENT_JOBS,
-    CancelToken,
-    EventKind,
-    JobEvent,
-    JobOutcome,
-    JobState,
-    PartRef,
-)
+from sfloader_gui.core.load.run import LoadRun
+from sfloader_gui.core.load.run import RunResult as LoadRunResult
+from sfloader_gui.core.models import MAX_CONCURRENT_JOBS, EventKind, JobEvent, JobOutcome, JobState
 from sfloader_gui.ui.load.jobs_model import JobsModel
-from sfloader_gui.ui.load.workers import PartJob, PartWorker, WorkerSignals
+from sfloader_gui.ui.load.workers import PartWorker, WorkerSignals
 from sfloader_gui.ui.tasks import BackgroundTasks, make_pool
 
 log = logging.getLogger(__name__)
@@ -28,37 +23,22 @@ log = logging.getLogger(__name__)
 RAMP_MS = 50  # between two parts handed to the pool: 15 jobs are all running within 0.7 s
 
 
-@dataclass(frozen=True)
-class PreparedPart:
-    ref: PartRef
-    rows: int
-    job: PartJob
-
-
-@dataclass
-class PreparedRun:
-    """What the window hands the controller: the parts, the pool size, and how to close the run."""
-
-    parts: list[PreparedPart]
-    max_jobs: int
-    # Runs on a background thread after the last part: writes the manifest; returns the run folder (or None).
-    finalize: Callable[[list[JobOutcome], bool], Any]
-    label: str = ""
-    run_folder: Any = None  # where results go; shown even when the manifest could not be written
-
-
 @dataclass
 class RunResult:
+    """What the window shows when a run ended."""
+
     outcomes: list[JobOutcome]
     cancelled: bool
     elapsed_s: float
-    run_folder: Any = None
+    run_folder: Path | None = None
     finalize_error: str | None = None
-    totals: dict[str, int] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
 
 
 class LoadController(QObject):
-    """Owns the load pool, the worker signals object and every in-flight worker.
+    """Drives a core ``LoadRun`` from the UI: its parts on the load pool, the jobs model, cancel, finish.
+
+    Owns the pool, the worker signals object and every in-flight worker.
 
     Signals:
         run_started(): parts were queued.
@@ -84,8 +64,8 @@ class LoadController(QObject):
         # Finished workers may still be returning from run(): freed only once the pool is idle.
         self._retired: list[PartWorker] = []
         self._outcomes: list[JobOutcome] = []
-        self._cancel = CancelToken()
-        self._run: PreparedRun | None = None
+        self._run: LoadRun | None = None
+        self._label = ""
         self._started_at = 0.0
         self._finishing = False
         self._not_started: list[PartWorker] = []  # made, not yet handed to the pool (see RAMP_MS)
@@ -103,7 +83,12 @@ class LoadController(QObject):
 
     @property
     def cancelling(self) -> bool:
-        return self._cancel.cancelled and self.running
+        return self._run is not None and self._run.cancelled
+
+    @property
+    def object_name(self) -> str:
+        """The object the running (or last) run loads into."""
+        return self._run.options.object_name if self._run is not None else ""
 
     @property
     def pool(self) -> QThreadPool:
@@ -113,21 +98,22 @@ class LoadController(QObject):
         return time.monotonic() - self._started_at if self._started_at else 0.0
 
     # -- commands --------------------------------------------------------------------------------------------
-    def start(self, run: PreparedRun) -> None:
+    def start(self, run: LoadRun, label: str = "") -> None:
+        """Run ``run``'s parts on the pool (the window made it: folder, manifest and journal are ready)."""
         if self.running:
             raise RuntimeError("A load is already running.")
         self._pool.waitForDone(0)
         if self._pool.activeThreadCount() == 0:
             self._retired.clear()
-        self._pool.setMaxThreadCount(max(1, min(run.max_jobs, MAX_CONCURRENT_JOBS)))
-        self._run = run
-        self._cancel = CancelToken()
+        self._pool.setMaxThreadCount(max(1, min(run.options.max_concurrent_jobs, MAX_CONCURRENT_JOBS)))
+        self._run, self._label = run, label or f"the load into {run.options.object_name}"
         self._outcomes = []
         self._finishing = False
         self._started_at = time.monotonic()
-        self.model.set_parts([(p.ref, p.rows) for p in run.parts])
+        self.model.set_parts([(p.ref, p.records) for p in run.parts])
+        emit = self._signals.progress.emit
         for part in run.parts:
-            self._workers[part.ref.key] = PartWorker(part.ref, part.job, self._cancel, self._signals)
+            self._workers[part.ref.key] = PartWorker(part, partial(run.run_part, part, emit), self._signals)
         # Parts go to the pool one every RAMP_MS, from the next turn of the event loop: the table paints
         # first, and 15 jobs do not upload, poll and download in lockstep (bursts that starve the UI
         # thread of the GIL, and hit the org's concurrent-request limit all at once).
@@ -136,7 +122,7 @@ class LoadController(QObject):
         self._ticker.start()
         log.info(
             "Started %s: %d job(s), up to %d at once.",
-            run.label or "the load",
+            self._label,
             len(run.parts),
             self._pool.maxThreadCount(),
         )
@@ -151,9 +137,11 @@ class LoadController(QObject):
         self._pool.start(self._not_started.pop(0))
 
     def cancel(self, abort_jobs: bool) -> None:
-        """Drop parts still queued, then tell running parts to stop (and abort their jobs if asked)."""
-        if not self.running:
+        """Cancel the run; parts still queued here are not sent (the run counts them as unprocessed)."""
+        run = self._run
+        if run is None:
             return
+        run.cancel(abort_jobs=abort_jobs)  # first: a part that leaves the queue now is not sent either
         self._ramp.stop()
         never_queued, self._not_started = self._not_started, []
         dropped = 0
@@ -161,10 +149,9 @@ class LoadController(QObject):
             # Not yet handed to the pool, or still waiting in its queue: it will not run, so report it here.
             if worker in never_queued or self._pool.tryTake(worker):
                 dropped += 1
-                self._on_finished(JobOutcome(part=worker.ref, state=JobState.CANCELLED))
-        self._cancel.cancel(abort_jobs=abort_jobs)
+                self._on_finished(run.skip(worker.part, self._signals.progress.emit))
         what = "aborting running jobs on the server" if abort_jobs else "no longer waiting for running jobs"
-        log.info("Cancel: %d queued job(s) dropped; %s.", dropped, what)
+        log.info("Cancel: %d queued job(s) not sent; %s.", dropped, what)
         self._maybe_finish()
 
     def shutdown(self, msecs: int = 30_000) -> bool:
@@ -216,15 +203,18 @@ class LoadController(QObject):
         if self._workers or self._run is None or self._finishing:
             return
         self._finishing = True
-        run, outcomes, cancelled = self._run, list(self._outcomes), self._cancel.cancelled
+        run, outcomes, cancelled = self._run, list(self._outcomes), self._run.cancelled
         elapsed = self.elapsed()
-        self._tasks.submit(
-            lambda: run.finalize(outcomes, cancelled),
-            lambda folder: self._finish(RunResult(outcomes, cancelled, elapsed, run_folder=folder)),
-            lambda msg: self._finish(
-                RunResult(outcomes, cancelled, elapsed, run_folder=run.run_folder, finalize_error=msg)
-            ),
-        )
+
+        def done(result: LoadRunResult) -> None:
+            self._finish(
+                RunResult(result.outcomes, cancelled, elapsed, result.run_dir, None, result.manifest)
+            )
+
+        def failed(message: str) -> None:
+            self._finish(RunResult(outcomes, cancelled, elapsed, run.folder.path, finalize_error=message))
+
+        self._tasks.submit(run.finish, done, failed)
 
     def _finish(self, result: RunResult) -> None:
         self._ticker.stop()

@@ -6,10 +6,11 @@ return plain data for the UI thread.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sfloader_gui.core.csvio.dialect import sniff
 from sfloader_gui.core.csvio.errors import CsvInputError
@@ -18,21 +19,22 @@ from sfloader_gui.core.csvio.sample import first_records
 # Imported with the window, not on the first Load click: that click must not stall the event loop.
 from sfloader_gui.core.load import plan as planning
 from sfloader_gui.core.load import preflight as checks
-
-# Private names: the engine's per-part gate is what run_load uses; the GUI runs the same one per QRunnable.
-from sfloader_gui.core.load.engine import PartGate
-from sfloader_gui.core.load.journal import EventSink, Journal
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.reconcile import reconcile_strays
-from sfloader_gui.core.load.results import RunFolder, count_records
-from sfloader_gui.core.load.runner import PartPlan, part_plans
-from sfloader_gui.core.models import CancelToken, JobEvent, JobOutcome, LoadOptions
+from sfloader_gui.core.load.results import count_records
+from sfloader_gui.core.load.run import LoadRun
+from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.files.files_model import FindingView
-from sfloader_gui.ui.load.controller import PreparedPart, PreparedRun
-from sfloader_gui.ui.load.workers import PartJob
+
+if TYPE_CHECKING:
+    from sfloader_gui.ui.failures.launcher import RetryLauncher
+    from sfloader_gui.ui.load.controller import LoadController
+
+log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 _LINE_ENDING_LABELS = {"LF": "LF", "CRLF": "CRLF"}
@@ -103,7 +105,7 @@ def inspect_file(path: Path) -> FileFacts:
 
 @dataclass
 class CheckResult:
-    plan: Any
+    plan: LoadPlan
     findings: dict[Path, list[FindingView]]
     facts: dict[Path, FileFacts]
 
@@ -122,59 +124,25 @@ def check_files(conn: SalesforceConnection, paths: list[Path], options: LoadOpti
 
 
 # -- running ----------------------------------------------------------------------------------------------
-class _Relay:
-    """The event sink the engine's gate and journal report to; it forwards to the workers' signal.
-
-    Every worker passes the same sink (the controller's one signals object), so whichever set it last
-    is the right one.
-    """
-
-    def __init__(self) -> None:
-        self.target: EventSink | None = None
-
-    def __call__(self, event: JobEvent) -> None:
-        if self.target is not None:
-            self.target(event)
-
-
 def prepare_run(
-    conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions, out_dir: Path
-) -> PreparedRun:
-    """Make the run folder and bind each part to the engine's per-part runner; the controller runs them.
+    conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions, out_dir: Path, journal: Journal | None
+) -> LoadRun:
+    """The run the controller drives: a new run folder with its first manifest, bound to the journal.
 
-    Each part goes through the engine's gate (a dead session or used-up API limit stops the parts not
-    started; fewer jobs at once after the org refuses concurrent requests) and its job journal (jobs left
+    Each part goes through the run's gate (a dead session or used-up API limit stops the parts not
+    started; fewer jobs at once after the org refuses concurrent requests) and the journal (jobs left
     running on the server can be found after a restart), exactly as the headless ``run_load`` does.
     """
-    folder = RunFolder.create(out_dir, options.object_name)
-    relay = _Relay()
-    journal = Journal()
-    gate = PartGate(
-        conn, options.max_concurrent_jobs, journal.listener(conn.instance_url, folder.path, relay)
-    )
+    return LoadRun.create(conn, plan, options, out_dir, journal=journal)
 
-    def job_for(part: PartPlan) -> PartJob:
-        def job(on_event: EventSink, cancel: CancelToken) -> JobOutcome:
-            relay.target = on_event
-            return gate.run(part, options, folder, cancel)
 
-        return job
-
-    parts = [PreparedPart(ref=p.ref, rows=p.records, job=job_for(p)) for p in part_plans(plan)]
-
-    def finalize(outcomes: list[JobOutcome], cancelled: bool) -> RunFolder:
-        try:
-            folder.write_manifest(
-                plan, outcomes, instance_url=conn.instance_url, finished_at=datetime.now(UTC)
-            )
-        finally:
-            journal.close()
-        return folder
-
-    label = f"the load into {options.object_name}"
-    return PreparedRun(
-        parts=parts, max_jobs=options.max_concurrent_jobs, finalize=finalize, label=label, run_folder=folder
-    )
+def open_journal() -> Journal | None:
+    """The job journal in the user data dir; None (loads still run, without crash recovery) if unusable."""
+    try:
+        return Journal()
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("The job journal cannot be opened (%s): jobs left running will not be found later.", exc)
+        return None
 
 
 def reconcile_org(conn: SalesforceConnection) -> list[str]:
@@ -187,14 +155,10 @@ def reconcile_org(conn: SalesforceConnection) -> list[str]:
         journal.close()
 
 
-def retry_launcher(conn: SalesforceConnection | None) -> Any:
-    """The workbench's retry hook bound to this org (None when the engine offers no retry here)."""
+def retry_launcher(
+    conn: SalesforceConnection | None, controller: LoadController, journal: Journal | None
+) -> RetryLauncher | None:
+    """The workbench's retry, bound to this org and run by the app's load controller (None: not connected)."""
     from sfloader_gui.ui.failures.launcher import make_retry_launcher
 
-    return make_retry_launcher(conn)
-
-
-def run_folder_path(folder: Any) -> Path | None:
-    if folder is None:
-        return None
-    return Path(getattr(folder, "path", folder))
+    return make_retry_launcher(conn, controller, journal)

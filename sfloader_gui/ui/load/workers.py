@@ -1,4 +1,4 @@
-"""One load part per QRunnable: calls the engine's job function, reports through a shared signals object."""
+"""One load part per QRunnable: runs the LoadRun's per-part step, reports through a shared signals object."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from sfloader_gui.core.models import CancelToken, JobEvent, JobOutcome, JobState, PartRef
+from sfloader_gui.core.load.runner import PartPlan
+from sfloader_gui.core.models import JobOutcome, JobState
 
 log = logging.getLogger(__name__)
 
-# The engine's per-part function with everything but the callback and the cancel token bound.
-PartJob = Callable[[Callable[[JobEvent], None], CancelToken], JobOutcome]
+# The run's per-part step (``LoadRun.run_part``) with the part and the event sink bound.
+PartStep = Callable[[], JobOutcome]
 
 
 class WorkerSignals(QObject):
@@ -34,22 +35,25 @@ class WorkerSignals(QObject):
 class PartWorker(QRunnable):
     """Runs one part on a pool thread. Never touches a widget: it only emits plain data."""
 
-    def __init__(self, ref: PartRef, job: PartJob, cancel: CancelToken, signals: WorkerSignals) -> None:
+    def __init__(self, part: PartPlan, step: PartStep, signals: WorkerSignals) -> None:
         super().__init__()
         # The controller holds the reference until ``finished``; Qt must not delete a Python-owned object.
         self.setAutoDelete(False)
-        self.ref = ref
-        self._job = job
-        self._cancel = cancel
+        self.part = part
+        self.ref = part.ref
+        self._step = step
         self._signals = signals
 
     def run(self) -> None:
         self._signals.started.emit(self.ref)
         try:
-            outcome = self._job(self._signals.progress.emit, self._cancel)
-        except Exception as exc:  # run_part reports Salesforce failures as outcomes; this is the last resort
+            outcome = self._step()
+        except Exception as exc:  # LoadRun.run_part never raises; this is the last resort
             log.exception("Unexpected error while loading %s", self.ref.describe())
             message = f"Unexpected error: {exc}" if str(exc) else f"Unexpected error: {type(exc).__name__}"
             self._signals.failed.emit(self.ref, message)
-            outcome = JobOutcome(part=self.ref, state=JobState.ERROR, error_message=message)
+            outcome = JobOutcome(
+                part=self.ref, state=JobState.ERROR, error_message=message, rows=self.part.records,
+                first_record=self.part.first_record, records_unprocessed=self.part.records,
+            )  # fmt: skip
         self._signals.finished.emit(outcome)

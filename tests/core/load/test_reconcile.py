@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from sfloader_gui.core.load.engine import run_load
-from sfloader_gui.core.load.journal import Journal, JournalSink
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.liveness import end_this_process
 from sfloader_gui.core.load.reconcile import current_user_id, reconcile_strays
 from sfloader_gui.core.load.results import RunFolder, count_records
@@ -33,12 +33,12 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 def crashed_run(conn: SalesforceConnection, journal: Journal, src: Path, out: Path) -> _PartRun:
-    """The runner's own pieces for one part, with the journal's sink, as a run that is about to crash."""
+    """The runner's own pieces for one part, with the run's journal, as a run that is about to crash."""
     opts = options()
     (part,) = part_plans(plan([src], opts))
     folder = RunFolder.create(out, opts.object_name)
-    sink = journal.listener(conn.instance_url, folder.path, Recorder())
-    return _PartRun(conn, part, opts, folder, sink, CancelToken())
+    run_journal = journal.for_run(conn.instance_url, folder.path)
+    return _PartRun(conn, part, opts, folder, Recorder(), CancelToken(), run_journal)
 
 
 def foreign_job(org: Any, object_name: str = "Account", token: str | None = None) -> str:
@@ -87,8 +87,8 @@ def test_a_crash_before_the_job_id_was_saved_aborts_that_one_stray_only(
     src = write_accounts(tmp_path / "a.csv", 1, 10)
     with connect(emulator) as conn:
         run = crashed_run(conn, journal, src, tmp_path / "out")
-        assert isinstance(run.on_event, JournalSink)
-        run.on_event.intent(run.plan.ref, "Account", "External_Id__c")  # written; then the POST...
+        assert run.journal is not None
+        run.journal.intent(run.plan.ref, "Account", "External_Id__c")  # written; then the POST...
         stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id  # ...answers; crash
         other_object = foreign_job(emulator, "Contact")
         other_user = foreign_job(emulator, token=emulator.token_for_user()[0])
@@ -128,8 +128,8 @@ def test_no_job_is_aborted_for_an_interrupted_create_when_the_user_is_unknown(
     src = write_accounts(tmp_path / "a.csv", 1, 10)
     with connect(emulator) as conn:
         run = crashed_run(conn, journal, src, tmp_path / "out")
-        assert isinstance(run.on_event, JournalSink)
-        run.on_event.intent(run.plan.ref, "Account", "External_Id__c")
+        assert run.journal is not None
+        run.journal.intent(run.plan.ref, "Account", "External_Id__c")
         stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id
         end_this_process()
         report = reconcile_strays(conn, journal)

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from sfloader_gui.core.load.engine import run_load
+from sfloader_gui.core.load.results import count_records
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.orgstate import gzip_refused_by
+from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 from tests.core.load.loadkit import Recorder, connect, count, load, options, plan, write_accounts
 from tests.core.salesforce.conftest import oauth_refreshing_token
 
@@ -160,6 +162,29 @@ def test_cancel_with_abort_aborts_the_job_and_still_fetches_its_results(
     assert (result.run_dir / job["unprocessed_file"]).exists()
     assert job["records_processed"] + job["records_unprocessed"] == 10
     assert result.manifest["accounting"]["balanced"]
+
+
+def test_an_abort_mid_job_counts_what_the_org_processed_before_it(tmp_path: Path) -> None:
+    """The abort answer carries no counts (as in Salesforce): they come from reading the job after it."""
+    config = EmulatorConfig(db_path=tmp_path / "org.sqlite3", rows_per_second=400, batch_size=20)
+    with EmulatorServer(config) as org:
+        cancel = CancelToken()
+
+        def on_poll(event: JobEvent) -> bool:
+            if event.kind is EventKind.PROCESSING and event.records_processed > 0:
+                cancel.cancel(abort_jobs=True)
+            return False
+
+        src = write_accounts(tmp_path / "accounts.csv", 1, 2000)
+        result = load(org, [src], tmp_path / "out", recorder=Recorder(trigger=on_poll), cancel=cancel)
+        loaded = count(org)
+    (job,) = result.manifest["jobs"]
+    assert job["state"] == "Aborted"
+    assert 0 < job["records_processed"] < 2000
+    assert job["records_processed"] == loaded == count_records(result.run_dir / job["success_file"])
+    assert job["records_unprocessed"] == 2000 - loaded
+    assert result.manifest["totals"]["success"] == loaded
+    assert result.manifest["accounting"] == {"balanced": True, "unaccounted": 0}
 
 
 def test_an_unanswered_close_is_checked_before_closing_again(emulator: Any, tmp_path: Path) -> None:

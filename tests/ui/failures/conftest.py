@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
 from collections.abc import Iterator
@@ -12,9 +13,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.engine import run_load
+from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import plan_load
 from sfloader_gui.core.models import CancelToken, LoadOptions
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
+from sfloader_gui.ui.failures.launcher import RetryLauncher
+from sfloader_gui.ui.load.controller import LoadController
+from sfloader_gui.ui.load.jobs_model import JobsModel
+from sfloader_gui.ui.tasks import BackgroundTasks
 from tests.core.review.emulator_runs import SAMPLES, connect, load
 
 HEADER = [
@@ -84,3 +91,17 @@ def workbench(qtbot: QtBot, run_dir: Path) -> Iterator[WorkbenchWindow]:
     settle(win)
     yield win
     win.tasks.wait()
+
+
+@contextlib.contextmanager
+def app_retries(conn: SalesforceConnection, journal_dir: Path) -> Iterator[RetryLauncher]:
+    """What the main window hands the workbench: retries run by an app load controller, journalled."""
+    journal = Journal(journal_dir / "journal.sqlite3")
+    tasks = BackgroundTasks()
+    controller = LoadController(JobsModel(), tasks)
+    try:
+        yield RetryLauncher(conn, controller, journal)
+    finally:
+        controller.shutdown()
+        tasks.wait()
+        journal.close()

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication
 from sfloader_gui.core.review.report import summary_html
 from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
-from sfloader_gui.ui.failures.launcher import make_retry_launcher
 from sfloader_gui.ui.style import apply_style
 from tests.core.review.emulator_runs import SAMPLES, connect, load
+from tests.ui.failures.conftest import app_retries
 
 
 def _more_contacts(work: Path) -> None:
@@ -70,7 +70,11 @@ def main(out: Path) -> int:
     apply_style(app)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sfl-shots-"))
-    with EmulatorServer(EmulatorConfig(db_path=work / "org.sqlite3")) as org, connect(org) as conn:
+    with (
+        EmulatorServer(EmulatorConfig(db_path=work / "org.sqlite3")) as org,
+        connect(org) as conn,
+        app_retries(conn, work) as retries,
+    ):
         load(conn, ["accounts.csv"], "Account", work)
         _more_contacts(work)
         import shutil
@@ -83,7 +87,7 @@ def main(out: Path) -> int:
         options = LoadOptions("Contact", "External_Id__c", poll_interval_s=0.05)
         plan = plan_load([work / "bad_contacts.csv", work / "contacts_q3.csv"], options)
         run = run_load(conn, plan, options, work / "runs", lambda _e: None, CancelToken())
-        win = open_workbench(run.run_dir, retry_launcher=make_retry_launcher(conn))
+        win = open_workbench(run.run_dir, retry_launcher=retries)
         win.quiet = True
         win.resize(1640, 760)
         win.show()
@@ -96,6 +100,10 @@ def main(out: Path) -> int:
         model.setData(model.index(fixed, last), "Berners-Lee")
         win.table.selectRow(fixed)
         win.retry(selected_only=True)
+        _settle(win)
+        while retries.controller.running:  # the retry runs as a load of the app
+            QApplication.processEvents()
+            retries.controller.pool.waitForDone(50)
         _settle(win)
         model.setData(model.index(keys.index("CON-0502"), last), "Hopper")
         win.table.clearSelection()

@@ -6,12 +6,15 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from pytestqt.qtbot import QtBot
 
+from sfloader_gui.core.load.run import LoadRun
+from sfloader_gui.core.review.retry import RetryError
 from sfloader_gui.ui.failures import WorkbenchWindow, actions, open_workbench
 from sfloader_gui.ui.failures.table_model import CODE, ROW, SOURCE
 from tests.ui.dnd import drop_paths
@@ -158,31 +161,40 @@ def test_drop_a_run_folder_to_open_it(qtbot: QtBot, run_dir: Path) -> None:
     assert win.windowTitle().endswith(run_dir.name)
 
 
-def test_closing_during_a_retry_waits_for_it(qtbot: QtBot, run_dir: Path) -> None:
-    import threading
+class _SlowRetries(QObject):
+    """Retry files that take a while to prepare (the part of a retry that runs on the workbench's thread)."""
 
-    release = threading.Event()
-    started = threading.Event()
+    finished = Signal(object)
 
-    def slow_launcher(session: object, batches: list[object]) -> Path:
-        started.set()
-        release.wait(30)
-        return run_dir
+    def __init__(self) -> None:
+        super().__init__()
+        self.release, self.started = threading.Event(), threading.Event()
 
-    win = open_workbench(run_dir, retry_launcher=slow_launcher)  # type: ignore[arg-type]
+    def prepare(self, session: object, batches: list[object]) -> LoadRun:
+        self.started.set()
+        self.release.wait(30)
+        raise RetryError("stopped by the test")
+
+    def start(self, run: LoadRun) -> None:
+        raise AssertionError("never prepared")
+
+
+def test_closing_while_the_retry_is_prepared_waits_for_that(qtbot: QtBot, run_dir: Path) -> None:
+    slow = _SlowRetries()
+    win = open_workbench(run_dir, retry_launcher=slow)  # type: ignore[arg-type]
     win.quiet = True
     qtbot.addWidget(win)
     win.show()
     settle(win)
     win.table.selectRow(0)
     assert win.retry(selected_only=True)
-    assert started.wait(10)
+    assert slow.started.wait(10)
     assert not win.retry(selected_only=True)
     assert "A retry is running" in win.last_message
     win.close()
-    assert win.isVisible()  # still open: the retry's thread belongs to this window
-    assert "closes when the retry run has finished" in win.statusBar().currentMessage()
-    release.set()
+    assert win.isVisible()  # still open: the retry files are written on this window's thread
+    assert "closes when the retry has started" in win.statusBar().currentMessage()
+    slow.release.set()
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=10_000)
 
 

@@ -8,10 +8,9 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.ui.failures import WorkbenchWindow, actions, open_workbench
-from sfloader_gui.ui.failures.launcher import make_retry_launcher
 from tests.core.review.emulator_runs import connect, load, query
 from tests.core.review.test_emulator_review import SHIPMENT_FIXES
-from tests.ui.failures.conftest import settle
+from tests.ui.failures.conftest import app_retries, settle
 
 
 def _values(win: WorkbenchWindow, name: str) -> list[str]:
@@ -30,10 +29,10 @@ def _edit(win: WorkbenchWindow, key: str, column: str, value: str) -> None:
 
 
 def test_fix_retry_selected_then_all_until_nothing_fails(qtbot: QtBot, emulator: Any, tmp_path: Path) -> None:
-    with connect(emulator) as conn:
+    with connect(emulator) as conn, app_retries(conn, tmp_path) as retries:
         load(conn, ["accounts.csv"], "Account", tmp_path)
         run = load(conn, ["bad_shipments.csv"], "Shipment__c", tmp_path)
-        win = open_workbench(run.run_dir, retry_launcher=make_retry_launcher(conn))
+        win = open_workbench(run.run_dir, retry_launcher=retries)
         win.quiet = True
         qtbot.addWidget(win)
         win.show()
@@ -67,9 +66,33 @@ def test_fix_retry_selected_then_all_until_nothing_fails(qtbot: QtBot, emulator:
             conn, "SELECT Shipment_Number__c FROM Shipment__c WHERE Shipment_Number__c LIKE 'SHP-001%'"
         )
         assert len(stored) == 8
-        retries = sorted(p for p in run.run_dir.parent.iterdir() if p.name > run.run_dir.name)
-        assert len(retries) == 2
+        retry_runs = sorted(p for p in run.run_dir.parent.iterdir() if p.name > run.run_dir.name)
+        assert len(retry_runs) == 2
         report = actions.save_report(win, "html", tmp_path / "report.html")
         assert report is not None
         assert "5 rows succeeded on retry" in report.read_text(encoding="utf-8")
     win.close()
+
+
+def test_closing_the_workbench_does_not_wait_for_its_retry_run(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    with connect(emulator) as conn, app_retries(conn, tmp_path) as retries:
+        load(conn, ["accounts.csv"], "Account", tmp_path)
+        run = load(conn, ["bad_shipments.csv"], "Shipment__c", tmp_path)
+        win = open_workbench(run.run_dir, retry_launcher=retries)
+        win.quiet = True
+        qtbot.addWidget(win)
+        win.show()
+        settle(win)
+        emulator.faults.stall_jobs = -1  # the retry's job stays InProgress until aborted
+        assert win.retry(selected_only=False)
+        qtbot.waitUntil(lambda: retries.controller.running, timeout=30_000)
+        assert "the main window shows its jobs" in win.statusBar().currentMessage()
+        win.close()
+        assert not win.isVisible(), "the run goes on in the app's load controller"
+        with qtbot.waitSignal(retries.controller.run_finished, timeout=30_000) as done:
+            retries.controller.cancel(abort_jobs=True)
+        manifest = done.args[0].manifest
+        assert manifest["retry_of"] == run.run_dir.name
+        assert manifest["accounting"]["balanced"] and manifest["totals"]["unprocessed"] == 5

@@ -58,14 +58,14 @@ class ConnectionBar(QFrame):
 
         style = self.style()
         self.demo_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Try the demo org"
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Try the de&mo org"
         )
         self.demo_button.setToolTip("Connect to a built-in practice org on this computer: no account needed.")
         self.switch_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Switch org…"
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "S&witch org…"
         )
         self.settings_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Settings…"
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Setti&ngs…"
         )
         self.demo_button.clicked.connect(self.demo_requested)
         self.switch_button.clicked.connect(self.switch_requested)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -29,6 +29,7 @@ from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.files.checker import FileChecker
 from sfloader_gui.ui.files.files_model import FilesModel
 from sfloader_gui.ui.files.files_panel import FilesPanel
+from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.load.cancel_dialog import CancelChoice, ask_cancel_choice
 from sfloader_gui.ui.load.controller import LoadController, RunResult
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
+        self._keyboard()
         self._update_load_state()
         self.resize(1280, 800)
 
@@ -81,8 +83,12 @@ class MainWindow(QMainWindow):
         target = QGroupBox("1. What to load into")
         form = QHBoxLayout(target)
         left, right = QFormLayout(), QFormLayout()
-        left.addRow("Object:", self.object_picker)
-        right.addRow("External ID:", self.extid_picker)
+        left.addRow("&Object:", self.object_picker)  # Alt+O / Alt+X jump to the pickers
+        right.addRow("E&xternal ID:", self.extid_picker)
+        for layout, picker in ((left, self.object_picker), (right, self.extid_picker)):
+            label = layout.labelForField(picker)
+            if isinstance(label, QLabel):  # the mnemonic focuses the box itself, not its container
+                label.setBuddy(picker.combo)
         form.addLayout(left, 1)
         form.addSpacing(16)
         form.addLayout(right, 1)
@@ -92,12 +98,12 @@ class MainWindow(QMainWindow):
         QVBoxLayout(files_box).addWidget(self.files_panel)
 
         self.options = OptionsPanel(self.settings)
-        self.load_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp), "Load")
+        self.load_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp), "&Load")
         self.load_button.setObjectName("loadButton")
         self.load_button.setDefault(True)
         self.load_button.setMinimumWidth(120)
         self.cancel_button = QPushButton(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop), "Cancel"
+            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop), "&Cancel"
         )
         self.cancel_button.setEnabled(False)
         self.load_reason = QLabel()
@@ -117,6 +123,7 @@ class MainWindow(QMainWindow):
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.addTab(self.jobs_panel, "Jobs")
         self.bottom_tabs.addTab(self.log_pane, "Log")
+        self.bottom_tabs.setMinimumHeight(150)  # a few jobs and the summary line stay in view
 
         top = QWidget()
         top_box = QVBoxLayout(top)
@@ -156,6 +163,23 @@ class MainWindow(QMainWindow):
         self.controller.changed.connect(self._refresh_summary)
         self.controller.run_finished.connect(self._run_finished)
         self.jobs_panel.review_button.clicked.connect(self.open_review)
+
+    def _keyboard(self) -> None:
+        """Shortcuts, mnemonics and names for keyboard and screen-reader users."""
+        make_keyboard_friendly(self)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # Enter on the main keys and on the keypad
+            QShortcut(QKeySequence(keys), self, self.start_load)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Open), self, lambda: self.files_panel.choose_files())
+        self.load_button.setToolTip("Load the files into the org (Ctrl+Enter)")
+        self.load_button.setAccessibleName("Load")
+        self.cancel_button.setAccessibleName("Cancel the load")
+        name(self.object_picker.combo, "Object", "The Salesforce object to load into; type to search")
+        name(self.extid_picker.combo, "External ID field", "The field that identifies each record")
+        name(self.jobs_panel.view, "Jobs", "One row per Salesforce job of the load")
+        name(self.bottom_tabs, "Jobs and log")
+        name(self.options.jobs, "Parallel jobs")
+        name(self.options.output, "Results folder")
+        name(self.files_panel.details, "File preview and pre-flight findings")
 
     # -- the seam for the orgs work ------------------------------------------------------------------------
     def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:

@@ -62,6 +62,7 @@ class SearchablePicker(QWidget):
         edit = self.combo.lineEdit()
         assert edit is not None  # editable combo boxes always have one
         self.edit = edit
+        self.setFocusProxy(self.combo)  # a label's mnemonic and Tab land in the box
         self.combo.currentIndexChanged.connect(self._index_changed)
         self.edit.editingFinished.connect(self._text_committed)
 

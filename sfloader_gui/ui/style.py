@@ -21,6 +21,17 @@ QPushButton#loadButton { background: #1f5fa8; color: white; font-weight: bold; p
                          border-radius: 4px; border: 1px solid #174a85; }
 QPushButton#loadButton:disabled { background: #c9d3df; color: #f4f6f8; border-color: #b9c4d1; }
 QPushButton#loadButton:hover:!disabled { background: #2a6cb8; }
+QPushButton#loadButton:focus { border: 3px solid #f2b705; padding: 4px 16px; }
+/* A focus ring a keyboard user can see (Fusion's own is a faint 1 px line). */
+QPushButton { border: 1px solid #a8adb5; border-radius: 4px; padding: 5px 12px;
+              background: qlineargradient(x1:0, y1:0, x2:0, y2:1, stop:0 #fdfdfd, stop:1 #eceef1); }
+QPushButton:hover:!disabled { background: #f4f7fb; border-color: #7d8796; }
+QPushButton:pressed { background: #dfe5ee; }
+QPushButton:disabled { color: #9aa0a8; border-color: #cfd3d8; background: #f3f4f6; }
+QPushButton:focus { border: 2px solid #1f5fa8; padding: 4px 11px; }
+QAbstractItemView:focus, QLineEdit:focus { border: 2px solid #1f5fa8; }
+QComboBox:focus, QSpinBox:focus, QCheckBox:focus { background: #e3edf9; }
+QTabBar::tab:focus { text-decoration: underline; }
 """
 
 

@@ -52,7 +52,7 @@ def test_preflight_errors_disable_load_with_the_reason(
         window.files_panel.details.findings.item(i).text()
         for i in range(window.files_panel.details.findings.count())
     ]
-    assert any(text.startswith("Error:") for text in findings)
+    assert any(text.startswith("Error:") for text in findings), findings
 
     # Removing the file and adding a clean one enables Load.
     window.files_panel.view.selectRow(0)

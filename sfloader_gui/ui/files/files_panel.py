@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -96,7 +97,7 @@ class FilesPanel(QWidget):
     files_added(list): FileEntry objects just added (the window starts their inspection).
     files_changed(): files were added or removed.
     review_requested(Path): a run folder (or its manifest.json) was added: review it, do not load it.
-    samples_requested(bool): the demo's "Add the sample files" (False) or "… with errors" (True) button.
+    samples_requested(bool): the demo's "Add the &sample files" (False) or "… with errors" (True) button.
     """
 
     files_added = Signal(list)
@@ -118,32 +119,39 @@ class FilesPanel(QWidget):
         for col, width in ((Col.FILE, 200), (Col.SIZE, 80), (Col.ROWS, 70), (Col.FORMAT, 170)):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(Col.CHECK, QHeaderView.ResizeMode.Stretch)
+        self.view.setAccessibleName("Files to load")
+        self.view.setAccessibleDescription("Delete removes the selected files")
+        # Delete (and Backspace, the Mac's delete key) removes the selected files.
+        for key in (QKeySequence.StandardKey.Delete, QKeySequence(Qt.Key.Key_Backspace)):
+            shortcut = QShortcut(QKeySequence(key), self.view, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.remove_selected)
         self.drop_zone = DropZone(self.view)
+        self.drop_zone.setMinimumHeight(130)  # a few rows of files, whatever the window size
         self.drop_zone.paths_dropped.connect(self.add_paths)
         self.drop_zone.add_files_requested.connect(self.choose_files)
 
         style = self.style()
         self.add_files_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon), "Add files…"
+            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon), "Add &files…"
         )
         self.add_folder_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Add folder…"
+            style.standardIcon(QStyle.StandardPixmap.SP_DirIcon), "Add fol&der…"
         )
         self.samples_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), "Add the sample files"
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), "Add the &sample files"
         )
         self.samples_button.setToolTip("The demo's clean sample file of this object: it loads fully.")
         self.samples_button.hide()
         self.bad_samples_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning), "Add sample files with errors"
+            style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning), "Add sample files with &errors"
         )
         self.bad_samples_button.setToolTip(
             "A sample file with typical mistakes: see pre-flight findings and failed rows explained."
         )
         self.bad_samples_button.hide()
-        self.remove_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Remove")
+        self.remove_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "&Remove")
         self.remove_button.setEnabled(False)
-        self.clear_button = QPushButton("Clear list")
+        self.clear_button = QPushButton("Clear lis&t")
         self.clear_button.setEnabled(False)
         self.add_files_button.clicked.connect(self.choose_files)
         self.add_folder_button.clicked.connect(self.choose_folder)
@@ -160,15 +168,20 @@ class FilesPanel(QWidget):
             self.add_files_button, self.add_folder_button, self.samples_button, self.bad_samples_button,
         )  # fmt: skip
         buttons = QHBoxLayout()
-        for b in self._intake_buttons:
-            buttons.addWidget(b)
+        buttons.addWidget(self.add_files_button)
+        buttons.addWidget(self.add_folder_button)
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.clear_button)
+        samples = QHBoxLayout()  # its own row (demo only), so the list keeps its width on small screens
+        samples.addWidget(self.samples_button)
+        samples.addWidget(self.bad_samples_button)
+        samples.addStretch(1)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
         left_box.addLayout(buttons)
+        left_box.addLayout(samples)
         left_box.addWidget(self.drop_zone, 1)
         left_box.addWidget(self.ignored)
 

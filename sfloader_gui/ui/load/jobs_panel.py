@@ -1,4 +1,4 @@
-"""The jobs table with progress bars, the summary line, and "Open results folder" when a run ends."""
+"""The jobs table with progress bars, the summary line, and "O&pen results folder" when a run ends."""
 
 from __future__ import annotations
 
@@ -91,13 +91,13 @@ class JobsPanel(QWidget):
         self.summary.setObjectName("summaryLine")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_results = QPushButton(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Open results folder"
+            self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "O&pen results folder"
         )
         self.open_results.setEnabled(False)
         self.open_results.clicked.connect(self._open_clicked)
         self.review_button = QPushButton(
             self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
-            "Review failed records…",
+            "Re&view failed records…",
         )
         self.review_button.hide()
         self.run_folder: Path | None = None

@@ -30,7 +30,7 @@ def test_a_second_process_s_open_job_is_left_alone(emulator: Any, tmp_path: Path
     # Another sfloader on this machine is uploading to its own job: journalled, so known.
     with connect(emulator) as conn:
         theirs = bulk.create_upsert_job(conn, "Account", "External_Id__c")
-    other = journal.listener(emulator.instance_url, tmp_path / "their-run", lambda e: None)
+    other = journal.for_run(emulator.instance_url, tmp_path / "their-run")
     from sfloader_gui.core.models import PartRef
 
     intent = other.intent(PartRef(tmp_path / "theirs.csv", 1, 1), "Account", "External_Id__c")

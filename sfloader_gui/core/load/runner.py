@@ -339,7 +339,7 @@ class _PartRun:
         return info
 
     def after_lost_create(
-        self, exc: TransportError, wal: JournalSink | None, intent: int | None, started: datetime
+        self, exc: TransportError, wal: RunJournal | None, intent: int | None, started: datetime
     ) -> None:
         """The create-job POST may have made a job: find it, and abort it only if it can only be ours."""
         opts = self.options

@@ -109,8 +109,8 @@ def test_when_two_jobs_could_be_the_stray_none_is_aborted_and_both_are_reported(
     src = write_accounts(tmp_path / "a.csv", 1, 10)
     with connect(emulator) as conn:
         run = crashed_run(conn, journal, src, tmp_path / "out")
-        assert isinstance(run.on_event, JournalSink)
-        run.on_event.intent(run.plan.ref, "Account", "External_Id__c")
+        assert run.journal is not None
+        run.journal.intent(run.plan.ref, "Account", "External_Id__c")
         stray = bulk.create_upsert_job(conn, "Account", "External_Id__c").id
         same_user_other_tool = foreign_job(emulator)  # indistinguishable from ours
         end_this_process()

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
         self._close_when_idle = False
         self._workbenches: list[QWidget] = []
+        self._recent_runs: Any = None  # the Recent runs window, made on first use
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self.controller.changed.connect(self._refresh_summary)
         self.controller.run_finished.connect(self._run_finished)
         self.jobs_panel.review_button.clicked.connect(self.open_review)
+        self.jobs_panel.recent_button.clicked.connect(self.open_recent_runs)
 
     def _keyboard(self) -> None:
         """Shortcuts, mnemonics and names for keyboard and screen-reader users."""
@@ -415,6 +417,21 @@ class MainWindow(QMainWindow):
         folder = self.jobs_panel.run_folder
         if folder is not None:
             self.open_review_folder(folder)
+
+    def open_recent_runs(self) -> QWidget:
+        """Earlier runs from the results folder (one window, brought to the front if already open)."""
+        from sfloader_gui.ui.runs import RecentRunsDialog
+
+        dialog = self._recent_runs
+        if dialog is None or dialog.results_dir != self.settings.output_path():
+            dialog = RecentRunsDialog(self.settings.output_path(), self)
+            dialog.review_requested.connect(self.open_review_folder)
+            self._recent_runs = dialog
+        else:
+            dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def open_review_folder(self, folder: Path) -> QWidget:
         """The failed-record workbench (its own window) over any run folder."""

@@ -100,11 +100,16 @@ class JobsPanel(QWidget):
             "Re&view failed records…",
         )
         self.review_button.hide()
+        self.recent_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogListView), "Recent r&uns…"
+        )
+        self.recent_button.setToolTip("Earlier loads: review their failed records, open their folders")
         self.run_folder: Path | None = None
         # Replaceable so tests do not launch the desktop's file manager.
         self.opener = QDesktopServices.openUrl
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
+        row.addWidget(self.recent_button)
         row.addWidget(self.review_button)
         row.addWidget(self.open_results)
         box = QVBoxLayout(self)

@@ -1,0 +1,110 @@
+"""Recent runs: every run folder under the results folder, read from its manifest, with the journal's word."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core.load.journal import JournalEntry
+from sfloader_gui.core.load.results import MANIFEST
+
+
+class RunState(StrEnum):
+    COMPLETE = "Complete"
+    FAILED_ROWS = "Finished, with failed rows"
+    JOB_ERRORS = "Finished, with job errors"
+    TO_FETCH = "Stopped: results still to fetch"
+    NOT_FINISHED = "Not finished"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of the Recent runs view."""
+
+    folder: Path
+    run_id: str
+    created_at: str  # ISO 8601 UTC, as the manifest has it
+    instance_url: str
+    object_name: str
+    files: tuple[str, ...]
+    records: int
+    success: int
+    failed: int
+    unprocessed: int
+    state: RunState
+    retry_of: str | None = None
+    to_fetch: tuple[str, ...] = field(default=())  # job ids the journal says were left unsettled
+
+    @property
+    def has_failures(self) -> bool:
+        return self.failed + self.unprocessed > 0
+
+    @property
+    def when(self) -> str:
+        """``2026-12-04 17:52`` (UTC) for the table."""
+        return self.created_at[:16].replace("T", " ")
+
+
+def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary | None:
+    """The summary of one run folder, or None when it has no readable manifest."""
+    try:
+        manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or "jobs" not in manifest:
+        return None
+    totals = manifest.get("totals") or {}
+    jobs = manifest.get("jobs") or []
+    here = folder.resolve()
+    to_fetch = tuple(e.job_id for e in unsettled if _same(e.run_dir, here))
+    if to_fetch:
+        state = RunState.TO_FETCH
+    elif not manifest.get("finished_at"):
+        state = RunState.NOT_FINISHED  # running now, or the app stopped in the middle of it
+    elif any(j.get("state") != "JobComplete" for j in jobs):
+        state = RunState.JOB_ERRORS
+    elif int(totals.get("failed", 0)) + int(totals.get("unprocessed", 0)):
+        state = RunState.FAILED_ROWS
+    else:
+        state = RunState.COMPLETE
+    files = tuple(Path(str(f.get("path", ""))).name for f in manifest.get("files") or [])
+    return RunSummary(
+        folder=folder,
+        run_id=str(manifest.get("run_id") or folder.name),
+        created_at=str(manifest.get("created_at") or ""),
+        instance_url=str(manifest.get("instance_url") or ""),
+        object_name=str(manifest.get("object") or ""),
+        files=files,
+        records=int(totals.get("records", 0)),
+        success=int(totals.get("success", 0)),
+        failed=int(totals.get("failed", 0)),
+        unprocessed=int(totals.get("unprocessed", 0)),
+        state=state,
+        retry_of=manifest.get("retry_of"),
+        to_fetch=to_fetch,
+    )
+
+
+def recent_runs(
+    results_dir: Path, unsettled: Iterable[JournalEntry] = (), limit: int = 200
+) -> list[RunSummary]:
+    """The newest ``limit`` run folders directly under ``results_dir``, newest first."""
+    try:
+        folders = [p for p in results_dir.iterdir() if p.is_dir() and (p / MANIFEST).is_file()]
+    except OSError:
+        return []
+    entries = list(unsettled)
+    runs = [r for r in (read_run(f, entries) for f in folders) if r is not None]
+    runs.sort(key=lambda r: (r.created_at, r.run_id), reverse=True)
+    return runs[:limit]
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b
+    except OSError:
+        return False

@@ -1,0 +1,164 @@
+"""The Recent runs window: earlier loads from the results folder and the journal; review, open, fetch."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sfloader_gui.core.load.history import RunState, RunSummary, recent_runs
+from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.orgs import OrgStore
+from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
+
+HEADERS = ["Date (UTC)", "Org", "Object", "Files", "Records", "Succeeded", "Failed", "Not processed", "State"]
+
+
+def org_names() -> Callable[[str], str]:
+    """Instance URL -> the org's name as saved in the app ("Demo org" for the local one)."""
+    names: dict[str, str] = {}
+    with contextlib.suppress(Exception):  # an unreadable org list only costs the names
+        names = {p.instance_url.rstrip("/"): p.name for p in OrgStore().list() if p.instance_url}
+
+    def lookup(url: str) -> str:
+        host = urlsplit(url).hostname or ""
+        if url.rstrip("/") in names:
+            return names[url.rstrip("/")]
+        if host in ("127.0.0.1", "localhost", "::1"):
+            return "Demo org"
+        return host or "—"
+
+    return lookup
+
+
+def load_runs(results_dir: Path) -> list[RunSummary]:
+    """Run folders with the journal's word on jobs left unsettled (read off the UI thread)."""
+    try:
+        with contextlib.closing(Journal()) as journal:
+            unsettled = journal.unsettled()
+    except Exception:  # noqa: BLE001 - no journal (a fresh machine, a locked file): the folders still tell
+        unsettled = []
+    return recent_runs(results_dir, unsettled)
+
+
+class RecentRunsDialog(QDialog):
+    """Signals:
+    review_requested(Path): open this run folder in the failed-record workbench.
+    """
+
+    review_requested = Signal(object)
+
+    def __init__(self, results_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Recent runs")
+        self.setObjectName("recentRuns")
+        self.resize(1100, 480)
+        self.results_dir = results_dir
+        self.runs: list[RunSummary] = []
+        self.opener: Callable[[QUrl], object] = QDesktopServices.openUrl  # tests replace it
+        self.where = QLabel()
+        self.where.setObjectName("hint")
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model = QStandardItemModel(0, len(HEADERS), self)
+        self.model.setHorizontalHeaderLabels(HEADERS)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        name(self.view, "Recent runs", "One row per load, newest first")
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.review_button = QPushButton("Re&view failed records…")
+        self.folder_button = QPushButton("Open &folder")
+        self.refresh_button = QPushButton("&Refresh")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        for b in (self.review_button, self.folder_button, self.refresh_button):
+            buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.review_button.clicked.connect(self._review)
+        self.folder_button.clicked.connect(self._open_folder)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.view.doubleClicked.connect(lambda _i: self._review())
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update())
+        box = QVBoxLayout(self)
+        box.addWidget(self.where)
+        box.addWidget(self.view, 1)
+        box.addWidget(self.detail)
+        box.addWidget(buttons)
+        make_keyboard_friendly(self)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.show_runs(load_runs(self.results_dir))
+
+    def show_runs(self, runs: list[RunSummary]) -> None:
+        self.runs = runs
+        org = org_names()
+        self.model.removeRows(0, self.model.rowCount())
+        for run in runs:
+            cells = [run.when, org(run.instance_url), run.object_name, ", ".join(run.files) or "—",
+                     f"{run.records:,}", f"{run.success:,}", f"{run.failed:,}", f"{run.unprocessed:,}",
+                     run.state.value + (" (a retry)" if run.retry_of else "")]  # fmt: skip
+            items = [QStandardItem(c) for c in cells]
+            for item in items[4:8]:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            items[0].setToolTip(str(run.folder))
+            self.model.appendRow(items)
+        self.where.setText(
+            f"{len(runs)} run(s) in {self.results_dir}" if runs else f"No runs yet in {self.results_dir}."
+        )
+        if runs:
+            self.view.selectRow(0)
+        self._update()
+
+    def current(self) -> RunSummary | None:
+        row = self.view.currentIndex().row()
+        return self.runs[row] if 0 <= row < len(self.runs) else None
+
+    def _update(self) -> None:
+        run = self.current()
+        self.review_button.setEnabled(run is not None and run.has_failures)
+        self.folder_button.setEnabled(run is not None)
+        if run is None:
+            self.detail.setText("")
+            return
+        text = f"{run.run_id}: {run.folder}"
+        if run.state is RunState.TO_FETCH:
+            text += (
+                f"\nThe app stopped before saving the results of {len(run.to_fetch)} job(s): fetch them with "
+                f"`sfloader results {' '.join(run.to_fetch)}`."
+            )
+        elif run.state is RunState.NOT_FINISHED:
+            text += "\nStill running, or the app stopped during it: its manifest has no finish time."
+        self.detail.setText(text)
+
+    def _review(self) -> None:
+        run = self.current()
+        if run is not None and run.has_failures:
+            self.review_requested.emit(run.folder)
+
+    def _open_folder(self) -> None:
+        run = self.current()
+        if run is not None:
+            self.opener(QUrl.fromLocalFile(str(run.folder)))

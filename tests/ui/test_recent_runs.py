@@ -1,0 +1,77 @@
+"""Recent runs (demo org): earlier loads listed from the results folder, reviewed and opened from there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from pytestqt.qtbot import QtBot
+
+from sfloader_gui.core.load.history import RunState, recent_runs
+from sfloader_gui.core.load.journal import JournalEntry
+from sfloader_gui.core.settings import AppSettings
+from sfloader_gui.ui.failures import WorkbenchWindow
+from sfloader_gui.ui.runs import RecentRunsDialog
+from tests.core.review.emulator_runs import connect, load
+from tests.ui.helpers import open_window
+
+
+def _runs(emulator: Any, work: Path) -> Path:
+    """Two loads into work/runs: the clean accounts, then contacts with four failed rows."""
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", work)
+        load(conn, ["bad_contacts.csv"], "Contact", work)
+    return work / "runs"
+
+
+def test_recent_runs_list_review_and_open(qtbot: QtBot, emulator: Any, tmp_path: Path) -> None:
+    results = _runs(emulator, tmp_path)
+    window = open_window(qtbot, emulator, AppSettings(output_dir=str(results)))
+    dialog = window.open_recent_runs()
+    assert isinstance(dialog, RecentRunsDialog)
+    model = dialog.model
+    rows = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+    assert [r[2:] for r in rows] == [
+        ["Contact", "bad_contacts.csv", "8", "4", "4", "0", "Finished, with failed rows"],
+        ["Account", "accounts.csv", "25", "25", "0", "0", "Complete"],
+    ]
+    assert rows[0][1] == "Demo org" and len(rows[0][0]) == 16  # "2026-12-04 18:20"
+    opened: list[QUrl] = []
+    dialog.opener = opened.append
+    dialog.view.selectRow(1)
+    assert not dialog.review_button.isEnabled(), "nothing to review in a clean run"
+    dialog.folder_button.click()
+    assert opened and Path(opened[0].toLocalFile()) == dialog.runs[1].folder
+    dialog.view.selectRow(0)
+    dialog.review_button.click()
+    [bench] = window.findChildren(WorkbenchWindow)
+    assert bench.model is not None and bench.model.rowCount() == 4
+    bench.close()
+
+
+def test_a_run_the_app_stopped_in_says_what_is_left(tmp_path: Path) -> None:
+    run = tmp_path / "20261204T100000Z_Account"
+    run.mkdir()
+    jobs = [{"file": "a.csv", "state": "InProgress", "records": 10, "records_processed": 0,
+             "records_failed": 0, "records_unprocessed": 0}]  # fmt: skip
+    manifest = {"run_id": run.name, "created_at": "2026-12-04T10:00:00Z", "finished_at": None,
+                "instance_url": "https://acme.my.salesforce.com", "object": "Account",
+                "files": [{"path": "/data/a.csv"}], "jobs": jobs, "totals": {"records": 10}}  # fmt: skip
+    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    [summary] = recent_runs(tmp_path)
+    assert summary.state is RunState.NOT_FINISHED and summary.files == ("a.csv",)
+    job = "750xx0000000001"
+    left = JournalEntry(job, summary.instance_url, run, Path("/data/a.csv"), 1, "InProgress", "")
+    [summary] = recent_runs(tmp_path, [left])
+    assert summary.state is RunState.TO_FETCH and summary.to_fetch == (job,)
+
+
+def test_the_dialog_says_how_to_fetch_what_was_left(qtbot: QtBot, tmp_path: Path) -> None:
+    test_a_run_the_app_stopped_in_says_what_is_left(tmp_path)
+    dialog = RecentRunsDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    assert dialog.model.rowCount() == 1
+    assert dialog.model.index(0, 1).data() == "acme.my.salesforce.com"
+    assert "Still running, or the app stopped during it" in dialog.detail.text()

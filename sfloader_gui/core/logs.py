@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from sfloader_gui.core import paths
+from sfloader_gui.core import paths, private
 
 LOG_FILE_NAME = "sfloader.log"
 _MAX_BYTES = 5_000_000
@@ -85,6 +86,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """Every log file (the live one and each one rotation starts) is created 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        # Always append: rotation renames the old file away and starts a new one through here.
+        return open(self.baseFilename, "a", encoding=self.encoding, errors=self.errors, opener=private.opener)
+
+
 _setup_lock = threading.Lock()
 _file_handler: RotatingFileHandler | None = None
 
@@ -96,8 +105,8 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None) -> Pat
     """
     global _file_handler
     folder = log_dir or paths.log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / LOG_FILE_NAME
+    private.private_dir(folder)
+    target = private.private_file(folder / LOG_FILE_NAME)  # an older, wider file is narrowed too
     root = logging.getLogger()
     with _setup_lock:
         if _file_handler is not None and Path(_file_handler.baseFilename) != target.resolve():
@@ -105,7 +114,9 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None) -> Pat
             _file_handler.close()
             _file_handler = None
         if _file_handler is None:
-            handler = RotatingFileHandler(target, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8")
+            handler = _PrivateRotatingFileHandler(
+                target, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
+            )
             handler.setFormatter(logging.Formatter(_FORMAT))
             handler.addFilter(RedactingFilter())
             root.addHandler(handler)

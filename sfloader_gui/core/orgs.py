@@ -23,6 +23,7 @@ from sfloader_gui.core.auth.urls import (
 )
 from sfloader_gui.core.load.results import write_atomic
 from sfloader_gui.core.models import DEFAULT_API_VERSION, ConfigError
+from sfloader_gui.core.private import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +281,6 @@ class OrgStore:
             "network": {"ca_bundle": self.ca_bundle},
             "orgs": [asdict(p) for p in sorted(self._orgs.values(), key=lambda p: p.id)],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         write_atomic(self.path, text.encode("utf-8"), replace=True)  # a crash never leaves half a file

@@ -8,6 +8,7 @@ from pathlib import Path
 import platformdirs
 
 from sfloader_gui import APP_NAME
+from sfloader_gui.core.private import private_dir
 
 # One variable moves every location under one folder: tests and portable installs set it.
 _OVERRIDE_VAR = "SFLOADER_HOME"
@@ -29,8 +30,7 @@ def _base(kind: str) -> Path:
 
 
 def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(path)  # the app's own folders: only this user may read them
 
 
 def config_dir() -> Path:

@@ -18,6 +18,7 @@ from sfloader_gui.core.models import (
     MAX_CONCURRENT_JOBS,
     ConfigError,
 )
+from sfloader_gui.core.private import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def save_settings(settings: AppSettings, path: Path | None = None) -> None:
     data.pop("extra")
     # Other keys are re-read from disk at save time: another part of the app may have written them since.
     merged = {**settings.extra, **_other_keys_on_disk(path), **data}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -18,6 +18,7 @@ from sfloader_gui.emulator.errors import ApiError
 from sfloader_gui.emulator.http import Request, Response, Route, json_response
 from sfloader_gui.emulator.jobs import TERMINAL, Job
 from sfloader_gui.emulator.org import Org
+from sfloader_gui.emulator.private import opener
 
 _V = r"/services/data/v(?P<v>\d+\.\d)"
 _JOBS = _V + r"/jobs/ingest"
@@ -97,7 +98,7 @@ def _store_upload(org: Org, job: Job, chunks: Any) -> None:
     size = 0
     limit = org.config.upload_limit
     counter = RecordCounter() if org.config.count_only else None
-    with open(path, "wb") as f:
+    with open(path, "wb", opener=opener) as f:
         for data in chunks:
             size += len(data)
             if (size + 2) // 3 * 4 > limit:
@@ -233,7 +234,11 @@ def _gzip_cached(path: Path) -> Path:
     with _gzip_lock:
         if not packed.exists():
             tmp = packed.with_name(packed.name + ".tmp")
-            with open(path, "rb") as src, gzip.open(tmp, "wb", compresslevel=1) as dst:
+            with (
+                open(path, "rb") as src,
+                open(tmp, "wb", opener=opener) as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as dst,
+            ):
                 shutil.copyfileobj(src, dst, 1 << 20)
             tmp.replace(packed)
     return packed

@@ -172,7 +172,8 @@ class JobRegistry:
             line_ending=line_ending, delimiter=delimiter, api_version=api_version,
             assignment_rule_id=spec.get("assignmentRuleId"), created=now, modstamp=now, created_by=user_id,
         )  # fmt: skip
-        self.folder(job).mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, exist_ok=True)  # uploaded data and results: this user only
+        self.folder(job).mkdir(mode=0o700, exist_ok=True)
         with self.lock:
             self.jobs[job.id] = job
             self.save(job)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -17,6 +19,17 @@ _SQL_TYPES = {"currency": "REAL", "double": "REAL", "percent": "REAL", "int": "I
 _IN_CHUNK = 900
 
 
+def _create_private(path: Path) -> None:
+    """The org's data may be the user's real records: the database is 0600 from the start (POSIX), and
+    SQLite gives its -wal and -shm files the same mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if os.name == "posix":
+            with contextlib.suppress(OSError):  # another user's file: leave it, SQLite still opens it
+                path.chmod(0o600)
+
+
 def sql_type(f: Field) -> str:
     return _SQL_TYPES.get(f.type, "TEXT")
 
@@ -29,9 +42,10 @@ class Store:
     """Thread-safe access to the org database; every write is one transaction under one lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self.lock = threading.RLock()
+        _create_private(path)
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         # A local stand-in org: losing the last transactions on an OS crash is fine, speed matters more.

@@ -17,6 +17,7 @@ from sfloader_gui.emulator.faults import Faults
 from sfloader_gui.emulator.header import Plan, plan_header
 from sfloader_gui.emulator.jobs import Job, JobRegistry, sf_time
 from sfloader_gui.emulator.loader import CHUNK, Batch, transaction_runs
+from sfloader_gui.emulator.private import opener
 from sfloader_gui.emulator.schema import find_object
 from sfloader_gui.emulator.store import Store
 
@@ -164,14 +165,20 @@ class Processor:
     def _write_headers(self, job: Job, header: list[str]) -> None:
         sep = DELIMITERS[job.delimiter]
         with self.registry.lock:
-            self.result_path(job, "success").write_text(csvdata.success_header(header, sep), encoding="utf-8")
-            self.result_path(job, "failed").write_text(csvdata.failed_header(header, sep), encoding="utf-8")
+            for kind, text in (
+                ("success", csvdata.success_header(header, sep)),
+                ("failed", csvdata.failed_header(header, sep)),
+            ):
+                with open(self.result_path(job, kind), "w", encoding="utf-8", opener=opener) as f:
+                    f.write(text)
 
     def _append(self, job: Job, success: list[str], failed: list[str], n: int, n_failed: int) -> None:
         with self.registry.lock:
             for kind, lines in (("success", success), ("failed", failed)):
                 if lines:
-                    with open(self.result_path(job, kind), "a", encoding="utf-8", newline="") as f:
+                    with open(
+                        self.result_path(job, kind), "a", encoding="utf-8", newline="", opener=opener
+                    ) as f:
                         f.write("\n".join(lines) + "\n")
             job.cursor += n
             job.processed += n
@@ -198,7 +205,9 @@ class Processor:
             text = ""
         with self.registry.lock:
             if job.state != "Deleted":  # a deleted job's folder is gone and must stay gone
-                self.result_path(job, "unprocessed").write_text(text, encoding="utf-8", newline="")
+                target = self.result_path(job, "unprocessed")
+                with open(target, "w", encoding="utf-8", newline="", opener=opener) as f:
+                    f.write(text)
 
 
 def _all_records(path: Path, delimiter: str) -> list[tuple[str, ...]]:

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from sfloader_gui.core.csvio.errors import CsvInputError
+from sfloader_gui.core.private import opener
 
 UTF8_BOM = codecs.BOM_UTF8
 _UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
@@ -98,7 +99,7 @@ def convert_to_utf8(src: Path | str, dst: Path | str, encoding: str) -> Path:
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     tmp = dst.with_name(dst.name + ".part")
     try:
-        with src.open("rb") as fin, open(tmp, "xb") as fout:
+        with src.open("rb") as fin, open(tmp, "xb", opener=opener) as fout:
             first = True
             while block := fin.read(1 << 20):
                 text = decoder.decode(block)

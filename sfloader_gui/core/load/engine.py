@@ -15,6 +15,7 @@ from sfloader_gui.core.load.plan import LoadPlan, plan_load
 from sfloader_gui.core.load.results import RunFolder, load_manifest, run_file, safe_name, source_file
 from sfloader_gui.core.load.run import NEVER_SENT, EventSink, LoadRun, RunResult
 from sfloader_gui.core.models import CancelToken, LoadOptions
+from sfloader_gui.core.private import opener
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def _copy_rows(
     tmp = dest.with_name(f".{dest.name}.part")
     with (
         source.open(newline="", encoding="utf-8-sig") as src,
-        tmp.open("x", newline="", encoding="utf-8") as out,
+        open(tmp, "x", newline="", encoding="utf-8", opener=opener) as out,
     ):
         reader = csv.reader(src, delimiter=delimiter)
         writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)

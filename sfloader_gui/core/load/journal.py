@@ -17,6 +17,7 @@ from pathlib import Path
 from sfloader_gui.core import paths
 from sfloader_gui.core.load import liveness
 from sfloader_gui.core.models import EventKind, JobEvent, JobState, PartRef
+from sfloader_gui.core.private import private_file
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,7 @@ class Journal:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.data_dir() / "journal.sqlite3"
         self._lock = threading.Lock()
+        private_file(self.path)  # before SQLite creates it 0644; its -wal and -shm files take this mode
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from sfloader_gui.core import paths
+from sfloader_gui.core.private import opener, private_dir
 
 # Why a lock and not a pid: pids are reused, and probing a pid on Windows (os.kill) terminates it.
 # The OS drops a process's locks when it dies, however it dies, so a lock we can take is a dead owner.
@@ -18,9 +19,7 @@ _mine: tuple[str, IO[bytes]] | None = None
 
 
 def _folder() -> Path:
-    folder = paths.data_dir() / "owners"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(paths.data_dir() / "owners")
 
 
 def _try_lock(f: IO[bytes]) -> bool:
@@ -45,7 +44,7 @@ def this_process() -> str:
     with _lock:
         if _mine is None:
             owner = uuid.uuid4().hex
-            f = open(_folder() / f"{owner}.lock", "a+b")  # noqa: SIM115 - held open for the process's life
+            f = open(_folder() / f"{owner}.lock", "a+b", opener=opener)  # noqa: SIM115 - held open for the process's life
             if not _try_lock(f):  # a fresh random name cannot be locked by anyone else
                 raise OSError(f"could not lock {f.name}")
             _mine = (owner, f)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.models import JobOutcome, JobState, PartRef
+from sfloader_gui.core.private import DIR_MODE, private_dir
 from sfloader_gui.core.salesforce.bulk import publish_new
 
 MANIFEST = "manifest.json"
@@ -71,12 +72,12 @@ class RunFolder:
     def create(cls, out_dir: Path, object_name: str, now: datetime | None = None) -> RunFolder:
         """Make a new run folder; a same-second twin gets ``_2``, ``_3``... (mkdir is the atomic claim)."""
         moment = now or datetime.now(UTC)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir, tighten=False)  # the user's output folder: made private only if we make it
         base = f"{utc_stamp(moment)}_{safe_name(object_name)}"
         for n in range(1, 10_000):
             run_id = base if n == 1 else f"{base}_{n}"
             try:
-                (out_dir / run_id).mkdir()
+                (out_dir / run_id).mkdir(mode=DIR_MODE)
             except FileExistsError:
                 continue
             return cls(path=out_dir / run_id, run_id=run_id, created_at=moment)
@@ -88,15 +89,14 @@ class RunFolder:
 
     @property
     def sources_dir(self) -> Path:
-        path = self.path / "sources"
-        path.mkdir(exist_ok=True)
-        return path
+        return private_dir(self.path / "sources")
 
     def job_dir(self, part: PartRef, index: int, job_id: str) -> Path:
         """``jobs/<NN>_<file stem>_p<part>_<job id>/`` (NN = the file's 1-based position in the plan)."""
         name = f"{index:02d}_{safe_name(part.file.stem)}_p{part.part}_{safe_name(job_id)}"
         path = self.path / "jobs" / name
-        path.mkdir(parents=True, exist_ok=False)
+        private_dir(path.parent)
+        path.mkdir(mode=DIR_MODE, exist_ok=False)
         return path
 
     def relative(self, path: Path | None) -> str | None:

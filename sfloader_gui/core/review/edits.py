@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from sfloader_gui.core.private import private_dir
+
 SCHEMA = 1
 
 
@@ -62,7 +64,7 @@ class WorkingCopy:
 
     def save(self) -> None:
         """Atomic replace: a crash mid-save leaves the previous edits, never half a file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         data = {
             "schema": SCHEMA,
             "edits": {k: {str(r): c for r, c in v.items()} for k, v in self._edits.items() if v},

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from sfloader_gui.core.private import private_dir
 from sfloader_gui.core.review.explain import explain
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
@@ -151,7 +152,7 @@ def _refuse_results(session: ReviewSession, dest: Path) -> None:
 @contextmanager
 def _atomic(dest: Path) -> Iterator[BinaryIO]:
     """A temp file beside ``dest``, renamed over it at the end: a failed export never leaves half a file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent, tighten=False)  # the user's chosen folder is left as it is
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as out:

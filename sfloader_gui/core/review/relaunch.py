@@ -12,6 +12,7 @@ from sfloader_gui.core.load.plan import plan_load
 from sfloader_gui.core.load.results import RunFolder
 from sfloader_gui.core.load.run import EventSink, LoadRun, RunResult
 from sfloader_gui.core.models import LoadOptions
+from sfloader_gui.core.private import opener
 from sfloader_gui.core.review.retry import RetryBatch, RetryError, record_retry
 from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -52,7 +53,8 @@ def prepare_retry(
     sent = []
     for batch in batches:
         copy = folder.sources_dir / batch.path.name
-        shutil.copyfile(batch.path, copy)
+        with batch.path.open("rb") as src, open(copy, "xb", opener=opener) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
         sent.append(RetryBatch(path=copy, source=batch.source, rows=batch.rows))
     record_retry(session, folder.path, sent)
     plan = plan_load([b.path for b in sent], options)

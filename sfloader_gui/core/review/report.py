@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.private import opener
 from sfloader_gui.core.review.retry import RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
 
@@ -75,7 +76,8 @@ def summary_html(session: ReviewSession, retries: RetryOutcomes | None = None) -
 
 
 def write_summary_html(session: ReviewSession, dest: Path, retries: RetryOutcomes | None = None) -> Path:
-    dest.write_text(summary_html(session, retries), encoding="utf-8")
+    with open(dest, "w", encoding="utf-8", opener=opener) as out:  # new files 0600, like every export
+        out.write(summary_html(session, retries))
     return dest
 
 

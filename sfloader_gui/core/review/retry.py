@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sfloader_gui.core.load.results import MANIFEST, ManifestPathError, run_file, safe_name
+from sfloader_gui.core.private import DIR_MODE, opener, private_dir
 from sfloader_gui.core.review.resultsfile import DELIMITERS
 from sfloader_gui.core.review.session import ReviewSession
 
@@ -60,7 +61,8 @@ def write_retry_files(
         by_source.setdefault((source, tuple(rf.data_columns)), []).append(row)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = out_dir or session.review_dir / f"retry_{stamp}"
-    folder.mkdir(parents=True, exist_ok=False)
+    private_dir(folder.parent)
+    folder.mkdir(mode=DIR_MODE, exist_ok=False)
     batches = []
     for n, ((source, columns), picked) in enumerate(by_source.items(), start=1):
         if ext not in columns:
@@ -69,7 +71,7 @@ def write_retry_files(
             )
         path = folder / f"{n:02d}_{safe_name(Path(source).stem)}.csv"
         picks = [session.columns.index(c) for c in columns]
-        with path.open("x", newline="", encoding="utf-8") as out:
+        with open(path, "x", newline="", encoding="utf-8", opener=opener) as out:
             w = csv.writer(out, lineterminator="\n")
             w.writerow(columns)
             for _row, _info, cells in session.iter_bundles(picked):
@@ -89,9 +91,10 @@ def record_retry(session: ReviewSession, retry_run: Path, batches: list[RetryBat
             "files": {str(b.path): b.source for b in batches},
         }
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".part")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8", opener=opener) as out:
+        out.write(json.dumps(data, indent=1))
     tmp.replace(path)
 
 

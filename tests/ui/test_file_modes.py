@@ -31,7 +31,8 @@ def _load(qtbot: QtBot, window: MainWindow, obj: str, files: list[Path]) -> Path
     assert window.load_button.isEnabled(), window.blocking_reason()
     with qtbot.waitSignal(window.load_finished, timeout=60_000) as done:
         window.load_button.click()
-    run_dir: Path = done.args[0].run_folder.path
+    run_dir = done.args[0].run_folder
+    assert isinstance(run_dir, Path)
     window.files_panel.clear()
     return run_dir
 

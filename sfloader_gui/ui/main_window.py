@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.settings import AppSettings, save_settings
 from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.files.checker import FileChecker
-from sfloader_gui.ui.files.files_model import FilesModel
+from sfloader_gui.ui.files.files_model import FileEntry, FilesModel
 from sfloader_gui.ui.files.files_panel import FilesPanel
 from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.load import engine_bridge as engine
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self._close_when_idle = False
         self._workbenches: list[QWidget] = []
         self._recent_runs: Any = None  # the Recent runs window, made on first use
+        self._origin: Path | None = None  # the last load's run folder (workbench retries report to it)
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
@@ -306,11 +308,23 @@ class MainWindow(QMainWindow):
             return "Add at least one CSV file."
         return self.checker.blocking_reason()
 
+    def _ready_text(self) -> str:
+        entries = self.files_model.entries()
+        loaded = [e for e in entries if e.loaded_now() is not None]
+        if not loaded:
+            return f"Ready to load {len(entries)} file(s)."
+        if len(loaded) == len(entries):
+            return f"Loaded: {len(loaded)} file(s) went to Salesforce. Load sends them again (it asks first)."
+        return (
+            f"Ready to load {len(entries)} file(s); {len(loaded)} of them were loaded already "
+            "(Load asks before sending them again)."
+        )
+
     def _update_load_state(self) -> None:
         reason = self.blocking_reason()
         running = self.controller.running
         self.load_button.setEnabled(not reason)
-        self.load_reason.setText(reason or f"Ready to load {self.files_model.rowCount()} file(s).")
+        self.load_reason.setText(reason or self._ready_text())
         self.load_reason.setStyleSheet(
             "color: #b3261e;" if reason and self.checker.has_errors and not running else ""
         )
@@ -335,6 +349,10 @@ class MainWindow(QMainWindow):
         if not self.confirm_production_load():
             self.statusBar().showMessage("Load not started: the production org was not confirmed.")
             return
+        again = [e for e in self.files_model.entries() if e.loaded_now() is not None]
+        if again and not self.confirm_resend(again):
+            self.statusBar().showMessage("Load not started: those files were loaded already.")
+            return
         options = self._load_options()
         plan = self.checker.current_plan()
         try:
@@ -358,6 +376,26 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loading into {self.controller.object_name}…")
         self._update_load_state()
         self._refresh_summary()
+
+    def confirm_resend(self, entries: list[FileEntry]) -> bool:
+        """Ask before sending files a run of this session already sent (tests replace this method)."""
+        lines = []
+        for entry in entries[:6]:
+            mark = entry.loaded_now()
+            assert mark is not None
+            lines.append(f"• {entry.path.name}: run {mark.run_id}, {mark.success + mark.fixed:,} succeeded, "
+                         f"{mark.left:,} failed")  # fmt: skip
+        box = QMessageBox(QMessageBox.Icon.Question, "Load the same files again?",
+                          "These files were loaded already:\n" + "\n".join(lines), parent=self)  # fmt: skip
+        box.setInformativeText(
+            "Loading again sends every row to Salesforce again (existing records are updated). To send "
+            "only the rows that failed, use Review failed records… and Retry."
+        )
+        again = box.addButton("Load again", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is again
 
     def confirm_production_load(self) -> bool:
         """The first load of a session into a production org asks for a typed confirmation (orgs work)."""
@@ -400,6 +438,13 @@ class MainWindow(QMainWindow):
         rows = self.jobs_model.rows()
         self.jobs_panel.summary.setText(summary_text(rows, result.elapsed_s, False))
         folder = result.run_folder
+        retry_of = result.manifest.get("retry_of")
+        if folder is not None and retry_of and self._origin is not None and retry_of == self._origin.name:
+            origin = self._origin  # a workbench retry of this window's run: its totals follow
+            self.tasks.submit(lambda: standing(origin), self._show_standing, lambda _m: None)
+        elif folder is not None and not retry_of:
+            self._origin = folder
+            self.files_model.mark_loaded(result.manifest, folder)
         has_failures = any(r.failed or not r.state.is_success for r in rows)
         self.jobs_panel.set_run_folder(folder, has_failures=has_failures)
         verdict = run_verdict(rows, result.cancelled)
@@ -410,6 +455,19 @@ class MainWindow(QMainWindow):
         self.load_finished.emit(result)
         if self._close_when_idle:
             QTimer.singleShot(0, self.close)
+
+    def _show_standing(self, where: RunStanding) -> None:
+        """After a retry: the run's files and the summary line say what is left to fix."""
+        if where.run_dir != self._origin:
+            return
+        self.files_model.mark_fixed(where.run_dir, where.fixed_by_source)
+        line = (
+            f"Run {where.run_dir.name} after retries: {where.fixed:,} of its {where.rows:,} failed rows "
+            f"now loaded, {where.left:,} still to fix."
+        )
+        self.jobs_panel.summary.setText(self.jobs_panel.summary.text() + "\n" + line)
+        self.statusBar().showMessage(line)
+        self._update_load_state()
 
     def open_review(self) -> None:
         """The failed-record workbench (its own window) over the last run folder."""

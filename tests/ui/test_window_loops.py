@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.failures import WorkbenchWindow
+from sfloader_gui.ui.files.files_model import Col, FileEntry
+from sfloader_gui.ui.main_window import MainWindow
 from tests.core.review.emulator_runs import connect, load
 from tests.ui.dnd import drop_paths
-from tests.ui.helpers import open_window, pick, wait_checked
+from tests.ui.failures.conftest import settle
+from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
 
 
 def test_the_sample_buttons_add_clean_files_or_files_with_errors(qtbot: QtBot, emulator: Any) -> None:
@@ -47,3 +52,70 @@ def test_a_run_folder_or_its_manifest_opens_for_review_not_for_loading(
     assert not window.files_panel.ignored.isVisible()
     for bench in window.findChildren(WorkbenchWindow):
         bench.close()
+
+
+def _load(qtbot: QtBot, window: MainWindow, files: list[Path]) -> None:
+    window.files_panel.clear()
+    window.files_panel.add_paths(files)
+    wait_checked(qtbot, window)
+    with qtbot.waitSignal(window.load_finished, timeout=60_000):
+        window.load_button.click()
+
+
+def test_loaded_files_are_marked_and_load_asks_before_sending_them_again(
+    qtbot: QtBot, emulator: Any, samples_dir: Path
+) -> None:
+    window = open_window(qtbot, emulator, AppSettings(poll_interval_s=0.2))
+    pick(qtbot, window, "Account", "External_Id__c")
+    _load(qtbot, window, [samples_dir / "accounts.csv"])
+    run = window.jobs_panel.run_folder
+    assert run is not None
+    status = window.files_model.index(0, Col.CHECK).data()
+    assert status == f"Loaded in run {run.name}: 25 succeeded"
+    assert str(run) in window.files_model.index(0, Col.CHECK).data(Qt.ItemDataRole.ToolTipRole)
+    assert window.load_reason.text().startswith("Loaded: 1 file(s) went to Salesforce")
+    asked: list[list[str]] = []
+
+    def refuse(entries: list[FileEntry]) -> bool:
+        asked.append([e.path.name for e in entries])
+        return False
+
+    window.confirm_resend = refuse  # type: ignore[method-assign]
+    window.load_button.click()
+    assert asked == [["accounts.csv"]] and not window.controller.running
+    assert "Load not started" in window.statusBar().currentMessage()
+    window.confirm_resend = lambda entries: True  # type: ignore[method-assign]
+    with qtbot.waitSignal(window.load_finished, timeout=60_000):
+        window.load_button.click()
+    assert window.jobs_panel.run_folder != run, "a second run, as the user asked"
+
+
+def test_main_window_totals_follow_workbench_retries(qtbot: QtBot, emulator: Any, samples_dir: Path) -> None:
+    window = open_window(qtbot, emulator, AppSettings(poll_interval_s=0.2))
+    pick(qtbot, window, "Account", "External_Id__c")
+    _load(qtbot, window, [samples_dir / "accounts.csv"])
+    window.object_picker.select("Contact")
+    qtbot.waitUntil(lambda: window.extid_picker.value == "External_Id__c", timeout=WAIT_MS)
+    _load(qtbot, window, [samples_dir / "bad_contacts.csv"])
+    run = window.jobs_panel.run_folder
+    assert run is not None
+    assert window.files_model.index(0, Col.CHECK).data() == f"Loaded in run {run.name}: 4 succeeded, 4 failed"
+    # The run link: double-clicking the loaded file opens its failed records.
+    window.files_panel.view.doubleClicked.emit(window.files_model.index(0, Col.CHECK))
+    bench = next(w for w in window.findChildren(WorkbenchWindow))
+    bench.quiet = True
+    settle(bench)
+    model = bench.model
+    assert model is not None and model.rowCount() == 4
+    names = [model.column_name(c) for c in range(model.columnCount())]
+    row = next(r for r in range(4) if model.index(r, names.index("External_Id__c")).data() == "CON-0103")
+    assert model.setData(model.index(row, names.index("LastName")), "Berners-Lee")
+    bench.table.selectRow(row)
+    bench.retry_selected_action.trigger()
+    qtbot.waitUntil(lambda: "after retries" in window.jobs_panel.summary.text(), timeout=60_000)
+    assert "1 of its 4 failed rows now loaded, 3 still to fix" in window.jobs_panel.summary.text()
+    assert window.files_model.index(0, Col.CHECK).data() == (
+        f"Loaded in run {run.name}: 5 succeeded (1 on retry), 3 failed"
+    )
+    settle(bench)
+    bench.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,23 @@ class FindingView:
         return self.severity == "error"
 
 
+@dataclass(frozen=True)
+class LoadedMark:
+    """The file went to Salesforce in this run (as it was then: same size and modification time)."""
+
+    run_id: str
+    folder: Path
+    success: int
+    failed: int  # failed and unprocessed rows
+    size: int
+    mtime: float
+    fixed: int = 0  # failed rows a later retry loaded
+
+    @property
+    def left(self) -> int:
+        return max(0, self.failed - self.fixed)
+
+
 @dataclass
 class FileEntry:
     path: Path
@@ -43,6 +60,18 @@ class FileEntry:
     findings: list[FindingView] = field(default_factory=list)
     checked: bool = False  # pre-flight ran for the current object / External ID
     read_error: str | None = None  # the file could not be read as CSV at all (known before pre-flight)
+    loaded: LoadedMark | None = None  # the last run that sent this file
+
+    def loaded_now(self) -> LoadedMark | None:
+        """The mark, if the file is still what was loaded (an edited file is a new file to load)."""
+        if self.loaded is None:
+            return None
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        same = stat.st_size == self.loaded.size and stat.st_mtime == self.loaded.mtime
+        return self.loaded if same else None
 
     @property
     def errors(self) -> list[FindingView]:
@@ -56,6 +85,12 @@ class FileEntry:
         return [f for f in self.findings if not f.is_error]
 
     def status_text(self) -> str:
+        mark = self.loaded_now()
+        if mark is not None and not self.errors:
+            text = f"Loaded in run {mark.run_id}: {mark.success + mark.fixed:,} succeeded"
+            if mark.fixed:
+                text += f" ({mark.fixed:,} on retry)"
+            return text + (f", {mark.left:,} failed" if mark.left else "")
         if self.errors:
             n = len(self.errors)
             return f"{n} problem{'s' if n > 1 else ''}: {self.short_message(self.errors[0].message)}"
@@ -88,7 +123,7 @@ class Col(IntEnum):
     CHECK = 4
 
 
-HEADERS = ("File", "Size", "Rows", "Format", "Pre-flight check")
+HEADERS = ("File", "Size", "Rows", "Format", "Pre-flight check / loaded")
 
 
 class FilesModel(FlatTableModel):
@@ -133,6 +168,35 @@ class FilesModel(FlatTableModel):
         row = self._entries.index(entry)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
+    def mark_loaded(self, manifest: dict[str, Any], folder: Path) -> list[FileEntry]:
+        """Mark the listed files a run sent, with their counts from its manifest; returns them."""
+        counts: dict[Path, list[int]] = {}
+        for job in manifest.get("jobs") or []:
+            c = counts.setdefault(Path(str(job.get("file", ""))).resolve(), [0, 0])
+            failed = int(job.get("records_failed") or 0)
+            c[0] += int(job.get("records_processed") or 0) - failed
+            c[1] += failed + int(job.get("records_unprocessed") or 0)
+        sizes = {Path(str(f.get("path", ""))).resolve(): f for f in manifest.get("files") or []}
+        marked = []
+        for entry in self._entries:
+            key = entry.path.resolve()
+            if key in counts and key in sizes:
+                info = sizes[key]
+                entry.loaded = LoadedMark(
+                    str(manifest.get("run_id") or folder.name), folder, counts[key][0], counts[key][1],
+                    int(info.get("size") or entry.size), float(info.get("mtime") or 0.0),
+                )  # fmt: skip
+                marked.append(entry)
+                self.entry_changed(entry)
+        return marked
+
+    def mark_fixed(self, folder: Path, fixed_by_source: dict[str, int]) -> None:
+        """A retry of ``folder`` loaded some of its failed rows: the files' counts follow."""
+        for entry in self._entries:
+            if entry.loaded is not None and entry.loaded.folder == folder:
+                entry.loaded = replace(entry.loaded, fixed=fixed_by_source.get(entry.path.name, 0))
+                self.entry_changed(entry)
+
     def mark_unchecked(self) -> None:
         for e in self._entries:
             e.checked = False
@@ -158,8 +222,15 @@ class FilesModel(FlatTableModel):
                 return str(entry.path)
             if col is Col.CHECK and entry.findings:
                 return "\n".join(f"{f.severity.title()}: {f.message}" for f in entry.findings)
+            mark = entry.loaded_now()
+            if mark is not None:
+                more = " Double-click to review its failed records." if mark.left else ""
+                return f"Loaded in run {mark.run_id} ({mark.folder}).{more}"
             return self._text(entry, col)
         if role == Qt.ItemDataRole.ForegroundRole and col is Col.CHECK:
+            mark = entry.loaded_now()
+            if mark is not None and not entry.errors:
+                return QBrush(QColor("#b3261e" if mark.left else "#1b7a3d"))
             if entry.errors:
                 return QBrush(QColor("#b3261e"))
             if entry.warnings:

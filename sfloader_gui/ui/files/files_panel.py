@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
-from sfloader_gui.ui.files.files_model import Col, FileEntry, FilesModel
+from sfloader_gui.ui.files.files_model import ENTRY_ROLE, Col, FileEntry, FilesModel
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class FilesPanel(QWidget):
         for col, width in ((Col.FILE, 200), (Col.SIZE, 80), (Col.ROWS, 70), (Col.FORMAT, 170)):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(Col.CHECK, QHeaderView.ResizeMode.Stretch)
+        self.view.doubleClicked.connect(self._open_run_of)
         self.view.setAccessibleName("Files to load")
         self.view.setAccessibleDescription("Delete removes the selected files")
         # Delete (and Backspace, the Mac's delete key) removes the selected files.
@@ -271,6 +272,13 @@ class FilesPanel(QWidget):
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._update_buttons(not self.add_files_button.isEnabled())
         self._refresh_details()
+
+    def _open_run_of(self, index: QModelIndex) -> None:
+        """The run link of a loaded file: its run opens for review."""
+        entry: FileEntry | None = self.model.data(index, ENTRY_ROLE)
+        mark = entry.loaded_now() if entry is not None else None
+        if mark is not None and mark.left:
+            self.review_requested.emit(mark.folder)
 
     def current_entry(self) -> FileEntry | None:
         rows = self.view.selectionModel().selectedRows()

@@ -1,4 +1,4 @@
-"""Short background calls on a private pool; results come to the UI thread."""
+"""The one background-task helper of the UI: calls on a private pool, per-call callbacks on the UI thread."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class _CallRunnable(QRunnable):
 class BackgroundTasks(QObject):
     """Runs callables off the UI thread; ``on_done(result)`` / ``on_error(message)`` run on the UI thread.
 
-    Workers only compute; the callbacks (on the UI thread) are the only code that touches widgets.
+    Workers only compute; the callbacks (on the UI thread) are the only code that touches widgets. Every
+    background pool of the app is made here (``make_pool``), so the tests' guard sees all leftover work.
     """
 
     def __init__(self, max_threads: int = 4, parent: QObject | None = None) -> None:
@@ -71,21 +72,33 @@ class BackgroundTasks(QObject):
         self._signals.failed.connect(self._on_failed)
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[_CallRunnable, OnDone, OnError]] = {}
+        self._names: dict[str, int] = {}  # named tasks: at most one of each name at a time
         # A runnable whose result arrived may still be returning on its thread: freed once the pool is idle.
         self._retired: list[_CallRunnable] = []
 
-    def submit(self, fn: Callable[[], Any], on_done: OnDone, on_error: OnError) -> int:
+    def submit(
+        self, fn: Callable[[], Any], on_done: OnDone, on_error: OnError, *, name: str | None = None
+    ) -> bool:
+        """Start ``fn``; with a ``name``, refuse (False) while a task of that name has not reported."""
+        if name is not None and name in self._names:
+            return False
         if self._pool.activeThreadCount() == 0:
             self._retired.clear()
         task_id = next(self._ids)
         runnable = _CallRunnable(task_id, fn, self._signals)
         self._pending[task_id] = (runnable, on_done, on_error)
+        if name is not None:
+            self._names[name] = task_id
         self._pool.start(runnable)
-        return task_id
+        return True
 
     @property
     def busy(self) -> bool:
         return bool(self._pending)
+
+    def running(self, name: str) -> bool:
+        """A task of this name has not reported yet."""
+        return name in self._names
 
     def wait(self, msecs: int = 30_000) -> bool:
         done = self._pool.waitForDone(msecs)
@@ -93,14 +106,19 @@ class BackgroundTasks(QObject):
             self._retired.clear()
         return done
 
-    def _on_done(self, task_id: int, result: object) -> None:
+    def _take(self, task_id: int) -> tuple[_CallRunnable, OnDone, OnError] | None:
         entry = self._pending.pop(task_id, None)
         if entry is not None:
             self._retired.append(entry[0])
+            self._names = {n: i for n, i in self._names.items() if i != task_id}
+        return entry
+
+    def _on_done(self, task_id: int, result: object) -> None:
+        entry = self._take(task_id)
+        if entry is not None:
             entry[1](result)
 
     def _on_failed(self, task_id: int, message: str) -> None:
-        entry = self._pending.pop(task_id, None)
+        entry = self._take(task_id)
         if entry is not None:
-            self._retired.append(entry[0])
             entry[2](message)

@@ -85,7 +85,11 @@ def export_rows(win: WorkbenchWindow, selected: bool, form: str, dest: Path | No
 
     if form == EXCEL and len(rows) > BACKGROUND_ROWS:
         # About a minute per million rows: write on a worker thread; the status bar says when it is done.
-        if win.tasks.start("export", lambda: (len(rows), run())):
+        def done(written: list[Path]) -> None:
+            exported(win, len(rows), written)
+
+        failed = partial(win.show_message, "Export failed")
+        if win.tasks.submit(run, done, failed, name="export"):
             win.statusBar().showMessage(f"Exporting {len(rows):,} rows to {dest.name} in the background…")
         else:
             win.show_message("An export is running", "Wait for the running export to finish.")

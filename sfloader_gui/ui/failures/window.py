@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +28,6 @@ from sfloader_gui.core.review.session import ReviewError, ReviewSession
 from sfloader_gui.core.review.sorting import column_values
 from sfloader_gui.core.review.sourcejoin import JoinStatus
 from sfloader_gui.ui.failures import actions
-from sfloader_gui.ui.failures.background import TaskRunner
 from sfloader_gui.ui.failures.panels import Banner, FilterBar, GroupPanel
 from sfloader_gui.ui.failures.table_model import (
     CODE,
@@ -42,6 +42,7 @@ from sfloader_gui.ui.failures.table_model import (
     FailuresModel,
     plain_words,
 )
+from sfloader_gui.ui.tasks import BackgroundTasks
 
 
 class RetryLauncher(Protocol):
@@ -72,9 +73,7 @@ class WorkbenchWindow(QMainWindow):
             retry_launcher.finished.connect(self._retry_finished)
         self.quiet = False  # True: messages go to the status bar and ``last_message`` only (tests, start-up)
         self.last_message = ""
-        self.tasks = TaskRunner(self)
-        self.tasks.signals.done.connect(self._task_done)
-        self.tasks.signals.failed.connect(self._task_failed)
+        self.tasks = BackgroundTasks(max_threads=2, parent=self)
         self._group_filter: frozenset[int] = frozenset()
         self.skip_fixed_action: QAction  # set by the Export menu
         self._close_when_idle = False
@@ -209,9 +208,22 @@ class WorkbenchWindow(QMainWindow):
         """Count causes, index the sources and read earlier retries, each on the window's pool."""
         if self.session is not session:
             return  # another run was opened meanwhile
-        self.tasks.start("groups", session.groups.compute)
-        self.tasks.start("joins", lambda: [j.build() for j in session.joins.values()])
-        self.tasks.start("outcomes", lambda: RetryOutcomes(session))
+        self.tasks.submit(
+            session.groups.compute, lambda _r: self._groups_counted(session), self._failed("groups failed"),
+            name="groups",
+        )  # fmt: skip
+        self.tasks.submit(
+            lambda: [j.build() for j in session.joins.values()], lambda _r: self._joins_built(session),
+            self._failed("Could not read a source file"), name="joins",
+        )  # fmt: skip
+        self._read_outcomes(session)
+
+    def _read_outcomes(self, session: ReviewSession) -> None:
+        """Which rows earlier retries loaded (read again after each retry run)."""
+        self.tasks.submit(
+            lambda: RetryOutcomes(session), lambda result: self._outcomes_read(session, result),
+            self._failed("outcomes failed"), name="outcomes",
+        )  # fmt: skip
 
     def _close_session(self) -> None:
         self.tasks.wait()
@@ -238,40 +250,50 @@ class WorkbenchWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_path(paths[0])
 
-    # ----- background results ------------------------------------------------------------------------
-    def _task_done(self, name: str, result: object) -> None:
-        if name == "retry" and isinstance(result, LoadRun):
-            self._start_retry(result)
-        if name == "retry" and self._close_when_idle:
-            QTimer.singleShot(0, self.close)
-            return
-        if name == "export" and isinstance(result, tuple):
-            actions.exported(self, *result)
-            return
-        if self.session is None or self.model is None:
-            return
-        if name == "groups":
-            self.groups.set_groups(self.session.groups.groups)
+    # ----- background results (UI thread) -----------------------------------------------------------
+    def _current(self, session: ReviewSession) -> FailuresModel | None:
+        """The model, when ``session`` is still the one shown (another run may have been opened since)."""
+        return self.model if self.session is session else None
+
+    def _groups_counted(self, session: ReviewSession) -> None:
+        if self._current(session) is not None:
+            self.groups.set_groups(session.groups.groups)
             self._refresh_choices()
-        elif name == "joins":
-            notes = [
-                j.sentence
-                for j in self.session.joins.values()
-                if j.status is JoinStatus.CHANGED and j.message
-            ]
-            fresh = [n for n in notes if n not in self.session.problems]
-            self.session.problems.extend(fresh)
-            self.banner.show_problems(self.session.problems)
-            self.model.refresh()
-        elif name == "outcomes" and isinstance(result, RetryOutcomes):
-            self.model.outcomes = result
-            self.model.refresh()
-            self._update_count()
-            if result.runs:
-                self.statusBar().showMessage(
-                    f"Latest retry: {result.runs[-1].name}. Rows sent again: {result.succeeded:,} succeeded, "
-                    f"{result.not_succeeded:,} failed again or were not processed."
-                )
+
+    def _joins_built(self, session: ReviewSession) -> None:
+        model = self._current(session)
+        if model is None:
+            return
+        notes = [j.sentence for j in session.joins.values() if j.status is JoinStatus.CHANGED and j.message]
+        session.problems.extend(n for n in notes if n not in session.problems)
+        self.banner.show_problems(session.problems)
+        model.refresh()
+
+    def _outcomes_read(self, session: ReviewSession, result: RetryOutcomes) -> None:
+        model = self._current(session)
+        if model is None:
+            return
+        model.outcomes = result
+        model.refresh()
+        self._update_count()
+        if result.runs:
+            self.statusBar().showMessage(
+                f"Latest retry: {result.runs[-1].name}. Rows sent again: {result.succeeded:,} succeeded, "
+                f"{result.not_succeeded:,} failed again or were not processed."
+            )
+
+    def _failed(self, title: str) -> Callable[[str], None]:
+        return lambda message: self.show_message(title, message)
+
+    def _retry_prepared(self, run: LoadRun) -> None:
+        self._start_retry(run)
+        if self._close_when_idle:
+            QTimer.singleShot(0, self.close)
+
+    def _retry_not_prepared(self, message: str) -> None:
+        if self._close_when_idle:
+            QTimer.singleShot(0, self.close)
+        self.show_message("Retry not started", message)
 
     def _start_retry(self, run: LoadRun) -> None:
         assert self.retry_launcher is not None
@@ -291,20 +313,8 @@ class WorkbenchWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Retry run {self._retry_dir.name} finished; reading its results…")
         self._retry_dir = None
-        session = self.session
-        if session is not None:
-            self.tasks.start("outcomes", lambda: RetryOutcomes(session))
-
-    def _task_failed(self, name: str, message: str) -> None:
-        if name == "retry" and self._close_when_idle:
-            QTimer.singleShot(0, self.close)
-        titles = {
-            "retry": "Retry not started",
-            "joins": "Could not read a source file",
-            "export": "Export failed",
-        }
-        title = titles.get(name, f"{name} failed")
-        self.show_message(title, message)
+        if self.session is not None:
+            self._read_outcomes(self.session)
 
     # ----- filtering ---------------------------------------------------------------------------------
     def _refresh_choices(self) -> None:
@@ -433,7 +443,10 @@ class WorkbenchWindow(QMainWindow):
             return launcher.prepare(session, write_retry_files(session, rows))
 
         self.statusBar().showMessage(f"Retrying {len(rows):,} rows as a new upsert run…")
-        if self._retry_dir is not None or not self.tasks.start("retry", work):
+        started = self._retry_dir is None and self.tasks.submit(
+            work, self._retry_prepared, self._retry_not_prepared, name="retry"
+        )
+        if not started:
             self.show_message("A retry is running", "Wait for the running retry to finish, then retry again.")
             return False
         return True
@@ -447,7 +460,7 @@ class WorkbenchWindow(QMainWindow):
             QMessageBox.warning(self, title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.tasks.busy("retry"):
+        if self.tasks.running("retry"):
             # The retry files are being written on a thread this window owns: close once they are, and
             # the run has started (it goes on in the main window; this window does not wait for it).
             self._close_when_idle = True

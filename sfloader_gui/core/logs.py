@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 from sfloader_gui.core import paths, private
 
@@ -17,9 +19,12 @@ _BACKUPS = 5
 _FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 REDACTED = "[REDACTED]"
 
+# What may continue a token once it was escaped (repr, JSON, a log of a log) or URL-encoded: "\n", "\\n",
+# "\u000a", "\x0a", "%0A". Without it a token with a line break was redacted only up to the break.
+_ESCAPED = r"(?:\\+(?:[nrtfvab0]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})|%[0-9a-fA-F]{2})"
 # Secrets with a recognisable shape. Salesforce session ids / access tokens are "<15/18-char org id>!<rest>".
 _SHAPED = (
-    re.compile(r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]+"),
+    re.compile(rf"00D[A-Za-z0-9]{{12,15}}(?:!|%21)(?:[A-Za-z0-9._\-!]|{_ESCAPED})+"),
     # JWTs (id_token, JWT bearer assertions): header.payload.signature, base64url, header starts with '{"'.
     re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"),
     # The OAuth authorization code in a redirect URL (only there: "status code: 401" stays readable).
@@ -45,12 +50,37 @@ _known_lock = threading.Lock()
 _known_secrets: set[str] = set()
 
 
+_MIN_SECRET = 6  # very short values would redact ordinary words; real tokens and passwords are longer
+
+
+def secret_forms(value: str) -> set[str]:
+    """Every form a secret takes in text: as it is, escaped (``repr``, ``\\n``, twice escaped), JSON-encoded
+    and URL-encoded, and each piece between line breaks or control characters (a tool that splits
+    the value at a break must not show the rest)."""
+    escaped = value.encode("unicode_escape").decode("ascii")
+    forms = {
+        value,
+        escaped,
+        escaped.encode("unicode_escape").decode("ascii"),  # escaped again: a repr of a repr, JSON of a repr
+        repr(value)[1:-1],
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value, safe=""),
+        re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), quote(value, safe="")),  # %0a as some encoders write
+    }
+    forms |= {form.replace("\\", "\\\\") for form in list(forms)}  # inside a repr() of the text
+    forms |= set(re.split(r"[\x00-\x1f\x7f]+", value))
+    return {form for form in forms if len(form) >= _MIN_SECRET}
+
+
 def register_secret(value: str | None) -> None:
-    """Remember a secret so every later log line has it removed, whatever its shape (refresh tokens...)."""
-    # Very short values would redact ordinary words; real tokens and passwords we handle are longer.
-    if value and len(value) >= 6:
+    """Remember a secret so every later log line has it removed, in any of its ``secret_forms``."""
+    if value and len(value) >= _MIN_SECRET:
+        forms = secret_forms(value)
         with _known_lock:
-            _known_secrets.add(value)
+            _known_secrets.update(forms)
 
 
 def redact(text: str) -> str:

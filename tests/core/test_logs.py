@@ -75,3 +75,24 @@ def test_setup_is_idempotent(log_file: Path) -> None:
     assert again == log_file
     handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
     assert len([h for h in handlers if Path(h.baseFilename) == log_file.resolve()]) == 1
+
+
+@pytest.mark.parametrize("form", ["raw", "escaped", "repr", "json", "url", "url+"])
+def test_every_form_of_a_registered_secret_with_a_line_break_is_removed(form: str) -> None:
+    from tests.secret_forms import forms, leaks
+
+    secret = "refresh-first-line\nSECOND-LINE-of-it"
+    logs.register_secret(secret)
+    text = logs.redact(f"quoted: {forms(secret)[form]} (end)")
+    assert leaks(text, {secret}, form) == [] and "(end)" in text
+    assert "SECOND-LINE" not in text and "first-line" not in text
+
+
+@pytest.mark.parametrize("form", ["escaped", "repr", "json", "url", "url+"])
+def test_a_session_id_is_removed_past_an_escaped_line_break_even_unregistered(form: str) -> None:
+    from tests.secret_forms import forms
+
+    token = "00D8d0000001EmuEAE!AQEAQfirstpart\nSECONDPARTofthetoken"
+    text = logs.redact(f"header {forms(token)[form]} sent")
+    assert "SECONDPART" not in text and "firstpart" not in text
+    assert text.startswith("header ") and text.endswith(" sent")

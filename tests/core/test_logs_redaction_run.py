@@ -1,7 +1,11 @@
-"""The redaction proof: a full run at DEBUG, then every file the app wrote is searched for secrets."""
+"""The redaction proof: a full run at DEBUG, then every file the app wrote is searched for secrets.
+
+Each secret is searched in every form it could take in text: raw, escaped (repr), JSON- and URL-encoded.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -10,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -21,6 +26,7 @@ from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import AuthError
 from tests.core.auth.browser import ScriptedBrowser
 from tests.core.auth.test_sfcli import install_fake_sf
+from tests.secret_forms import leaks
 
 _TOKEN_SHAPE = re.compile(rb"00D\w{12,15}!")
 
@@ -48,8 +54,7 @@ def _assert_clean(secrets: set[str], log_file: Path) -> None:
     assert log_file in files and log_file.stat().st_size > 1_000  # the run really logged at DEBUG
     for path in files:
         data = path.read_bytes()
-        for secret in secrets:
-            assert secret.encode() not in data, f"{path.name} holds a secret"
+        assert leaks(data, secrets, path.name) == []
         assert b"Bearer " not in data, f"{path.name} holds an Authorization header"
         assert not _TOKEN_SHAPE.search(data), f"{path.name} holds a Salesforce session id"
 
@@ -106,6 +111,17 @@ def test_every_login_method_leaves_no_secret_on_disk(
     # A failed login logs the server's refusal: still nothing secret.
     with pytest.raises(AuthError, match="refused"):
         service.login_password(pw, "wrong-password-xyz", save=False)
+    # A paste that took two lines is refused before it is used or saved, and never shown.
+    two_lines = live[:30] + "\nSECOND-LINE-" + live[30:]
+    secrets.add(two_lines)
+    with pytest.raises(AuthError, match="line break") as refused:
+        service.login_token(tok, emulator.instance_url, two_lines, save=True)
+    assert leaks(str(refused.value), {two_lines}, "message") == []
+    # An error that quotes secrets in repr / JSON / URL form still reaches the log redacted.
+    try:
+        raise RuntimeError(f"{two_lines!r} {json.dumps(live)} {quote(two_lines, safe='')}")
+    except RuntimeError:
+        logging.getLogger("sfloader_gui.test").exception("a bug quoting %r", [two_lines, live])
 
     assert len(secrets) >= 5
     _assert_clean(secrets, debug_log)

@@ -25,7 +25,7 @@ from sfloader_gui.core.credentials import CredentialError, CredentialStore, Secr
 from sfloader_gui.core.logs import register_secret
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, OrgStore
 from sfloader_gui.core.salesforce.errors import AuthError
-from sfloader_gui.core.salesforce.tokens import StaticToken, TokenProvider
+from sfloader_gui.core.salesforce.tokens import StaticToken, TokenProvider, checked_token
 
 log = logging.getLogger(__name__)
 
@@ -210,9 +210,9 @@ class LoginService:
     ) -> LoginResult:
         """A pasted instance URL + access token: in memory only, unless the user asked to save it."""
         instance = validate_instance_url(instance_url, allow_loopback_http=self._loopback_ok(profile))
-        token = access_token.strip()
+        token = access_token.strip()  # a paste's surrounding spaces and line break are not part of it
         register_secret(token)
-        provider = StaticToken(token)
+        provider = StaticToken(checked_token(token))
         self.check_token(instance, token, profile.api_version)
         notice = ""
         if save:
@@ -273,7 +273,8 @@ class LoginService:
         token = self.store.get(profile.id, SecretKind.ACCESS_TOKEN) if profile.save_token else None
         if not token:
             raise AuthError(f"No access token is saved for {profile.name}. Paste one to log in.")
-        return LoginResult(profile, profile.instance_url, StaticToken(token))
+        saved = checked_token(token, f"The access token saved for {profile.name}")
+        return LoginResult(profile, profile.instance_url, StaticToken(saved))
 
     def has_saved_login(self, profile: OrgProfile) -> bool:
         kind = {

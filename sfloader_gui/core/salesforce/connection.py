@@ -31,7 +31,7 @@ from sfloader_gui.core.salesforce.errors import (
     parse_error_body,
     retry_after_seconds,
 )
-from sfloader_gui.core.salesforce.tokens import TokenProvider
+from sfloader_gui.core.salesforce.tokens import TokenProvider, checked_token
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,9 @@ class BearerAuth(AuthBase):
         self.provider = provider
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self.provider.access_token()}"
+        # Every provider's token passes the same check: a line break would make requests raise an error
+        # that prints the header, token included.
+        r.headers["Authorization"] = f"Bearer {checked_token(self.provider.access_token())}"
         return r
 
 

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from sfloader_gui.core.logs import register_secret
 from sfloader_gui.core.salesforce.errors import AuthError
+
+# Salesforce session ids, OAuth and refresh tokens are printable ASCII without spaces.
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")
+
+
+def checked_token(value: str, what: str = "The access token") -> str:
+    """``value`` if it can be a token; else ``AuthError`` that never repeats it.
+
+    A space, line break or control character inside a token is a copy-and-paste accident (two lines,
+    a shell ``$'..\n..'``); sent on, it would break the Authorization header and end in an error that
+    prints it. The bad value is registered as a secret, so no form of it reaches a log either.
+    """
+    if _TOKEN_TEXT.fullmatch(value):
+        return value
+    register_secret(value)
+    raise AuthError(
+        f"{what} contains a space, a line break or another character no Salesforce token has, so it "
+        "was not used. Copy the token again, only the token itself, and retry."
+    )
 
 
 @runtime_checkable
@@ -32,7 +53,7 @@ class StaticToken:
     def __init__(self, token: str) -> None:
         if not token.strip():
             raise AuthError("No access token was given. Pass --access-token or set SF_ACCESS_TOKEN.")
-        self._token = token.strip()
+        self._token = checked_token(token)
 
     @property
     def can_refresh(self) -> bool:

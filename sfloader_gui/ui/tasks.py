@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import weakref
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +40,15 @@ class _TaskSignals(QObject):
     failed = Signal(int, str)
 
 
-class _CallRunnable(QRunnable):
-    def __init__(self, task_id: int, fn: Callable[[], Any], signals: _TaskSignals) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the owner keeps the reference until the result arrives
-        self._task_id = task_id
-        self._fn = fn
-        self._signals = signals
-
-    def run(self) -> None:
-        try:
-            result = self._fn()
-        except Exception as exc:  # every failure is reported in place; the UI offers a retry
-            log.debug("Background task %d failed", self._task_id, exc_info=True)
-            self._signals.failed.emit(self._task_id, str(exc) or type(exc).__name__)
-            return
-        self._signals.done.emit(self._task_id, result)
+def _call(task_id: int, fn: Callable[[], Any], signals: _TaskSignals) -> None:
+    """The body of one task on a pool thread: compute, then report through the long-lived signals."""
+    try:
+        result = fn()
+    except Exception as exc:  # every failure is reported in place; the UI offers a retry
+        log.debug("Background task %d failed", task_id, exc_info=True)
+        signals.failed.emit(task_id, str(exc) or type(exc).__name__)
+        return
+    signals.done.emit(task_id, result)
 
 
 class BackgroundTasks(QObject):
@@ -71,10 +65,12 @@ class BackgroundTasks(QObject):
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[_CallRunnable, OnDone, OnError]] = {}
+        self._pending: dict[int, tuple[Callable[[], Any], OnDone, OnError]] = {}
         self._names: dict[str, int] = {}  # named tasks: at most one of each name at a time
-        # A runnable whose result arrived may still be returning on its thread: freed once the pool is idle.
-        self._retired: list[_CallRunnable] = []
+        # Finished tasks' callables, dropped here on the UI thread once the pool is idle: the pool thread
+        # lets go of its reference just after the result is sent, and the last reference to whatever a
+        # callable holds (a dialog, a connection) must not be dropped on a pool thread.
+        self._retired: list[Callable[[], Any]] = []
 
     def submit(
         self, fn: Callable[[], Any], on_done: OnDone, on_error: OnError, *, name: str | None = None
@@ -85,11 +81,13 @@ class BackgroundTasks(QObject):
         if self._pool.activeThreadCount() == 0:
             self._retired.clear()
         task_id = next(self._ids)
-        runnable = _CallRunnable(task_id, fn, self._signals)
-        self._pending[task_id] = (runnable, on_done, on_error)
+        self._pending[task_id] = (fn, on_done, on_error)
         if name is not None:
             self._names[name] = task_id
-        self._pool.start(runnable)
+        # A plain callable, not a QRunnable subclass (issue 15): PySide wraps it in an auto-deleting C++
+        # runnable that lets go of the callable when it returns. A Python QRunnable with autoDelete off is
+        # taken over by C++ in start() and never freed: every task leaked itself and all it held.
+        self._pool.start(functools.partial(_call, task_id, fn, self._signals))
         return True
 
     @property
@@ -106,7 +104,7 @@ class BackgroundTasks(QObject):
             self._retired.clear()
         return done
 
-    def _take(self, task_id: int) -> tuple[_CallRunnable, OnDone, OnError] | None:
+    def _take(self, task_id: int) -> tuple[Callable[[], Any], OnDone, OnError] | None:
         entry = self._pending.pop(task_id, None)
         if entry is not None:
             self._retired.append(entry[0])

@@ -63,7 +63,11 @@ def open_org(args: argparse.Namespace) -> Iterator[SalesforceConnection]:
 def fetch_job(
     conn: SalesforceConnection, job_id: str, dest: Path, journal: Journal
 ) -> tuple[dict[str, Any], bool]:
-    """One job's info and result files; returns its JSON row and whether anything failed."""
+    """One job's info and result files; returns its JSON row and whether anything failed.
+
+    The job is settled in the journal only once it has ended and its three files are saved: results of
+    a job still running are partial, and a disk that refused a file leaves it to fetch again.
+    """
     try:
         info = bulk.get_job(conn, job_id)
         saved, problems = bulk.download_all_results(conn, job_id, dest)
@@ -71,14 +75,25 @@ def fetch_job(
         if isinstance(exc, AuthError):
             raise
         return {"job_id": job_id, "error_message": str(exc)}, True
+    except OSError as exc:  # disk full, read-only folder: the job is fine, its results are not saved
+        message = f"results not saved ({exc.strerror or exc}); fetch them again later"
+        return {"job_id": job_id, "state": info.state, "error_message": message}, True
     row: dict[str, Any] = {"job_id": job_id, "state": info.state, "error_message": info.error_message}
     row.update(records_processed=info.records_processed, records_failed=info.records_failed)
     row.update({f"{name}_file": str(path) for name, path in saved.items()})
+    ended = info.state in _ENDED
     if problems:
         row["error_message"] = "; ".join(f"{n} results: {e}" for n, e in problems.items())
+    elif not ended:
+        row["error_message"] = (
+            f"job is still {info.state}: these results are partial; fetch them again once it has ended"
+        )
     else:
         journal.settle(job_id)
     return row, bool(problems) or info.state != "JobComplete" or info.records_failed > 0
+
+
+_ENDED = frozenset({"JobComplete", "Failed", "Aborted"})
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -218,8 +233,14 @@ def report(result: Any, as_json: bool) -> int:
         for name in ("success_file", "failed_file", "unprocessed_file"):
             row[name] = str(result.run_dir / job[name]) if job[name] else None
         jobs.append(row)
+    problem = manifest.get("manifest_error")
+    if problem:  # the disk refused the manifest: say so, but still tell what the jobs did
+        print(f"sfloader: {problem}; the jobs' results can be fetched again with: sfloader results JOB_ID",
+              file=sys.stderr)  # fmt: skip
     if as_json:
         doc = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
+        if problem:
+            doc["error"] = problem
         print(json.dumps(doc, indent=2))
     else:
         for job in jobs:

@@ -11,7 +11,8 @@ Fields:
   error_code, message}; a matching request gets that status and a Salesforce-shaped JSON error body
 - `drop_upload_after` (bytes; the connection is closed mid-upload) and `drop_upload_times`
 - `fail_jobs` (the next N jobs go Failed after `fail_after_records` records; rest unprocessed)
-- `stall_jobs` (the next N jobs stay InProgress until aborted; -1 = every job)
+- `stall_jobs` (the next N jobs stay InProgress until aborted or released; -1 = every job);
+  `release_stalled: true` (or `org.faults.release_stalled()`) lets the stalled jobs go on and finish
 - `refuse_gzip` (415 on gzip/deflate request bodies), `ignore_content_encoding` (an upload is stored as
   the compressed bytes it came as, so its job fails on a garbled header or line endings),
   `request_limit` (403 REQUEST_LIMIT_EXCEEDED on API calls)
@@ -107,6 +108,7 @@ class Faults:
     request_limit: bool = False
     answer_rules: list[AnswerRule] = field(default_factory=list)
     outage_until: float = 0.0  # time.monotonic() until which the network is down
+    releases: int = 0  # bumped by release_stalled(): stalled jobs then finish normally
     foreign_urls: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -155,6 +157,12 @@ class Faults:
         with self._lock:
             rule: AnswerRule | None = _take(self.answer_rules, method, path)
         return rule
+
+    def release_stalled(self) -> None:
+        """Jobs stalled so far go on processing and finish (a long job that ends after all)."""
+        with self._lock:
+            self.stall_jobs = 0
+            self.releases += 1
 
     def start_outage(self, seconds: float) -> None:
         """The network is down for `seconds` from now (0 ends an outage)."""
@@ -210,6 +218,9 @@ class Faults:
                     self._add_answer(AnswerRule(**answer))
             elif key == "outage":
                 self.start_outage(float(value))
+            elif key == "release_stalled":
+                if value:
+                    self.release_stalled()
             elif key in _SIMPLE_FIELDS:
                 setattr(self, key, value)
             else:

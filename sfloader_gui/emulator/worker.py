@@ -104,10 +104,12 @@ class Processor:
             return
         fault = self.faults.take_job_fault()
         if fault == "stall":
-            while not self._aborted(job):
+            mark = self.faults.releases
+            while not self._aborted(job) and self.faults.releases == mark:
                 self.stop.wait(0.05)
-            self._finish(job, started)
-            return
+            if self._aborted(job):
+                self._finish(job, started)
+                return
         try:
             self._process(job, fault == "fail", started)
         except JobDataError as e:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +121,12 @@ class RunJournal:
     def settle_intent(self, intent_id: int | None, note: str) -> None:
         if intent_id is not None:
             self._safely(self.journal.settle_intent, intent_id, note)
+
+    def mark_saved(self, job_ids: Iterable[str]) -> None:
+        try:
+            self.journal.mark_saved(job_ids)
+        except sqlite3.Error as exc:
+            log.warning("Could not mark results saved in the journal: %s", exc)
 
     def known_job_ids(self) -> set[str]:
         """Every job id any process on this machine recorded for this org (never a stray of ours)."""
@@ -244,14 +250,20 @@ class Journal:
             self._db.execute(_UPSERT, (*row, state, closed, 0, _now()[:19] + "Z"))
 
     def record(self, event: JobEvent, instance_url: str, run_dir: Path) -> None:
+        """A job's state. Results count as saved only through ``mark_saved``, once the manifest is on disk."""
         if event.job_id is None or event.kind not in (EventKind.STATE, EventKind.RESULTS_SAVED):
             return
         closed = int(event.state in _CLOSED_STATES)
-        saved = int(event.kind is EventKind.RESULTS_SAVED)
+        saved = 0
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._lock:
             row = (event.job_id, instance_url, str(run_dir), str(event.part.file), event.part.part)
             self._db.execute(_UPSERT, (*row, event.state.value, closed, saved, now))
+
+    def mark_saved(self, job_ids: Iterable[str]) -> None:
+        """These jobs' three result files are saved and the manifest listing them is on disk."""
+        with self._lock:
+            self._db.executemany("UPDATE jobs SET saved = 1 WHERE job_id = ?", [(j,) for j in job_ids])
 
     def settle(self, job_id: str) -> None:
         """The job's results were fetched some other way (``sfloader results``)."""

@@ -115,7 +115,25 @@ class RunFolder:
 
         Blocked files are listed (``"blocked": true`` with their findings) but have no jobs: nothing of
         them was sent. ``retry_of`` is the run id whose failed rows this run sends again.
+        Raises ``OSError`` when the manifest cannot be written (disk full, read-only folder).
         """
+        manifest = self.build_manifest(
+            plan, outcomes, instance_url=instance_url, retry_of=retry_of, finished_at=finished_at
+        )
+        data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+        write_atomic(self.manifest_path, data, replace=True)  # the manifest is ours: rewritten at the end
+        return manifest
+
+    def build_manifest(
+        self,
+        plan: LoadPlan,
+        outcomes: Iterable[JobOutcome],
+        *,
+        instance_url: str,
+        retry_of: str | None = None,
+        finished_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The manifest ``write_manifest`` writes, without writing it."""
         options = plan.options
         jobs = [self._job_entry(o) for o in outcomes]
         manifest: dict[str, Any] = {
@@ -134,8 +152,6 @@ class RunFolder:
             "jobs": jobs,
         }
         manifest.update(accounting(jobs))
-        data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
-        write_atomic(self.manifest_path, data, replace=True)  # the manifest is ours: rewritten at the end
         return manifest
 
     def _job_entry(self, o: JobOutcome) -> dict[str, Any]:

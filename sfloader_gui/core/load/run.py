@@ -44,8 +44,16 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """Every job completed and no record failed."""
-        return all(o.state is JobState.JOB_COMPLETE and o.records_failed == 0 for o in self.outcomes)
+        """Every job completed, no record failed, and the manifest and every result file are on disk."""
+        if MANIFEST_ERROR in self.manifest:
+            return False
+        return all(
+            o.state is JobState.JOB_COMPLETE and o.records_failed == 0 and o.unprocessed_file is not None
+            for o in self.outcomes
+        )
+
+
+MANIFEST_ERROR = "manifest_error"  # in a manifest that could not be written: why (disk full, read-only)
 
 
 def not_sent(
@@ -97,6 +105,10 @@ class PartGate:
             log.warning(message)
             on_event(JobEvent(EventKind.LOG, outcome.part, outcome.state, message=message))
         self.seen = refusals
+
+
+def _all_results(o: JobOutcome) -> bool:
+    return None not in (o.success_file, o.failed_file, o.unprocessed_file)
 
 
 class LoadRun:
@@ -190,7 +202,20 @@ class LoadRun:
     def finish(self) -> RunResult:
         """The last manifest (parts without an outcome count as not sent) and the accounting check."""
         outcomes = [self._done.get(p.ref.key) or self.skip(p, lambda _e: None) for p in self.parts]
-        manifest = self._write_manifest(datetime.now(UTC), strict=True)
+        finished = datetime.now(UTC)
+        try:
+            manifest = self._write_manifest(finished, strict=True)
+        except OSError as exc:  # disk full, read-only folder: say so, still tell what every job did
+            log.error("Could not write the manifest of run %s: %s", self.folder.run_id, exc)
+            manifest = self.folder.build_manifest(
+                self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
+                finished_at=finished,
+            )  # fmt: skip
+            manifest[MANIFEST_ERROR] = f"manifest.json could not be written in {self.folder.path}: {exc}"
+        else:
+            # Only now, with the manifest that lists them on disk, are a job's results findable again.
+            if self._journal is not None:
+                self._journal.mark_saved(o.job_id for o in outcomes if o.job_id and _all_results(o))
         if not manifest["accounting"]["balanced"]:
             log.warning("Run %s: records not accounted for: %s", self.folder.run_id, manifest["accounting"])
         return RunResult(self.folder, outcomes, manifest)

@@ -521,15 +521,26 @@ class _PartRun:
     # ---- results ------------------------------------------------------------------------------------
 
     def fetch_results(self) -> None:
+        """The job's three result files. A full disk or read-only folder keeps the job's id and state:
+        its results are "not saved" and can be fetched later (``sfloader results``)."""
         o = self.outcome
         assert o.job_id is not None
-        folder = self.run_folder.job_dir(o.part, self.plan.file_index, o.job_id)
-        files, problems = bulk.download_all_results(self.conn, o.job_id, folder)
-        for name, exc in problems.items():
-            self.say(f"Could not download {name} results of job {o.job_id}: {exc}", note=True)
+        try:
+            folder = self.run_folder.job_dir(o.part, self.plan.file_index, o.job_id)
+            files, problems = bulk.download_all_results(self.conn, o.job_id, folder)
+        except OSError as exc:
+            self.say(
+                f"Could not save the results of job {o.job_id} ({exc.strerror or exc}); fetch them later "
+                f"with: sfloader results {o.job_id}",
+                note=True,
+            )
+            return
+        for name, problem in problems.items():
+            self.say(f"Could not download {name} results of job {o.job_id}: {problem}", note=True)
         o.success_file, o.failed_file = files.get("success"), files.get("failed")
         o.unprocessed_file = files.get("unprocessed")
-        self.emit(EventKind.RESULTS_SAVED, message=f"Results saved in {folder}")
+        if len(files) == len(bulk.RESULT_FILES):
+            self.emit(EventKind.RESULTS_SAVED, message=f"Results saved in {folder}")
 
     def finish_accounting(self) -> None:
         """Every record ends in success, failed or unprocessed; say how when the job never ran."""

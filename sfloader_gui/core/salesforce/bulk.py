@@ -242,6 +242,7 @@ def download_all_results(
     """``success.csv``, ``failed.csv`` and ``unprocessed.csv`` of a job into ``folder``.
 
     Returns the files saved and, by name, the downloads that failed (the others are still saved).
+    Raises ``OSError`` when a file cannot be written (disk full, read-only folder).
     """
     saved: dict[str, Path] = {}
     failed: dict[str, SalesforceError] = {}

@@ -1,0 +1,40 @@
+"""Case 11: the network goes down while jobs are polled: pauses grow across failures, the run resumes, a
+long outage costs a handful of log lines; the 2 h timeout only ever stops waiting."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfloader_gui.core.models import EventKind, JobEvent
+from tests.core.load.loadkit import Recorder, load, options, write_accounts
+from tests.faults.kit import nothing_lost
+
+# Scaled: the test's poll interval is 1/250 of the default 5 s, so this outage stands for 10 minutes
+# (10 times the longest pause between checks: 12 intervals).
+POLL_S = 0.02
+OUTAGE_S = 10 * 12 * POLL_S
+
+
+def test_an_outage_is_ridden_out_with_a_handful_of_log_lines(
+    emulator: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sfloader_gui")
+
+    def outage_on_first_poll(event: JobEvent) -> bool:
+        if event.kind is EventKind.STATE and event.message.startswith("Upload complete"):
+            emulator.faults.start_outage(OUTAGE_S)
+        return False
+
+    files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 10) for n in range(3)]
+    result = load(emulator, files, tmp_path / "out", options(poll_interval_s=POLL_S, max_concurrent_jobs=3),
+                  recorder=Recorder(trigger=outage_on_first_poll))  # fmt: skip
+    assert result.ok
+    dropped = [r for r in emulator.stats.find() if r.status == 0]
+    assert len(dropped) >= 3  # the outage was felt
+    lines = [r for r in caplog.records if r.name.startswith("sfloader_gui.core")]
+    assert len(lines) <= 20, "\n".join(r.getMessage() for r in lines)
+    nothing_lost(result.run_dir, emulator, records=30)

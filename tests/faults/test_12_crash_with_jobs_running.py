@@ -1,0 +1,68 @@
+"""Case 12: the process is killed with 15 jobs InProgress: a restart finds them in the journal, reattaches
+and fetches 15 result sets, sending nothing again. `sfloader results` on a job still running saves partial
+files but does not settle it (issue 10)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.liveness import end_this_process
+from sfloader_gui.core.load.reconcile import reconcile_strays
+from tests.cli.test_cli import org_flags, run
+from tests.core.load.loadkit import connect, write_accounts
+from tests.core.load.test_reconcile import crashed_run
+
+
+def crash_with_jobs_running(org: Any, tmp_path: Path, parts: int) -> list[str]:
+    """Parts created, uploaded and closed through the app's own journal; then the process dies."""
+    org.faults.stall_jobs = -1
+    ids = []
+    with connect(org) as conn, contextlib.closing(Journal()) as journal:
+        for n in range(parts):
+            src = write_accounts(tmp_path / f"f{n:02d}.csv", n * 100, 3)
+            run = crashed_run(conn, journal, src, tmp_path / f"out{n}")
+            run.submit()
+            assert run.outcome.job_id is not None
+            ids.append(run.outcome.job_id)
+    end_this_process()  # SIGKILL: no manifest, no results, only the journal
+    for job_id in ids:
+        org.wait_job(job_id, ("InProgress",))
+    return ids
+
+
+def test_a_restart_reattaches_fifteen_jobs_and_resends_nothing(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = crash_with_jobs_running(emulator, tmp_path, 15)
+    with connect(emulator) as conn, contextlib.closing(Journal()) as journal:
+        report = reconcile_strays(conn, journal)
+    assert sorted(j.job_id for j in report.running) == sorted(ids) and report.aborted == []
+    emulator.faults.release_stalled()
+    for job_id in ids:
+        emulator.wait_job(job_id)
+    code, out, _ = run(capsys, "results", *ids, "--json", "--out", str(tmp_path / "later"),
+                       *org_flags(emulator)[:4])  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)["jobs"]
+    assert len(rows) == 15 and all(r["state"] == "JobComplete" and r["unprocessed_file"] for r in rows)
+    assert emulator.stats.jobs_created == 15 and emulator.stats.uploads == 15  # 0 resubmits
+    with contextlib.closing(Journal()) as journal:
+        assert journal.unsettled() == []
+
+
+def test_results_of_a_running_job_are_partial_and_leave_it_unsettled(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (job_id,) = crash_with_jobs_running(emulator, tmp_path, 1)
+    code, out, _ = run(capsys, "results", job_id, "--json", "--out", str(tmp_path / "early"),
+                       *org_flags(emulator)[:4])  # fmt: skip
+    (row,) = json.loads(out)["jobs"]
+    assert code == 1 and row["state"] == "InProgress" and "partial" in row["error_message"]
+    with contextlib.closing(Journal()) as journal:
+        assert [e.job_id for e in journal.unsettled()] == [job_id]  # still listed by --unsettled

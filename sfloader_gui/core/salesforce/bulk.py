@@ -138,7 +138,7 @@ def close_job(conn: SalesforceConnection, job_id: str) -> JobInfo | None:
     except SalesforceError as exc:
         if not is_transient(exc):
             raise
-        log.info("Closing job %s: no answer (%s); its state is read before anything else", job_id, exc)
+        log.debug("Closing job %s: no answer (%s); its state is read before anything else", job_id, exc)
         return None
 
 

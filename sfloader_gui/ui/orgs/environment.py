@@ -54,6 +54,17 @@ class EnvironmentBanner(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.show_environment(Environment.PRODUCTION)
 
+    def show_unchosen(self) -> None:
+        """A new org before its environment is chosen: no colour claims anything yet."""
+        self.setText(
+            "<b>ENVIRONMENT?</b> &nbsp; Choose whether this org is production, a sandbox or the demo."
+        )
+        self.setStyleSheet(
+            "QLabel#environmentBanner { background: #ececec; color: #333; border-radius: 4px;"
+            " padding: 6px 10px; }"
+        )
+        self.setAccessibleName("Environment not chosen yet")
+
     def show_environment(self, environment: Environment) -> None:
         text, bg, fg, sentence = STYLE[environment]
         self.setText(f"<b>{text}</b> &nbsp; {sentence}")

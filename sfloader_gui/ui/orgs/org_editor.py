@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.auth.urls import PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL
-from sfloader_gui.core.models import DEFAULT_API_VERSION
+from sfloader_gui.core.models import DEFAULT_API_VERSION, ConfigError
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, build_profile
 from sfloader_gui.ui.orgs.environment import EnvironmentBanner
 from sfloader_gui.ui.orgs.method_pages import CliPage, MethodPage, OAuthPage, PasswordPage, TokenPage
@@ -37,6 +37,8 @@ class OrgEditor(QWidget):
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Acme production")
         self.environment = QComboBox()
+        # A new org starts with no environment: writing to production by default is how accidents start.
+        self.environment.addItem("Choose…", "")
         for env in Environment:
             self.environment.addItem(env.label, env.value)
         self.my_domain = QLineEdit()
@@ -76,8 +78,10 @@ class OrgEditor(QWidget):
 
     # -- state -----------------------------------------------------------------------------------------
 
-    def current_environment(self) -> Environment:
-        return Environment(self.environment.currentData())
+    def current_environment(self) -> Environment | None:
+        """The chosen environment; None for a new org until the user picks one."""
+        value = self.environment.currentData()
+        return Environment(value) if value else None
 
     def current_method(self) -> LoginMethod:
         return LoginMethod(self.method.currentData())
@@ -87,7 +91,10 @@ class OrgEditor(QWidget):
 
     def _environment_changed(self) -> None:
         env = self.current_environment()
-        self.banner.show_environment(env)
+        if env is None:
+            self.banner.show_unchosen()
+        else:
+            self.banner.show_environment(env)
         self.form.setRowVisible(self.my_domain, env is not Environment.DEMO)
         needed = env is Environment.MYDOMAIN
         self.my_domain.setPlaceholderText(
@@ -98,7 +105,7 @@ class OrgEditor(QWidget):
         # The token page asks for the instance URL itself: no second URL field for a demo token login.
         demo_url = env is Environment.DEMO and self.current_method() is not LoginMethod.TOKEN
         self.form.setRowVisible(self.demo_url, demo_url)
-        self.environment_changed.emit(env.value)
+        self.environment_changed.emit(env.value if env else "")
 
     def _method_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
@@ -108,8 +115,8 @@ class OrgEditor(QWidget):
         """Show ``profile`` (None: an empty form for a new org)."""
         self._editing = profile
         self.name.setText(profile.name if profile else "")
-        env = profile.environment if profile else Environment.PRODUCTION
-        self.environment.setCurrentIndex(self.environment.findData(env.value))
+        env = profile.environment if profile else None
+        self.environment.setCurrentIndex(self.environment.findData(env.value if env else ""))
         custom = profile is not None and profile.login_url not in (PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL)
         self.my_domain.setText(
             profile.login_url if profile and custom and env is not Environment.DEMO else ""
@@ -129,6 +136,11 @@ class OrgEditor(QWidget):
     def profile(self) -> OrgProfile:
         """A validated profile from the form, keeping the id (and learnt fields) of the one being edited."""
         env = self.current_environment()
+        if env is None:
+            raise ConfigError(
+                "Choose the org's environment: Production, Sandbox, My Domain or Demo. It decides where "
+                "you log in and how carefully loads into it are confirmed."
+            )
         method = self.current_method()
         fields: dict[str, Any] = {"api_version": self.api_version.text().strip()}
         if self._editing is not None:

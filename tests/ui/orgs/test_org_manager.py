@@ -47,8 +47,11 @@ def _choose(combo: Any, value: str) -> None:
 def test_add_an_org_and_see_its_environment(qtbot: QtBot, dialog: OrgManagerDialog) -> None:
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     editor = dialog.editor
-    assert "PRODUCTION" in editor.banner.text()  # a new org starts as production: the loud default
+    # A new org has no environment until the user picks one (no silent Production default).
+    assert "ENVIRONMENT?" in editor.banner.text() and editor.current_environment() is None
     qtbot.keyClicks(editor.name, "Acme UAT")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "Choose the org's environment" in dialog.status.text() and OrgStore().list() == []
     _choose(editor.environment, "sandbox")
     assert "SANDBOX" in editor.banner.text()
     _choose(editor.method, "oauth")
@@ -174,6 +177,7 @@ def test_ca_bundle_setting_is_checked_and_saved(
     qtbot: QtBot, dialog: OrgManagerDialog, tmp_path: Path
 ) -> None:
     qtbot.keyClicks(dialog.editor.name, "Acme")
+    _choose(dialog.editor.environment, "production")
     page = dialog.editor.pages[LoginMethod.OAUTH]
     assert isinstance(page, OAuthPage)
     qtbot.keyClicks(page.consumer_key, "k")

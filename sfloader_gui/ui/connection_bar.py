@@ -22,6 +22,7 @@ _BADGES = {
     "sandbox": ("SANDBOX", "#1f5fa8", "#ffffff"),
     "demo": ("DEMO", "#5b3fa0", "#ffffff"),
     "": ("NOT CONNECTED", "#d9d9d9", "#333333"),
+    "connecting": ("CONNECTING…", "#e8e8e8", "#333333"),
 }
 
 
@@ -32,11 +33,13 @@ class ConnectionBar(QFrame):
         switch_requested(): the user asked to switch org (the orgs dialog answers with ``set_connection``).
         demo_requested(): the user asked for the built-in demo org.
         settings_requested(): the user opened the advanced settings.
+        relogin_requested(): the saved login of the last org failed and the user asked to log in again.
     """
 
     switch_requested = Signal()
     demo_requested = Signal()
     settings_requested = Signal()
+    relogin_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +70,12 @@ class ConnectionBar(QFrame):
         self.settings_button = QPushButton(
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Setti&ngs…"
         )
+        self.relogin_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogYesButton), "Log &in again…"
+        )
+        self.relogin_button.setObjectName("reloginButton")
+        self.relogin_button.hide()
+        self.relogin_button.clicked.connect(self.relogin_requested)
         self.demo_button.clicked.connect(self.demo_requested)
         self.switch_button.clicked.connect(self.switch_requested)
         self.settings_button.clicked.connect(self.settings_requested)
@@ -76,6 +85,7 @@ class ConnectionBar(QFrame):
         row.setSpacing(12)
         row.addWidget(self.badge)
         row.addLayout(texts, 1)
+        row.addWidget(self.relogin_button)
         row.addWidget(self.demo_button)
         row.addWidget(self.switch_button)
         row.addWidget(self.settings_button)
@@ -83,6 +93,28 @@ class ConnectionBar(QFrame):
         self.connection: Any = None
         self.environment = ""
         self.set_connection(None, "", "")
+
+    def _badge(self, key: str) -> None:
+        text, bg, fg = _BADGES[key]
+        self.badge.setText(text)
+        self.badge.setStyleSheet(
+            f"QLabel#envBadge {{ background: {bg}; color: {fg}; border-radius: 4px;"
+            " padding: 4px 10px; font-weight: bold; }"
+        )
+
+    def show_reconnecting(self, org_label: str) -> None:
+        """At start: the last org's saved login is being used (no connection yet)."""
+        self._badge("connecting")
+        self.org_label.setText(org_label)
+        self.details_label.setText("Logging in with the saved login…")
+
+    def show_login_needed(self, org_label: str, why: str) -> None:
+        """The last org's saved login did not work: say why, offer one click to log in again."""
+        self.connection, self.environment = None, ""
+        self._badge("")
+        self.org_label.setText(f"{org_label}: not connected")
+        self.details_label.setText(why)
+        self.relogin_button.show()
 
     def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
         """Show ``conn`` (a ``SalesforceConnection`` or None) as the current org.
@@ -95,12 +127,8 @@ class ConnectionBar(QFrame):
             env = "production"
         self.connection, self.environment = conn, env
         self.demo_button.setVisible(env != "demo")
-        text, bg, fg = _BADGES[env]
-        self.badge.setText(text)
-        self.badge.setStyleSheet(
-            f"QLabel#envBadge {{ background: {bg}; color: {fg}; border-radius: 4px;"
-            " padding: 4px 10px; font-weight: bold; }"
-        )
+        self.relogin_button.hide()
+        self._badge(env)
         if conn is None:
             self.org_label.setText("No org connected")
             self.details_label.setText("Switch org to log in, or try the demo org: it needs no account.")

@@ -22,7 +22,7 @@ from sfloader_gui.core.auth.login import LoginResult, LoginService
 from sfloader_gui.core.auth.sfcli import CliOrg
 from sfloader_gui.core.logs import redact
 from sfloader_gui.core.models import ConfigError
-from sfloader_gui.core.orgs import LoginMethod, OrgProfile
+from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile
 from sfloader_gui.ui.orgs.environment import badge_text, environment_icon
 from sfloader_gui.ui.orgs.method_pages import CliPage, OAuthPage, PasswordPage, TokenPage
 from sfloader_gui.ui.orgs.network_row import CaBundleRow
@@ -30,6 +30,7 @@ from sfloader_gui.ui.orgs.org_editor import OrgEditor
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
+DEMO_ITEM = "__demo__"  # the built-in demo org: always listed, never a saved profile
 _SHORT_METHOD = {
     LoginMethod.OAUTH: "Browser login",
     LoginMethod.CLI: "Salesforce CLI",
@@ -52,9 +53,11 @@ class OrgManagerDialog(QDialog):
 
     Signals:
         connected(object): a ``LoginResult`` (profile, instance URL, token provider).
+        demo_requested(): the user chose the demo org (the window starts it; nothing to log in to).
     """
 
     connected = Signal(object)
+    demo_requested = Signal()
 
     def __init__(self, service: LoginService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +96,10 @@ class OrgManagerDialog(QDialog):
         self._build_layout()
         self._connect_signals()
         self.reload(select=service.orgs.active_id)
+        if self.org_list.currentItem() is None:
+            # Nothing chosen yet: start in the new-org form, not in the list (focusing the list would
+            # pick its first entry, the demo org).
+            self.editor.name.setFocus()
         self._show_keyring()
         if service.orgs.load_problem:
             self.show_error(service.orgs.load_problem)
@@ -151,6 +158,12 @@ class OrgManagerDialog(QDialog):
     def reload(self, select: str | None = None, *, refresh_editor: bool = True) -> None:
         self.org_list.blockSignals(True)
         self.org_list.clear()
+        demo = QListWidgetItem(
+            environment_icon(Environment.DEMO), "Demo org\nDEMO · practice org on this computer"
+        )
+        demo.setData(_ID_ROLE, DEMO_ITEM)
+        demo.setToolTip("A local practice org with sample data: no account, nothing leaves this computer.")
+        self.org_list.addItem(demo)
         for profile in self.service.orgs.list():
             detail = f"{badge_text(profile.environment)} · {_SHORT_METHOD[profile.login_method]}"
             item = QListWidgetItem(environment_icon(profile.environment), f"{profile.name}\n{detail}")
@@ -166,15 +179,30 @@ class OrgManagerDialog(QDialog):
 
     def selected(self) -> OrgProfile | None:
         item = self.org_list.currentItem()
-        return self.service.orgs.get(item.data(_ID_ROLE)) if item is not None else None
+        if item is None or item.data(_ID_ROLE) == DEMO_ITEM:
+            return None
+        return self.service.orgs.get(item.data(_ID_ROLE))
+
+    def demo_selected(self) -> bool:
+        item = self.org_list.currentItem()
+        return item is not None and item.data(_ID_ROLE) == DEMO_ITEM
 
     def _selection_changed(self) -> None:
+        demo = self.demo_selected()
         self.editor.load(self.selected())
+        self.editor.setEnabled(not demo)
+        for button in (self.save_button, self.relogin_button):
+            button.setEnabled(not demo)
         self.remove_button.setEnabled(self.selected() is not None)
         self.status.clear()
+        if demo:
+            self.show_info("The demo org runs on this computer with sample data. Connect starts it.")
 
     def add_org(self) -> None:
         self.org_list.setCurrentRow(-1)
+        self.editor.setEnabled(True)
+        for button in (self.save_button, self.relogin_button):
+            button.setEnabled(True)
         self.editor.load(None)
         self.editor.name.setFocus()
         self.show_info("Fill in the new org, then Save or Connect.")
@@ -216,6 +244,10 @@ class OrgManagerDialog(QDialog):
     # -- logging in ------------------------------------------------------------------------------------
 
     def log_in(self, force: bool) -> None:
+        if self.demo_selected():
+            self.demo_requested.emit()
+            self.accept()
+            return
         profile = self.save()
         if profile is None or self.runner.busy:
             return

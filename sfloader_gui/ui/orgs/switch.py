@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QWidget
 from sfloader_gui.core.auth.login import LoginResult, LoginService
 from sfloader_gui.core.auth.network import apply_ca_bundle
 from sfloader_gui.core.credentials import CredentialError, CredentialStore, ensure_secure_backend
-from sfloader_gui.core.orgs import OrgStore
+from sfloader_gui.core.orgs import OrgProfile, OrgStore
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.errors import AuthError
 from sfloader_gui.ui.orgs.confirm import ProductionGuard
 from sfloader_gui.ui.orgs.environment import bar_environment
 from sfloader_gui.ui.orgs.org_manager import OrgManagerDialog
@@ -45,6 +46,9 @@ class OrgsController:
         if self.keyring_problem:
             dialog.show_error(self.keyring_problem)
         dialog.connected.connect(lambda result: self.use(window, result))
+        bar = getattr(window, "bar", None)
+        if bar is not None:  # the main window's "Try the demo org" does the rest
+            dialog.demo_requested.connect(bar.demo_requested)
         return dialog
 
     def make_connection(self, result: LoginResult) -> SalesforceConnection:
@@ -76,6 +80,49 @@ def controller_for(window: QWidget) -> OrgsController:
         controller = OrgsController()
         window._orgs_controller = controller  # type: ignore[attr-defined]
     return controller
+
+
+def resume_or_explain(service: LoginService, profile: OrgProfile) -> LoginResult:
+    """The saved login of ``profile``, or an ``AuthError`` whose text says what the user can do."""
+    try:
+        return service.resume(profile)
+    except CredentialError as exc:
+        raise AuthError(
+            f"Your keyring is locked or unavailable, so the saved login cannot be read ({exc}). "
+            "Unlock it, then log in again."
+        ) from None
+    except AuthError as exc:
+        if not service.has_saved_login(profile):
+            raise AuthError("No saved login for this org: log in to use it.") from None
+        raise AuthError(f"The saved login has expired or was revoked: {exc}") from None
+
+
+def reconnect_last(window: Any) -> bool:
+    """At start: connect to the org used last, from the keyring, off the UI thread.
+
+    While it runs the bar says so; when it fails (expired session, keyring locked) the bar says why and
+    offers one click to log in again. Returns False when there is no last org to go back to.
+    """
+    controller = controller_for(window)
+    profile = controller.service.orgs.active()
+    if profile is None:
+        return False
+    bar = window.bar
+    bar.show_reconnecting(profile.label)
+    window.tasks.submit(
+        lambda: resume_or_explain(controller.service, profile),
+        lambda result: controller.use(window, result),
+        lambda message: bar.show_login_needed(profile.label, message),
+    )
+    return True
+
+
+def relogin(window: QWidget) -> OrgManagerDialog:
+    """One click from the bar: the org dialog on the last org, its login already started."""
+    dialog = open_switch_dialog(window)
+    if dialog.selected() is not None:
+        dialog.log_in(force=True)
+    return dialog
 
 
 def open_switch_dialog(window: QWidget) -> OrgManagerDialog:

@@ -65,7 +65,9 @@ def test_add_an_org_and_see_its_environment(qtbot: QtBot, dialog: OrgManagerDial
     assert [(p.name, p.environment, p.login_url, p.callback_port) for p in saved] == [
         ("Acme UAT", Environment.SANDBOX, "https://test.salesforce.com", 1818)
     ]
-    assert dialog.org_list.count() == 1 and "SANDBOX" in dialog.org_list.item(0).text()
+    # The demo org is always listed first, then the saved orgs.
+    assert dialog.org_list.count() == 2 and "SANDBOX" in dialog.org_list.item(1).text()
+    assert dialog.org_list.item(0).text().startswith("Demo org")
 
 
 def test_my_domain_field_needed_for_my_domain_optional_else(dialog: OrgManagerDialog) -> None:
@@ -169,7 +171,7 @@ def test_remove_deletes_the_org_and_its_secrets(qtbot: QtBot, service: LoginServ
     qtbot.mouseClick(dlg.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "removed" in dlg.status.text(), timeout=10_000)
     assert backend.secrets == {}
-    assert dlg.org_list.count() == 0 and OrgStore().list() == []
+    assert dlg.org_list.count() == 1 and OrgStore().list() == []  # only the demo org is left
     assert "removed" in dlg.status.text()
 
 

@@ -71,7 +71,7 @@ def test_an_expired_session_says_so_and_one_click_logs_in_again(qtbot: QtBot, em
     backend = keyring.get_keyring()
     assert isinstance(backend, MemoryKeyring)
     refresh = next(v for (_, k), v in backend.secrets.items() if org_id in k and "refresh" in k)
-    revoke(emulator.instance_url, refresh, session=new_session(None), allow_loopback_http=True)
+    revoke(emulator.instance_url, refresh, session=new_session(""), allow_loopback_http=True)
     window = _window(qtbot)
     reconnect_last(window)
     qtbot.waitUntil(lambda: window.bar.relogin_button.isVisible(), timeout=WAIT_MS)

@@ -71,8 +71,18 @@ class LoadOptions:
     # Overrides for what the sniffer finds: "COMMA", "SEMICOLON", ... and "LF" / "CRLF".
     column_delimiter: str | None = None
     line_ending: str | None = None
+    # Business files (core/mapping): "auto" or the path of a Data Loader .sdl; how values are read
+    # (None: inferred per column); the encoding of files that are not UTF-8 (converted while sending);
+    # the workbook sheet (None: the first).
+    mapping: str = "auto"
+    date_format: str | None = None  # "MDY" | "DMY" | "YMD"
+    time_zone: str | None = None  # IANA name; None: the computer's
+    decimal_separator: str | None = None  # "." | ","
+    encoding: str | None = None  # "cp1252" | "latin-1" | "utf-16"
+    sheet: str | None = None
 
     def __post_init__(self) -> None:
+        self._check_conversions()
         if not 1 <= self.max_concurrent_jobs <= MAX_CONCURRENT_JOBS:
             raise ConfigError(
                 f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {self.max_concurrent_jobs}: "
@@ -92,6 +102,23 @@ class LoadOptions:
             raise ConfigError("Choose a Salesforce object to load into.")
         if not self.external_id_field.strip():
             raise ConfigError("Choose the External ID field that identifies each record.")
+
+    def _check_conversions(self) -> None:
+        if self.date_format is not None and self.date_format not in ("MDY", "DMY", "YMD"):
+            raise ConfigError(f"Date format must be MDY, DMY or YMD, not {self.date_format!r}.")
+        if self.decimal_separator is not None and self.decimal_separator not in (".", ","):
+            raise ConfigError(f"Decimal separator must be '.' or ',', not {self.decimal_separator!r}.")
+        if self.encoding is not None and self.encoding not in ("cp1252", "latin-1", "utf-16", "utf-8"):
+            raise ConfigError(f"Encoding must be cp1252, latin-1 or utf-16, not {self.encoding!r}.")
+        if self.time_zone is not None:
+            import zoneinfo  # here: only loads need it
+
+            try:
+                zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(
+                    f"{self.time_zone!r} is not a time zone name; use an IANA name such as Europe/Berlin."
+                ) from None
 
 
 class CancelToken:

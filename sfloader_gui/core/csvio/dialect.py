@@ -7,7 +7,7 @@ API::
 
     @dataclass(frozen=True)
     class CsvDialect:
-        encoding: str          # always "utf-8" (other encodings are refused, see encoding.py)
+        encoding: str          # "utf-8", or "cp1252"/"latin-1" when asked for (converted while sending)
         bom: bool              # a UTF-8 BOM starts the file (it is never sent)
         delimiter: str         # ",", ";", "\\t", "|", "^", "`"
         delimiter_name: str    # COMMA|SEMICOLON|TAB|PIPE|CARET|BACKQUOTE (Bulk API columnDelimiter)
@@ -16,8 +16,10 @@ API::
         header_bytes: bytes    # header line as sent: no BOM, UTF-8, with its line terminator
         data_offset: int       # byte offset of the first data record
 
-    sniff(path, delimiter=None, line_ending=None) -> CsvDialect
+    sniff(path, delimiter=None, line_ending=None, encoding=None) -> CsvDialect
         # delimiter: a name ("SEMICOLON") or the character; line_ending: "LF"/"CRLF"; overrides win.
+        # encoding: "cp1252"/"latin-1" reads a file that is not UTF-8 in it (a UTF-8 file stays UTF-8);
+        # header_bytes is then the UTF-8 header that is sent.
         # Raises CsvInputError (missing, directory, unreadable, empty, not UTF-8, no header).
 """
 
@@ -66,7 +68,9 @@ def delimiter_name(value: str) -> str:
     raise ValueError(f"{value!r} is not a delimiter Salesforce accepts; choose one of {names}.")
 
 
-def sniff(path: Path | str, delimiter: str | None = None, line_ending: str | None = None) -> CsvDialect:
+def sniff(
+    path: Path | str, delimiter: str | None = None, line_ending: str | None = None, encoding: str | None = None
+) -> CsvDialect:
     """Read the start of ``path`` and describe its dialect; explicit choices override what is found."""
     path = Path(path)
     sample = _read_sample(path)
@@ -87,8 +91,11 @@ def sniff(path: Path | str, delimiter: str | None = None, line_ending: str | Non
             "(comma delimited) from your spreadsheet program and choose that file.",
             code="not_csv",
         )
-    if guess_encoding(sample[start:]) is not None:
+    guessed = guess_encoding(sample[start:])
+    single_byte = encoding in ("cp1252", "latin-1") and guessed in ("cp1252", "latin-1")
+    if guessed is not None and not single_byte:
         raise not_utf8_error(path, sample[start:], line=_first_bad_line(sample[start:]))
+    codec = str(encoding) if single_byte else "utf-8"
     if b"\r" in sample and b"\n" not in sample:
         raise CsvInputError(
             path,
@@ -109,12 +116,13 @@ def sniff(path: Path | str, delimiter: str | None = None, line_ending: str | Non
     le = (line_ending or found_le).upper()
     if le not in LINE_ENDINGS:
         raise ValueError(f"{line_ending!r} is not a line ending Salesforce accepts; choose LF or CRLF.")
-    text = raw_header.decode("utf-8")
+    text = raw_header.decode(codec)
+    raw_header = text.encode("utf-8")  # what is sent
     name = delimiter_name(delimiter) if delimiter else _guess_delimiter(text, sample[header_end:])
     header = _parse_header(path, text, DELIMITERS[name])
     header_bytes = raw_header if raw_header.endswith(b"\n") else raw_header + LINE_ENDINGS[le]
     return CsvDialect(
-        encoding="utf-8",
+        encoding=codec,
         bom=bom,
         delimiter=DELIMITERS[name],
         delimiter_name=name,

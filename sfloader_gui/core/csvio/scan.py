@@ -175,7 +175,7 @@ class _Scanner:
         if b"\x00" in data:
             self.problems.add("nul_bytes", self.records + 1, block.offset + data.index(b"\x00"))
             return False
-        if not data.isascii():
+        if self.dialect.encoding == "utf-8" and not data.isascii():
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -1,0 +1,196 @@
+"""Read a file's records as text fields, whatever it is: CSV in UTF-8/Windows-1252/Latin-1, UTF-16, a workbook.
+
+Byte-encoded CSV is read in blocks of whole records (``csvio/chunks.py``), so a part is a byte range of
+the file and reading one part never reads the others. UTF-16 text and workbooks have no byte offsets
+we can seek to: their parts are ranges of record numbers. Workbook cells are typed: a date cell becomes
+an ISO date, a whole number loses its ``.0``, a checkbox cell is true/false.
+
+API::
+
+    @dataclass class Batch: start: int; end: int; rows: list[list[str]]; sizes: list[int]
+        # start/end: byte offsets (CSV) or record indexes (rows sources); sizes: each record's bytes
+        # in the file (CSV) or of its UTF-8 text (rows sources), terminator included
+    class CsvSource(path, dialect)         .by_bytes = True ; .batches(start, end) -> Iterator[Batch]
+    class RowSource(path, header, rows)     .by_bytes = False; rows: callable -> Iterator[list[str]]
+    workbook_source(path, sheet) -> RowSource    # raises WorkbookError
+    utf16_source(path, delimiter) -> RowSource
+    WORKBOOK_SUFFIXES: frozenset[str]
+    cell_text(value) -> str
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import islice
+from pathlib import Path
+
+from sfloader_gui.core.csvio.chunks import iter_blocks
+from sfloader_gui.core.csvio.dialect import CsvDialect
+from sfloader_gui.core.csvio.records import neutral_records
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+_BATCH_ROWS = 2000
+
+
+class WorkbookError(ValueError):
+    """The workbook or the sheet cannot be read."""
+
+
+@dataclass
+class Batch:
+    start: int
+    end: int
+    rows: list[list[str]]
+    sizes: list[int]
+
+
+class CsvSource:
+    """A CSV file in a byte encoding (UTF-8, cp1252, latin-1); parts are byte ranges."""
+
+    by_bytes = True
+
+    def __init__(self, path: Path, dialect: CsvDialect) -> None:
+        self.path, self.dialect = path, dialect
+        self.header = dialect.header
+
+    def batches(
+        self, start: int | None = None, end: int | None = None, sizes: bool = True
+    ) -> Iterator[Batch]:
+        d = self.dialect
+        enc = d.encoding
+        crlf = d.line_ending == "CRLF"
+        delim = d.delimiter.encode()
+        with self.path.open("rb") as fh:
+            for block in iter_blocks(fh, d.data_offset if start is None else start, end=end):
+                data = block.data
+                text = data.decode(enc)
+                rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter))
+                if crlf:
+                    for row in rows:
+                        if row:
+                            row[-1] = row[-1].removesuffix("\r")
+                lens: list[int] = []
+                if sizes:
+                    recs, _ = neutral_records(data, delim)
+                    lens = [len(r) + 1 for r in recs]
+                    if not data.endswith(b"\n") and lens:
+                        lens[-1] -= 1
+                yield Batch(block.offset, block.offset + len(data), rows, lens)
+
+
+class RowSource:
+    """Records that have no byte offsets to seek to (workbooks, UTF-16 text); parts are record ranges."""
+
+    by_bytes = False
+
+    def __init__(self, path: Path, header: list[str], rows: Callable[[], Iterator[list[str]]]) -> None:
+        self.path, self.header, self._rows = path, header, rows
+
+    def batches(
+        self, start: int | None = None, end: int | None = None, sizes: bool = True
+    ) -> Iterator[Batch]:
+        first = start or 0
+        it = islice(self._rows(), first, end)
+        index = first
+        while True:
+            rows = list(islice(it, _BATCH_ROWS))
+            if not rows:
+                return
+            lens = [sum(len(v.encode()) + 1 for v in r) + 2 for r in rows] if sizes else []
+            yield Batch(index, index + len(rows), rows, lens)
+            index += len(rows)
+
+
+def cell_text(value: object) -> str:
+    """A workbook cell as the text Salesforce takes."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))  # 42.0 -> 42 (Excel stores every number as a float)
+        text = repr(value)
+        return format(value, "f").rstrip("0") if "e" in text else text
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def _open_sheet(path: Path, sheet: str | None):  # type: ignore[no-untyped-def]
+    import python_calamine  # here: only workbooks need it
+
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = wb.sheet_names
+        if sheet is None:
+            if not names:
+                raise WorkbookError(f"{path.name} has no sheets.")
+            return wb.get_sheet_by_index(0), names
+        if sheet not in names:
+            raise WorkbookError(
+                f"{path.name} has no sheet {sheet!r}; its sheets are {', '.join(repr(n) for n in names)}."
+            )
+        return wb.get_sheet_by_name(sheet), names
+    except WorkbookError:
+        raise
+    except Exception as exc:  # calamine raises its own errors for damaged or protected files
+        raise WorkbookError(f"{path.name} cannot be read as a workbook ({exc}).") from exc
+
+
+def sheet_names(path: Path) -> list[str]:
+    return list(_open_sheet(path, None)[1])
+
+
+def workbook_source(path: Path, sheet: str | None) -> RowSource:
+    """The sheet's first row is the header; trailing empty rows are dropped."""
+    ws, _ = _open_sheet(path, sheet)
+    first = next(iter(ws.iter_rows()), None)
+    header = [cell_text(v).strip() for v in (first or [])]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise WorkbookError(
+            f"{path.name}: the sheet {ws.name!r} is empty; its first row must hold the column names."
+        )
+    width = len(header)
+
+    def rows() -> Iterator[list[str]]:
+        sheet_rows, _ = _open_sheet(path, sheet)
+        it = iter(sheet_rows.iter_rows())
+        next(it, None)
+        for raw in it:
+            row = [cell_text(v) for v in raw[:width]]
+            if not any(row):
+                continue  # blank rows in a sheet are not records
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+            yield row
+
+    return RowSource(path, header, rows)
+
+
+def utf16_source(path: Path, delimiter: str) -> RowSource:
+    def reader() -> Iterator[list[str]]:
+        with open(path, encoding="utf-16", newline="") as fh:
+            it = csv.reader(fh, delimiter=delimiter)
+            next(it, None)
+            for row in it:
+                if row:
+                    yield row
+
+    with open(path, encoding="utf-16", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), [])
+    return RowSource(path, header, reader)

@@ -1,0 +1,100 @@
+"""Saved mappings: remembered per org, object and header set, reapplied when the same header comes back.
+
+One JSON file (``mappings.json`` in ``paths.config_dir()``), written atomically. The header set is the
+file's column names, compared ignoring case and order, so a re-export with the columns moved still finds
+its mapping. Choices that belong to a file (encoding, date order) are kept with it.
+
+API::
+
+    class MappingStore(path=None):
+        get(org, object_name, header) -> Saved | None
+        put(org, object_name, header, mapping, choices=None) -> None
+        forget(org, object_name, header) -> None
+    @dataclass class Saved: mapping: Mapping; choices: dict[str, str]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sfloader_gui.core import paths
+from sfloader_gui.core.mapping.model import ColumnMap, Mapping
+
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Saved:
+    mapping: Mapping
+    choices: dict[str, str] = field(default_factory=dict)
+
+
+def _key(org: str, object_name: str, header: Sequence[str]) -> str:
+    cols = sorted(c.strip().lower() for c in header)
+    text = json.dumps([org.lower().rstrip("/"), object_name.lower(), cols])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class MappingStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.config_dir() / "mappings.json"
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, data: dict[str, Any]) -> None:
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
+        os.replace(tmp, self.path)
+
+    def get(self, org: str, object_name: str, header: Sequence[str]) -> Saved | None:
+        entry = self._read().get(_key(org, object_name, header))
+        if not isinstance(entry, dict):
+            return None
+        by_col = {str(d["column"]).lower(): d for d in entry.get("mapping", [])}
+        columns = []
+        for column in header:
+            d = by_col.get(column.lower())
+            if d is None:
+                return None
+            target = d.get("field")
+            columns.append(ColumnMap(column, target, "saved" if target else "ignored"))
+        return Saved(Mapping(tuple(columns)), dict(entry.get("choices", {})))
+
+    def put(
+        self,
+        org: str,
+        object_name: str,
+        header: Sequence[str],
+        mapping: Mapping,
+        choices: dict[str, str] | None = None,
+    ) -> None:
+        with _LOCK:
+            data = self._read()
+            data[_key(org, object_name, header)] = {
+                "org": org,
+                "object": object_name,
+                "header": list(header),
+                "mapping": [
+                    {"column": c.column, "field": c.target if c.sent else None} for c in mapping.columns
+                ],
+                "choices": choices or {},
+            }
+            self._write(data)
+
+    def forget(self, org: str, object_name: str, header: Sequence[str]) -> None:
+        with _LOCK:
+            data = self._read()
+            if data.pop(_key(org, object_name, header), None) is not None:
+                self._write(data)

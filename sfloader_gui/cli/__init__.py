@@ -26,7 +26,14 @@ def _fail(args: argparse.Namespace, exc: Exception | str, status: int) -> int:
     message = redact(str(exc))  # a server's or a library's text may quote a secret
     print(f"sfloader: {message}", file=sys.stderr)
     if getattr(args, "json", False):  # scripts still get their one JSON document
-        print(json.dumps({"error": message, "run_dir": None, "jobs": [], "totals": None}))
+        doc: dict[str, object] = {"error": message, "run_dir": None, "jobs": [], "totals": None}
+        findings = getattr(exc, "findings", None)
+        if findings:
+            doc["findings"] = [
+                {"file": str(f.file), "code": f.code, "message": redact(f.message), "records": f.records}
+                for f in findings
+            ]
+        print(json.dumps(doc))
     return status
 
 
@@ -49,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "jobs": commands.cmd_jobs,
         "retry": commands.cmd_retry,
         "orgs": lambda a: cmd_orgs(a.json),
+        "mapping": commands.cmd_mapping,
     }
     register_secret(getattr(args, "access_token", None))
     try:

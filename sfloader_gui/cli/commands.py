@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.cli.parser import EXIT_FAILED, EXIT_OK, UsageError, load_options
+from sfloader_gui.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, load_options
 from sfloader_gui.cli.progress import run_with_progress
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
@@ -174,26 +174,6 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def convert_inputs(files: list[Path], encoding: str | None, out: Path) -> list[Path]:
-    """``--convert-from``: UTF-8 copies of the files (the originals stay as they are)."""
-    if encoding is None:
-        return files
-    from sfloader_gui.core.csvio.encoding import convert_to_utf8
-    from sfloader_gui.core.csvio.errors import CsvInputError
-    from sfloader_gui.core.load.results import RunFolder
-
-    folder = RunFolder.create(out / "converted", "utf8").path
-    converted = []
-    for index, src in enumerate(files, start=1):
-        dst = folder / f"{index:02d}_{src.name}"
-        try:
-            converted.append(convert_to_utf8(src, dst, encoding))
-        except (CsvInputError, OSError) as exc:
-            raise UsageError(f"{src}: cannot convert from {encoding}: {exc}") from exc
-        print(f"sfloader: {src.name} converted from {encoding} to UTF-8: {dst}", file=sys.stderr)
-    return converted
-
-
 def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptions) -> Any:
     """Plan + pre-flight; print every finding (naming the file); refuse the load on any error."""
     from sfloader_gui.core.load.plan import plan_load
@@ -217,10 +197,39 @@ def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptio
             "sfloader: to load a cp1252 or latin-1 file, add --convert-from cp1252 (or latin-1).",
             file=sys.stderr,
         )
+    for fp in plan.files:
+        if fp.transform is not None and not fp.blocked:
+            for line in describe_transform(fp):
+                print(f"sfloader: {line}", file=sys.stderr)
     blocked = [fp.path.name for fp in plan.files if fp.blocked]
     if blocked:
-        raise UsageError(f"Nothing was uploaded: fix {', '.join(blocked)} (see above) and run again.")
+        errors = [f for f in plan.findings if f.blocking]
+        details = " | ".join(f.message for f in errors[:10])
+        raise UsageError(
+            f"Nothing was uploaded: fix {', '.join(blocked)} (see above) and run again. {details}".rstrip(),
+            findings=errors,
+        )
     return plan
+
+
+def describe_transform(fp: Any) -> list[str]:
+    """What the run does to a file on the way: mapping, ignored columns, conversions (one line each)."""
+    t = fp.transform
+    lines = []
+    renamed = [f"{c.column!r} -> {c.target}" for c in t.mapping.columns if c.sent and c.target != c.column]
+    if renamed:
+        lines.append(f"{fp.path.name}: columns mapped: {', '.join(renamed)}")
+    if t.mapping.ignored:
+        lines.append(f"{fp.path.name}: columns not sent: {', '.join(repr(c) for c in t.mapping.ignored)}")
+    for rule in t.rules.values():
+        if rule.choice is not None:
+            how = "inferred from the file" if rule.inferred else "as given"
+            lines.append(
+                f"{fp.path.name}: column {rule.column!r} ({rule.kind}) read as {rule.choice} ({how})"
+            )
+    if fp.dialect.encoding not in ("utf-8",):
+        lines.append(f"{fp.path.name}: read as {fp.dialect.encoding}, sent as UTF-8")
+    return lines
 
 
 def report(result: Any, as_json: bool) -> int:
@@ -257,13 +266,80 @@ def report(result: Any, as_json: bool) -> int:
 def cmd_upsert(args: argparse.Namespace) -> int:
     options = load_options(args)
     out = args.out or paths.default_output_dir()
-    files = convert_inputs(list(args.files), args.convert_from, out)
+    files = list(args.files)
     with open_org(args) as conn:
         for line in reconcile(conn).lines():  # a crashed earlier run must not leave Open jobs behind
             print(f"sfloader: {line}", file=sys.stderr)
         plan = check_plan(conn, files, options)
         result = run_with_progress(conn, plan, options, out)
     return report(result, args.json)
+
+
+_STATUS = {
+    "name": "by API name", "name_case": "by API name", "label": "by label", "relationship": "relationship",
+    "sdl": "from the .sdl", "ignored": "ignored", "unlisted": "not in the .sdl: not sent",
+    "unmatched": "needs a choice", "saved": "saved mapping", "user": "chosen",
+}  # fmt: skip
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    """Print the mapping FILE would be loaded with (and write it as an .sdl with --out)."""
+    from sfloader_gui.core.load.plan import LoadPlan, plan_file
+    from sfloader_gui.core.load.preflight import file_mapping, preflight
+    from sfloader_gui.core.mapping.sdl import SdlError, write_sdl
+    from sfloader_gui.core.salesforce import describe
+    from sfloader_gui.core.salesforce.errors import NotFoundError
+
+    args.external_id = args.external_id or "Id"
+    options = load_options(args)
+    with open_org(args) as conn:
+        try:
+            target = describe.describe_object(conn, options.object_name)
+        except NotFoundError:
+            raise UsageError(
+                f"The org has no object named {options.object_name!r}; check --object."
+            ) from None
+        fp = plan_file(args.file.expanduser().absolute(), options, encoding=options.encoding)
+        if fp.dialect is None:
+            raise UsageError("; ".join(f.message for f in fp.findings) or f"{args.file} cannot be read.")
+        parents = describe.Describer(conn)
+        try:
+            mapping, notes = file_mapping(fp, target, parents, options)
+        except SdlError as exc:
+            raise UsageError(str(exc)) from None
+        if args.external_id != "Id":
+            preflight(LoadPlan(options, [fp]), target, parents)
+    labels = {f.name: f.label for f in target.fields}
+    rows = []
+    for c in mapping.columns:
+        how = _STATUS.get(c.how, c.how)
+        rows.append({"column": c.column, "field": c.target, "label": labels.get(c.target or ""),
+                     "status": how, "suggestions": list(c.suggestions)})  # fmt: skip
+    if args.json:
+        doc: dict[str, Any] = {"object": options.object_name, "columns": rows, "notes": notes}
+        if fp.transform is not None:
+            doc["conversions"] = [r.to_json() for r in fp.transform.rules.values()]
+        doc["findings"] = [
+            {"severity": f.severity, "code": f.code, "message": f.message} for f in fp.findings
+        ]
+        print(json.dumps(doc, indent=2))
+    else:
+        width = max((len(c.column) for c in mapping.columns), default=10)
+        for r in rows:
+            target_text = r["field"] or "—"
+            extra = f" (suggestions: {', '.join(r['suggestions'])})" if r["suggestions"] else ""
+            print(f"{r['column']:<{width}}  ->  {target_text:<30} {r['status']}{extra}")
+        for note in notes:
+            print(f"note: {note}")
+        for f in fp.findings:
+            print(f"{f.severity}: {f.message}")
+    if args.sdl_out is not None:
+        try:
+            write_sdl(mapping, args.sdl_out, f"sfloader mapping for {options.object_name}: {args.file.name}")
+        except FileExistsError:
+            raise UsageError(f"{args.sdl_out} already exists; choose another name.") from None
+        print(f"sfloader: mapping written to {args.sdl_out}", file=sys.stderr)
+    return EXIT_OK if not mapping.undecided else EXIT_USAGE
 
 
 def cmd_retry(args: argparse.Namespace) -> int:

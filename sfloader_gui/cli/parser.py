@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from sfloader_gui import __version__
 from sfloader_gui.core.models import (
@@ -22,6 +23,10 @@ _DEMO_POLL_S = 1.0  # the demo org finishes jobs in moments: poll faster unless 
 
 class UsageError(Exception):
     """Bad flags, pre-flight errors or no login: exit 2 with this message, nothing uploaded."""
+
+    def __init__(self, message: str, findings: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []  # blocking pre-flight findings, for --json
 
 
 def _add_org_flags(p: argparse.ArgumentParser) -> None:
@@ -51,6 +56,20 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--out", type=Path, help="folder for run folders")
 
 
+def _add_mapping_flags(p: argparse.ArgumentParser, sheet: bool = True) -> None:
+    g = p.add_argument_group("business files (column mapping and value conversion)")
+    g.add_argument("--mapping", default="auto", metavar="auto|FILE.sdl",
+                   help="auto: match headers by API name, then label (default); or a .sdl")  # fmt: skip
+    g.add_argument("--date-format", default="auto", choices=("auto", "MDY", "DMY", "YMD"),
+                   help="order of day and month in dates (default: inferred per column)")  # fmt: skip
+    g.add_argument("--time-zone", metavar="IANA_NAME",
+                   help="zone of datetimes without an offset (default: this computer's)")  # fmt: skip
+    g.add_argument("--decimal-separator", default="auto", choices=("auto", ".", ","),
+                   help="decimal separator of numbers (default: inferred per column)")  # fmt: skip
+    if sheet:
+        g.add_argument("--sheet", help="workbook sheet to load (default: the first)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sfloader", description="Load CSV files into Salesforce (Bulk API 2.0)."
@@ -69,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     csv_flags.add_argument("--delimiter", help="override: COMMA, SEMICOLON, TAB, PIPE, CARET, BACKQUOTE")
     csv_flags.add_argument("--line-ending", choices=("LF", "CRLF"), help="override the sniffed one")
     csv_flags.add_argument("--convert-from", choices=("cp1252", "latin-1"),
-                           help="convert files in this encoding to UTF-8 copies first")  # fmt: skip
+                           help="read files that are not UTF-8 in this encoding (sent as UTF-8)")  # fmt: skip
+    _add_mapping_flags(up)
     rs = sub.add_parser("results", help="download the results of existing jobs into a new folder")
     rs.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     rs.add_argument("--out", type=Path)
@@ -86,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_org_flags(jb)
     og = sub.add_parser("orgs", help="list the orgs saved in the app, for --org NAME (no secret is shown)")
     og.add_argument("--json", action="store_true", help="one JSON document")
+    mp = sub.add_parser("mapping", help="print the column mapping a file would be loaded with")
+    mp.add_argument("file", type=Path, metavar="FILE")
+    mp.add_argument("--object", required=True, help="API name of the object, e.g. Account")
+    mp.add_argument("--external-id", default="", help="External ID field (to check the file's values)")
+    mp.add_argument("--out", dest="sdl_out", type=Path, metavar="X.sdl",
+                    help="also write the mapping as a Data Loader .sdl")  # fmt: skip
+    _add_mapping_flags(mp)
+    _add_org_flags(mp)
+    mp.set_defaults(
+        poll_interval=None, no_gzip=False, max_jobs=MAX_CONCURRENT_JOBS, timeout=DEFAULT_TIMEOUT_S
+    )
     rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
     rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     _add_org_flags(rt)
@@ -109,4 +140,14 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         api_version=args.api_version,
         column_delimiter=getattr(args, "delimiter", None),
         line_ending=getattr(args, "line_ending", None),
+        mapping=getattr(args, "mapping", "auto") or "auto",
+        date_format=_auto(getattr(args, "date_format", None)),
+        time_zone=getattr(args, "time_zone", None),
+        decimal_separator=_auto(getattr(args, "decimal_separator", None)),
+        encoding=getattr(args, "convert_from", None),
+        sheet=getattr(args, "sheet", None),
     )
+
+
+def _auto(value: str | None) -> str | None:
+    return None if value in (None, "auto") else value

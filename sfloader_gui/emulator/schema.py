@@ -56,6 +56,7 @@ class Field:
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
     picklist: tuple[str, ...] = ()
+    picklist_labels: tuple[str, ...] = ()  # labels when they differ from the API values (same order)
     restricted: bool = False
     defaulted: bool = False
     # A unique field's "treat ABC and abc as different values"; describe's caseSensitive
@@ -125,8 +126,12 @@ class Field:
             "nillable": self.nillable,
             "permissionable": not self.required and self.type != "id" and self.createable,
             "picklistValues": [
-                {"active": True, "defaultValue": False, "label": v, "validFor": None, "value": v}
-                for v in self.picklist
+                {"active": True, "defaultValue": False, "label": label, "validFor": None, "value": v}
+                for v, label in zip(
+                    self.picklist,
+                    self.picklist_labels + self.picklist[len(self.picklist_labels) :],
+                    strict=True,
+                )
             ],
             "polymorphicForeignKey": len(self.reference_to) > 1,
             "precision": self.precision,
@@ -272,6 +277,13 @@ ACCOUNT = SObject(
         Field("AnnualRevenue", "Annual Revenue", "currency", precision=18, scale=0),
         Field("NumberOfEmployees", "Employees", "int", digits=8),
         Field("Description", "Account Description", "textarea", length=32000),
+        # Business-file fields (issue 11): labels that differ from the API names, local formats.
+        Field("Customer_Since__c", "Customer Since", "date", custom=True),
+        Field("Last_Review__c", "Last Review", "datetime", custom=True),
+        Field("Discount__c", "Discount %", "percent", precision=5, scale=2, custom=True),
+        Field("Active__c", "Active Customer", "boolean", custom=True),
+        Field("Tier__c", "Customer Tier", "picklist", length=255, custom=True, restricted=True,
+              picklist=("T1", "T2", "T3"), picklist_labels=("Gold", "Silver", "Bronze")),
     ),
 )  # fmt: skip
 
@@ -312,6 +324,8 @@ SHIPMENT = SObject(
         Field("Delivered_At__c", "Delivered At", "datetime", custom=True),
         Field("Insured__c", "Insured", "boolean", custom=True),
         Field("Tracking_Url__c", "Tracking URL", "url", length=255, custom=True),
+        Field("Declared_Value__c", "Declared Value", "currency", precision=16, scale=2, custom=True),
+        Field("Packages__c", "Number of Packages", "int", digits=6, custom=True),
     ),
 )  # fmt: skip
 

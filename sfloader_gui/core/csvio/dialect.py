@@ -69,7 +69,10 @@ def delimiter_name(value: str) -> str:
 
 
 def sniff(
-    path: Path | str, delimiter: str | None = None, line_ending: str | None = None, encoding: str | None = None
+    path: Path | str,
+    delimiter: str | None = None,
+    line_ending: str | None = None,
+    encoding: str | None = None,
 ) -> CsvDialect:
     """Read the start of ``path`` and describe its dialect; explicit choices override what is found."""
     path = Path(path)

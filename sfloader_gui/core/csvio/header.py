@@ -8,6 +8,7 @@ API::
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sfloader_gui.core.csvio.dialect import CsvDialect
@@ -67,8 +68,15 @@ def check_header(path: Path, dialect: CsvDialect, external_id_field: str) -> tup
 
 
 def _find(header: list[str], field_name: str) -> int | None:
+    """The key column: by API name, else written as a label ("External Id" for External_Id__c)."""
     wanted = field_name.strip().casefold()
     for i, name in enumerate(header):
         if name.casefold() == wanted:
             return i
-    return None
+    loose = _loose(field_name.strip().removesuffix("__c"))
+    found = [i for i, name in enumerate(header) if _loose(name) == loose]
+    return found[0] if len(found) == 1 else None
+
+
+def _loose(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())

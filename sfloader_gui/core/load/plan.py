@@ -12,16 +12,23 @@ API::
         dialect: CsvDialect | None; records: int
         parts: list[PartSpan]; findings: list[Finding]
         key_column: int | None
+        transform: FileTransform | None   # how it is sent when not byte for byte (core/mapping):
+                                  # a mapping, converted values, another encoding, a workbook sheet
         blocked: bool             # property: any error finding
     @dataclass
     class LoadPlan:
         options: LoadOptions; files: list[FilePlan]
         loadable: list[FilePlan]  # property: files without errors
         findings: list[Finding]   # property: every file's findings, in file order
-    plan_load(files, options, *, on_file=None, cancel=None) -> LoadPlan
+    plan_load(files, options, *, on_file=None, cancel=None, encodings=None) -> LoadPlan
         # on_file(FilePlan) after each file (for a progress display); safe on any thread;
-        # cancel: a models.CancelToken, checked between blocks of ~0.5 MB
-    plan_file(path, options, cancel=None) -> FilePlan   # one file, without the cross-file check
+        # cancel: a models.CancelToken, checked between blocks of ~0.5 MB;
+        # encodings: path -> "cp1252"/"latin-1" for files the user chose to convert (else options.encoding)
+    plan_file(path, options, cancel=None, encoding=None) -> FilePlan   # one file, no cross-file check
+
+Workbooks (.xlsx, .xls, .ods) and UTF-16 text are read as rows; they and files in another encoding get
+an identity ``FileTransform`` here (so they load even without pre-flight); pre-flight replaces it with
+the file's mapping and conversions.
 
 Figures (bench/bench_csvio.py, 1M-row Account file, 265 MB): ~1.2 s per file on one core plus the
 sha256 on a second thread (~220 MB/s); peak memory does not grow with the file.
@@ -36,11 +43,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sfloader_gui.core.csvio.dialect import CsvDialect, sniff
+from sfloader_gui.core.csvio.dialect import DELIMITERS, CsvDialect, sniff
 from sfloader_gui.core.csvio.dupes import KeyIndex, Repeats, locate_keys
 from sfloader_gui.core.csvio.errors import CsvInputError
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
 from sfloader_gui.core.csvio.scan import PartSpan, scan_file
+from sfloader_gui.core.mapping.columns import Choices
+from sfloader_gui.core.mapping.model import Mapping
+from sfloader_gui.core.mapping.source import (
+    WORKBOOK_SUFFIXES,
+    CsvSource,
+    RowSource,
+    WorkbookError,
+    utf16_source,
+    workbook_source,
+)
+from sfloader_gui.core.mapping.transform import FileTransform, analyze
 from sfloader_gui.core.models import CancelToken, LoadOptions
 
 __all__ = ["FilePlan", "Finding", "LoadPlan", "plan_load"]
@@ -60,6 +78,7 @@ class FilePlan:
     findings: list[Finding] = field(default_factory=list)
     key_column: int | None = None
     key_index: KeyIndex | None = field(default=None, repr=False, compare=False)
+    transform: FileTransform | None = field(default=None, repr=False, compare=False)
 
     @property
     def blocked(self) -> bool:
@@ -88,6 +107,7 @@ def plan_load(
     *,
     on_file: Callable[[FilePlan], None] | None = None,
     cancel: CancelToken | None = None,
+    encodings: dict[Path, str] | None = None,
 ) -> LoadPlan:
     """Check and cut every file; problems become findings on the file they concern.
 
@@ -109,7 +129,8 @@ def plan_load(
             )
         else:
             seen[real] = path
-            fp = plan_file(path, options, cancel)
+            chosen = (encodings or {}).get(path) or (encodings or {}).get(real) or options.encoding
+            fp = plan_file(path, options, cancel, chosen)
         plans.append(fp)
         if on_file is not None:
             on_file(fp)
@@ -120,14 +141,20 @@ def plan_load(
     return LoadPlan(options, plans)
 
 
-def plan_file(path: Path, options: LoadOptions, cancel: CancelToken | None = None) -> FilePlan:
+def plan_file(
+    path: Path, options: LoadOptions, cancel: CancelToken | None = None, encoding: str | None = None
+) -> FilePlan:
     """One file: stat, sniff, then a single pass that checks, cuts and fingerprints it."""
     fp = FilePlan(path)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+        return _plan_rows(fp, options, cancel, "workbook")
     try:
-        fp.dialect = sniff(path, options.column_delimiter, options.line_ending)
+        fp.dialect = sniff(path, options.column_delimiter, options.line_ending, encoding)
         st = path.stat()
         fp.size, fp.mtime = st.st_size, st.st_mtime
     except CsvInputError as exc:
+        if exc.code == "encoding" and exc.suggested_encoding == "utf-16":
+            return _plan_rows(fp, options, cancel, "utf-16")  # UTF-16 is read as it is
         fp.findings.append(Finding(ERROR, path, exc.code, exc.message))
         return fp
     except OSError as exc:
@@ -155,7 +182,67 @@ def plan_file(path: Path, options: LoadOptions, cancel: CancelToken | None = Non
         fp.sha256 = hasher.hexdigest()
     fp.records, fp.parts, fp.findings = result.records, result.parts, result.findings
     fp.key_column, fp.key_index = result.key_column, result.key_index
+    if fp.dialect.encoding != "utf-8" and not fp.blocked:
+        # Converted while sending: parts are cut by the UTF-8 bytes sent, not the file's bytes.
+        source = CsvSource(path, fp.dialect)
+        fp.transform, _, fp.parts, _ = analyze(
+            path, source, Mapping.identity(fp.dialect.header), {}, Choices(),
+            options.external_id_field, options.part_size_bytes, fp.dialect.terminator,
+        )  # fmt: skip
     return fp
+
+
+def _plan_rows(fp: FilePlan, options: LoadOptions, cancel: CancelToken | None, kind: str) -> FilePlan:
+    """A workbook sheet or a UTF-16 file: rows read through ``core/mapping/source.py``."""
+    path = fp.path
+    try:
+        st = path.stat()
+        fp.size, fp.mtime = st.st_size, st.st_mtime
+        with path.open("rb") as fh:
+            fp.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+        if kind == "workbook":
+            source: RowSource = workbook_source(path, options.sheet)
+            delimiter = ","
+        else:
+            delimiter = _utf16_delimiter(path, options.column_delimiter)
+            source = utf16_source(path, delimiter)
+    except WorkbookError as exc:
+        fp.findings.append(Finding(ERROR, path, "bad_workbook", str(exc)))
+        return fp
+    except (OSError, UnicodeError) as exc:
+        fp.findings.append(Finding(ERROR, path, "unreadable", f"{path.name} cannot be read ({exc})."))
+        return fp
+    if not source.header or not any(h.strip() for h in source.header):
+        fp.findings.append(Finding(ERROR, path, "no_header", f"{path.name} has no header row."))
+        return fp
+    transform, findings, parts, records = analyze(
+        path, source, Mapping.identity(source.header), {}, Choices(), options.external_id_field,
+        options.part_size_bytes, b"\n", None if cancel is None else (lambda: cancel.cancelled),
+    )  # fmt: skip
+    fp.dialect = CsvDialect(
+        encoding=kind, bom=False, delimiter=",", delimiter_name="COMMA", line_ending="LF",
+        header=list(source.header), header_bytes=transform.header_bytes, data_offset=0,
+    )  # fmt: skip
+    if delimiter != ",":
+        pass  # what is sent is always comma-separated: the rows are written again
+    keys = [h.lower() for h in source.header]
+    fp.key_column = (
+        keys.index(options.external_id_field.lower()) if options.external_id_field.lower() in keys else None
+    )
+    fp.transform, fp.parts, fp.records = transform, parts, records
+    fp.findings.extend(findings)
+    if not records:
+        fp.findings.append(Finding(ERROR, path, "no_records", f"{path.name} has a header but no records."))
+    return fp
+
+
+def _utf16_delimiter(path: Path, override: str | None) -> str:
+    if override:
+        return DELIMITERS.get(override.upper(), override)
+    with open(path, encoding="utf-16", newline="") as fh:
+        first = fh.readline()
+    counts = {ch: first.count(ch) for ch in DELIMITERS.values()}
+    return max(counts, key=lambda ch: counts[ch]) if any(counts.values()) else ","
 
 
 class _BackgroundSha256:

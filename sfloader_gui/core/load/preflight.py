@@ -16,21 +16,35 @@ API::
         name: str
         fields: Sequence[FieldLike]
 
-    preflight(plan, describe, parents=None, *, sample_rows=SAMPLE_ROWS) -> list[Finding]
+    preflight(plan, describe, parents=None, *, sample_rows=SAMPLE_ROWS, mappings=None) -> list[Finding]
         # parents: name -> DescribeLike (e.g. describe.Describer) to check relationship columns'
         # parent fields; without it those columns are checked on this object only.
+        # mappings: path -> Mapping chosen by the user (else plan.options.mapping: "auto" or an .sdl)
+
+Mapping and conversion (core/mapping): each file's columns are mapped (auto-mapping, an .sdl, or the
+user's), and when the mapping is not the file's own header, the file is not UTF-8 or a workbook, or its
+first rows hold values not in Salesforce's form, the whole file is read once (``mapping.transform``):
+every value that cannot be sent is a blocking finding, and ``FilePlan.transform`` says how it is sent.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, Severity, describe_records
 from sfloader_gui.core.csvio.sample import first_records
 from sfloader_gui.core.csvio.values import value_problem
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
+from sfloader_gui.core.mapping.auto import auto_map
+from sfloader_gui.core.mapping.columns import Choices, ColumnCheck, kind_of
+from sfloader_gui.core.mapping.model import Mapping
+from sfloader_gui.core.mapping.sdl import SdlError, apply_sdl, read_sdl
+from sfloader_gui.core.mapping.source import CsvSource
+from sfloader_gui.core.mapping.transform import analyze
+from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.errors import NotFoundError
 
 SAMPLE_ROWS = 1000
@@ -48,6 +62,15 @@ PREFLIGHT_CODES = frozenset(
         "parent_not_external_id",
         "required_missing",
         "type_mismatch",
+        "unmapped_column",
+        "mapping_note",
+        "bad_mapping",
+        "bad_value",
+        "ambiguous_date",
+        "ambiguous_number",
+        "unknown_picklist_value",
+        "scientific_external_id",
+        "leading_zeros_lost",
     }
 )
 
@@ -88,33 +111,114 @@ Parents = Callable[[str], DescribeLike]
 
 
 def preflight(
-    plan: LoadPlan, describe: DescribeLike, parents: Parents | None = None, *, sample_rows: int = SAMPLE_ROWS
+    plan: LoadPlan,
+    describe: DescribeLike,
+    parents: Parents | None = None,
+    *,
+    sample_rows: int = SAMPLE_ROWS,
+    mappings: dict[Path, Mapping] | None = None,
 ) -> list[Finding]:
     """Check every file that planned cleanly; return the findings (also stored on each FilePlan)."""
     out: list[Finding] = []
-    key_field = plan.options.external_id_field
     for fp in plan.files:
         fp.findings = [f for f in fp.findings if f.code not in PREFLIGHT_CODES]
         if fp.dialect is None or fp.blocked:
             continue
-        found = _check_file(fp, describe, parents, key_field, sample_rows)
+        given = (mappings or {}).get(fp.path)
+        found = _check_file(fp, describe, parents, plan.options, sample_rows, given)
         fp.findings.extend(found)
         out.extend(found)
     return out
 
 
+def file_mapping(
+    fp: FilePlan, describe: DescribeLike, parents: Parents | None, options: LoadOptions
+) -> tuple[Mapping, list[str]]:
+    """The mapping ``options.mapping`` gives this file ("auto", or an .sdl path) and notes about it."""
+    assert fp.dialect is not None
+    header = fp.dialect.header
+    if options.mapping and options.mapping != "auto":
+        entries = read_sdl(options.mapping)
+        return apply_sdl(header, entries)
+    return auto_map(header, describe, parents), []  # type: ignore[arg-type]
+
+
 def _check_file(
-    fp: FilePlan, describe: DescribeLike, parents: Parents | None, key_field: str, sample_rows: int
+    fp: FilePlan,
+    describe: DescribeLike,
+    parents: Parents | None,
+    options: LoadOptions,
+    sample_rows: int,
+    given: Mapping | None,
 ) -> list[Finding]:
     assert fp.dialect is not None
+    key_field = options.external_id_field
     checker = _Checker(fp, describe, parents, key_field)
+    try:
+        mapping, notes = (given, []) if given is not None else file_mapping(fp, describe, parents, options)
+    except SdlError as exc:
+        checker.add(ERROR, "bad_mapping", str(exc))
+        return checker.out
+    for note in notes:
+        checker.add(WARNING, "mapping_note", note)
+    for position, cm in enumerate(mapping.columns, start=1):
+        if cm.decided:
+            continue
+        hint = f" Did you mean {' or '.join(cm.suggestions)}?" if cm.suggestions else ""
+        checker.add(
+            ERROR,
+            "unknown_column",
+            f"column {position} {cm.column!r} is not a field of {describe.name} (by API name or label)."
+            f"{hint} "
+            "Map it to a field or leave it out (in the app's mapping view; with sfloader, a Data Loader .sdl "
+            "given to --mapping — `sfloader mapping FILE --object O --out X.sdl` writes one to edit).",
+        )
+    header = mapping.sent_header
+    checker.header = header
     checker.key_field()
-    for position, column in enumerate(fp.dialect.header, start=1):
+    for position, column in enumerate(header, start=1):
         checker.column(position, column)
     checker.required()
-    fields = [checker.field_of(c) for c in fp.dialect.header]
-    checker.out.extend(type_findings(fp, fields, sample_rows))
+    fields = [checker.field_of(c) for c in header]
+    if mapping.undecided or any(f.severity == ERROR for f in checker.out):
+        return checker.out
+    choices = Choices(options.date_format, options.time_zone, options.decimal_separator)
+    if (
+        given is None
+        and mapping.is_identity
+        and fp.transform is None
+        and not _sample_converts(fp, fields, choices, sample_rows)
+    ):
+        checker.out.extend(type_findings(fp, fields, sample_rows))  # sent byte for byte, as before
+        return checker.out
+    source = fp.transform.source if fp.transform is not None else CsvSource(fp.path, fp.dialect)
+    by_name = {f.name.lower(): f for f in describe.fields}
+    transform, found, parts, records = analyze(
+        fp.path, source, mapping, by_name, choices, key_field, options.part_size_bytes, fp.dialect.terminator
+    )
+    transform.notes = notes
+    fp.transform, fp.parts, fp.records = transform, parts, records
+    checker.out.extend(found)
     return checker.out
+
+
+def _sample_converts(
+    fp: FilePlan, fields: list[FieldLike | None], choices: Choices, sample_rows: int
+) -> bool:
+    """Do the first rows hold values not in Salesforce's form (dates, amounts, Yes/No, labels)?"""
+    assert fp.dialect is not None
+    checks = {}
+    for i, f in enumerate(fields):
+        kind = None if f is None else kind_of(f.type)
+        if f is not None and kind is not None and kind != "picklist":
+            checks[i] = ColumnCheck(f.name, f.name, kind, choices)
+    if not checks:
+        return False
+    for number, row in enumerate(first_records(fp.path, fp.dialect, sample_rows), start=1):
+        for i, check in checks.items():
+            if i < len(row):
+                check.see(row[i], number)
+    return any(c.changes for c in checks.values())
 
 
 class _Checker:
@@ -124,6 +228,8 @@ class _Checker:
         self.by_rel = {(f.relationship_name or "").lower(): f for f in describe.fields if f.relationship_name}
         self.out: list[Finding] = []
         self.obj = describe.name
+        assert fp.dialect is not None
+        self.header: list[str] = fp.dialect.header
 
     def add(self, severity: Severity, code: str, text: str) -> None:
         self.out.append(Finding(severity, self.fp.path, code, f"{self.fp.path.name}: {text}"))
@@ -237,10 +343,9 @@ class _Checker:
         return next((self.by_rel[n.lower()] for n in names if n.lower() in self.by_rel), None)
 
     def required(self) -> None:
-        assert self.fp.dialect is not None
-        present = {c.lower() for c in self.fp.dialect.header}
+        present = {c.lower() for c in self.header}
         # A relationship column (Account.External_Id__c) sets its lookup field (AccountId).
-        present |= {f.name.lower() for c in self.fp.dialect.header if (f := self._lookup_of(c)) is not None}
+        present |= {f.name.lower() for c in self.header if (f := self._lookup_of(c)) is not None}
         missing = [
             f.name
             for f in self.describe.fields

@@ -76,10 +76,14 @@ class PartPlan:
 
     @property
     def size(self) -> int:
-        """Raw bytes of the upload: the header line plus the part's records."""
+        """Raw bytes of the upload: the header line plus the part's records (at most, when converted)."""
+        if self.file.transform is not None:
+            return self.file.transform.part_size(self.span)
         return part_size(self.dialect, self.span)
 
     def chunks(self) -> Iterator[bytes]:
+        if self.file.transform is not None:  # mapped, converted, another encoding or a workbook
+            return self.file.transform.iter_part(self.span)
         return iter_part(self.file.path, self.dialect, self.span)
 
 

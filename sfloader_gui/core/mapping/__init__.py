@@ -1,1 +1,1 @@
-"""Business files as they are: column mapping, value conversion and the transformed stream sent to Salesforce."""
+"""Business files as they are: column mapping, value conversion, and the stream sent to Salesforce."""

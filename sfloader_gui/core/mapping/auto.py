@@ -54,7 +54,7 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 def normalize(text: str) -> str:
-    """Lower case without spaces, underscores and punctuation: "Billing Zip/Postal Code" -> "billingzippostalcode"."""
+    """Lower case, no spaces, underscores or punctuation: "Billing Zip/Postal Code" -> "billingzippostalcode"."""
     return _PUNCT.sub("", text.casefold())
 
 
@@ -77,7 +77,7 @@ def _label_keys(describe: _Describe, parents: Parents | None) -> dict[str, set[s
         for target in list(f.reference_to)[:1]:
             try:
                 parent = parents(target)
-            except Exception:  # an object we cannot describe just offers no relationship columns
+            except Exception:  # noqa: BLE001 - a parent we cannot describe offers no columns
                 continue
             for pf in parent.fields:
                 if not pf.external_id:
@@ -106,14 +106,15 @@ def auto_map(header: Sequence[str], describe: _Describe, parents: Parents | None
             cm = ColumnMap(column, lower[col.lower()], "name_case")
         elif "." in col and col.rpartition(".")[0].split(":")[-1].lower() in rels:
             cm = ColumnMap(column, col, "name")  # Account.External_Id__c: already the API form
-        else:
-            found = keys.get(normalize(col), set())
+        elif (found := keys.get(normalize(col), set())) or "." not in col:
             if len(found) == 1:
                 target = next(iter(found))
                 cm = ColumnMap(column, target, "relationship" if "." in target else "label")
             else:
                 near = tuple(sorted(found))[:3] or suggestions(col, describe, keys)
                 cm = ColumnMap(column, None, "unmatched", near)
+        else:  # Rel.Field syntax with an unknown relationship: sent as written, pre-flight explains it
+            cm = ColumnMap(column, col, "name")
         if cm.target is not None and cm.target.lower() in taken:
             cm = ColumnMap(column, None, "unmatched", (cm.target,))
         if cm.target is not None:

@@ -207,16 +207,16 @@ class ColumnCheck:
         findings: list[Finding] = []
         # Values Salesforce takes as they are (ISO dates) allow every reading.
         allowed = {bits: (universe if bits & passthrough else bits & universe) for bits in self.tallies}
-        if given is not None:
-            choice, inferred = given, False
-        else:
+        inferred = given is None
+        choice = given
+        if choice is None:
             common = universe
             for bits in allowed.values():
                 common &= bits
             choice, inferred = self._pick(common, allowed, universe, differs, noun)
-            if choice is None:
-                findings.append(self._ambiguous(path, noun, allowed, differs))
-                return ColumnRule(self.column, self.field, self.kind, None), findings
+        if choice is None:
+            findings.append(self._ambiguous(path, noun, allowed, differs))
+            return ColumnRule(self.column, self.field, self.kind, None), findings
         for bits, tally in self.tallies.items():
             if not allowed[bits] & choice:
                 findings.append(self._finding(path, "bad_value", self._why(bits, tally, choice, noun), tally))
@@ -284,9 +284,10 @@ class ColumnCheck:
         return f"{v!r} does not read with {sep!r} as the decimal separator."
 
     def _finding(self, path: Path, code: str, what: str, tally: _Tally) -> Finding:
+        where = describe_records(tally.records, tally.count)
         message = (
-            f"{path.name}: column {self.column!r} ({self.field}), {describe_records(tally.records, tally.count)}: "
-            f"{what} Correct the value(s) or leave the column out; nothing was sent."
+            f"{path.name}: column {self.column!r} ({self.field}), {where}: {what} "
+            "Correct the value(s) or leave the column out; nothing was sent."
         )
         return Finding(ERROR, path, code, message, tally.records)
 

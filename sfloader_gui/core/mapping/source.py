@@ -1,4 +1,4 @@
-"""Read a file's records as text fields, whatever it is: CSV in UTF-8/Windows-1252/Latin-1, UTF-16, a workbook.
+"""Read a file's records as text fields: CSV in UTF-8/Windows-1252/Latin-1, UTF-16 text, or a workbook.
 
 Byte-encoded CSV is read in blocks of whole records (``csvio/chunks.py``), so a part is a byte range of
 the file and reading one part never reads the others. UTF-16 text and workbooks have no byte offsets
@@ -147,7 +147,10 @@ def _open_sheet(path: Path, sheet: str | None):  # type: ignore[no-untyped-def]
     except WorkbookError:
         raise
     except Exception as exc:  # calamine raises its own errors for damaged or protected files
-        raise WorkbookError(f"{path.name} cannot be read as a workbook ({exc}).") from exc
+        raise WorkbookError(
+            f"{path.name} cannot be read as an Excel/OpenDocument workbook ({exc}). Open it in your "
+            "spreadsheet program and save it again, or save the sheet as 'CSV UTF-8'."
+        ) from exc
 
 
 def sheet_names(path: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""A file as it is sent: mapped header, ignored columns cut, values converted, UTF-8; checked over the whole file.
+"""A file as it is sent: mapped header, ignored columns cut, values converted, UTF-8; the whole file checked.
 
 ``analyze`` reads every record once: each converted column learns what its values allow and reports
 values that cannot be sent; Excel damage (an External ID in scientific notation, codes that lost their
@@ -64,9 +64,14 @@ class FileTransform:
     changes: set[int] = field(default_factory=set)  # source positions whose values are rewritten
 
     @property
+    def delimiter(self) -> str:
+        """What is sent uses the file's own delimiter (the job says so); rows sources send commas."""
+        return self.source.dialect.delimiter if isinstance(self.source, CsvSource) else ","
+
+    @property
     def header_bytes(self) -> bytes:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="").writerow(self.mapping.sent_header)
+        csv.writer(buf, delimiter=self.delimiter, lineterminator="").writerow(self.mapping.sent_header)
         return buf.getvalue().encode("utf-8") + self.terminator
 
     @property
@@ -103,7 +108,7 @@ class FileTransform:
         term = self.terminator.decode()
         for batch in self.source.batches(span.start, span.end, sizes=False):
             buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator=term)
+            writer = csv.writer(buf, delimiter=self.delimiter, lineterminator=term)
             if all(c is None for c in convs) and len(kept) == len(self.mapping.columns):
                 writer.writerows(batch.rows)
             else:
@@ -265,7 +270,8 @@ def _key_findings(
         out.append(
             Finding(
                 ERROR, path, "scientific_external_id",
-                f"{path.name}: column {column!r} (the External ID), {describe_records(records[:20], len(records))}: "
+                f"{path.name}: column {column!r} (the External ID), "
+                f"{describe_records(records[:20], len(records))}: "
                 f"{examples} is a number Excel turned into scientific notation; the real key is lost, and an "
                 "upsert would create new records instead of updating. Format the column as Text in Excel "
                 "and export again.",

@@ -37,6 +37,8 @@ class FieldInfo:
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
     picklist_values: tuple[str, ...] = ()
+    picklist_labels: tuple[str, ...] = ()  # the label of each value, in the same order
+    restricted_picklist: bool = False  # a value not in the list is refused
     defaulted_on_create: bool = False  # Salesforce fills it in on insert (Name of auto-number objects)
 
     @property
@@ -62,6 +64,12 @@ class FieldInfo:
             picklist_values=tuple(
                 str(v["value"]) for v in data.get("picklistValues") or () if v.get("active", True)
             ),
+            picklist_labels=tuple(
+                str(v.get("label") or v["value"])
+                for v in data.get("picklistValues") or ()
+                if v.get("active", True)
+            ),
+            restricted_picklist=bool(data.get("restrictedPicklist")),
             defaulted_on_create=bool(data.get("defaultedOnCreate")),
         )
 

@@ -61,7 +61,7 @@ def test_bad_files_get_findings_and_the_good_one_still_loads(tmp_path: Path) -> 
         "folder.csv": "not_a_file",
         "empty.csv": "empty_file",
         "head.csv": "header_only",
-        "book.xlsx": "not_csv",
+        "book.xlsx": "bad_workbook",  # read as a workbook (issue 11); this one is damaged
         "win.csv": "encoding",
         "nokey.csv": "no_external_id_column",
     }

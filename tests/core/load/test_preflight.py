@@ -90,23 +90,37 @@ def test_relationship_column_supplies_its_lookup(tmp_path: Path, describer: Desc
     assert preflight(plan, describer("Shipment__c"), describer) == []
 
 
-def test_obvious_type_errors_in_first_rows_are_warnings(tmp_path: Path, describer: Describer) -> None:
+def test_values_that_cannot_be_sent_block_the_file_with_their_records(
+    tmp_path: Path, describer: Describer
+) -> None:
+    """Issue 11: values are checked over the whole file and converted; what cannot be sent blocks."""
     text = (
         "Shipment_Number__c,Weight_Kg__c,Ship_Date__c,Insured__c,Status__c,Delivered_At__c\n"
         "S1,2.5,2024-05-31,true,Planned,2024-05-31T10:00:00Z\n"
-        'S2,"2,5",31/05/2024,maybe,Lost,2024-02-30T10:00:00Z\n'
+        "S2,7.25,31/05/2024,maybe,Lost,2024-02-30 10:00\n"
         "S3,abc,2024-13-01,1,Delivered,\n"
     )
     plan = planned(tmp_path, text, obj="Shipment__c", key="Shipment_Number__c")
     findings = preflight(plan, describer("Shipment__c"), describer)
-    assert all(f.severity == "warning" and f.code == "type_mismatch" for f in findings)
-    msgs = {f.message.split("(")[0].split("column ")[1].strip(): f for f in findings}
-    assert msgs["Weight_Kg__c"].records == [2, 3] and "not a number" in msgs["Weight_Kg__c"].message
-    assert msgs["Ship_Date__c"].records == [2, 3] and "YYYY-MM-DD" in msgs["Ship_Date__c"].message
-    assert msgs["Insured__c"].records == [2]
-    assert msgs["Status__c"].records == [2]
-    assert msgs["Delivered_At__c"].records == [2]
+    assert plan.files[0].blocked and all(f.severity == "error" for f in findings)
+    got = {(f.code, f.message.split("'")[1], tuple(f.records)) for f in findings}
+    assert got == {
+        ("bad_value", "Weight_Kg__c", (3,)),
+        ("bad_value", "Ship_Date__c", (3,)),  # 31/05/2024 is a day-first date: converted
+        ("bad_value", "Insured__c", (2,)),
+        ("unknown_picklist_value", "Status__c", (2,)),
+        ("bad_value", "Delivered_At__c", (2,)),
+    }
     assert all("shipment__c.csv" in f.message for f in findings)
+
+
+def test_first_rows_of_a_file_sent_as_it_is_still_get_type_warnings(
+    tmp_path: Path, describer: Describer
+) -> None:
+    text = "Shipment_Number__c,Tracking_Url__c,Weight_Kg__c\nS1,x,2.5\nS2,y," + "9" * 30 + "\n"
+    plan = planned(tmp_path, text, obj="Shipment__c", key="Shipment_Number__c")
+    findings = preflight(plan, describer("Shipment__c"), describer)
+    assert {f.code for f in findings} <= {"type_mismatch"}
     assert not plan.files[0].blocked
 
 

@@ -1,0 +1,251 @@
+"""Business files through `sfloader`: label headers, local dates and amounts, cp1252, workbooks, .sdl.
+
+Every check reads the records back through the emulator's REST query, record by record.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfloader_gui import cli
+from tests.core.load.loadkit import connect
+
+HEADER = (
+    "Account Name,External Id,Customer Since,Last Review,Annual Revenue,Employees,"
+    "Active Customer,Customer Tier,Discount %,Industry"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def upsert(
+    org: Any, *files: Path, obj: str = "Account", key: str = "External_Id__c", extra: tuple[str, ...] = ()
+) -> list[str]:
+    return ["upsert", *map(str, files), "--object", obj, "--external-id", key,
+            "--instance-url", org.instance_url, "--access-token", org.access_token, "--poll-interval", "0.05",
+            *extra]  # fmt: skip
+
+
+def records(org: Any, soql: str) -> list[dict[str, Any]]:
+    with connect(org) as conn:
+        return list(conn.get_json("query", params={"q": soql})["records"])
+
+
+FIELDS = (
+    "External_Id__c, Name, Customer_Since__c, Last_Review__c, AnnualRevenue, NumberOfEmployees, "
+    "Active__c, Tier__c, Discount__c"
+)
+
+
+def by_key(org: Any) -> dict[str, dict[str, Any]]:
+    return {r["External_Id__c"]: r for r in records(org, f"SELECT {FIELDS} FROM Account")}
+
+
+def test_a_us_file_with_labels_and_local_formats_loads_converted(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "us.csv"
+    src.write_text(
+        HEADER + "\n"
+        'Acme,US1,12/31/2026,7/1/2026 1:05 PM,"$1,234.50",42.0,Yes,Gold,12.5%,Banking\n'
+        'Globex,US2,1/2/2026,12/31/2026 23:59,"10,000",7,no,silver,3,Energy\n'
+        "Initech,US3,2026-03-04,,,,,T3,,\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--time-zone", "America/New_York")))
+    assert code == 0, err
+    assert "'Account Name' -> Name" in err and "read as MDY (inferred" in err
+    got = by_key(emulator)
+    assert got["US1"]["Name"] == "Acme"
+    assert got["US1"]["Customer_Since__c"] == "2026-12-31"
+    assert got["US2"]["Customer_Since__c"] == "2026-01-02"
+    assert got["US3"]["Customer_Since__c"] == "2026-03-04"
+    assert got["US1"]["Last_Review__c"].startswith("2026-07-01T17:05:00")  # 13:05 EDT in UTC
+    assert got["US2"]["Last_Review__c"].startswith("2027-01-01T04:59:00")
+    assert got["US1"]["AnnualRevenue"] == 1234.5 and got["US2"]["AnnualRevenue"] == 10000
+    assert got["US1"]["NumberOfEmployees"] == 42
+    assert got["US1"]["Active__c"] is True and got["US2"]["Active__c"] is False
+    assert [got[k]["Tier__c"] for k in ("US1", "US2", "US3")] == ["T1", "T2", "T3"]
+    assert got["US1"]["Discount__c"] == 12.5
+
+
+def test_a_european_cp1252_crlf_file_loads_converted(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "eu.csv"
+    text = (
+        "Account Name;External Id;Customer Since;Last Review;Annual Revenue;Employees;Active Customer;"
+        "Customer Tier;Discount %;Industry\r\n"
+        "Café Müller;EU1;31.12.2026;31.12.2026 13:05;1.234,50 €;42;Ja;Gold;12,5 %;Banking\r\n"
+        "Société Générale;EU2;01.02.2026;01.02.2026 08:00;10.000;7;Nein;Bronze;3;Energy\r\n"
+    )
+    src.write_bytes(text.encode("cp1252"))
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2 and "--convert-from" in err
+    code, _, err = run(
+        capsys, *upsert(emulator, src, extra=("--convert-from", "cp1252", "--time-zone", "Europe/Berlin"))
+    )
+    assert code == 0, err
+    got = by_key(emulator)
+    assert got["EU1"]["Name"] == "Café Müller" and got["EU2"]["Name"] == "Société Générale"
+    assert got["EU1"]["Customer_Since__c"] == "2026-12-31" and got["EU2"]["Customer_Since__c"] == "2026-02-01"
+    assert got["EU1"]["Last_Review__c"].startswith("2026-12-31T12:05:00")
+    assert got["EU1"]["AnnualRevenue"] == 1234.5 and got["EU2"]["AnnualRevenue"] == 10000
+    assert got["EU1"]["Active__c"] is True and got["EU2"]["Active__c"] is False
+    assert got["EU2"]["Tier__c"] == "T3" and got["EU1"]["Discount__c"] == 12.5
+    assert src.read_bytes() == text.encode("cp1252")  # nothing rewritten on disk
+
+
+def test_an_ambiguous_date_column_is_refused_then_loaded_with_a_format(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "amb.csv"
+    src.write_text("External Id,Account Name,Customer Since\nA1,Acme,03/04/2026\nA2,Beta,05/06/2026\n")
+    code, out, _ = run(capsys, *upsert(emulator, src, extra=("--json",)))
+    assert code == 2
+    doc = json.loads(out)
+    assert "Customer Since" in doc["error"] and "--date-format" in doc["error"]
+    assert doc["findings"][0]["code"] == "ambiguous_date"
+    assert emulator.stats.jobs_created == 0
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--date-format", "DMY")))
+    assert code == 0, err
+    assert by_key(emulator)["A1"]["Customer_Since__c"] == "2026-04-03"
+
+
+def test_a_bad_value_on_record_5000_is_refused_before_any_job(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "big.csv"
+    rows = [f'K{n},Name {n},{(n % 28) + 1}/{(n % 12) + 1}/2026,"{n:,}.50"' for n in range(1, 6001)]
+    rows[4999] = 'K5000,Name 5000,31/13/2026,"5,000.50"'
+    src.write_text("External Id,Account Name,Customer Since,Annual Revenue\n" + "\n".join(rows) + "\n")
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--json", "--date-format", "DMY")))
+    assert code == 2
+    message = json.loads(out)["error"]
+    assert "big.csv" in message and "'Customer Since'" in message and "record 5,000" in message
+    assert "31/13/2026" in message
+    assert emulator.stats.jobs_created == 0
+
+
+def test_an_unknown_restricted_picklist_value_is_refused(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "tier.csv"
+    src.write_text(
+        "External Id,Account Name,Customer Tier\nT1,Acme,Gold\nT2,Beta,Platinum\nT3,Gamma,Platinum\n"
+    )
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2 and "'Platinum'" in err and "records 2 and 3" in err and "Tier__c" in err
+    assert emulator.stats.jobs_created == 0
+
+
+def test_a_scientific_notation_key_is_refused(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "sci.csv"
+    src.write_text(
+        "External Id,Account Name,Customer Since\n1.23457E+14,Acme,2026-01-01\n123456789012346,B,\n"
+    )
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2 and "scientific notation" in err and "record 1" in err
+    assert emulator.stats.jobs_created == 0
+
+
+def test_lost_leading_zeros_are_a_warning(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "zip.csv"
+    src.write_text("External Id,Account Name,Billing Zip/Postal Code\nZ1,A,02134\nZ2,B,2134\nZ3,C,90210\n")
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 0, err
+    assert "leading zeros" in err and "'2134' (record 2)" in err
+
+
+def test_an_unmatched_column_is_refused_with_suggestions(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "odd.csv"
+    src.write_text("External Id,Account Nam,Notes\nX1,Acme,hi\n")
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2 and "'Account Nam'" in err and "Did you mean Name" in err
+    assert emulator.stats.jobs_created == 0
+
+
+def _xlsx(path: Path) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Accounts"
+    ws.append(["External Id", "Account Name", "Customer Since", "Last Review", "Annual Revenue", "Employees",
+               "Active Customer"])  # fmt: skip
+    ws.append(["X1", "Acme", date(2026, 12, 31), datetime(2026, 7, 1, 13, 5), 1234.5, 42.0, True])
+    ws.append(["X2", "Beta", date(2026, 1, 2), None, 10000, 7, "No"])
+    other = wb.create_sheet("Other")
+    other.append(["External Id", "Account Name"])
+    other.append(["X9", "From the second sheet"])
+    wb.save(path)
+    return path
+
+
+def test_a_workbook_with_date_and_number_cells_loads(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = _xlsx(tmp_path / "accounts.xlsx")
+    code, _, err = run(capsys, *upsert(emulator, book, extra=("--time-zone", "UTC")))
+    assert code == 0, err
+    got = by_key(emulator)
+    assert set(got) == {"X1", "X2"}
+    assert got["X1"]["Customer_Since__c"] == "2026-12-31" and got["X2"]["Customer_Since__c"] == "2026-01-02"
+    assert got["X1"]["Last_Review__c"].startswith("2026-07-01T13:05:00")
+    assert got["X1"]["AnnualRevenue"] == 1234.5 and got["X1"]["NumberOfEmployees"] == 42
+    assert got["X1"]["Active__c"] is True and got["X2"]["Active__c"] is False
+    code, _, err = run(capsys, *upsert(emulator, book, extra=("--sheet", "Other")))
+    assert code == 0, err
+    assert by_key(emulator)["X9"]["Name"] == "From the second sheet"
+
+
+def test_sdl_round_trip_and_a_hand_written_sdl_with_escapes(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "s.csv"
+    src.write_text("External Id,Account Name,Note: internal,Industry\nS1,Acme,x,Banking\n")
+    flags = ["--instance-url", emulator.instance_url, "--access-token", emulator.access_token]
+    sdl = tmp_path / "written.sdl"
+    code, out, err = run(capsys, "mapping", str(src), "--object", "Account", "--out", str(sdl), *flags)
+    assert code == 2 and "Note: internal" in out and "needs a choice" in out  # still unmatched
+    text = sdl.read_text("iso-8859-1")
+    assert "Account\\ Name=Name" in text and "External\\ Id=External_Id__c" in text
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--mapping", str(sdl))))
+    assert code == 0, err
+    assert "'Note: internal'" in err and "not sent" in err  # the .sdl does not list it, and the run says so
+    hand = tmp_path / "hand.sdl"
+    hand.write_text(
+        "# Data Loader mapping\n! another comment\nExternal\\ Id=External_Id__c\nAccount\\ Name = Name\n"
+        "Note\\:\\ internal=Description\nIndustry=\n",
+        encoding="iso-8859-1",
+    )
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--mapping", str(hand))))
+    assert code == 0, err
+    row = records(emulator, "SELECT Name, Description, Industry FROM Account WHERE External_Id__c = 'S1'")[0]
+    assert row["Description"] == "x" and row["Name"] == "Acme" and row["Industry"] == "Banking"
+
+
+def test_a_utf16_file_is_read_as_it_is(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "utf16.csv"
+    src.write_bytes("External Id\tAccount Name\r\nU1\tÅngström AB\r\n".encode("utf-16"))
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 0, err
+    assert (
+        records(emulator, "SELECT Name FROM Account WHERE External_Id__c = 'U1'")[0]["Name"] == "Ångström AB"
+    )

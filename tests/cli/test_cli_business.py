@@ -128,7 +128,7 @@ def test_a_bad_value_on_record_5000_is_refused_before_any_job(
     rows = [f'K{n},Name {n},{(n % 28) + 1}/{(n % 12) + 1}/2026,"{n:,}.50"' for n in range(1, 6001)]
     rows[4999] = 'K5000,Name 5000,31/13/2026,"5,000.50"'
     src.write_text("External Id,Account Name,Customer Since,Annual Revenue\n" + "\n".join(rows) + "\n")
-    code, out, err = run(capsys, *upsert(emulator, src, extra=("--json", "--date-format", "DMY")))
+    code, out, _ = run(capsys, *upsert(emulator, src, extra=("--json", "--date-format", "DMY")))
     assert code == 2
     message = json.loads(out)["error"]
     assert "big.csv" in message and "'Customer Since'" in message and "record 5,000" in message

@@ -54,7 +54,7 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 def normalize(text: str) -> str:
-    """Lower case, no spaces, underscores or punctuation: "Billing Zip/Postal Code" -> "billingzippostalcode"."""
+    """Lower case, no spaces, underscores or punctuation: "Zip/Postal Code" -> "zippostalcode"."""
     return _PUNCT.sub("", text.casefold())
 
 

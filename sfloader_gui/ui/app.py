@@ -44,6 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--object", default=DEMO_OBJECT, help=argparse.SUPPRESS)
     p.add_argument("--external-id", default=DEMO_EXTERNAL_ID, help=argparse.SUPPRESS)
     p.add_argument("--demo-rows-per-second", type=float, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--samples-with-errors", action="store_true", help=argparse.SUPPRESS)  # screenshots
     args = p.parse_args(argv)
     if args.auto_load_samples and not args.demo:
         p.error("--auto-load-samples needs --demo")
@@ -111,6 +112,7 @@ def run(argv: list[str]) -> int:
             screenshot=args.screenshot,
             screenshot_when=args.screenshot_when,
             quit_when_done=args.quit_when_done,
+            with_errors=args.samples_with_errors,
         )
         QTimer.singleShot(0, pilot.start)
     log.info("sfloader-gui %s started.", __version__)

@@ -35,6 +35,7 @@ class Autopilot(QObject):
         screenshot: Path | None = None,
         screenshot_when: str = "ready",
         quit_when_done: bool = False,
+        with_errors: bool = False,
         deadline_s: float = DEFAULT_DEADLINE_S,
     ) -> None:
         super().__init__(window)
@@ -43,6 +44,7 @@ class Autopilot(QObject):
         self.object_name, self.external_id = object_name, external_id
         self.screenshot, self.screenshot_when = screenshot, screenshot_when
         self.quit_when_done = quit_when_done
+        self.with_errors = with_errors  # also the sample file with mistakes (screenshots of failures)
         self._deadline = time.monotonic() + deadline_s
         self._step = "samples" if load_samples else "settle"
         self._loaded = False
@@ -70,6 +72,8 @@ class Autopilot(QObject):
             self._step = "extid"
         elif self._step == "extid" and w.extid_picker.value == self.external_id:
             w.add_samples()
+            if self.with_errors:
+                w.add_samples(with_errors=True)
             self._step = "settle"
         elif self._step == "settle" and self._settled():
             self._ready()

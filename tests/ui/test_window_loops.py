@@ -71,7 +71,7 @@ def test_loaded_files_are_marked_and_load_asks_before_sending_them_again(
     run = window.jobs_panel.run_folder
     assert run is not None
     status = window.files_model.index(0, Col.CHECK).data()
-    assert status == f"Loaded in run {run.name}: 25 succeeded"
+    assert status == f"Loaded: 25 succeeded — run {run.name}"
     assert str(run) in window.files_model.index(0, Col.CHECK).data(Qt.ItemDataRole.ToolTipRole)
     assert window.load_reason.text().startswith("Loaded: 1 file(s) went to Salesforce")
     asked: list[list[str]] = []
@@ -99,7 +99,7 @@ def test_main_window_totals_follow_workbench_retries(qtbot: QtBot, emulator: Any
     _load(qtbot, window, [samples_dir / "bad_contacts.csv"])
     run = window.jobs_panel.run_folder
     assert run is not None
-    assert window.files_model.index(0, Col.CHECK).data() == f"Loaded in run {run.name}: 4 succeeded, 4 failed"
+    assert window.files_model.index(0, Col.CHECK).data() == f"Loaded: 4 succeeded, 4 failed — run {run.name}"
     # The run link: double-clicking the loaded file opens its failed records.
     window.files_panel.view.doubleClicked.emit(window.files_model.index(0, Col.CHECK))
     bench = next(w for w in window.findChildren(WorkbenchWindow))
@@ -115,7 +115,7 @@ def test_main_window_totals_follow_workbench_retries(qtbot: QtBot, emulator: Any
     qtbot.waitUntil(lambda: "after retries" in window.jobs_panel.summary.text(), timeout=60_000)
     assert "1 of its 4 failed rows now loaded, 3 still to fix" in window.jobs_panel.summary.text()
     assert window.files_model.index(0, Col.CHECK).data() == (
-        f"Loaded in run {run.name}: 5 succeeded (1 on retry), 3 failed"
+        f"Loaded: 5 succeeded (1 on retry), 3 failed — run {run.name}"
     )
     settle(bench)
     bench.close()

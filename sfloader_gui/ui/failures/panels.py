@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.review.errors import RowError
 from sfloader_gui.core.review.filters import RowFilter
 from sfloader_gui.core.review.groups import Group
+from sfloader_gui.ui.failures.table_model import plain_words
 
 ANY = "(all)"
 
@@ -54,7 +56,11 @@ class GroupPanel(QTableWidget):
             count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(r, 0, count)
             cause = QTableWidgetItem(f"{g.code}\n{g.message}")
-            cause.setToolTip(f"{g.code}: {g.message}" + (f"\nFields: {g.fields}" if g.fields else ""))
+            plain = plain_words(RowError(g.code, g.message, g.fields))
+            cause.setToolTip(
+                f"{g.code}: {g.message}" + (f"\nFields: {g.fields}" if g.fields else "")
+                + (f"\n\n{plain}" if plain else "")
+            )  # fmt: skip
             self.setItem(r, 1, cause)
         self.resizeRowsToContents()
         self.blockSignals(False)

@@ -87,10 +87,11 @@ class FileEntry:
     def status_text(self) -> str:
         mark = self.loaded_now()
         if mark is not None and not self.errors:
-            text = f"Loaded in run {mark.run_id}: {mark.success + mark.fixed:,} succeeded"
+            # Counts first: the run id is long and the column may cut the end off (the tooltip has it all).
+            text = f"Loaded: {mark.success + mark.fixed:,} succeeded"
             if mark.fixed:
                 text += f" ({mark.fixed:,} on retry)"
-            return text + (f", {mark.left:,} failed" if mark.left else "")
+            return text + (f", {mark.left:,} failed" if mark.left else "") + f" — run {mark.run_id}"
         if self.errors:
             n = len(self.errors)
             return f"{n} problem{'s' if n > 1 else ''}: {self.short_message(self.errors[0].message)}"

@@ -14,12 +14,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QApplication
 
 from sfloader_gui.core.review.report import summary_html
 from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 from sfloader_gui.ui.failures import WorkbenchWindow, open_workbench
+from sfloader_gui.ui.runs import RecentRunsDialog
 from sfloader_gui.ui.style import apply_style
 from tests.core.review.emulator_runs import SAMPLES, connect, load
 from tests.ui.failures.conftest import app_retries
@@ -94,7 +96,8 @@ def main(out: Path) -> int:
         _settle(win)
         model = win.model
         assert model is not None
-        keys = [model.index(r, 7).data() for r in range(model.rowCount())]
+        ext = next(c for c in range(model.columnCount()) if model.column_name(c) == "External_Id__c")
+        keys = [model.index(r, ext).data() for r in range(model.rowCount())]
         last = next(c for c in range(model.columnCount()) if model.column_name(c) == "LastName")
         fixed = keys.index("CON-0103")
         model.setData(model.index(fixed, last), "Berners-Lee")
@@ -108,6 +111,10 @@ def main(out: Path) -> int:
         model.setData(model.index(keys.index("CON-0502"), last), "Hopper")
         win.table.clearSelection()
         win.table.scrollToTop()
+        # The bad e-mail row is the current one (not selected, so its red cell shows): the detail line
+        # under the table gives Salesforce's words and the plain ones.
+        current = model.index(keys.index("CON-0104"), ext)
+        win.table.selectionModel().setCurrentIndex(current, QItemSelectionModel.SelectionFlag.NoUpdate)
         _settle(win)
         win.grab().save(str(out / "workbench.png"))
         win.groups.selectRow(0)
@@ -126,6 +133,13 @@ def main(out: Path) -> int:
         _settle(broken)
         broken.grab().save(str(out / "workbench-problems.png"))
         broken.close()
+        runs = RecentRunsDialog(work / "runs")
+        runs.resize(1180, 300)
+        runs.show()
+        runs.view.selectRow(1)
+        QApplication.processEvents()
+        runs.grab().save(str(out / "recent-runs.png"))
+        runs.close()
     print(f"screenshots in {out}")
     return 0
 

@@ -61,9 +61,17 @@ def test_a_us_file_with_labels_and_local_formats_loads_converted(
         "Initech,US3,2026-03-04,,,,,T3,,\n",
         encoding="utf-8",
     )
-    code, _, err = run(capsys, *upsert(emulator, src, extra=("--time-zone", "America/New_York")))
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--time-zone", "America/New_York", "--json")))
     assert code == 0, err
     assert "'Account Name' -> Name" in err and "read as MDY (inferred" in err
+    manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
+    sent = manifest["files"][0]["transform"]
+    assert sent["sent_header"][:2] == ["Name", "External_Id__c"] and sent["ignored_columns"] == []
+    rules = {r["column"]: r for r in sent["conversions"]}
+    assert rules["Customer Since"] == {"column": "Customer Since", "field": "Customer_Since__c",
+                                       "kind": "date", "choice": "MDY", "inferred": True}  # fmt: skip
+    assert rules["Last Review"]["time_zone"] == "America/New_York"
+    assert sent["choices"]["date_format"] == "auto"
     got = by_key(emulator)
     assert got["US1"]["Name"] == "Acme"
     assert got["US1"]["Customer_Since__c"] == "2026-12-31"
@@ -233,8 +241,10 @@ def test_sdl_round_trip_and_a_hand_written_sdl_with_escapes(
         "Note\\:\\ internal=Description\nIndustry=\n",
         encoding="iso-8859-1",
     )
-    code, _, err = run(capsys, *upsert(emulator, src, extra=("--mapping", str(hand))))
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--mapping", str(hand), "--json")))
     assert code == 0, err
+    manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
+    assert manifest["files"][0]["transform"]["ignored_columns"] == ["Industry"]
     row = records(emulator, "SELECT Name, Description, Industry FROM Account WHERE External_Id__c = 'S1'")[0]
     assert row["Description"] == "x" and row["Name"] == "Acme" and row["Industry"] == "Banking"
 
@@ -249,3 +259,39 @@ def test_a_utf16_file_is_read_as_it_is(
     assert (
         records(emulator, "SELECT Name FROM Account WHERE External_Id__c = 'U1'")[0]["Name"] == "Ångström AB"
     )
+
+
+def test_the_business_samples_load_with_no_edit(
+    emulator: Any, samples_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = [
+        ("accounts_business.csv", "Account", "External_Id__c", 10),
+        ("contacts_business.csv", "Contact", "External_Id__c", 8),
+        ("shipments_business.csv", "Shipment__c", "Shipment_Number__c", 12),
+        ("shipments_business.xlsx", "Shipment__c", "Shipment_Number__c", 8),
+    ]
+    for name, obj, key, count in samples:
+        code, out, err = run(capsys, *upsert(emulator, samples_dir / name, obj=obj, key=key,
+                                             extra=("--convert-from", "cp1252", "--json")))  # fmt: skip
+        assert code == 0, (name, err)
+        totals = json.loads(out)["totals"]
+        assert (totals["records"], totals["success"], totals["failed"]) == (count, count, 0), name
+        assert name in (samples_dir / "README.md").read_text(encoding="utf-8")
+    acc = records(emulator, "SELECT Name, AnnualRevenue, Customer_Since__c, Tier__c, Active__c FROM Account "
+                            "WHERE External_Id__c = 'ACC-B001'")[0]  # fmt: skip
+    assert acc == {**acc, "Name": "Müller & Söhne GmbH", "AnnualRevenue": 125000.5,
+                   "Customer_Since__c": "2016-06-08", "Tier__c": "T2", "Active__c": True}  # fmt: skip
+    con = records(emulator, "SELECT Birthdate, HasOptedOutOfEmail, AccountId FROM Contact "
+                            "WHERE External_Id__c = 'CON-B003'")[0]  # fmt: skip
+    assert con["Birthdate"] == "1973-04-13" and con["HasOptedOutOfEmail"] is True and con["AccountId"]
+    shp = records(emulator, "SELECT Weight_Kg__c, Ship_Date__c, Insured__c, Declared_Value__c, Status__c "
+                            "FROM Shipment__c WHERE Shipment_Number__c = 'SHP-B0002'")[0]  # fmt: skip
+    assert (shp["Weight_Kg__c"], shp["Ship_Date__c"], shp["Insured__c"], shp["Declared_Value__c"]) == (
+        2.5,
+        "2026-03-03",
+        False,
+        2000.5,
+    )
+    xl = records(emulator, "SELECT Ship_Date__c, Weight_Kg__c, Insured__c FROM Shipment__c "
+                           "WHERE Shipment_Number__c = 'SHP-X0001'")[0]  # fmt: skip
+    assert (xl["Ship_Date__c"], xl["Weight_Kg__c"], xl["Insured__c"]) == ("2026-01-11", 2.4, True)

@@ -11,7 +11,10 @@ API::
     @dataclass class Choices: date_format: str|None; time_zone: str|None; decimal_separator: str|None
     @dataclass class ColumnRule: column, field, kind, choice, inferred  (.to_json())
     class ColumnCheck(column, field, kind, choices, picklist=None)
-        .see(value, record) ; .finish(path) -> tuple[ColumnRule, list[Finding]]
+        .see(value, record) ; .proven() -> str | None   # the reading the values prove, if any
+        .finish(path, fallback=None) -> tuple[ColumnRule, list[Finding]]
+        # fallback: the reading other columns of the file prove, for a column whose values cannot
+        # tell (a file is written in one locale); recorded as inferred
     converter(rule, picklist=None) -> Callable[[str], str]   # values the check accepted
 """
 
@@ -117,6 +120,7 @@ class ColumnCheck:
         self.bad: dict[str, _Tally] = {}  # picklist/checkbox: value -> where
         self.classify = self._classifier()
         self.x_marks = False
+        self.fallback: int | None = None
         self.values = 0
         self.changes = False  # some value is not already in Salesforce's form
         self._pass = dates.ISO if kind in ("date", "datetime") else numbers.PLAIN
@@ -177,7 +181,25 @@ class ColumnCheck:
 
     # ---- the decision -----------------------------------------------------------------------------
 
-    def finish(self, path: Path) -> tuple[ColumnRule, list[Finding]]:
+    def proven(self) -> int | None:
+        """The one reading every value allows, when some value rules the other out."""
+        if self.kind not in ("date", "datetime", "number", "integer") or self._given() is not None:
+            return None
+        date_like = self.kind in ("date", "datetime")
+        universe = (dates.MDY | dates.DMY) if date_like else (numbers.POINT | numbers.COMMA)
+        passthrough = dates.ISO if date_like else 0
+        common = universe
+        narrowed = False
+        for bits in self.tallies:
+            if bits & passthrough or bits & (dates.BAD | dates.TWO_DIGIT_YEAR if date_like else numbers.BAD):
+                continue
+            if bits & universe != universe:
+                narrowed = True
+            common &= bits
+        return common if narrowed and common in (1, 2) else None
+
+    def finish(self, path: Path, fallback: int | None = None) -> tuple[ColumnRule, list[Finding]]:
+        self.fallback = fallback
         if self.kind == "checkbox" and self.x_marks:
             self.changes = True  # blanks become false
         if self.kind in ("checkbox", "picklist"):
@@ -214,6 +236,8 @@ class ColumnCheck:
             for bits in allowed.values():
                 common &= bits
             choice, inferred = self._pick(common, allowed, universe, differs, noun)
+            if choice is None and self.fallback is not None and common & self.fallback:
+                choice = self.fallback  # the other columns of the file prove it
         if choice is None:
             findings.append(self._ambiguous(path, noun, allowed, differs))
             return ColumnRule(self.column, self.field, self.kind, None), findings

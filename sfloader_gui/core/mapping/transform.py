@@ -227,8 +227,14 @@ def analyze(
         sizes[len(parts)] = len(header) + part_bytes
     rules: dict[int, ColumnRule] = {}
     changes: set[int] = set()
+    proven: dict[bool, set[int]] = {True: set(), False: set()}
+    for check in checks.values():
+        order = check.proven()
+        if order is not None:
+            proven[check.kind in ("date", "datetime")].add(order)
     for i, check in checks.items():
-        rule, found = check.finish(path)
+        same = proven[check.kind in ("date", "datetime")]
+        rule, found = check.finish(path, next(iter(same)) if len(same) == 1 else None)
         rules[i] = rule
         findings.extend(found)
         if check.changes:

@@ -8,6 +8,7 @@ import requests
 from requests.auth import AuthBase
 
 from sfloader_gui import __version__
+from sfloader_gui.core.salesforce import tls
 from sfloader_gui.core.salesforce.errors import AuthError
 
 TIMEOUT = (10.0, 60.0)  # (connect, read) seconds for login calls
@@ -38,6 +39,7 @@ def tls_verify(ca_bundle: str = "") -> str | bool:
 def new_session(ca_bundle: str = "") -> requests.Session:
     """A session for login calls. ``trust_env`` stays on so ``HTTPS_PROXY``/``NO_PROXY`` are honoured."""
     session = requests.Session()
+    tls.mount(session)  # the OS trust store unless a CA bundle is set
     session.auth = NoAuth()
     session.verify = tls_verify(ca_bundle)
     session.headers["User-Agent"] = f"sfloader-gui/{__version__}"
@@ -48,10 +50,7 @@ def new_session(ca_bundle: str = "") -> requests.Session:
 def network_failure(url: str, exc: requests.RequestException) -> AuthError:
     """A sentence for a call that got no answer: a certificate problem says how to fix it."""
     if isinstance(exc, requests.exceptions.SSLError):
-        return AuthError(
-            f"The certificate of {url} could not be verified. If your company inspects HTTPS traffic, set "
-            "its CA bundle in the network settings."
-        )
+        return AuthError(tls.certificate_problem(url, exc))
     return AuthError(f"Could not reach {url} ({type(exc).__name__}). Check the address and the network.")
 
 

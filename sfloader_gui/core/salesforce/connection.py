@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from sfloader_gui import __version__
 from sfloader_gui.core.models import DEFAULT_API_VERSION, MAX_CONCURRENT_JOBS
+from sfloader_gui.core.salesforce import tls
 from sfloader_gui.core.salesforce.backoff import FailureStreak, worth_logging
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
@@ -80,6 +80,10 @@ class BearerAuth(AuthBase):
         # that prints the header, token included.
         r.headers["Authorization"] = f"Bearer {checked_token(self.provider.access_token())}"
         return r
+
+
+class CertificateError(TransportError):
+    """The org's TLS certificate could not be verified (self-signed proxy root, wrong host, expired)."""
 
 
 class SessionRenewedError(TransportError):
@@ -148,9 +152,8 @@ class SalesforceConnection:
         # trust_env stays on so HTTPS_PROXY/NO_PROXY and CA bundles work; auth is ours, never netrc's.
         session.auth = BearerAuth(self.token_provider)
         # Pool >= parallel jobs (+ spare for results downloads), so 15 workers never discard connections.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        # https verifies with the OS trust store unless a CA bundle is set (see tls.py).
+        tls.mount(session, pool_size)
         session.headers["User-Agent"] = f"sfloader-gui/{__version__}"
         session.headers["Accept"] = "application/json"
         return session
@@ -224,6 +227,9 @@ class SalesforceConnection:
                     method, url, json=json, data=data, headers=headers, params=params,
                     stream=stream, timeout=timeout, verify=verify,
                 )  # fmt: skip
+            except requests.exceptions.SSLError as exc:  # not transient: say which host, why, what to do
+                log.info("%s %s -> SSLError", method, shown)
+                raise CertificateError(tls.certificate_problem(url, exc), method=method, path=shown) from exc
             except requests.RequestException as exc:
                 if self._may_retry_transport(method, exc, replayable, attempt):
                     self._backoff(None, method, shown, type(exc).__name__)
@@ -354,6 +360,7 @@ __all__ = [
     "ApiLimitError",
     "AuthError",
     "BearerAuth",
+    "CertificateError",
     "ForeignUrlError",
     "RetryPolicy",
     "SalesforceConnection",

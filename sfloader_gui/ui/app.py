@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from sfloader_gui import __version__
 from sfloader_gui.core.logs import setup_logging
@@ -16,6 +16,7 @@ from sfloader_gui.core.settings import load_settings
 from sfloader_gui.ui.error_dialog import install_excepthook
 from sfloader_gui.ui.main_window import MainWindow
 from sfloader_gui.ui.orgs import open_switch_dialog, reconnect_last, relogin
+from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.resources import app_icon
 from sfloader_gui.ui.style import apply_style
 
@@ -68,7 +69,7 @@ class DemoSwitch:
             try:
                 self.org = DemoOrg(self.rows_per_second or DEMO_ROWS_PER_SECOND)
             except OSError as exc:
-                QMessageBox.warning(self.window, "Demo org", f"The demo org could not start: {exc}")
+                warn(self.window, "Demo org", f"The demo org could not start: {exc}")
                 return
         org = self.org
         self.window.set_connection(org.connection, "Demo org", "demo", username=org.username)

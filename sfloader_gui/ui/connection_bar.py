@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.ui.plain import plain_label
+
 # Environment -> (badge text, background, foreground). Production is loud on purpose.
 _BADGES = {
     "production": ("PRODUCTION", "#b3261e", "#ffffff"),
@@ -49,9 +51,9 @@ class ConnectionBar(QFrame):
         self.badge.setObjectName("envBadge")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.org_label = QLabel()
+        self.org_label = plain_label()  # the org's name and user are typed by people: text, never HTML
         self.org_label.setObjectName("orgName")
-        self.details_label = QLabel()
+        self.details_label = plain_label()
         self.details_label.setObjectName("orgDetails")
         self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         texts = QVBoxLayout()

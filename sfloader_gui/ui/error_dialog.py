@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui import __version__
 from sfloader_gui.core.logs import redact
+from sfloader_gui.ui.plain import plain_label
 
 log = logging.getLogger(__name__)
 _shown: list[ExceptionDialog] = []  # a dialog without a parent must stay referenced while it is open
@@ -36,7 +37,7 @@ class ExceptionDialog(QDialog):
             "the log file; copy them into a bug report."
         )
         intro.setWordWrap(True)
-        self.summary = QLabel(summary)
+        self.summary = plain_label(summary)  # an exception's text may quote data that looks like HTML
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("font-weight: bold;")
         self.details = QPlainTextEdit(details)

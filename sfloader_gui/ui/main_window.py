@@ -41,6 +41,7 @@ from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
 from sfloader_gui.ui.pickers import SearchablePicker
+from sfloader_gui.ui.plain import plain_label, warn
 from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
 from sfloader_gui.ui.settings_dialog import SettingsDialog
 from sfloader_gui.ui.tasks import BackgroundTasks
@@ -109,7 +110,7 @@ class MainWindow(QMainWindow):
             self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop), "&Cancel"
         )
         self.cancel_button.setEnabled(False)
-        self.load_reason = QLabel()
+        self.load_reason = plain_label()  # quotes file names and headers: shown as text, never HTML
         self.load_reason.setObjectName("loadReason")
         self.load_reason.setWordWrap(True)
         run_box = QGroupBox("3. Options and load")
@@ -360,7 +361,7 @@ class MainWindow(QMainWindow):
                 self.connection, plan, options, self.settings.output_path(), self.journal()
             )
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Cannot start the load", str(exc))
+            warn(self, "Cannot start the load", str(exc))
             return
         self.controller.start(run)
 
@@ -387,6 +388,7 @@ class MainWindow(QMainWindow):
                          f"{mark.left:,} failed")  # fmt: skip
         box = QMessageBox(QMessageBox.Icon.Question, "Load the same files again?",
                           "These files were loaded already:\n" + "\n".join(lines), parent=self)  # fmt: skip
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names are data, not HTML
         box.setInformativeText(
             "Loading again sends every row to Salesforce again (existing records are updated). To send "
             "only the rows that failed, use Review failed records… and Retry."

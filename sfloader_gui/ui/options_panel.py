@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.core.models import MAX_CONCURRENT_JOBS, ConfigError, LoadOptions
 from sfloader_gui.core.settings import AppSettings
+from sfloader_gui.ui.plain import plain_label
 
 
 def jobs_refusal(value: int) -> str:
@@ -87,7 +88,7 @@ class OptionsPanel(QWidget):
         self.gzip.setToolTip("Sends less data over the network. Turn off only if your org refuses it.")
         self.jobs = JobsSpinBox()
         self.jobs.setToolTip(f"How many Salesforce jobs run at once (1 to {MAX_CONCURRENT_JOBS}).")
-        self.refusal = QLabel()
+        self.refusal = plain_label()
         self.refusal.setObjectName("jobsRefusal")
         self.refusal.setWordWrap(True)
         self.refusal.setStyleSheet("color: #b3261e;")

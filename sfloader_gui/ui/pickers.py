@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.ui.plain import plain_label, tooltip
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 Choice = tuple[str, str]  # (API name, text shown)
@@ -72,7 +72,7 @@ class SearchablePicker(QWidget):
         self.busy.setFixedWidth(60)
         self.busy.setMaximumHeight(12)
         self.busy.hide()
-        self.message = QLabel()
+        self.message = plain_label()  # the server's message, shown as text
         self.message.setObjectName("pickerMessage")
         # Wrapped under the box: a long server message must never widen the window.
         self.message.setWordWrap(True)
@@ -180,7 +180,7 @@ class SearchablePicker(QWidget):
     def _set_state(self, busy: bool, message: str, error: bool) -> None:
         self.busy.setVisible(busy)
         self.message.setText(message)
-        self.message.setToolTip(message)
+        self.message.setToolTip(tooltip(message))
         self.message.setVisible(bool(message))
         self.message.setStyleSheet("color: #b3261e;" if error else "")
         self.retry_button.setVisible(error)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from sfloader_gui.core.load.history import RunState, RunSummary, recent_runs
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.orgs import OrgStore
 from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
+from sfloader_gui.ui.plain import plain_label, tooltip
 
 HEADERS = ["Date (UTC)", "Org", "Object", "Files", "Records", "Succeeded", "Failed", "Not processed", "State"]
 
@@ -71,7 +71,7 @@ class RecentRunsDialog(QDialog):
         self.results_dir = results_dir
         self.runs: list[RunSummary] = []
         self.opener: Callable[[QUrl], object] = QDesktopServices.openUrl  # tests replace it
-        self.where = QLabel()
+        self.where = plain_label()  # folder and file names are data: shown as text
         self.where.setObjectName("hint")
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = QStandardItemModel(0, len(HEADERS), self)
@@ -87,7 +87,7 @@ class RecentRunsDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         name(self.view, "Recent runs", "One row per load, newest first")
-        self.detail = QLabel()
+        self.detail = plain_label()
         self.detail.setWordWrap(True)
         self.review_button = QPushButton("Re&view failed records…")
         self.folder_button = QPushButton("Open &folder")
@@ -123,7 +123,7 @@ class RecentRunsDialog(QDialog):
             items = [QStandardItem(c) for c in cells]
             for item in items[4:8]:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            items[0].setToolTip(str(run.folder))
+            items[0].setToolTip(tooltip(str(run.folder)))
             self.model.appendRow(items)
         self.where.setText(
             f"{len(runs)} run(s) in {self.results_dir}" if runs else f"No runs yet in {self.results_dir}."

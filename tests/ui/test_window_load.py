@@ -17,6 +17,7 @@ from sfloader_gui.ui.load.controller import RunResult
 from sfloader_gui.ui.load.jobs_model import Col
 from sfloader_gui.ui.main_window import CancelChoice, MainWindow
 from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
+from tests.ui.shown import tooltip_shown
 
 FAST = AppSettings(poll_interval_s=0.2)
 
@@ -131,7 +132,7 @@ def test_a_failed_job_shows_its_message_and_file(qtbot: QtBot, emulator: Any, sa
     error = model.index(0, Col.ERROR).data()
     assert error and error == row.error
     assert "Batch processing failed" in error, "Salesforce's own errorMessage is shown"
-    assert model.index(0, Col.ERROR).data(Qt.ItemDataRole.ToolTipRole) == error
+    assert tooltip_shown(model.index(0, Col.ERROR).data(Qt.ItemDataRole.ToolTipRole)) == error
     assert "did not complete" in window.jobs_panel.summary.text()
     assert error in window.log_pane.toPlainText()
 

@@ -16,6 +16,7 @@ from tests.core.review.emulator_runs import connect, load
 from tests.ui.dnd import drop_paths
 from tests.ui.failures.conftest import settle
 from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
+from tests.ui.shown import tooltip_shown
 
 
 def test_the_sample_buttons_add_clean_files_or_files_with_errors(qtbot: QtBot, emulator: Any) -> None:
@@ -72,7 +73,7 @@ def test_loaded_files_are_marked_and_load_asks_before_sending_them_again(
     assert run is not None
     status = window.files_model.index(0, Col.CHECK).data()
     assert status == f"Loaded: 25 succeeded — run {run.name}"
-    assert str(run) in window.files_model.index(0, Col.CHECK).data(Qt.ItemDataRole.ToolTipRole)
+    assert str(run) in tooltip_shown(window.files_model.index(0, Col.CHECK).data(Qt.ItemDataRole.ToolTipRole))
     assert window.load_reason.text().startswith("Loaded: 1 file(s) went to Salesforce")
     asked: list[list[str]] = []
 

@@ -19,6 +19,7 @@ from sfloader_gui.core.review.errors import RowError
 from sfloader_gui.core.review.filters import RowFilter
 from sfloader_gui.core.review.groups import Group
 from sfloader_gui.ui.failures.table_model import plain_words
+from sfloader_gui.ui.plain import tooltip
 
 ANY = "(all)"
 
@@ -57,10 +58,10 @@ class GroupPanel(QTableWidget):
             self.setItem(r, 0, count)
             cause = QTableWidgetItem(f"{g.code}\n{g.message}")
             plain = plain_words(RowError(g.code, g.message, g.fields))
-            cause.setToolTip(
+            cause.setToolTip(tooltip(
                 f"{g.code}: {g.message}" + (f"\nFields: {g.fields}" if g.fields else "")
                 + (f"\n\n{plain}" if plain else "")
-            )  # fmt: skip
+            ))  # fmt: skip
             self.setItem(r, 1, cause)
         self.resizeRowsToContents()
         self.blockSignals(False)
@@ -154,6 +155,7 @@ class Banner(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("workbenchBanner")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # problems quote file names and manifest paths
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setStyleSheet(

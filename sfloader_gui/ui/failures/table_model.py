@@ -15,6 +15,7 @@ from sfloader_gui.core.review.explain import error_columns, explain
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession, RowInfo
 from sfloader_gui.core.review.sourcejoin import JoinStatus
+from sfloader_gui.ui.plain import tooltip
 
 INFO_HEADERS = ["Outcome", "Source file", "Row", "Job ID", "Error code", "Message", "Fields", "What it means"]
 OUTCOME, SOURCE, ROW, JOB, CODE, MESSAGE, FIELDS, EXPLAIN = range(len(INFO_HEADERS))
@@ -101,8 +102,9 @@ class FailuresModel(QAbstractTableModel):
             return self._text(index.row(), col)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(index.row(), col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(index.row(), col)
+        if role == Qt.ItemDataRole.ToolTipRole:  # values and Salesforce's messages: text, never HTML
+            tip = self._tooltip(index.row(), col)
+            return tooltip(tip) if tip else tip
         if role == Qt.ItemDataRole.ForegroundRole and col == ROW:
             return _MUTED if self.row_data(index.row())[0].source_row is None else None
         return None

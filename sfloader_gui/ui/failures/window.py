@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTableView,
     QToolBar,
@@ -42,6 +41,7 @@ from sfloader_gui.ui.failures.table_model import (
     FailuresModel,
     plain_words,
 )
+from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 
@@ -457,7 +457,7 @@ class WorkbenchWindow(QMainWindow):
         self.last_message = f"{title}: {text}"
         self.statusBar().showMessage(self.last_message, 15000)
         if not self.quiet:
-            QMessageBox.warning(self, title, text)
+            warn(self, title, text)  # file names, values and server messages: plain text
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.tasks.running("retry"):

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from sfloader_gui.ui.plain import tooltip
 from sfloader_gui.ui.table_model import FlatTableModel, Index
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -218,16 +219,8 @@ class FilesModel(FlatTableModel):
             return entry
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(entry, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col is Col.FILE:
-                return str(entry.path)
-            if col is Col.CHECK and entry.findings:
-                return "\n".join(f"{f.severity.title()}: {f.message}" for f in entry.findings)
-            mark = entry.loaded_now()
-            if mark is not None:
-                more = " Double-click to review its failed records." if mark.left else ""
-                return f"Loaded in run {mark.run_id} ({mark.folder}).{more}"
-            return self._text(entry, col)
+        if role == Qt.ItemDataRole.ToolTipRole:  # names, headers and findings quote the file: never HTML
+            return tooltip(self._tooltip(entry, col))
         if role == Qt.ItemDataRole.ForegroundRole and col is Col.CHECK:
             mark = entry.loaded_now()
             if mark is not None and not entry.errors:
@@ -241,6 +234,18 @@ class FilesModel(FlatTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (Col.SIZE, Col.ROWS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    @classmethod
+    def _tooltip(cls, entry: FileEntry, col: Col) -> str:
+        if col is Col.FILE:
+            return str(entry.path)
+        if col is Col.CHECK and entry.findings:
+            return "\n".join(f"{f.severity.title()}: {f.message}" for f in entry.findings)
+        mark = entry.loaded_now()
+        if mark is not None:
+            more = " Double-click to review its failed records." if mark.left else ""
+            return f"Loaded in run {mark.run_id} ({mark.folder}).{more}"
+        return cls._text(entry, col)
 
     @staticmethod
     def _text(entry: FileEntry, col: Col) -> str:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
 from sfloader_gui.ui.files.files_model import ENTRY_ROLE, Col, FileEntry, FilesModel
+from sfloader_gui.ui.plain import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class FilesPanel(QWidget):
         self.bad_samples_button.clicked.connect(lambda: self.samples_requested.emit(True))
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear)
-        self.ignored = QLabel()
+        self.ignored = plain_label()  # file names: text, never HTML
         self.ignored.setObjectName("ignoredFiles")
         self.ignored.setWordWrap(True)
         self.ignored.hide()

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from sfloader_gui.core.models import EventKind, JobEvent, JobOutcome, JobState, PartRef
+from sfloader_gui.ui.plain import tooltip
 from sfloader_gui.ui.table_model import FlatTableModel, Index
 
 STATE_LABELS = {
@@ -186,8 +187,11 @@ class JobsModel(FlatTableModel):
             return row
         if role == PROGRESS_ROLE:
             return row.progress() if col is Col.PROGRESS else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(row, col, tooltip=role == Qt.ItemDataRole.ToolTipRole)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col, tooltip=False)
+        if role == Qt.ItemDataRole.ToolTipRole:  # file names and server errors: shown as text, not HTML
+            tip = self._text(row, col, tooltip=True)
+            return tooltip(tip) if tip else tip
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (

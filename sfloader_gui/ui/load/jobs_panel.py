@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.ui.load.jobs_model import PROGRESS_ROLE, Col, JobsModel
+from sfloader_gui.ui.plain import plain_label, tooltip
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -87,7 +88,7 @@ class JobsPanel(QWidget):
         self._stack.addWidget(self.empty_hint)
         self._stack.addWidget(self.view)
         model.modelReset.connect(lambda: self._stack.setCurrentIndex(1 if model.rowCount() else 0))
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setObjectName("summaryLine")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_results = QPushButton(
@@ -121,7 +122,7 @@ class JobsPanel(QWidget):
         self.run_folder = folder
         self.review_button.setVisible(folder is not None and has_failures)
         self.open_results.setEnabled(folder is not None)
-        self.open_results.setToolTip(str(folder) if folder else "")
+        self.open_results.setToolTip(tooltip(str(folder)) if folder else "")
 
     def _open_clicked(self) -> None:
         if self.run_folder is not None:

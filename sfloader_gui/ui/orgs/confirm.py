@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,11 +30,13 @@ class ProductionConfirmDialog(QDialog):
         banner = EnvironmentBanner(self)
         banner.show_environment(environment)
         what = f"{records:,} records" if records is not None else "these records"
+        shown = html.escape(org_name)  # a name is text: bold by our markup, never by its own
         self.intro = intro = QLabel(
-            f"You are about to write {what} into <b>{org_name}</b>, a production org. "
+            f"You are about to write {what} into <b>{shown}</b>, a production org. "
             "Upserts change live data and run its automation (flows, triggers, emails).<br><br>"
-            f"Type the org name <b>{org_name}</b> to continue:"
+            f"Type the org name <b>{shown}</b> to continue:"
         )
+        intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setWordWrap(True)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText(org_name)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from sfloader_gui.ui.orgs.environment import badge_text, environment_icon
 from sfloader_gui.ui.orgs.method_pages import CliPage, OAuthPage, PasswordPage, TokenPage
 from sfloader_gui.ui.orgs.network_row import CaBundleRow
 from sfloader_gui.ui.orgs.org_editor import OrgEditor
+from sfloader_gui.ui.plain import ask, plain_label, tooltip
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
@@ -40,12 +40,12 @@ _SHORT_METHOD = {
 
 
 def _ask_remove(parent: QWidget, profile: OrgProfile) -> bool:
-    answer = QMessageBox.question(
+    return ask(  # the org's name is typed by people: plain text
         parent,
         "Remove org",
         f"Remove {profile.label}? Its saved login (refresh token, password) is deleted from the keyring.",
+        default_no=False,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class OrgManagerDialog(QDialog):
@@ -78,11 +78,11 @@ class OrgManagerDialog(QDialog):
         self.add_button = QPushButton("Add org")
         self.remove_button = QPushButton("Remove")
         self.editor = OrgEditor()
-        self.status = QLabel()
+        self.status = plain_label()  # login errors quote what the server or the user sent
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.ca_bundle = CaBundleRow(service.orgs.ca_bundle)
-        self.keyring_label = QLabel()
+        self.keyring_label = plain_label()
         self.keyring_label.setWordWrap(True)
         self.keyring_label.setStyleSheet("color: palette(placeholder-text);")
         self.save_button = QPushButton("Save")
@@ -168,7 +168,7 @@ class OrgManagerDialog(QDialog):
             detail = f"{badge_text(profile.environment)} · {_SHORT_METHOD[profile.login_method]}"
             item = QListWidgetItem(environment_icon(profile.environment), f"{profile.name}\n{detail}")
             item.setData(_ID_ROLE, profile.id)
-            item.setToolTip(f"{profile.label}\n{profile.instance_url or profile.login_url}")
+            item.setToolTip(tooltip(f"{profile.label}\n{profile.instance_url or profile.login_url}"))
             self.org_list.addItem(item)
             if profile.id == select:
                 self.org_list.setCurrentItem(item)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from sfloader_gui.ui.failures import WorkbenchWindow
 from sfloader_gui.ui.failures.table_model import INFO_HEADERS
+from tests.ui.shown import tooltip_shown
 
 
 def _row_of(win: WorkbenchWindow, key: str) -> int:
@@ -50,7 +51,7 @@ def test_the_cell_named_by_the_error_is_highlighted_and_explained(workbench: Wor
         ]
         assert lit == [column], key
         assert model.index(row, _col(workbench, "What it means")).data().startswith(meaning)
-        tip = model.index(row, _col(workbench, column)).data(Qt.ItemDataRole.ToolTipRole)
+        tip = tooltip_shown(model.index(row, _col(workbench, column)).data(Qt.ItemDataRole.ToolTipRole))
         assert meaning in tip and model.row_data(row)[0].error.code in tip  # both words, side by side
     # The current row's detail line: Salesforce's text, then the plain words and the fix.
     workbench.table.setCurrentIndex(model.index(_row_of(workbench, "CON-0104"), 0))

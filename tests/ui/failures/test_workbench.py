@@ -19,6 +19,7 @@ from sfloader_gui.ui.failures import WorkbenchWindow, actions, open_workbench
 from sfloader_gui.ui.failures.table_model import CODE, ROW, SOURCE
 from tests.ui.dnd import drop_paths
 from tests.ui.failures.conftest import settle
+from tests.ui.shown import tooltip_shown
 
 
 def _column(win: WorkbenchWindow, name: str) -> list[str]:
@@ -90,7 +91,7 @@ def test_editing_a_cell_keeps_a_working_copy_and_never_the_raw_file(
     assert model.setData(index, "Berners-Lee")
     assert index.data() == "Berners-Lee"
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None  # edited cells are tinted
-    assert "Salesforce returned: ''" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "Salesforce returned: ''" in tooltip_shown(index.data(Qt.ItemDataRole.ToolTipRole))
     edits = json.loads((run_dir / "review" / "edits.json").read_text(encoding="utf-8"))
     [(key, rows)] = edits["edits"].items()
     assert key.startswith("jobs/02_bad_contacts_p1_") and key.endswith("/failed.csv")

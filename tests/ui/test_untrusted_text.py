@@ -122,7 +122,8 @@ def test_org_names_and_login_errors_are_text_in_the_org_manager(qtbot: QtBot) ->
     dialog = OrgManagerDialog(LoginService(orgs, CredentialStore()))
     qtbot.addWidget(dialog)
     dialog.show()
-    item = dialog.org_list.item(0)
+    row = next(r for r in range(dialog.org_list.count()) if BOLD in dialog.org_list.item(r).text())
+    item = dialog.org_list.item(row)
     assert item is not None and item.text().startswith(f"{BOLD}{IMG}")
     assert f"{BOLD}{IMG}" in tooltip_shown(item.toolTip())
     dialog.show_error(f"Salesforce refused the login ({SCRIPT})")
@@ -136,7 +137,7 @@ def test_org_names_and_login_errors_are_text_in_the_org_manager(qtbot: QtBot) ->
         seen.append(box_shown(box))
         box.button(QMessageBox.StandardButton.No).click()
 
-    dialog.org_list.setCurrentRow(0)
+    dialog.org_list.setCurrentRow(row)
     QTimer.singleShot(0, answer_no)
     dialog.remove_button.click()
     assert seen and f"Remove {BOLD}{IMG}" in seen[0]

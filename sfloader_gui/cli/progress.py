@@ -6,6 +6,7 @@ import contextlib
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -44,6 +45,11 @@ class Progress:
             self.stream.write("\r\033[K" + self.line())
             self.stream.flush()
 
+    def running(self) -> int:
+        """Parts whose job is on the server and not ended yet."""
+        with self._lock:
+            return sum(1 for s in self._states.values() if not s.is_terminal and s is not JobState.QUEUED)
+
     def line(self) -> str:
         states = list(self._states.values())
         done = sum(1 for s in states if s.is_terminal)
@@ -75,10 +81,46 @@ def _on_sigterm(cancel: CancelToken) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+CTRL_C_GRACE_S = 5.0  # after a first Ctrl-C: time to press it again and abort the running jobs
+
+
+def _wait_with_ctrl_c(future: Any, cancel: CancelToken, progress: Progress) -> Any:
+    """Wait for the load. A first Ctrl-C starts no new part and gives ``CTRL_C_GRACE_S`` to press it again
+    (abort the running jobs in Salesforce); without a second one the jobs are left running and the command
+    ends, saying how to get their results. SIGTERM (``_on_sigterm``) does not wait."""
+    grace_until: float | None = None
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FutureTimeout:
+            if grace_until is not None and time.monotonic() >= grace_until and not cancel.cancelled:
+                cancel.cancel(abort_jobs=False)
+                print("sfloader: leaving the running jobs running in Salesforce; get their results later "
+                      "with: sfloader resume RUN_DIR", file=sys.stderr)  # fmt: skip
+        except KeyboardInterrupt:
+            if grace_until is None and not cancel.cancelled:
+                running = progress.running()
+                cancel.stop_new()
+                if running == 0:
+                    cancel.cancel(abort_jobs=False)
+                    print("\nsfloader: stopping: no part is started any more.", file=sys.stderr)
+                    continue
+                grace_until = time.monotonic() + CTRL_C_GRACE_S
+                jobs = "job" if running == 1 else "jobs"
+                again = f"Ctrl-C again to abort {running} running {jobs} in Salesforce"
+                later = f"otherwise they are left running in {CTRL_C_GRACE_S:g} s"
+                print(f"\nsfloader: no new part is started. {again} (rows already processed stay "
+                      f"loaded); {later}.", file=sys.stderr)  # fmt: skip
+            else:
+                cancel.cancel(abort_jobs=True)
+                print("\nsfloader: aborting the running jobs in Salesforce, then saving what they processed…",
+                      file=sys.stderr)  # fmt: skip
+
+
 def run_with_progress(
     conn: SalesforceConnection, plan: Any, options: LoadOptions, out: Path, *, retry_of: Path | None = None
 ) -> Any:
-    """Run the load on a worker thread; Ctrl-C once stops waiting, twice also aborts running jobs."""
+    """Run the load on a worker thread; see ``_wait_with_ctrl_c`` for Ctrl-C and SIGTERM."""
     from sfloader_gui.core.load import engine
     from sfloader_gui.core.load.runner import part_plans
 
@@ -95,23 +137,8 @@ def run_with_progress(
         finally:
             journal.close()
 
-    interrupts = 0
     with _on_sigterm(cancel), ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:
         future = pool.submit(work)
-        while True:
-            try:
-                result = future.result(timeout=0.2)
-                break
-            except FutureTimeout:
-                continue
-            except KeyboardInterrupt:
-                interrupts += 1
-                cancel.cancel(abort_jobs=interrupts > 1)
-                what = (
-                    "aborting running jobs"
-                    if interrupts > 1
-                    else "stopping (Ctrl-C again: abort running jobs)"
-                )
-                print(f"\nsfloader: {what}…", file=sys.stderr)
+        result = _wait_with_ctrl_c(future, cancel, progress)
     progress.finish()
     return result

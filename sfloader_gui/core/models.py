@@ -130,11 +130,21 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._no_new = threading.Event()
         self._abort_jobs = False
 
     def cancel(self, abort_jobs: bool = False) -> None:
         self._abort_jobs = self._abort_jobs or abort_jobs
+        self._no_new.set()
         self._event.set()
+
+    def stop_new(self) -> None:
+        """No part starts from now on; running jobs go on being waited for (a cancel may follow)."""
+        self._no_new.set()
+
+    @property
+    def no_new_parts(self) -> bool:
+        return self._no_new.is_set()
 
     @property
     def cancelled(self) -> bool:

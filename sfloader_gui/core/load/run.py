@@ -230,7 +230,7 @@ class LoadRun:
         return run_part(self.conn, part, self.options, self.folder, sink, self.cancel_token, self._journal)
 
     def _cancelled_before_start(self, part: PartPlan, sink: EventSink) -> JobOutcome | None:
-        if not self.cancel_token.cancelled:
+        if not self.cancel_token.no_new_parts:
             return None
         return not_sent(part, JobState.CANCELLED, "Cancelled before it was sent.", sink)
 

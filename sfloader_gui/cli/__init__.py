@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": commands.cmd_results,
         "jobs": commands.cmd_jobs,
         "retry": commands.cmd_retry,
+        "resume": commands.cmd_resume,
+        "abort": commands.cmd_resume,
         "orgs": lambda a: cmd_orgs(a.json),
         "mapping": commands.cmd_mapping,
     }

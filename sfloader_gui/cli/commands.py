@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, load_options
+from sfloader_gui.cli.parser import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    load_options,
+    poll_interval,
+)
 from sfloader_gui.cli.progress import run_with_progress
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
@@ -360,4 +367,24 @@ def cmd_retry(args: argparse.Namespace) -> int:
         else:
             print(f"Nothing to retry: every row of {args.run_dir} succeeded.")
         return EXIT_OK
+    return report(result, args.json)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """``resume`` / ``abort``: settle a run folder's jobs (nothing is sent again) and report it."""
+    from sfloader_gui.core.load.resume import resume_run
+
+    poll = poll_interval(args)
+
+    def say(line: str) -> None:
+        print(f"sfloader: {line}", file=sys.stderr)
+
+    with open_org(args) as conn, contextlib.closing(Journal()) as journal:
+        try:
+            result = resume_run(
+                conn, args.run_dir, journal, abort=args.command == "abort", poll_interval_s=poll,
+                timeout_s=args.timeout, say=say,
+            )  # fmt: skip
+        except (OSError, ValueError) as exc:
+            raise UsageError(str(exc)) from exc
     return report(result, args.json)

@@ -121,13 +121,27 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     _add_org_flags(rt)
     _add_run_flags(rt)
+    for name, text in (
+        ("resume", "wait for a run's jobs, save their results in its folder and complete its manifest"),
+        ("abort", "abort a run's jobs still running in Salesforce, then save what they processed"),
+    ):
+        rs_ = sub.add_parser(name, help=text)
+        rs_.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+        _add_org_flags(rs_)
+        rs_.add_argument("--poll-interval", type=float, help=f"seconds (default {DEFAULT_POLL_INTERVAL_S:g})")
+        rs_.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait (7200)")
     return parser
 
 
+def poll_interval(args: argparse.Namespace) -> float:
+    """``--poll-interval``, else 1 s for the demo org (its jobs finish in moments), else the default."""
+    if args.poll_interval is not None:
+        return float(args.poll_interval)
+    return _DEMO_POLL_S if args.demo else DEFAULT_POLL_INTERVAL_S
+
+
 def load_options(args: argparse.Namespace) -> LoadOptions:
-    poll = args.poll_interval if args.poll_interval is not None else (
-        _DEMO_POLL_S if args.demo else DEFAULT_POLL_INTERVAL_S
-    )  # fmt: skip
+    poll = poll_interval(args)
     part_mb = getattr(args, "part_size_mb", DEFAULT_PART_SIZE_BYTES / 1e6)
     return LoadOptions(
         object_name=getattr(args, "object", None) or "",

@@ -270,6 +270,15 @@ class Journal:
         with self._lock:
             self._db.execute("UPDATE jobs SET saved = 1 WHERE job_id = ?", (job_id,))
 
+    def jobs_of_run(self, run_dir: Path) -> list[JournalEntry]:
+        """Every job the journal recorded for one run folder (newest state of each)."""
+        sql = (
+            "SELECT job_id, instance_url, run_dir, file, part, state, updated_at FROM jobs WHERE run_dir = ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY updated_at", (str(run_dir),)).fetchall()
+        return [JournalEntry(r[0], r[1], Path(r[2]), Path(r[3]), r[4], r[5], r[6]) for r in rows]
+
     def unsettled(self, instance_url: str | None = None) -> list[JournalEntry]:
         """Closed jobs whose results were never saved: left running (timed out, cancelled) or interrupted."""
         sql = "SELECT job_id, instance_url, run_dir, file, part, state, updated_at FROM jobs"

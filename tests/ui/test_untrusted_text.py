@@ -157,3 +157,18 @@ def test_the_crash_dialog_shows_the_error_text_literally(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     assert label_shown(dialog.summary) == f"ValueError: bad value {SCRIPT}{IMG}"
     dialog.close()
+
+
+def test_the_crash_dialog_redacts_a_token_past_its_line_break_in_every_form(qtbot: QtBot) -> None:
+    from tests.secret_forms import leaks
+
+    token = "00D5g000004ABCD!AQ0AQfirst\nSECOND-half-of-the-token"
+    try:
+        raise RuntimeError(f"header {token!r} body {json.dumps(token)}")
+    except RuntimeError as exc:
+        dialog = handle_exception(type(exc), exc, exc.__traceback__)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    shown = label_shown(dialog.summary) + dialog.details.toPlainText()
+    assert leaks(shown, {token}, "crash dialog") == [] and "SECOND-half" not in shown
+    dialog.close()

@@ -23,6 +23,7 @@ from pathlib import Path
 from jproperties import Properties  # type: ignore[import-untyped]
 
 from sfloader_gui.core.mapping.model import ColumnMap, Mapping
+from sfloader_gui.core.private import opener
 
 
 class SdlError(ValueError):
@@ -89,6 +90,6 @@ def sdl_text(mapping: Mapping, comment: str | None = None) -> bytes:
 def write_sdl(mapping: Mapping, path: Path | str, comment: str | None = None) -> Path:
     """Write the mapping's sent columns as an .sdl (ignored ones are simply not listed)."""
     path = Path(path)
-    with open(path, "xb") as fh:
+    with open(path, "xb", opener=opener) as fh:
         fh.write(sdl_text(mapping, comment))
     return path

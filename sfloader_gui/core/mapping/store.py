@@ -26,6 +26,7 @@ from typing import Any
 
 from sfloader_gui.core import paths
 from sfloader_gui.core.mapping.model import ColumnMap, Mapping
+from sfloader_gui.core.private import opener
 
 _LOCK = threading.Lock()
 
@@ -55,7 +56,8 @@ class MappingStore:
 
     def _write(self, data: dict[str, Any]) -> None:
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
+        with open(tmp, "w", encoding="utf-8", opener=opener) as out:  # 0600, like every file of the app
+            out.write(json.dumps(data, indent=1, ensure_ascii=False))
         os.replace(tmp, self.path)
 
     def get(self, org: str, object_name: str, header: Sequence[str]) -> Saved | None:

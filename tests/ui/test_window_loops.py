@@ -100,23 +100,23 @@ def test_main_window_totals_follow_workbench_retries(qtbot: QtBot, emulator: Any
     _load(qtbot, window, [samples_dir / "bad_contacts.csv"])
     run = window.jobs_panel.run_folder
     assert run is not None
-    assert window.files_model.index(0, Col.CHECK).data() == f"Loaded: 4 succeeded, 4 failed — run {run.name}"
+    assert window.files_model.index(0, Col.CHECK).data() == f"Loaded: 5 succeeded, 3 failed — run {run.name}"
     # The run link: double-clicking the loaded file opens its failed records.
     window.files_panel.view.doubleClicked.emit(window.files_model.index(0, Col.CHECK))
     bench = next(w for w in window.findChildren(WorkbenchWindow))
     bench.quiet = True
     settle(bench)
     model = bench.model
-    assert model is not None and model.rowCount() == 4
+    assert model is not None and model.rowCount() == 3  # the app converts the day-first Birthdate
     names = [model.column_name(c) for c in range(model.columnCount())]
-    row = next(r for r in range(4) if model.index(r, names.index("External_Id__c")).data() == "CON-0103")
+    row = next(r for r in range(3) if model.index(r, names.index("External_Id__c")).data() == "CON-0103")
     assert model.setData(model.index(row, names.index("LastName")), "Berners-Lee")
     bench.table.selectRow(row)
     bench.retry_selected_action.trigger()
     qtbot.waitUntil(lambda: "after retries" in window.jobs_panel.summary.text(), timeout=60_000)
-    assert "1 of its 4 failed rows now loaded, 3 still to fix" in window.jobs_panel.summary.text()
+    assert "1 of its 3 failed rows now loaded, 2 still to fix" in window.jobs_panel.summary.text()
     assert window.files_model.index(0, Col.CHECK).data() == (
-        f"Loaded: 5 succeeded (1 on retry), 3 failed — run {run.name}"
+        f"Loaded: 6 succeeded (1 on retry), 2 failed — run {run.name}"
     )
     settle(bench)
     bench.close()

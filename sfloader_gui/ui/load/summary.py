@@ -54,7 +54,7 @@ def run_verdict(rows: list[JobRow], cancelled: bool) -> str:
     """One sentence for the end of a run (status bar and notification)."""
     t = totals(rows)
     if cancelled:
-        return f"Load cancelled: {t.succeeded:,} records loaded, {t.failed:,} failed before it stopped."
+        return _cancelled_verdict(rows, t)
     if t.jobs_failed:
         bad = [r for r in rows if r.state.is_terminal and not r.state.is_success]
         states = ", ".join(sorted({r.state.value for r in bad}))
@@ -69,3 +69,20 @@ def run_verdict(rows: list[JobRow], cancelled: bool) -> str:
     if all(r.state is JobState.JOB_COMPLETE for r in rows):
         return f"Load finished: all {t.succeeded:,} records loaded."
     return f"Load finished: {t.succeeded:,} records loaded."
+
+
+def _cancelled_verdict(rows: list[JobRow], t: Totals) -> str:
+    """What a cancel left: loaded (as the org counted after the jobs stopped), failed, not processed (sent
+    again by Retry) and jobs left running in Salesforce (their results come with Resume)."""
+    running = [r for r in rows if r.state is JobState.CANCELLED and r.job_id]
+    left = sum(r.rows - r.processed for r in rows if r not in running)
+    aborted = any(r.state is JobState.ABORTED for r in rows)
+    head = f"{t.succeeded:,} records loaded before the abort" if aborted else (
+        f"Load cancelled: {t.succeeded:,} records loaded"
+    )  # fmt: skip
+    parts = [head if not aborted else f"Load aborted: {head}", f"{t.failed:,} failed"]
+    if left:
+        parts.append(f"{left:,} not processed: Retry them")
+    if running:
+        parts.append(f"{len(running)} job(s) left running in Salesforce: Resume to get their results")
+    return ", ".join(parts) + "."

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sfloader_gui.cli.parser import (
     EXIT_FAILED,
@@ -27,6 +27,11 @@ from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import AuthError, SalesforceError
 from sfloader_gui.core.salesforce.tokens import StaticToken
+
+if TYPE_CHECKING:  # imported where used: `sfloader --help` stays quick
+    from sfloader_gui.core.load.plan import FilePlan, LoadPlan
+    from sfloader_gui.core.load.reconcile import ReconcileReport
+    from sfloader_gui.core.load.run import RunResult
 
 
 @contextlib.contextmanager
@@ -158,7 +163,7 @@ def list_unsettled(as_json: bool) -> int:
     return EXIT_OK
 
 
-def reconcile(conn: SalesforceConnection) -> Any:
+def reconcile(conn: SalesforceConnection) -> ReconcileReport:
     """Abort stray Open jobs of an earlier crashed run; report journalled jobs left running."""
     from sfloader_gui.core.load.reconcile import reconcile_strays
 
@@ -181,7 +186,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptions) -> Any:
+def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptions) -> LoadPlan:
     """Plan + pre-flight; print every finding (naming the file); refuse the load on any error."""
     from sfloader_gui.core.load.plan import plan_load
     from sfloader_gui.core.load.preflight import preflight
@@ -219,9 +224,10 @@ def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptio
     return plan
 
 
-def describe_transform(fp: Any) -> list[str]:
+def describe_transform(fp: FilePlan) -> list[str]:
     """What the run does to a file on the way: mapping, ignored columns, conversions (one line each)."""
-    t = fp.transform
+    t, dialect = fp.transform, fp.dialect
+    assert t is not None and dialect is not None, "only planned files with a transform are described"
     lines = []
     renamed = [f"{c.column!r} -> {c.target}" for c in t.mapping.columns if c.sent and c.target != c.column]
     if renamed:
@@ -234,12 +240,12 @@ def describe_transform(fp: Any) -> list[str]:
             lines.append(
                 f"{fp.path.name}: column {rule.column!r} ({rule.kind}) read as {rule.choice} ({how})"
             )
-    if fp.dialect.encoding not in ("utf-8",):
-        lines.append(f"{fp.path.name}: read as {fp.dialect.encoding}, sent as UTF-8")
+    if dialect.encoding not in ("utf-8",):
+        lines.append(f"{fp.path.name}: read as {dialect.encoding}, sent as UTF-8")
     return lines
 
 
-def report(result: Any, as_json: bool) -> int:
+def report(result: RunResult, as_json: bool) -> int:
     """Print the outcome (a JSON document last on stdout with ``--json``) and return the exit status."""
     manifest = result.manifest
     keys = ("file", "part", "job_id", "state", "error_message", "records_processed", "records_failed")
@@ -279,6 +285,7 @@ def cmd_upsert(args: argparse.Namespace) -> int:
             print(f"sfloader: {line}", file=sys.stderr)
         plan = check_plan(conn, files, options)
         result = run_with_progress(conn, plan, options, out)
+    assert result is not None, "only a retry can have nothing to send"
     return report(result, args.json)
 
 

@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
+
+if TYPE_CHECKING:  # imported where used: `sfloader --help` stays quick
+    from sfloader_gui.core.load.plan import LoadPlan
+    from sfloader_gui.core.load.run import RunResult
 
 
 class Progress:
@@ -118,8 +122,13 @@ def _wait_with_ctrl_c(future: Any, cancel: CancelToken, progress: Progress) -> A
 
 
 def run_with_progress(
-    conn: SalesforceConnection, plan: Any, options: LoadOptions, out: Path, *, retry_of: Path | None = None
-) -> Any:
+    conn: SalesforceConnection,
+    plan: LoadPlan | None,
+    options: LoadOptions,
+    out: Path,
+    *,
+    retry_of: Path | None = None,
+) -> RunResult | None:
     """Run the load on a worker thread; see ``_wait_with_ctrl_c`` for Ctrl-C and SIGTERM."""
     from sfloader_gui.core.load import engine
     from sfloader_gui.core.load.runner import part_plans
@@ -129,10 +138,11 @@ def run_with_progress(
 
     journal = Journal()  # jobs left running (timeout, Ctrl-C) stay findable: `sfloader jobs --unsettled`
 
-    def work() -> Any:
+    def work() -> RunResult | None:
         try:
             if retry_of is not None:
                 return engine.retry_failed(conn, retry_of, options, out, progress, cancel, journal)
+            assert plan is not None, "a plan, or a run folder to retry"
             return engine.run_load(conn, plan, options, out, progress, cancel, journal=journal)
         finally:
             journal.close()

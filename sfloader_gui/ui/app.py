@@ -15,7 +15,7 @@ from sfloader_gui.core.logs import setup_logging
 from sfloader_gui.core.settings import load_settings
 from sfloader_gui.ui.error_dialog import install_excepthook
 from sfloader_gui.ui.main_window import MainWindow
-from sfloader_gui.ui.orgs import open_switch_dialog, reconnect_last, relogin
+from sfloader_gui.ui.orgs import OrgsController
 from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.resources import app_icon
 from sfloader_gui.ui.style import apply_style
@@ -92,15 +92,15 @@ def run(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     apply_style(app)
     install_excepthook()
-    window = MainWindow(load_settings())
+    window = MainWindow(load_settings(), OrgsController())
     demo = DemoSwitch(window, args.demo_rows_per_second)
     window.bar.demo_requested.connect(demo.connect)
-    window.bar.switch_requested.connect(lambda: open_switch_dialog(window))
-    window.bar.relogin_requested.connect(lambda: relogin(window))
+    window.bar.switch_requested.connect(window.open_switch_dialog)
+    window.bar.relogin_requested.connect(window.relogin)
     if args.demo:
         demo.connect()
     else:
-        reconnect_last(window)  # back to the org used last, from the keyring
+        window.reconnect_last()  # back to the org used last, from the keyring
     window.show()
     if args.screenshot or args.auto_load_samples or args.quit_when_done:
         from sfloader_gui.ui.autopilot import Autopilot

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.ui.plain import plain_label
 
 # Environment -> (badge text, background, foreground). Production is loud on purpose.
@@ -92,7 +91,7 @@ class ConnectionBar(QFrame):
         row.addWidget(self.switch_button)
         row.addWidget(self.settings_button)
 
-        self.connection: Any = None
+        self.connection: SalesforceConnection | None = None
         self.environment = ""
         self.set_connection(None, "", "")
 
@@ -118,7 +117,9 @@ class ConnectionBar(QFrame):
         self.details_label.setText(why)
         self.relogin_button.show()
 
-    def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
+    def set_connection(
+        self, conn: SalesforceConnection | None, org_label: str, environment: str, username: str = ""
+    ) -> None:
         """Show ``conn`` (a ``SalesforceConnection`` or None) as the current org.
 
         ``environment`` is ``production``, ``sandbox`` or ``demo`` (anything else is shown as production,

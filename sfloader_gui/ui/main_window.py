@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings, save_settings
 from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.files.checker import FileChecker
@@ -40,6 +42,8 @@ from sfloader_gui.ui.load.summary import run_verdict, summary_text
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
+from sfloader_gui.ui.orgs import OrgsController
+from sfloader_gui.ui.orgs.org_manager import OrgManagerDialog
 from sfloader_gui.ui.pickers import SearchablePicker
 from sfloader_gui.ui.plain import plain_label, warn
 from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
@@ -56,9 +60,10 @@ class MainWindow(QMainWindow):
 
     load_finished = Signal(object)
 
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings, orgs: OrgsController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.orgs = orgs
         self.setWindowTitle("sfloader — load CSV files into Salesforce")
         self.tasks = BackgroundTasks(max_threads=4, parent=self)
         self.jobs_model = JobsModel(self)
@@ -187,7 +192,31 @@ class MainWindow(QMainWindow):
         name(self.files_panel.details, "File preview and pre-flight findings")
 
     # -- the seam for the orgs work ------------------------------------------------------------------------
-    def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
+    def open_switch_dialog(self) -> OrgManagerDialog:
+        """The org manager over this window (answers the bar's Switch org…)."""
+        dialog = self.orgs.open_dialog(self, self)
+        dialog.demo_requested.connect(self.bar.demo_requested)  # "Try the demo org" does the rest
+        dialog.open()
+        return dialog
+
+    def relogin(self) -> OrgManagerDialog:
+        """One click from the bar: the org dialog on the last org, its login already started."""
+        dialog = self.open_switch_dialog()
+        if dialog.selected() is not None:
+            dialog.log_in(force=True)
+        return dialog
+
+    def reconnect_last(self) -> bool:
+        """At start: back to the org used last, from the keyring (False: there is none)."""
+        return self.orgs.reconnect_last(self, self.bar, self.tasks)
+
+    def show_notice(self, text: str) -> None:
+        """A line the orgs work wants the user to read (a login that could not be saved, ...)."""
+        self.statusBar().showMessage(text, 30_000)
+
+    def set_connection(
+        self, conn: SalesforceConnection | None, org_label: str, environment: str, username: str = ""
+    ) -> None:
         """Use ``conn`` (a ``SalesforceConnection``) from now on; reloads the object list."""
         if self.controller.running:
             QMessageBox.warning(self, "Switch org", "Wait for the load to finish (or cancel it) first.")
@@ -212,7 +241,7 @@ class MainWindow(QMainWindow):
             log.warning("Fetch the results of those jobs with: sfloader results JOB_ID")
 
     @property
-    def connection(self) -> Any:
+    def connection(self) -> SalesforceConnection | None:
         return self.bar.connection
 
     # -- demo samples --------------------------------------------------------------------------------------
@@ -258,13 +287,13 @@ class MainWindow(QMainWindow):
         self.checker.schedule(self.object_picker.value, self.extid_picker.value, self.load_options_or_none())
         self._update_load_state()
 
-    def load_options_or_none(self) -> Any:
+    def load_options_or_none(self) -> LoadOptions | None:
         try:
             return self._load_options()
         except ValueError:
             return None
 
-    def _load_options(self) -> Any:
+    def _load_options(self) -> LoadOptions:
         return engine.load_options(
             self.settings, self.object_picker.value, self.extid_picker.value, self.poll_override_s
         )
@@ -354,12 +383,10 @@ class MainWindow(QMainWindow):
         if again and not self.confirm_resend(again):
             self.statusBar().showMessage("Load not started: those files were loaded already.")
             return
-        options = self._load_options()
-        plan = self.checker.current_plan()
+        options, plan, conn = self._load_options(), self.checker.current_plan(), self.connection
+        assert plan is not None and conn is not None, "blocking_reason() says Load waits for both"
         try:
-            run = engine.prepare_run(
-                self.connection, plan, options, self.settings.output_path(), self.journal()
-            )
+            run = engine.prepare_run(conn, plan, options, self.settings.output_path(), self.journal())
         except (OSError, ValueError) as exc:
             warn(self, "Cannot start the load", str(exc))
             return
@@ -403,11 +430,9 @@ class MainWindow(QMainWindow):
         """The first load of a session into a production org asks for a typed confirmation (orgs work)."""
         if self.bar.environment != "production":
             return True
-        from sfloader_gui.ui.orgs import controller_for
-
         records = sum(e.rows or 0 for e in self.files_model.entries())
         conn = self.connection
-        return controller_for(self).guard.confirm_load(
+        return self.orgs.guard.confirm_load(
             self, str(getattr(conn, "instance_url", "")), self.bar.org_label.text(), "production", records
         )
 

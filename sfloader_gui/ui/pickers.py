@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -147,10 +146,9 @@ class SearchablePicker(QWidget):
         return True
 
     # -- internals -----------------------------------------------------------------------------------------
-    def _on_loaded(self, generation: int, result: Any) -> None:
+    def _on_loaded(self, generation: int, choices: list[Choice]) -> None:
         if generation != self._generation:
             return  # an older request: the user moved on
-        choices: list[Choice] = list(result)
         self._fill(choices)
         self.combo.setEnabled(bool(choices))
         self.edit.setPlaceholderText(

@@ -7,7 +7,7 @@ import itertools
 import logging
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 _POOLS: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
 
-OnDone = Callable[[Any], None]
+T = TypeVar("T")
 OnError = Callable[[str], None]
 
 
@@ -65,7 +65,7 @@ class BackgroundTasks(QObject):
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Callable[[], Any], OnDone, OnError]] = {}
+        self._pending: dict[int, tuple[Callable[[], Any], Callable[[Any], None], OnError]] = {}
         self._names: dict[str, int] = {}  # named tasks: at most one of each name at a time
         # Finished tasks' callables, dropped here on the UI thread once the pool is idle: the pool thread
         # lets go of its reference just after the result is sent, and the last reference to whatever a
@@ -73,7 +73,7 @@ class BackgroundTasks(QObject):
         self._retired: list[Callable[[], Any]] = []
 
     def submit(
-        self, fn: Callable[[], Any], on_done: OnDone, on_error: OnError, *, name: str | None = None
+        self, fn: Callable[[], T], on_done: Callable[[T], None], on_error: OnError, *, name: str | None = None
     ) -> bool:
         """Start ``fn``; with a ``name``, refuse (False) while a task of that name has not reported."""
         if name is not None and name in self._names:
@@ -104,7 +104,7 @@ class BackgroundTasks(QObject):
             self._retired.clear()
         return done
 
-    def _take(self, task_id: int) -> tuple[Callable[[], Any], OnDone, OnError] | None:
+    def _take(self, task_id: int) -> tuple[Callable[[], Any], Callable[[Any], None], OnError] | None:
         entry = self._pending.pop(task_id, None)
         if entry is not None:
             self._retired.append(entry[0])

@@ -10,6 +10,7 @@ from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.tokens import StaticToken
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.main_window import MainWindow
+from sfloader_gui.ui.orgs import OrgsController
 
 WAIT_MS = 20_000
 
@@ -18,8 +19,13 @@ def connect(emulator: Any) -> SalesforceConnection:
     return SalesforceConnection(emulator.instance_url, StaticToken(emulator.access_token))
 
 
-def open_window(qtbot: QtBot, emulator: Any | None, settings: AppSettings | None = None) -> MainWindow:
-    window = MainWindow(settings or AppSettings())
+def open_window(
+    qtbot: QtBot,
+    emulator: Any | None,
+    settings: AppSettings | None = None,
+    orgs: OrgsController | None = None,
+) -> MainWindow:
+    window = MainWindow(settings or AppSettings(), orgs or OrgsController())
     qtbot.addWidget(window)
     window.show()
     if emulator is not None:

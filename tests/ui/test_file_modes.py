@@ -18,6 +18,7 @@ from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.settings import AppSettings, save_settings
 from sfloader_gui.ui.app import DemoSwitch
 from sfloader_gui.ui.main_window import MainWindow
+from sfloader_gui.ui.orgs import OrgsController
 from tests.file_modes import usual_umask, wide_open
 from tests.ui.helpers import WAIT_MS, pick, wait_checked
 
@@ -41,7 +42,7 @@ def test_demo_load_review_and_exports_are_private(qtbot: QtBot, samples_dir: Pat
     home = Path(os.environ["SFLOADER_HOME"])
     with usual_umask():
         logs.setup_logging(logging.DEBUG)
-        window = MainWindow(AppSettings(poll_interval_s=0.2))
+        window = MainWindow(AppSettings(poll_interval_s=0.2), OrgsController())
         qtbot.addWidget(window)
         window.show()
         demo = DemoSwitch(window, rows_per_second=None)

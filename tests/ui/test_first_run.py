@@ -17,7 +17,6 @@ from sfloader_gui.core.auth.oauth import revoke
 from sfloader_gui.core.credentials import CredentialStore
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
 from sfloader_gui.ui.main_window import MainWindow
-from sfloader_gui.ui.orgs import open_switch_dialog, reconnect_last, relogin
 from sfloader_gui.ui.orgs.switch import OrgsController
 from tests.core.auth.browser import ScriptedBrowser
 from tests.memory_keyring import MemoryKeyring
@@ -42,17 +41,14 @@ def _logged_in_earlier(emulator: Any) -> str:
 
 
 def _window(qtbot: QtBot) -> MainWindow:
-    window = open_window(qtbot, None)
-    window._orgs_controller = OrgsController(  # type: ignore[attr-defined]
-        LoginService(OrgStore(), CredentialStore(), open_browser=ScriptedBrowser())
-    )
-    return window
+    orgs = OrgsController(LoginService(OrgStore(), CredentialStore(), open_browser=ScriptedBrowser()))
+    return open_window(qtbot, None, orgs=orgs)
 
 
 def test_the_app_reconnects_to_the_last_org_from_the_keyring(qtbot: QtBot, emulator: Any) -> None:
     _logged_in_earlier(emulator)
     window = _window(qtbot)
-    assert reconnect_last(window)
+    assert window.reconnect_last()
     assert window.bar.badge.text() == "CONNECTING…"
     qtbot.waitUntil(lambda: window.connection is not None, timeout=WAIT_MS)
     assert window.bar.org_label.text() == "Acme demo" and window.bar.badge.text() == "DEMO"
@@ -62,7 +58,7 @@ def test_the_app_reconnects_to_the_last_org_from_the_keyring(qtbot: QtBot, emula
 
 def test_no_last_org_leaves_the_first_run_state(qtbot: QtBot) -> None:
     window = _window(qtbot)
-    assert not reconnect_last(window)
+    assert not window.reconnect_last()
     assert window.bar.badge.text() == "NOT CONNECTED" and not window.bar.relogin_button.isVisible()
 
 
@@ -73,13 +69,13 @@ def test_an_expired_session_says_so_and_one_click_logs_in_again(qtbot: QtBot, em
     refresh = next(v for (_, k), v in backend.secrets.items() if org_id in k and "refresh" in k)
     revoke(emulator.instance_url, refresh, session=new_session(""), allow_loopback_http=True)
     window = _window(qtbot)
-    reconnect_last(window)
+    window.reconnect_last()
     qtbot.waitUntil(lambda: window.bar.relogin_button.isVisible(), timeout=WAIT_MS)
     assert window.connection is None and window.bar.badge.text() == "NOT CONNECTED"
     assert window.bar.org_label.text() == "Acme demo (Demo (local)): not connected"
     assert "expired or was revoked" in window.bar.details_label.text()
     assert "Connect to an org first" in window.load_reason.text()
-    window.bar.relogin_requested.connect(lambda: relogin(window))
+    window.bar.relogin_requested.connect(window.relogin)
     window.bar.relogin_button.click()  # the browser login starts at once (scripted here)
     qtbot.waitUntil(lambda: window.connection is not None, timeout=WAIT_MS)
     assert window.bar.org_label.text() == "Acme demo" and not window.bar.relogin_button.isVisible()
@@ -92,11 +88,9 @@ class LockedKeyring(MemoryKeyring):
 
 def test_a_locked_keyring_says_so(qtbot: QtBot, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _logged_in_earlier(emulator)
-    window = _window(qtbot)
-    window._orgs_controller = OrgsController(  # type: ignore[attr-defined]
-        LoginService(OrgStore(), CredentialStore(LockedKeyring()), open_browser=ScriptedBrowser())
-    )
-    reconnect_last(window)
+    locked = LoginService(OrgStore(), CredentialStore(LockedKeyring()), open_browser=ScriptedBrowser())
+    window = open_window(qtbot, None, orgs=OrgsController(locked))
+    window.reconnect_last()
     qtbot.waitUntil(lambda: window.bar.relogin_button.isVisible(), timeout=WAIT_MS)
     text = window.bar.details_label.text()
     assert "keyring is locked or unavailable" in text and "Unlock it" in text
@@ -107,7 +101,7 @@ def test_the_demo_org_is_listed_among_the_orgs(qtbot: QtBot, emulator: Any) -> N
     window = _window(qtbot)
     asked: list[bool] = []
     window.bar.demo_requested.connect(lambda: asked.append(True))
-    dialog = open_switch_dialog(window)
+    dialog = window.open_switch_dialog()
     items = [dialog.org_list.item(i).text() for i in range(dialog.org_list.count())]
     assert items[0].startswith("Demo org\nDEMO") and items[1].startswith("Acme demo")
     dialog.org_list.setCurrentRow(0)

@@ -20,6 +20,7 @@ from sfloader_gui.core.models import JobState
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.demo import DemoOrg
 from sfloader_gui.ui.main_window import MainWindow
+from sfloader_gui.ui.orgs import OrgsController
 from tests.ui.helpers import pick, wait_checked
 
 FILES = 15
@@ -90,7 +91,7 @@ def measure_load(qtbot: QtBot, window: MainWindow, files: list[Path]) -> tuple[S
 
 
 def open_connected(qtbot: QtBot, conn: Any, env: str, poll_s: float) -> MainWindow:
-    window = MainWindow(AppSettings())
+    window = MainWindow(AppSettings(), OrgsController())
     qtbot.addWidget(window)
     window.show()
     window.set_connection(conn, "Org", env)

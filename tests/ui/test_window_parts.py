@@ -116,7 +116,6 @@ def test_options_are_saved_and_used_for_the_next_start(qtbot: QtBot, tmp_path: P
 def test_first_load_into_production_needs_the_typed_confirmation(
     qtbot: QtBot, emulator: Any, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sfloader_gui.ui.orgs import controller_for
     from tests.ui.helpers import connect, pick, wait_checked
 
     window = open_window(qtbot, None)
@@ -132,7 +131,7 @@ def test_first_load_into_production_needs_the_typed_confirmation(
         asked.append(f"{org_name}/{environment}/{records}")
         return False
 
-    monkeypatch.setattr(controller_for(window).guard, "confirm_load", refuse)
+    monkeypatch.setattr(window.orgs.guard, "confirm_load", refuse)
     window.load_button.click()
     assert asked == ["Acme/production/25"]
     assert not window.controller.running, "nothing is sent without the confirmation"

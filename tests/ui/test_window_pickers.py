@@ -18,11 +18,11 @@ def test_connection_bar_shows_org_user_instance_and_badge(qtbot: QtBot, emulator
     with qtbot.waitSignal(window.bar.switch_requested):
         window.bar.switch_button.click()
 
-    window.set_connection(object(), "Acme Prod", "production")  # any object with no instance_url is fine
+    from tests.ui.helpers import connect
+
+    window.set_connection(connect(emulator), "Acme Prod", "production")
     assert window.bar.badge.text() == "PRODUCTION"
     window.set_connection(None, "", "")
-
-    from tests.ui.helpers import connect
 
     window.set_connection(connect(emulator), "QA sandbox", "sandbox", username="qa@acme.test")
     assert window.bar.badge.text() == "SANDBOX"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from sfloader_gui.core.load.plan import LoadPlan
+from sfloader_gui.core.models import LoadOptions
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.ui.files.files_model import FileEntry, FilesModel
 from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.tasks import BackgroundTasks
@@ -28,10 +30,10 @@ class FileChecker(QObject):
         # describe calls or the pre-flight of the current choice.
         self._readers = BackgroundTasks(max_threads=2, parent=self)
         self._model = model
-        self._conn: Any = None
-        self._inputs: tuple[str, str, Any] = ("", "", None)
+        self._conn: SalesforceConnection | None = None
+        self._inputs: tuple[str, str, LoadOptions | None] = ("", "", None)
         self._generation = 0
-        self._plan: Any = None
+        self._plan: LoadPlan | None = None
         self._checking = False
         self._error = ""
         self._timer = QTimer(self)
@@ -39,7 +41,7 @@ class FileChecker(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._run_check)
 
-    def set_connection(self, conn: Any) -> None:
+    def set_connection(self, conn: SalesforceConnection | None) -> None:
         self._conn = conn
 
     # -- per-file facts ------------------------------------------------------------------------------------
@@ -69,7 +71,7 @@ class FileChecker(QObject):
             self.changed.emit()
 
     # -- pre-flight ----------------------------------------------------------------------------------------
-    def schedule(self, object_name: str, external_id: str, options: Any) -> None:
+    def schedule(self, object_name: str, external_id: str, options: LoadOptions | None) -> None:
         self._inputs = (object_name, external_id, options)
         self._generation += 1
         self._plan, self._error = None, ""
@@ -134,7 +136,7 @@ class FileChecker(QObject):
             return "Checking the files…"
         return ""
 
-    def current_plan(self) -> Any:
+    def current_plan(self) -> LoadPlan | None:
         return self._plan
 
     @property

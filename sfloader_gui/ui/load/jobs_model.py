@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -110,7 +111,7 @@ class JobsModel(FlatTableModel):
 
     headers = HEADERS
 
-    def __init__(self, parent: QObject | None = None, clock: Any = time.monotonic) -> None:
+    def __init__(self, parent: QObject | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
         self._rows: list[JobRow] = []
         self._index: dict[str, int] = {}

@@ -263,7 +263,7 @@ class OrgManagerDialog(QDialog):
         self._busy(True, waiting)
         self.runner.submit(job, self._logged_in, self._task_failed)
 
-    def _login_job(self, profile: OrgProfile, force: bool) -> Callable[[], object] | None:
+    def _login_job(self, profile: OrgProfile, force: bool) -> Callable[[], LoginResult] | None:
         service, method = self.service, profile.login_method
         saved = not force and service.has_saved_login(profile) and bool(profile.instance_url)
         if method is LoginMethod.OAUTH:

@@ -17,7 +17,7 @@ from sfloader_gui.core.auth.login import LoginService
 from sfloader_gui.core.credentials import CredentialStore
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
 from sfloader_gui.ui.orgs.confirm import ProductionConfirmDialog, ProductionGuard
-from sfloader_gui.ui.orgs.switch import OrgsController, controller_for
+from sfloader_gui.ui.orgs.switch import OrgsController
 from tests.core.auth.browser import ScriptedBrowser
 
 
@@ -59,9 +59,13 @@ class FakeWindow(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[tuple[Any, str, str, str]] = []
+        self.notices: list[str] = []
 
     def set_connection(self, conn: Any, org_label: str, environment: str, username: str = "") -> None:
         self.calls.append((conn, org_label, environment, username))
+
+    def show_notice(self, text: str) -> None:
+        self.notices.append(text)
 
 
 def test_switch_dialog_hands_a_connection_to_the_window(qtbot: QtBot, emulator: Any) -> None:
@@ -74,7 +78,7 @@ def test_switch_dialog_hands_a_connection_to_the_window(qtbot: QtBot, emulator: 
     controller = OrgsController(LoginService(orgs, CredentialStore(), open_browser=ScriptedBrowser()))
     window = FakeWindow()
     qtbot.addWidget(window)
-    dialog = controller.open_dialog(window)
+    dialog = controller.open_dialog(window, window)
     dialog.reload(select=profile.id)
     with qtbot.waitSignal(dialog.connected, timeout=20_000):
         dialog.connect_button.click()
@@ -94,7 +98,6 @@ def test_refused_keyring_is_explained_in_the_dialog(qtbot: QtBot, monkeypatch: p
     monkeypatch.setattr(keyring.backend, "get_all_keyring", list)
     window = FakeWindow()
     qtbot.addWidget(window)
-    dialog = controller_for(window).open_dialog(window)
+    dialog = OrgsController().open_dialog(window, window)
     assert "No secure credential store" in dialog.status.text()
     assert "logins last until the app closes" in dialog.keyring_label.text()
-    assert controller_for(window) is controller_for(window)

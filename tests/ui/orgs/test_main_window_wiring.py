@@ -10,15 +10,17 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
+from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.tokens import StaticToken
 from sfloader_gui.core.settings import load_settings
 from sfloader_gui.ui.main_window import MainWindow
-from sfloader_gui.ui.orgs import controller_for, open_switch_dialog
+from sfloader_gui.ui.orgs import OrgsController
 from sfloader_gui.ui.orgs.confirm import ProductionConfirmDialog
 from tests.core.auth.browser import ScriptedBrowser
 
 
 def _window(qtbot: QtBot) -> MainWindow:
-    window = MainWindow(load_settings())
+    window = MainWindow(load_settings(), OrgsController())
     qtbot.addWidget(window)
     return window
 
@@ -36,12 +38,13 @@ def test_switch_connects_the_window(qtbot: QtBot, emulator: Any) -> None:
     )
     OrgStore().upsert(profile)
     window = _window(qtbot)
-    controller_for(window).service.open_browser = ScriptedBrowser()
-    dialog = open_switch_dialog(window)
+    window.orgs.service.open_browser = ScriptedBrowser()
+    dialog = window.open_switch_dialog()
     dialog.reload(select=profile.id)
     with qtbot.waitSignal(dialog.connected, timeout=20_000):
         dialog.connect_button.click()
     qtbot.waitUntil(lambda: window.bar.connection is not None, timeout=5_000)
+    assert window.bar.connection is not None
     assert window.bar.connection.instance_url == emulator.instance_url
     assert window.bar.badge.text() == "DEMO"
     assert window.bar.org_label.text() == "Local demo"
@@ -50,11 +53,8 @@ def test_switch_connects_the_window(qtbot: QtBot, emulator: Any) -> None:
 
 def test_first_production_load_asks_for_the_typed_name_once(qtbot: QtBot) -> None:
     window = _window(qtbot)
-
-    class Conn:
-        instance_url = "https://acme.my.salesforce.com"
-
-    window.bar.set_connection(Conn(), "Acme", "production")
+    conn = SalesforceConnection("https://acme.my.salesforce.com", StaticToken("00Dx!token"))
+    window.bar.set_connection(conn, "Acme", "production")
     answers: list[str] = []
 
     def type_name() -> None:
@@ -68,3 +68,4 @@ def test_first_production_load_asks_for_the_typed_name_once(qtbot: QtBot) -> Non
     assert window.confirm_production_load()
     assert answers == ["Acme"]
     assert window.confirm_production_load()  # once per session
+    conn.close()

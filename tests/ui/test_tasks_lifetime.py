@@ -45,7 +45,7 @@ def test_many_tasks_report_once_each_while_the_ui_thread_collects_garbage(qtbot:
     failed: list[str] = []
     started = threading.Event()
 
-    def boom() -> None:
+    def boom() -> int:
         started.set()
         raise ValueError("describe failed")
 
@@ -54,7 +54,7 @@ def test_many_tasks_report_once_each_while_the_ui_thread_collects_garbage(qtbot:
         if i % 10 == 0:
             tasks.submit(boom, done.append, failed.append)
         else:
-            tasks.submit(_Work(i), lambda result: done.append(result[0]), failed.append)
+            tasks.submit(_Work(i), lambda result: done.append(int(str(result[0]))), failed.append)
 
     def all_reported() -> bool:
         gc.collect()  # full collections while the pool threads run and emit

@@ -31,6 +31,7 @@ from sfloader_gui.core.salesforce.tokens import StaticToken
 if TYPE_CHECKING:  # imported where used: `sfloader --help` stays quick
     from sfloader_gui.core.load.plan import FilePlan, LoadPlan
     from sfloader_gui.core.load.reconcile import ReconcileReport
+    from sfloader_gui.core.load.resume import ResumeResult
     from sfloader_gui.core.load.run import RunResult
 
 
@@ -245,7 +246,7 @@ def describe_transform(fp: FilePlan) -> list[str]:
     return lines
 
 
-def report(result: RunResult, as_json: bool) -> int:
+def report(result: RunResult | ResumeResult, as_json: bool) -> int:
     """Print the outcome (a JSON document last on stdout with ``--json``) and return the exit status."""
     manifest = result.manifest
     keys = ("file", "part", "job_id", "state", "error_message", "records_processed", "records_failed")

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -88,7 +88,9 @@ def _on_sigterm(cancel: CancelToken) -> Iterator[None]:
 CTRL_C_GRACE_S = 5.0  # after a first Ctrl-C: time to press it again and abort the running jobs
 
 
-def _wait_with_ctrl_c(future: Any, cancel: CancelToken, progress: Progress) -> Any:
+def _wait_with_ctrl_c(
+    future: Future[RunResult | None], cancel: CancelToken, progress: Progress
+) -> RunResult | None:
     """Wait for the load. A first Ctrl-C starts no new part and gives ``CTRL_C_GRACE_S`` to press it again
     (abort the running jobs in Salesforce); without a second one the jobs are left running and the command
     ends, saying how to get their results. SIGTERM (``_on_sigterm``) does not wait."""

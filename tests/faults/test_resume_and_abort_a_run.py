@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.load.resume import unfinished
+from sfloader_gui.core.load.resume import runs_to_resume, unfinished
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent
 from tests.cli.test_cli import org_flags, run
 from tests.core.load.loadkit import Recorder, count, load, write_accounts
@@ -50,6 +50,8 @@ def test_resume_completes_the_run_folder_and_retry_works_on_it(
     bad = tmp_path / "b.csv"
     bad.write_text("External_Id__c,Name,Phone\nB1,,555\nB2,Fine,556\n", encoding="utf-8")  # B1: no Name
     run_dir = left_running(emulator, tmp_path, [write_accounts(tmp_path / "a.csv", 1, 20), bad])
+    with contextlib.closing(Journal()) as journal:
+        assert runs_to_resume(journal, emulator.instance_url) == {run_dir: 2}  # the app's Resume hook
     emulator.faults.release_stalled()
     uploads = emulator.stats.uploads
     code, out, _ = run(capsys, "resume", str(run_dir), "--json", "--poll-interval", "0.05",
@@ -62,7 +64,7 @@ def test_resume_completes_the_run_folder_and_retry_works_on_it(
     manifest = nothing_lost(run_dir, emulator, records=22)
     assert manifest["totals"]["failed"] == 1
     with contextlib.closing(Journal()) as journal:
-        assert journal.unsettled() == []
+        assert journal.unsettled() == [] and runs_to_resume(journal, emulator.instance_url) == {}
     code, out, _ = run(capsys, "retry", str(run_dir), "--json", "--poll-interval", "0.05",
                        *org_flags(emulator)[:4])  # fmt: skip
     retried = json.loads(out)

@@ -55,6 +55,28 @@ class ResumeResult:
         )
 
 
+def runs_to_resume(journal: Journal, instance_url: str) -> dict[Path, int]:
+    """Run folders of this org whose jobs are still running or unsaved, by the journal: jobs of each.
+
+    The app's hook for "N jobs of an earlier load are still running or unsaved: Resume" (on start and on
+    connect); folders that are gone are left out (their jobs are still listed by ``jobs --unsettled``).
+    """
+    runs: dict[Path, int] = {}
+    for entry in journal.unsettled(instance_url):
+        if (entry.run_dir / "manifest.json").is_file():
+            runs[entry.run_dir] = runs.get(entry.run_dir, 0) + 1
+    return runs
+
+
+def resume_line(run_dir: Path, jobs: int) -> str:
+    """One sentence for the log or a banner."""
+    what = "1 job" if jobs == 1 else f"{jobs} jobs"
+    return (
+        f"{what} of an earlier load ({run_dir.name}) are still running or unsaved: Resume to wait for them "
+        f"and save their results in that run folder (sfloader resume {run_dir})"
+    )
+
+
 def unfinished(run_dir: Path) -> list[dict[str, Any]]:
     """The run's jobs still running or whose results are not saved (what a resume would work on)."""
     return [j for j in load_manifest(run_dir)["jobs"] if _pending(j)]

@@ -23,6 +23,7 @@ from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.reconcile import reconcile_strays
 from sfloader_gui.core.load.results import count_records
+from sfloader_gui.core.load.resume import resume_line, runs_to_resume
 from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import describe
@@ -150,7 +151,9 @@ def reconcile_org(conn: SalesforceConnection) -> list[str]:
     tool's) and say which jobs still need their results fetched: plain lines for the log."""
     journal = Journal()
     try:
-        return reconcile_strays(conn, journal).lines()
+        lines = reconcile_strays(conn, journal).lines()
+        pending = runs_to_resume(journal, conn.instance_url)
+        return lines + [resume_line(run_dir, jobs) for run_dir, jobs in pending.items()]
     finally:
         journal.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.models import LoadOptions
+from sfloader_gui.core.models import CancelToken, LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings, save_settings
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._workbenches: list[QWidget] = []
         self._recent_runs: Any = None  # the Recent runs window, made on first use
         self._origin: Path | None = None  # the last load's run folder (workbench retries report to it)
+        self._resume_cancel = CancelToken()  # stops resumes still waiting when the window closes
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
@@ -511,12 +513,59 @@ class MainWindow(QMainWindow):
         if dialog is None or dialog.results_dir != self.settings.output_path():
             dialog = RecentRunsDialog(self.settings.output_path(), self)
             dialog.review_requested.connect(self.open_review_folder)
+            dialog.resume_requested.connect(self.resume_run)
             self._recent_runs = dialog
         else:
             dialog.refresh()
         dialog.show()
         dialog.raise_()
         return dialog
+
+    def resume_run(self, folder: Path) -> None:
+        """Wait for an earlier run's jobs and save their results in its folder, off the UI thread."""
+        conn = self.connection
+        dialog = self._recent_runs
+        if conn is None:
+            QMessageBox.information(self, "Resume", "Connect to the org of that run first, then Resume.")
+            if dialog is not None:
+                dialog.resumed(folder)
+            return
+        poll = self.poll_override_s or self.settings.poll_interval_s
+        cancel = self._resume_cancel
+        timeout = self.settings.timeout_s
+        log.info("Resuming %s: waiting for its jobs (nothing is sent again).", folder.name)
+
+        def work() -> Any:
+            from sfloader_gui.core.load.resume import resume_run
+
+            with contextlib.closing(Journal()) as journal:
+                return resume_run(
+                    conn, folder, journal, poll_interval_s=poll, timeout_s=timeout, cancel=cancel,
+                    say=lambda line: log.info("Resume %s: %s", folder.name, line),
+                )  # fmt: skip
+
+        def done(result: Any) -> None:
+            from sfloader_gui.core.load.resume import pending
+
+            t = result.manifest.get("totals") or {}
+            left = sum(1 for job in result.manifest.get("jobs", []) if pending(job))
+            line = (f"Resumed {folder.name}: {t.get('success', 0):,} loaded, {t.get('failed', 0):,} failed, "
+                    f"{t.get('unprocessed', 0):,} not processed.")  # fmt: skip
+            if left:
+                line = (f"Resume of {folder.name} stopped: {left} job(s) still running in Salesforce; "
+                        "Resume again later to save their results.")  # fmt: skip
+            log.info("%s", line)
+            self.statusBar().showMessage(line)
+            if dialog is not None:
+                dialog.resumed(folder)
+
+        def failed(message: str) -> None:
+            log.warning("Resume of %s stopped: %s", folder.name, message)
+            self.statusBar().showMessage(f"Resume of {folder.name} stopped: {message}")
+            if dialog is not None:
+                dialog.resumed(folder)
+
+        self.tasks.submit(work, done, failed)
 
     def open_review_folder(self, folder: Path) -> QWidget:
         """The failed-record workbench (its own window) over any run folder."""
@@ -544,6 +593,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop background work and detach from logging (idempotent)."""
+        self._resume_cancel.cancel(abort_jobs=False)
         self.controller.shutdown()
         self.tasks.wait()
         self.checker.stop()

@@ -59,9 +59,11 @@ def load_runs(results_dir: Path) -> list[RunSummary]:
 class RecentRunsDialog(QDialog):
     """Signals:
     review_requested(Path): open this run folder in the failed-record workbench.
+    resume_requested(Path): wait for this run's jobs and save their results (``core/load/resume.py``).
     """
 
     review_requested = Signal(object)
+    resume_requested = Signal(object)
 
     def __init__(self, results_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,13 +94,20 @@ class RecentRunsDialog(QDialog):
         self.review_button = QPushButton("Re&view failed records…")
         self.folder_button = QPushButton("Open &folder")
         self.refresh_button = QPushButton("&Refresh")
+        self.resume_button = QPushButton("Re&sume")
+        self.resume_button.setToolTip(
+            "Wait for this run's jobs in Salesforce and save their results in its folder "
+            "(nothing is sent again)"
+        )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        for b in (self.review_button, self.folder_button, self.refresh_button):
+        for b in (self.resume_button, self.review_button, self.folder_button, self.refresh_button):
             buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.review_button.clicked.connect(self._review)
         self.folder_button.clicked.connect(self._open_folder)
         self.refresh_button.clicked.connect(self.refresh)
+        self.resume_button.clicked.connect(self._resume)
+        self.resuming: set[Path] = set()  # runs being resumed now (the button waits for them)
         self.view.doubleClicked.connect(lambda _i: self._review())
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update())
         box = QVBoxLayout(self)
@@ -139,6 +148,7 @@ class RecentRunsDialog(QDialog):
     def _update(self) -> None:
         run = self.current()
         self.review_button.setEnabled(run is not None and run.has_failures)
+        self.resume_button.setEnabled(run is not None and run.resumable and run.folder not in self.resuming)
         self.folder_button.setEnabled(run is not None)
         if run is None:
             self.detail.setText("")
@@ -151,7 +161,23 @@ class RecentRunsDialog(QDialog):
             )
         elif run.state is RunState.NOT_FINISHED:
             text += "\nStill running, or the app stopped during it: its manifest has no finish time."
+        if run.folder in self.resuming:
+            text += "\nResuming: waiting for its jobs in Salesforce…"
+        elif run.resumable:
+            text += "\nResume waits for its jobs and saves their results here; nothing is sent again."
         self.detail.setText(text)
+
+    def _resume(self) -> None:
+        run = self.current()
+        if run is not None and run.resumable and run.folder not in self.resuming:
+            self.resuming.add(run.folder)
+            self._update()
+            self.resume_requested.emit(run.folder)
+
+    def resumed(self, folder: Path) -> None:
+        """The window finished resuming ``folder`` (or gave up): show the run as it is now."""
+        self.resuming.discard(folder)
+        self.refresh()
 
     def _review(self) -> None:
         run = self.current()

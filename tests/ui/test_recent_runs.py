@@ -11,11 +11,13 @@ from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.history import RunState, recent_runs
 from sfloader_gui.core.load.journal import JournalEntry
+from sfloader_gui.core.models import JobState
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.failures import WorkbenchWindow
+from sfloader_gui.ui.main_window import CancelChoice
 from sfloader_gui.ui.runs import RecentRunsDialog
 from tests.core.review.emulator_runs import connect, load
-from tests.ui.helpers import open_window
+from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
 
 
 def _runs(emulator: Any, work: Path) -> Path:
@@ -75,3 +77,29 @@ def test_the_dialog_says_how_to_fetch_what_was_left(qtbot: QtBot, tmp_path: Path
     assert dialog.model.rowCount() == 1
     assert dialog.model.index(0, 1).data() == "acme.my.salesforce.com"
     assert "Still running, or the app stopped during it" in dialog.detail.text()
+
+
+def test_a_run_left_running_is_resumed_from_recent_runs(
+    qtbot: QtBot, emulator: Any, samples_dir: Path, tmp_path: Path
+) -> None:
+    emulator.faults.stall_jobs = -1  # the job stays InProgress: the user stops waiting for it
+    window = open_window(qtbot, emulator, AppSettings(poll_interval_s=0.2, output_dir=str(tmp_path)))
+    pick(qtbot, window, "Account", "External_Id__c")
+    window.files_panel.add_paths([samples_dir / "accounts.csv"])
+    wait_checked(qtbot, window)
+    window.load_button.click()
+    qtbot.waitUntil(lambda: window.jobs_model.rows()[0].state is JobState.IN_PROGRESS, timeout=WAIT_MS)
+    window.ask_cancel_choice = lambda closing=False: CancelChoice.STOP_WAITING  # type: ignore[method-assign]
+    with qtbot.waitSignal(window.load_finished, timeout=60_000):
+        window.cancel_button.click()
+    dialog = window.open_recent_runs()
+    assert isinstance(dialog, RecentRunsDialog)
+    assert dialog.runs[0].state is RunState.TO_FETCH and dialog.resume_button.isEnabled()
+    emulator.faults.release_stalled()  # Salesforce finishes the job meanwhile
+    dialog.resume_button.click()
+    assert not dialog.resume_button.isEnabled(), "one resume at a time"
+    qtbot.waitUntil(lambda: not dialog.resuming, timeout=60_000)
+    run = dialog.runs[0]
+    assert run.state is RunState.COMPLETE and (run.success, run.failed) == (25, 0)
+    assert not dialog.resume_button.isEnabled()
+    assert "Resumed" in window.statusBar().currentMessage()

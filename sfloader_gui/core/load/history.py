@@ -11,6 +11,7 @@ from typing import Any
 
 from sfloader_gui.core.load.journal import JournalEntry
 from sfloader_gui.core.load.results import MANIFEST
+from sfloader_gui.core.load.resume import pending as is_pending
 
 
 class RunState(StrEnum):
@@ -38,6 +39,12 @@ class RunSummary:
     state: RunState
     retry_of: str | None = None
     to_fetch: tuple[str, ...] = field(default=())  # job ids the journal says were left unsettled
+    pending: int = 0  # jobs whose results the run folder does not hold yet
+
+    @property
+    def resumable(self) -> bool:
+        """Jobs of the run may still be running or have results to fetch (``core/load/resume.py``)."""
+        return self.state in (RunState.TO_FETCH, RunState.NOT_FINISHED) or self.pending > 0
 
     @property
     def has_failures(self) -> bool:
@@ -72,6 +79,7 @@ def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary
     else:
         state = RunState.COMPLETE
     files = tuple(Path(str(f.get("path", ""))).name for f in manifest.get("files") or [])
+    pending = sum(1 for j in jobs if isinstance(j, dict) and is_pending(j))
     return RunSummary(
         folder=folder,
         run_id=str(manifest.get("run_id") or folder.name),
@@ -86,6 +94,7 @@ def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary
         state=state,
         retry_of=manifest.get("retry_of"),
         to_fetch=to_fetch,
+        pending=pending,
     )
 
 

@@ -79,7 +79,7 @@ def resume_line(run_dir: Path, jobs: int) -> str:
 
 def unfinished(run_dir: Path) -> list[dict[str, Any]]:
     """The run's jobs still running or whose results are not saved (what a resume would work on)."""
-    return [j for j in load_manifest(run_dir)["jobs"] if _pending(j)]
+    return [j for j in load_manifest(run_dir)["jobs"] if pending(j)]
 
 
 def resume_run(
@@ -109,7 +109,7 @@ def resume_run(
     delimiters = {f["path"]: DELIMITERS.get(f.get("delimiter") or "COMMA", ",") for f in manifest["files"]}
     deadline = time.monotonic() + timeout_s
     for job in manifest["jobs"]:
-        if not _pending(job):
+        if not pending(job):
             continue
         job["job_id"] = job["job_id"] or known.get((job["file"], job["part"]))
         if not job["job_id"]:
@@ -129,7 +129,8 @@ def resume_run(
     return ResumeResult(run_dir, manifest)
 
 
-def _pending(job: dict[str, Any]) -> bool:
+def pending(job: dict[str, Any]) -> bool:
+    """A job of the manifest a resume would work on: sent, but its three result files are not all saved."""
     if any(NEVER_SENT in n for n in job.get("notes", [])):
         return False
     return not (job.get("success_file") and job.get("failed_file") and job.get("unprocessed_file"))

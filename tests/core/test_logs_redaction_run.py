@@ -49,7 +49,9 @@ def _app_files() -> list[Path]:
     return [p for p in home.rglob("*") if p.is_file()]
 
 
-def _assert_clean(secrets: set[str], log_file: Path) -> None:
+def _assert_clean(secrets: set[str], log_file: Path, streams: pytest.CaptureFixture[str]) -> None:
+    out, err = streams.readouterr()  # what the run printed on the process's stdout and stderr
+    assert leaks(out, secrets, "stdout") + leaks(err, secrets, "stderr") == []
     files = _app_files()
     assert log_file in files and log_file.stat().st_size > 1_000  # the run really logged at DEBUG
     for path in files:
@@ -60,7 +62,11 @@ def _assert_clean(secrets: set[str], log_file: Path) -> None:
 
 
 def test_every_login_method_leaves_no_secret_on_disk(
-    debug_log: Path, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    debug_log: Path,
+    emulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     secrets: set[str] = set()
     orgs, store = OrgStore(), CredentialStore()
@@ -124,14 +130,14 @@ def test_every_login_method_leaves_no_secret_on_disk(
         logging.getLogger("sfloader_gui.test").exception("a bug quoting %r", [two_lines, live])
 
     assert len(secrets) >= 5
-    _assert_clean(secrets, debug_log)
+    _assert_clean(secrets, debug_log, capfd)
     text = debug_log.read_text(encoding="utf-8")
     assert "/OauthRedirect?code=[REDACTED]&state=" in text  # the redirect was logged, without its code
     assert "rotated" not in text and "refreshed" in text  # the refresh happened (and was logged) once
 
 
 def test_a_load_with_a_token_refresh_leaves_no_secret_on_disk(
-    debug_log: Path, emulator: Any, samples_dir: Path
+    debug_log: Path, emulator: Any, samples_dir: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A real load (engine, run folder, manifest) after the session expired: refresh mid-run, then grep."""
     from sfloader_gui.core import paths
@@ -160,4 +166,4 @@ def test_a_load_with_a_token_refresh_leaves_no_secret_on_disk(
     assert getattr(result.provider, "refresh_count", 0) == 1  # one refresh for all the parallel jobs
     assert run.manifest["totals"]["success"] > 0
     assert run.run_dir.is_relative_to(Path(os.environ["SFLOADER_HOME"]))
-    _assert_clean(secrets, debug_log)
+    _assert_clean(secrets, debug_log, capfd)

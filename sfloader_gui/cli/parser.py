@@ -10,6 +10,7 @@ from typing import Any
 from sfloader_gui import __version__
 from sfloader_gui.core.models import (
     DEFAULT_API_VERSION,
+    DEFAULT_CONCURRENT_UPLOADS,
     DEFAULT_PART_SIZE_BYTES,
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_TIMEOUT_S,
@@ -50,6 +51,10 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--max-jobs", type=int, default=MAX_CONCURRENT_JOBS, help="parallel jobs, 1-15 (default 15)"
     )
+    g.add_argument(
+        "--max-uploads", type=int, default=DEFAULT_CONCURRENT_UPLOADS,
+        help=f"uploads on the wire at once, 1-15 (default {DEFAULT_CONCURRENT_UPLOADS})",
+    )  # fmt: skip
     g.add_argument("--no-gzip", action="store_true", help="send uncompressed CSV")
     g.add_argument("--poll-interval", type=float, help=f"seconds (default {DEFAULT_POLL_INTERVAL_S:g})")
     g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait per job (7200)")
@@ -148,6 +153,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         external_id_field=getattr(args, "external_id", None) or "",
         use_gzip=not args.no_gzip,
         max_concurrent_jobs=args.max_jobs,
+        max_concurrent_uploads=args.max_uploads,
         poll_interval_s=poll,
         timeout_s=args.timeout,
         part_size_bytes=int(part_mb * 1_000_000),

@@ -8,6 +8,10 @@ from enum import StrEnum
 from pathlib import Path
 
 MAX_CONCURRENT_JOBS = 15
+# Uploads on the wire at once (bench/bench_load.py --uploads, see docs/cli.md): 4 fills a link as well
+# as 15 do, closes the first job far sooner, and stays under a Developer Edition org's limit of 5
+# concurrent long-running calls with one call to spare.
+DEFAULT_CONCURRENT_UPLOADS = 4
 DEFAULT_PART_SIZE_BYTES = 100_000_000
 DEFAULT_POLL_INTERVAL_S = 5.0
 DEFAULT_TIMEOUT_S = 7200.0
@@ -64,6 +68,7 @@ class LoadOptions:
     external_id_field: str
     use_gzip: bool = True
     max_concurrent_jobs: int = MAX_CONCURRENT_JOBS
+    max_concurrent_uploads: int = DEFAULT_CONCURRENT_UPLOADS  # big transfers on the wire at once
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     timeout_s: float = DEFAULT_TIMEOUT_S
     part_size_bytes: int = DEFAULT_PART_SIZE_BYTES
@@ -88,6 +93,11 @@ class LoadOptions:
                 f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {self.max_concurrent_jobs}: "
                 f"Salesforce counts each running job against the org's concurrent request limit, "
                 f"so this app never runs more than {MAX_CONCURRENT_JOBS} at once."
+            )
+        if not 1 <= self.max_concurrent_uploads <= MAX_CONCURRENT_JOBS:
+            raise ConfigError(
+                f"Uploads at once must be between 1 and {MAX_CONCURRENT_JOBS}, not "
+                f"{self.max_concurrent_uploads}."
             )
         if self.poll_interval_s <= 0:
             raise ConfigError(f"Poll interval must be more than 0 seconds, not {self.poll_interval_s}.")

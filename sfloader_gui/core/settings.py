@@ -12,6 +12,7 @@ from typing import Any
 
 from sfloader_gui.core import paths
 from sfloader_gui.core.models import (
+    DEFAULT_CONCURRENT_UPLOADS,
     DEFAULT_PART_SIZE_BYTES,
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_TIMEOUT_S,
@@ -32,6 +33,7 @@ class AppSettings:
 
     use_gzip: bool = True
     max_concurrent_jobs: int = MAX_CONCURRENT_JOBS
+    max_concurrent_uploads: int = DEFAULT_CONCURRENT_UPLOADS
     output_dir: str = ""
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -45,6 +47,11 @@ class AppSettings:
         if not 1 <= self.max_concurrent_jobs <= MAX_CONCURRENT_JOBS:
             raise ConfigError(
                 f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {self.max_concurrent_jobs}."
+            )
+        if not 1 <= self.max_concurrent_uploads <= MAX_CONCURRENT_JOBS:
+            raise ConfigError(
+                f"Uploads at once must be between 1 and {MAX_CONCURRENT_JOBS}, "
+                f"not {self.max_concurrent_uploads}."
             )
         if self.poll_interval_s <= 0:
             raise ConfigError(f"Poll interval must be more than 0 seconds, not {self.poll_interval_s}.")

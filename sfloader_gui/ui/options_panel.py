@@ -1,4 +1,5 @@
-"""Load options on the main window: gzip, parallel jobs (1-15; 16 refused with the reason), output folder."""
+"""Load options on the main window: gzip, parallel jobs (1-15; 16 refused with the reason), uploads at
+once, output folder."""
 
 from __future__ import annotations
 
@@ -88,6 +89,14 @@ class OptionsPanel(QWidget):
         self.gzip.setToolTip("Sends less data over the network. Turn off only if your org refuses it.")
         self.jobs = JobsSpinBox()
         self.jobs.setToolTip(f"How many Salesforce jobs run at once (1 to {MAX_CONCURRENT_JOBS}).")
+        self.uploads = QSpinBox()
+        self.uploads.setObjectName("uploadsAtOnce")
+        self.uploads.setRange(1, MAX_CONCURRENT_JOBS)
+        self.uploads.setToolTip(
+            "How many parts are uploaded at the same time. Few uploads fill the link as well as many, "
+            "start the first jobs sooner, and keep clear of Salesforce's limit on long-running calls "
+            "(5 on Developer Edition orgs)."
+        )
         self.refusal = plain_label()
         self.refusal.setObjectName("jobsRefusal")
         self.refusal.setWordWrap(True)
@@ -108,6 +117,8 @@ class OptionsPanel(QWidget):
         row.addSpacing(12)
         row.addWidget(QLabel("Parallel jobs:"))
         row.addWidget(self.jobs)
+        row.addWidget(QLabel("Uploads at once:"))
+        row.addWidget(self.uploads)
         row.addSpacing(12)
         row.addWidget(QLabel("Results folder:"))
         row.addWidget(self.output, 1)
@@ -121,17 +132,20 @@ class OptionsPanel(QWidget):
         self.apply(settings)
         self.gzip.toggled.connect(self.changed)
         self.jobs.valueChanged.connect(self._jobs_changed)
+        self.uploads.valueChanged.connect(self.changed)
         self.jobs.refused.connect(self._jobs_refused)
 
     def apply(self, settings: AppSettings) -> None:
         self.gzip.setChecked(settings.use_gzip)
         self.jobs.setValue(settings.max_concurrent_jobs)
+        self.uploads.setValue(settings.max_concurrent_uploads)
         self.output.setText(str(settings.output_path()))
 
     def update_settings(self, settings: AppSettings) -> AppSettings:
         return settings.with_changes(
             use_gzip=self.gzip.isChecked(),
             max_concurrent_jobs=self.jobs.value(),
+            max_concurrent_uploads=self.uploads.value(),
             output_dir=self.output.text(),
         )
 

@@ -38,7 +38,8 @@ def duplicate_findings(
     records = sorted(n for h in dup.values() for n in h.records)[:max_listed]
     message = (
         f"{path.name}: {total:,} records share their External ID ({key_field}) with another record "
-        f"in the file: {examples}{more}. Salesforce would fail every row of a repeated value; "
-        "keep one row per External ID."
+        f"in the file: {examples}{more}. Which row Salesforce keeps would depend on how it cuts the "
+        "job (rows of one value in the same batch of 200 fail, a later batch overwrites an earlier "
+        "one), so this app sends no file with repeated External IDs: keep one row per External ID."
     )
     return [Finding(ERROR, path, "duplicate_external_id", message, records)]

@@ -128,6 +128,13 @@ class RunJournal:
         except sqlite3.Error as exc:
             log.warning("Could not mark results saved in the journal: %s", exc)
 
+    def settle(self, job_id: str) -> None:
+        """A closed job with nothing left to fetch (its part was sent again in another job)."""
+        try:
+            self.journal.settle(job_id)
+        except sqlite3.Error as exc:
+            log.warning("Could not mark job %s settled in the journal: %s", job_id, exc)
+
     def known_job_ids(self) -> set[str]:
         """Every job id any process on this machine recorded for this org (never a stray of ours)."""
         try:

@@ -34,7 +34,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, Severity, describe_records
+from sfloader_gui.core.csvio.casekeys import case_duplicate_findings
+from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding, Severity, describe_records
 from sfloader_gui.core.csvio.sample import first_records
 from sfloader_gui.core.csvio.values import value_problem
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
@@ -71,6 +72,7 @@ PREFLIGHT_CODES = frozenset(
         "unknown_picklist_value",
         "scientific_external_id",
         "leading_zeros_lost",
+        "duplicate_external_id_case",
     }
 )
 
@@ -180,6 +182,9 @@ def _check_file(
         checker.column(position, column)
     checker.required()
     fields = [checker.field_of(c) for c in header]
+    key = checker.by_name.get(key_field.lower())
+    if key is not None and folds_case(key) and fp.key_column is not None:
+        checker.out.extend(case_duplicate_findings(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED))
     if mapping.undecided or any(f.severity == ERROR for f in checker.out):
         return checker.out
     choices = Choices(options.date_format, options.time_zone, options.decimal_separator)
@@ -200,6 +205,12 @@ def _check_file(
     fp.transform, fp.parts, fp.records = transform, parts, records
     checker.out.extend(found)
     return checker.out
+
+
+def folds_case(f: FieldLike) -> bool:
+    """Salesforce matches a key case-insensitively only on a unique field that treats ABC and abc as
+    duplicates (describe: caseSensitive false); other External IDs match exactly (Apex upsert docs)."""
+    return bool(getattr(f, "unique", False)) and not getattr(f, "case_sensitive", True)
 
 
 def _sample_converts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ from sfloader_gui.core.salesforce.errors import (
     TransportError,
     is_transient,
 )
+from sfloader_gui.core.salesforce.wire import WireCancelled
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +191,8 @@ class _PartRun:
         try:
             self.submit()
             self.wait()
+            if self.gzip_unreadable():
+                self.redo_uncompressed()
             self.fetch_results()
         except _Stop:
             pass
@@ -252,6 +256,15 @@ class _PartRun:
         self.cancel.wait(delay)  # a cancel ends the pause; the loop then stops the part
 
     def try_submit(self, attempt: int) -> bool:
+        """One job for the part, once one of the load's upload slots on the wire is free."""
+        try:
+            with self.conn.wire.slot(self.options.max_concurrent_uploads, lambda: self.cancel.cancelled):
+                return self.submit_once(attempt)
+        except WireCancelled:
+            self.set_state(JobState.CANCELLED, "Cancelled before it was sent.")
+            raise _Stop from None
+
+    def submit_once(self, attempt: int) -> bool:
         self.refusal = None
         use_gzip = self.options.use_gzip and not orgstate.gzip_refused_by(self.conn.instance_url)
         if use_gzip and attempt == MAX_SUBMIT_ATTEMPTS and self.gzip_breaks == attempt - 1:
@@ -522,6 +535,41 @@ class _PartRun:
                 raise _Stop
             time.sleep(self.options.poll_interval_s)  # the abort is on its way: read again shortly
 
+    # ---- an org that ignored Content-Encoding ------------------------------------------------------
+
+    def gzip_unreadable(self) -> bool:
+        """A gzip upload whose job failed on its header or line endings with nothing processed: the org
+        kept the compressed bytes as they came (it accepted the PUT but ignored Content-Encoding)."""
+        o = self.outcome
+        return (
+            o.gzip
+            and o.state is JobState.FAILED
+            and o.records_processed == 0
+            and _GARBLED.search(o.error_message or "") is not None
+        )
+
+    def redo_uncompressed(self) -> None:
+        """Treat it as a refusal of gzip: remember it for the org and send the part again uncompressed."""
+        o = self.outcome
+        job_id = o.job_id
+        assert job_id is not None
+        orgstate.remember_gzip_refused(self.conn.instance_url)
+        o.abandoned_jobs.append(
+            {"job_id": job_id, "state": "Failed", "reason": f"gzip upload unreadable: {o.error_message}"}
+        )
+        if isinstance(self.on_event, JournalSink):  # its results hold nothing to fetch
+            self.on_event.settle(job_id)
+        self.say(
+            f"Job {job_id} failed on its header or line endings with no record processed after a gzip "
+            "upload: the org seems to ignore Content-Encoding. This part is sent again uncompressed in a "
+            "new job, and every later job to this org goes uncompressed.",
+            note=True,
+        )
+        o.error_message, o.records_processed, o.records_failed = None, 0, 0
+        o.job_id, self.closed, self.close_unconfirmed = None, False, False
+        self.submit()
+        self.wait()
+
     # ---- results ------------------------------------------------------------------------------------
 
     def fetch_results(self) -> None:
@@ -531,7 +579,8 @@ class _PartRun:
         assert o.job_id is not None
         try:
             folder = self.run_folder.job_dir(o.part, self.plan.file_index, o.job_id)
-            files, problems = bulk.download_all_results(self.conn, o.job_id, folder)
+            with self.conn.wire.slot(self.options.max_concurrent_uploads):  # result files are transfers too
+                files, problems = bulk.download_all_results(self.conn, o.job_id, folder)
         except OSError as exc:
             self.say(
                 f"Could not save the results of job {o.job_id} ({exc.strerror or exc}); fetch them later "
@@ -580,6 +629,11 @@ def _poll_backoff(interval: float, failures: int, retry_after: float | None) -> 
     ceiling = min(interval * POLL_BACKOFF_CAP, interval * 2**failures)
     delay = random.uniform(ceiling / 2, ceiling)
     return max(delay, retry_after) if retry_after is not None else delay
+
+
+# Salesforce's errorMessage when an upload's header or line endings cannot be read (a doubled prefix
+# has been seen in captures too).
+_GARBLED = re.compile(r"InvalidBatch : Field name not found : |LineEnding is invalid on user data")
 
 
 def _server_state(state: str) -> JobState:

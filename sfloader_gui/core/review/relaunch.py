@@ -18,7 +18,15 @@ from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 
 # Options of the original run that a retry keeps (the rest are per-file and found again by the plan).
-_KEPT = {"use_gzip", "max_concurrent_jobs", "poll_interval_s", "timeout_s", "part_size_bytes", "api_version"}
+_KEPT = {
+    "use_gzip",
+    "max_concurrent_jobs",
+    "max_concurrent_uploads",
+    "poll_interval_s",
+    "timeout_s",
+    "part_size_bytes",
+    "api_version",
+}
 
 
 def retry_options(session: ReviewSession, **overrides: Any) -> LoadOptions:

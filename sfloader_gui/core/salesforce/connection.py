@@ -32,6 +32,7 @@ from sfloader_gui.core.salesforce.errors import (
     retry_after_seconds,
 )
 from sfloader_gui.core.salesforce.tokens import TokenProvider, checked_token
+from sfloader_gui.core.salesforce.wire import WireGate
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ class SalesforceConnection:
         # Set when the org stops accepting this client (login needed, API limit used up): no new jobs.
         self.fatal_error: AuthError | ApiLimitError | None = None
         # How often the org said "too many concurrent requests": the engine runs fewer jobs when it grows.
+        self.wire = WireGate()  # big transfers on the wire at once, across every load on this connection
         self.concurrency_refusals = 0
         # Failed tries in a row across all calls and threads: pauses grow through an outage, logs stay few.
         self.streak = FailureStreak()

@@ -34,6 +34,7 @@ class FieldInfo:
     updateable: bool = False
     nillable: bool = True
     unique: bool = False
+    case_sensitive: bool = True  # describe's caseSensitive; False on a unique key: ABC and abc are one value
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
     picklist_values: tuple[str, ...] = ()
@@ -59,6 +60,7 @@ class FieldInfo:
             updateable=bool(data.get("updateable")),
             nillable=bool(data.get("nillable", True)),
             unique=bool(data.get("unique")),
+            case_sensitive=bool(data.get("caseSensitive", True)),
             reference_to=tuple(data.get("referenceTo") or ()),
             relationship_name=data.get("relationshipName") or None,
             picklist_values=tuple(

@@ -68,6 +68,7 @@ def load_options(
         external_id_field=external_id,
         use_gzip=settings.use_gzip,
         max_concurrent_jobs=settings.max_concurrent_jobs,
+        max_concurrent_uploads=settings.max_concurrent_uploads,
         poll_interval_s=poll_override_s or settings.poll_interval_s,
         timeout_s=settings.timeout_s,
         part_size_bytes=settings.part_size_bytes,

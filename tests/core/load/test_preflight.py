@@ -155,3 +155,35 @@ def test_type_checks_read_past_the_first_block(tmp_path: Path, describer: Descri
     findings = preflight(plan, describer("Shipment__c"), sample_rows=1000)
     weight = [f for f in findings if "Weight_Kg__c" in f.message]
     assert weight and weight[0].records == [401]
+
+
+def test_keys_differing_only_in_case_block_a_case_insensitive_external_id(
+    tmp_path: Path, describer: Describer
+) -> None:
+    # Account.External_Id__c is unique and treats ABC and abc as one value (describe: caseSensitive false)
+    plan = planned(tmp_path, "External_Id__c,Name\nabc-1,A\nB-2,B\nABC-1,C\nb-2,D\nC-3,E\n")
+    preflight(plan, describer("Account"), describer)
+    fp = plan.files[0]
+    (message,) = by_code(fp, "duplicate_external_id_case")
+    assert fp.blocked
+    assert message.startswith("account.csv: 4 records have External IDs (External_Id__c) that differ only")
+    assert "'abc-1' (record 1) and 'ABC-1' (record 3)" in message
+    assert "one record in Salesforce" in message
+    assert sorted(f.records for f in fp.findings if f.code == "duplicate_external_id_case")[0] == [1, 2, 3, 4]
+
+
+def test_keys_differing_only_in_case_load_into_a_case_sensitive_external_id(
+    tmp_path: Path, describer: Describer
+) -> None:
+    # Shipment__c.Shipment_Number__c is unique and case-sensitive: SN-1 and sn-1 are two records
+    text = "Shipment_Number__c,Weight_Kg__c\nSN-1,1\nsn-1,2\n"
+    plan = planned(tmp_path, text, obj="Shipment__c", key="Shipment_Number__c")
+    assert preflight(plan, describer("Shipment__c"), describer) == []
+    assert not plan.files[0].blocked
+
+
+def test_the_exact_duplicate_message_does_not_claim_salesforce_would_reject_them(tmp_path: Path) -> None:
+    plan = planned(tmp_path, "External_Id__c,Name\nA-1,x\nA-1,y\n")
+    (message,) = by_code(plan.files[0], "duplicate_external_id")
+    assert "would fail every row" not in message
+    assert "batch of 200" in message and "keep one row per External ID" in message

@@ -1,0 +1,69 @@
+"""External IDs that differ only in letter case, for keys Salesforce matches case-insensitively.
+
+A unique External ID marked "treat ABC and abc as duplicate values" (describe: ``caseSensitive: false``)
+matches ``abc-1`` with ``ABC-1``, so two rows spelled that way are one record. The plan's duplicate check
+compares exact values; this second look folds case, with the same bounded-memory hashes.
+
+API::
+
+    case_duplicate_findings(path, dialect, key_col, key_field, max_listed) -> list[Finding]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sfloader_gui.core.csvio.dialect import CsvDialect
+from sfloader_gui.core.csvio.dupes import KeyHits, KeyIndex, iter_keys, key_hashes
+from sfloader_gui.core.csvio.findings import ERROR, Finding, describe_records
+
+_EXAMPLES = 3
+
+
+def _folded(
+    path: Path, dialect: CsvDialect, key_col: int, records: int | None = None
+) -> Iterator[list[bytes]]:
+    for keys in iter_keys(path, dialect, key_col, records):
+        yield [k.lower() for k in keys]  # ASCII folding, as the emulator's NOCASE; enough for most keys
+
+
+def case_duplicate_findings(
+    path: Path, dialect: CsvDialect, key_col: int, key_field: str, max_listed: int
+) -> list[Finding]:
+    """An error naming keys that are equal ignoring case (exact repeats are the plan's finding)."""
+    index = KeyIndex(lambda n: _folded(path, dialect, key_col, n))
+    for keys in _folded(path, dialect, key_col):
+        index.add(keys)
+    rep = index.repeated()
+    if not rep.values:
+        return []
+    spellings: dict[bytes, dict[bytes, KeyHits]] = {}
+    record = 1
+    for keys in iter_keys(path, dialect, key_col):
+        folded = [k.lower() for k in keys]
+        for offset, (key, low, h) in enumerate(zip(keys, folded, key_hashes(folded), strict=True)):
+            if h in rep.hashes and key.strip():
+                hit = spellings.setdefault(low, {}).setdefault(key, KeyHits())
+                hit.count += 1
+                if len(hit.records) < max_listed:
+                    hit.records.append(record + offset)
+        record += len(keys)
+    groups = {low: s for low, s in spellings.items() if len(s) > 1}
+    if not groups:
+        return []
+    total = sum(h.count for s in groups.values() for h in s.values())
+    examples = "; ".join(
+        " and ".join(
+            f"{k.decode('utf-8', 'replace')!r} ({describe_records(h.records, h.count)})" for k, h in s.items()
+        )
+        for s in list(groups.values())[:_EXAMPLES]
+    )
+    more = f" (and {len(groups) - _EXAMPLES:,} more)" if len(groups) > _EXAMPLES else ""
+    records = sorted(n for s in groups.values() for h in s.values() for n in h.records)[:max_listed]
+    message = (
+        f"{path.name}: {total:,} records have External IDs ({key_field}) that differ only in letter case: "
+        f"{examples}{more}. {key_field} treats ABC and abc as the same value, so these rows are one record "
+        "in Salesforce; keep one row per External ID."
+    )
+    return [Finding(ERROR, path, "duplicate_external_id_case", message, records)]

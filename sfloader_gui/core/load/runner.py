@@ -557,8 +557,8 @@ class _PartRun:
         o.abandoned_jobs.append(
             {"job_id": job_id, "state": "Failed", "reason": f"gzip upload unreadable: {o.error_message}"}
         )
-        if isinstance(self.on_event, JournalSink):  # its results hold nothing to fetch
-            self.on_event.settle(job_id)
+        if self.journal is not None:  # its results hold nothing to fetch
+            self.journal.settle(job_id)
         self.say(
             f"Job {job_id} failed on its header or line endings with no record processed after a gzip "
             "upload: the org seems to ignore Content-Encoding. This part is sent again uncompressed in a "

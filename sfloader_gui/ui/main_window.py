@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         name(self.jobs_panel.view, "Jobs", "One row per Salesforce job of the load")
         name(self.bottom_tabs, "Jobs and log")
         name(self.options.jobs, "Parallel jobs")
+        name(self.options.uploads, "Uploads at once", "How many parts are uploaded at the same time")
         name(self.options.output, "Results folder")
         name(self.files_panel.details, "File preview and pre-flight findings")
 

@@ -80,8 +80,7 @@ class Processor:
     def _count_only(self, job: Job) -> None:
         path = self.data_path(job)
         if job.upload_error is not None:
-            self.registry.transition(job, ("UploadComplete",), "Failed", job.upload_error)
-            self.write_unprocessed(job)
+            self._end(job, ("UploadComplete",), "Failed", job.upload_error)
             return
         if job.counted is not None:  # counted while the upload streamed in
             header, n = job.header, job.counted
@@ -90,8 +89,7 @@ class Processor:
         self._write_headers(job, header)
         with self.registry.lock:
             job.processed = job.cursor = n
-        self.registry.transition(job, ("UploadComplete",), "JobComplete")
-        self.write_unprocessed(job)
+        self._end(job, ("UploadComplete",), "JobComplete")
 
     def _aborted(self, job: Job) -> bool:
         return job.state == "Aborted" or self.stop.is_set()
@@ -113,7 +111,7 @@ class Processor:
         try:
             self._process(job, fault == "fail", started)
         except JobDataError as e:
-            self.registry.transition(job, ("InProgress",), "Failed", str(e))
+            self._end(job, ("InProgress",), "Failed", str(e))
         self._finish(job, started)
 
     def _process(self, job: Job, forced_failure: bool, started: float) -> None:
@@ -147,14 +145,14 @@ class Processor:
             if self._aborted(job):
                 return
             if forced_failure and job.cursor >= self.faults.fail_after_records:
-                self.registry.transition(job, ("InProgress",), "Failed", FORCED_FAILURE)
+                self._end(job, ("InProgress",), "Failed", FORCED_FAILURE)
                 return
             for run, at in transaction_runs(plan, rows, job.cursor):
                 result = Batch(self.store, plan, run, sf_time(self.registry.now()), at).run()
                 self._append(job, result.success, result.failed, len(run), result.n_failed)
             self._pace(job, started)
         if forced_failure:
-            self.registry.transition(job, ("InProgress",), "Failed", FORCED_FAILURE)
+            self._end(job, ("InProgress",), "Failed", FORCED_FAILURE)
 
     def _pace(self, job: Job, started: float) -> None:
         rate = self.pace.rows_per_second
@@ -194,13 +192,22 @@ class Processor:
             return  # server shutting down: the job resumes on the next start
         with self.registry.lock:
             job.processing_ms = int((time.monotonic() - started) * 1000)
-        self.registry.transition(job, ("InProgress",), "JobComplete")
-        self.write_unprocessed(job)
+        self._end(job, ("InProgress",), "JobComplete")
 
-    def write_unprocessed(self, job: Job) -> None:
-        """Header plus every record never processed (empty of rows for a completed job)."""
+    def _end(self, job: Job, from_states: tuple[str, ...], state: str, error: str | None = None) -> None:
+        """Write the unprocessed file first, then make the job terminal: a client that sees the state
+        must find its result files complete (an abort that won the race writes its own)."""
+        if job.state in from_states:
+            self.write_unprocessed(job, job.cursor if state != "JobComplete" else None)
+        if not self.registry.transition(job, from_states, state, error) and job.state == "Aborted":
+            self.write_unprocessed(job)  # aborted while in progress: the rows this worker never reached
+
+    def write_unprocessed(self, job: Job, skip: int | None | bool = True) -> None:
+        """Header plus every record never processed (empty of rows for a completed job); ``skip`` the
+        records already processed (True: as the job's current state says)."""
         path = self.data_path(job)
-        skip = job.cursor if job.state in ("Failed", "Aborted") else None
+        if skip is True:
+            skip = job.cursor if job.state in ("Failed", "Aborted") else None
         try:
             text = csvdata.unprocessed_text(path, job.delimiter, skip) if path.exists() else ""
         except FileNotFoundError:  # deleted by a client the moment it saw the job finish

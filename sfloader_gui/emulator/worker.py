@@ -202,7 +202,7 @@ class Processor:
         if not self.registry.transition(job, from_states, state, error) and job.state == "Aborted":
             self.write_unprocessed(job)  # aborted while in progress: the rows this worker never reached
 
-    def write_unprocessed(self, job: Job, skip: int | None | bool = True) -> None:
+    def write_unprocessed(self, job: Job, skip: int | bool | None = True) -> None:
         """Header plus every record never processed (empty of rows for a completed job); ``skip`` the
         records already processed (True: as the job's current state says)."""
         path = self.data_path(job)

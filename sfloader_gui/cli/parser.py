@@ -120,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_mapping_flags(mp)
     _add_org_flags(mp)
     mp.set_defaults(
-        poll_interval=None, no_gzip=False, max_jobs=MAX_CONCURRENT_JOBS, timeout=DEFAULT_TIMEOUT_S
-    )
+        poll_interval=None, no_gzip=False, max_jobs=MAX_CONCURRENT_JOBS, timeout=DEFAULT_TIMEOUT_S,
+        max_uploads=DEFAULT_CONCURRENT_UPLOADS,
+    )  # fmt: skip
     rt = sub.add_parser("retry", help="upsert again only the failed and unprocessed rows of a run folder")
     rt.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     _add_org_flags(rt)

@@ -3,8 +3,9 @@
 ``quotes_well_placed`` checks a block's quoting from its pieces between quotes. ``neutral_records``
 replaces the delimiter and newline bytes *inside* quoted values by markers (same length), so that
 splitting on newline gives exactly one piece per record, with every record's byte offsets intact: it
-serves quoted External IDs and the slow path. ``parse_record`` and ``tokenize_records`` are exact,
-slow tokenizers used only for blocks that fail a fast check, to say precisely what is wrong.
+serves quoted External IDs and the slow path. ``lex_record`` is the one exact (slow) lexer:
+``parse_record`` (one record) and ``tokenize_records`` (a block, record by record) both use it, only for
+blocks that fail a fast check, to say precisely what is wrong.
 
 API::
 
@@ -14,6 +15,7 @@ API::
     unquote(raw) -> bytes
     parse_record(rec, d) -> tuple[list[bytes], list[str]]        # fields and problem codes
     tokenize_records(data, d) -> Iterator[tuple[int, list[str]]]  # (start, problems) per record
+    lex_record(data, pos, d) -> tuple[list[bytes], list[str], int]  # fields, problems, next record
 """
 
 from __future__ import annotations
@@ -93,40 +95,8 @@ def parse_record(rec: bytes, d: bytes) -> tuple[list[bytes], list[str]]:
     Problem codes: ``space_before_quote``, ``stray_quote`` (a quote inside an unquoted value),
     ``text_after_quote`` (a closing quote followed by other text), ``unterminated_quote``.
     """
-    fields: list[bytes] = []
-    problems: list[str] = []
-    pos, n, dc = 0, len(rec), d[0]
-    while True:
-        lead = pos
-        while lead < n and rec[lead] == 0x20:
-            lead += 1
-        if lead < n and rec[lead] == 0x22:
-            if lead > pos:
-                problems.append("space_before_quote")
-            m = _QUOTED.match(rec, lead)
-            if m is None:
-                problems.append("unterminated_quote")
-                fields.append(rec[lead + 1 :])
-                return fields, problems
-            value, pos = m.group(1).replace(b'""', b'"'), m.end()
-            if pos < n and rec[pos] != dc:
-                problems.append("text_after_quote")
-                nxt = rec.find(d, pos)
-                pos = n if nxt < 0 else nxt
-        else:
-            nxt = rec.find(d, pos)
-            end = n if nxt < 0 else nxt
-            value = rec[pos:end]
-            if b'"' in value:
-                problems.append("stray_quote")
-            pos = end
-        fields.append(value)
-        if pos >= n:
-            return fields, problems
-        pos += 1  # past the delimiter; a trailing delimiter means one more, empty, field
-        if pos == n:
-            fields.append(b"")
-            return fields, problems
+    fields, problems, _ = lex_record(rec, 0, d)
+    return fields, problems
 
 
 def tokenize_records(data: bytes, d: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -135,37 +105,56 @@ def tokenize_records(data: bytes, d: bytes) -> Iterator[tuple[int, list[str]]]:
 
     Slow (Python per field); used only to explain a file whose quotes do not pair up.
     """
-    pos, n, dc = 0, len(data), d[0]
+    pos, n = 0, len(data)
     while pos < n:
-        start, problems = pos, []
-        while True:
-            lead = pos
-            while lead < n and data[lead] == 0x20:
-                lead += 1
-            if lead < n and data[lead] == 0x22:
-                if lead > pos:
-                    problems.append("space_before_quote")
-                m = _QUOTED.match(data, lead)
-                if m is None:
-                    yield start, [*problems, "unterminated_quote"]
-                    return
-                pos = m.end()
-                if pos < n and data[pos] not in (dc, 0x0A, 0x0D):
-                    problems.append("text_after_quote")
+        _, problems, nxt = lex_record(data, pos, d)
+        yield pos, problems
+        pos = nxt
+
+
+def lex_record(data: bytes, pos: int, d: bytes) -> tuple[list[bytes], list[str], int]:
+    """The one exact CSV lexer: the fields and problem codes of the record starting at ``pos``, and
+    where the next record starts (past its newline; ``len(data)`` at the end or after an unterminated
+    quote). A quoted value keeps only what is between its quotes; text after the closing quote is a
+    ``text_after_quote`` problem, not part of the value."""
+    fields: list[bytes] = []
+    problems: list[str] = []
+    n, dc = len(data), d[0]
+    while True:
+        lead = pos
+        while lead < n and data[lead] == 0x20:
+            lead += 1
+        if lead < n and data[lead] == 0x22:
+            if lead > pos:
+                problems.append("space_before_quote")
+            m = _QUOTED.match(data, lead)
+            if m is None:
+                problems.append("unterminated_quote")
+                fields.append(data[lead + 1 :])
+                return fields, problems, n
+            value, pos = m.group(1).replace(b'""', b'"'), m.end()
             end = _field_end(data, pos, d)
-            if b'"' in data[pos:end] and "text_after_quote" not in problems:
+            if end > pos:
+                problems.append("text_after_quote")
+        else:
+            end = _field_end(data, pos, d)
+            value = data[pos:end]
+            if b'"' in value:
                 problems.append("stray_quote")
-            pos = end
-            if pos >= n or data[pos] != dc:
-                break
-            pos += 1
-        pos = data.find(b"\n", pos)
-        pos = n if pos < 0 else pos + 1
-        yield start, problems
+        fields.append(value)
+        pos = end
+        if pos < n and data[pos] == dc:
+            pos += 1  # past the delimiter; a trailing delimiter means one more, empty, field
+            if pos == n:
+                fields.append(b"")
+                return fields, problems, n
+            continue
+        nl = data.find(b"\n", pos)
+        return fields, problems, n if nl < 0 else nl + 1
 
 
 def _field_end(data: bytes, pos: int, d: bytes) -> int:
-    """Where an unquoted stretch starting at ``pos`` ends: the next delimiter or newline."""
+    """Where an unquoted stretch starting at ``pos`` ends: the next delimiter or newline (before a CR)."""
     nd, nl = data.find(d, pos), data.find(b"\n", pos)
     ends = [e for e in (nd, nl) if e >= 0]
     end = min(ends) if ends else len(data)

@@ -19,6 +19,7 @@ from sfloader_gui.ui.orgs import OrgsController
 from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.resources import app_icon
 from sfloader_gui.ui.style import apply_style
+from sfloader_gui.ui.ui_thread_gc import UiThreadCollector
 
 if TYPE_CHECKING:  # the emulator is imported only when the demo org is used
     from sfloader_gui.ui.demo import DemoOrg
@@ -87,6 +88,7 @@ def run(argv: list[str]) -> int:
     setup_logging()
     app = QApplication.instance() or QApplication(["sfloader-gui"])
     assert isinstance(app, QApplication)
+    UiThreadCollector(app)  # no pool thread may delete a widget (issue 15); lives as long as the app
     app.setApplicationName("sfloader-gui")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())

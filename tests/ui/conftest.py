@@ -1,4 +1,5 @@
-"""Desktop-app test set-up: no worker may outlive its test."""
+"""Desktop-app test set-up: garbage is collected on the UI thread only, as in the app; no worker may outlive
+its test."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from sfloader_gui.ui.tasks import live_pools
+from sfloader_gui.ui.ui_thread_gc import UiThreadCollector
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ui_thread_gc(qapp: QApplication) -> Iterator[UiThreadCollector]:
+    """What ``ui.app.run`` installs: pytest-qt's deleteLater'd windows sit in reference cycles, and a
+    collection on a pool or emulator thread deleted them there (the segfaults of issue 15)."""
+    collector = UiThreadCollector(qapp)
+    yield collector
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)

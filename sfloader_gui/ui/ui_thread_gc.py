@@ -1,0 +1,46 @@
+"""Cyclic garbage is collected on the UI thread only, so no pool thread ever deletes a Qt widget."""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+# Why (issue 15): Python's automatic collection runs on whichever thread happens to allocate: a pool
+# worker or an emulator thread. When it frees the wrapper of a window left in a reference cycle, Shiboken
+# either deletes the widget right there, off the UI thread (a Python subclass such as MainWindow), or queues
+# the deletion for the UI thread, where it can run after Qt has already deleted that widget (a plain Qt
+# class). A core dump of the 3.12.1 segfault showed the second: Shiboken's runDeletionInMainThread crashing
+# in a QtWidgets destructor. Collecting only here, from a UI-thread timer, removes both paths.
+CHECK_MS = 250
+
+
+class UiThreadCollector(QObject):
+    """Turns automatic collection off; a UI-thread timer collects instead, at Python's own thresholds."""
+
+    def __init__(self, parent: QObject | None = None, check_ms: int = CHECK_MS) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(check_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> None:
+        """Collect the generations whose counts passed their thresholds (what Python would have done)."""
+        counts = gc.get_count()
+        if counts[0] <= self._thresholds[0]:
+            return
+        generation = 0
+        for gen in (1, 2):
+            if self._thresholds[gen] and counts[gen] > self._thresholds[gen]:
+                generation = gen
+        gc.collect(generation)
+
+    def stop(self) -> None:
+        """Back to automatic collection (tests; the app keeps the collector for its whole life)."""
+        self._timer.stop()
+        if self._was_enabled:
+            gc.enable()

@@ -1,8 +1,13 @@
-"""The window stays responsive during 15-job loads: the longest gap between timer ticks is measured.
+"""The window stays responsive during 15-job loads, measured by a timer ticking on the UI thread.
 
 Two loads, both with the emulator in this process (as `--demo` runs it), so it competes for the GIL:
-- the demo org as the app starts it (its pacing), 15 jobs: the gap must stay under 100 ms;
-- a flat-out org (no pacing, 60,000 rows): a worst case, guarded at 300 ms (2 shared cores make it noisy).
+the demo org as the app starts it (its pacing), and a flat-out org (no pacing, 60,000 rows).
+
+Two measures. The UI thread's own work between two ticks (CPU time of that thread: what our slots,
+models and painting cost) does not depend on how busy the machine is, so it is checked in every run.
+The wall-clock gap between ticks (what a user feels, GIL and scheduler included) is only meaningful
+on a quiet machine: those tests are marked ``stall``, left out of the default run and run alone by
+``.ci/run`` (``pytest -m stall``).
 """
 
 from __future__ import annotations
@@ -45,18 +50,20 @@ class StallMeter:
         self.timer = QTimer()
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.longest_ms = 0.0
+        self.last = self.last_cpu = 0.0
+        self.longest_ms = 0.0  # wall clock: the longest time the event loop did not get to the timer
+        self.busiest_ms = 0.0  # CPU time the UI thread itself used between two ticks
         self.ticks = 0
 
     def start(self) -> None:
-        self.last = time.perf_counter()
+        self.last, self.last_cpu = time.perf_counter(), time.thread_time()
         self.timer.start()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.longest_ms = max(self.longest_ms, (now - self.last) * 1000)
-        self.last = now
+        self.busiest_ms = max(self.busiest_ms, (cpu - self.last_cpu) * 1000)
+        self.last, self.last_cpu = now, cpu
         self.ticks += 1
 
     def stop(self) -> None:
@@ -99,35 +106,58 @@ def open_connected(qtbot: QtBot, conn: Any, env: str, poll_s: float) -> MainWind
     return window
 
 
-def test_demo_load_of_fifteen_jobs_never_stalls_the_window(
-    qtbot: QtBot, demo_org: DemoOrg, tmp_path: Path
-) -> None:
+def demo_load(qtbot: QtBot, org: DemoOrg, tmp_path: Path) -> StallMeter:
     rows = 1000
-    window = open_connected(qtbot, demo_org.connection, "demo", poll_s=0.5)  # what --demo uses
+    window = open_connected(qtbot, org.connection, "demo", poll_s=0.5)  # what --demo uses
     meter, elapsed, _ = measure_load(qtbot, window, make_files(tmp_path, rows))
     assert sum(r.processed for r in window.jobs_model.rows()) == FILES * rows
-    assert demo_org.server.stats.max_open_jobs >= 10, "the jobs really ran side by side"
+    assert org.server.stats.max_open_jobs >= 10, "the jobs really ran side by side"
     print(
-        f"\nDemo org, {FILES} jobs x {rows} rows: longest event-loop gap {meter.longest_ms:.1f} ms "
+        f"\nDemo org, {FILES} jobs x {rows} rows: longest event-loop gap {meter.longest_ms:.1f} ms, "
+        f"UI thread busiest {meter.busiest_ms:.1f} ms "
         f"({meter.ticks} ticks of {TICK_MS} ms in {elapsed:.2f} s; "
-        f"{demo_org.server.stats.max_open_jobs} jobs open at once on the server)"
+        f"{org.server.stats.max_open_jobs} jobs open at once on the server)"
     )
-    assert meter.longest_ms < 100.0
+    return meter
 
 
-def test_flat_out_load_of_fifteen_jobs_keeps_the_window_usable(
-    qtbot: QtBot, emulator: Any, tmp_path: Path
-) -> None:
+def flat_out_load(qtbot: QtBot, emulator: Any, tmp_path: Path) -> StallMeter:
     rows = 4000
     window = open_connected(qtbot, _connect(emulator), "sandbox", poll_s=0.2)
     meter, elapsed, _ = measure_load(qtbot, window, make_files(tmp_path, rows))
     assert sum(r.processed for r in window.jobs_model.rows()) == FILES * rows
     print(
         f"\nFlat-out in-process org, {FILES} jobs x {rows:,} rows: longest event-loop gap "
-        f"{meter.longest_ms:.1f} ms ({meter.ticks} ticks in {elapsed:.2f} s; "
-        f"{emulator.stats.max_open_jobs} jobs open at once)"
+        f"{meter.longest_ms:.1f} ms, UI thread busiest {meter.busiest_ms:.1f} ms ({meter.ticks} ticks in "
+        f"{elapsed:.2f} s; {emulator.stats.max_open_jobs} jobs open at once)"
     )
-    assert meter.longest_ms < 300.0
+    return meter
+
+
+def test_demo_load_of_fifteen_jobs_keeps_the_ui_thread_free(
+    qtbot: QtBot, demo_org: DemoOrg, tmp_path: Path
+) -> None:
+    assert demo_load(qtbot, demo_org, tmp_path).busiest_ms < 50.0
+
+
+def test_flat_out_load_of_fifteen_jobs_keeps_the_ui_thread_free(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    assert flat_out_load(qtbot, emulator, tmp_path).busiest_ms < 100.0
+
+
+@pytest.mark.stall
+def test_demo_load_of_fifteen_jobs_never_stalls_the_window(
+    qtbot: QtBot, demo_org: DemoOrg, tmp_path: Path
+) -> None:
+    assert demo_load(qtbot, demo_org, tmp_path).longest_ms < 100.0
+
+
+@pytest.mark.stall
+def test_flat_out_load_of_fifteen_jobs_keeps_the_window_usable(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    assert flat_out_load(qtbot, emulator, tmp_path).longest_ms < 300.0
 
 
 def _connect(emulator: Any) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QCompleter,
     QHBoxLayout,
@@ -64,6 +65,11 @@ class SearchablePicker(QWidget):
         self.setFocusProxy(self.combo)  # a label's mnemonic and Tab land in the box
         self.combo.currentIndexChanged.connect(self._index_changed)
         self.edit.editingFinished.connect(self._text_committed)
+        # Tab away while the completion list is open: neither "editing finished" nor a focus-out event
+        # reaches the box, so a fully typed name would be dropped. Leaving the box commits what it shows.
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
 
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)  # indeterminate: "working"
@@ -185,6 +191,10 @@ class SearchablePicker(QWidget):
 
     def _index_changed(self, index: int) -> None:
         self._set_value(str(self.combo.itemData(index)) if index >= 0 else "")
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if old in (self.combo, self.edit) and new not in (self.combo, self.edit):
+            self._text_committed()
 
     def _text_committed(self) -> None:
         # Typed text that names no choice clears the value rather than keeping a stale one.

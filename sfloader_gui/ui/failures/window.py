@@ -41,6 +41,7 @@ from sfloader_gui.ui.failures.table_model import (
     FailuresModel,
     plain_words,
 )
+from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.tasks import BackgroundTasks
 
@@ -124,6 +125,9 @@ class WorkbenchWindow(QMainWindow):
         layout.addWidget(self.empty)
         self.setCentralWidget(body)
         self._toolbar()
+        make_keyboard_friendly(self)  # Tab leaves the table and the causes list
+        name(self.table, "Failed rows", "Edit a cell to fix it, then Retry")
+        name(self.groups, "Causes of failure", "Select causes to show their rows")
         self._set_enabled(False)
 
     def _toolbar(self) -> None:

@@ -31,6 +31,8 @@ def test_data_columns_come_first_then_outcome_and_explanation(workbench: Workben
     assert shown[: len(data)] == data
     assert shown[len(data) : len(data) + 3] == ["Outcome", "What it means", "Error code"]
     assert sorted(shown[len(data) :]) == sorted(INFO_HEADERS)
+    assert not workbench.table.tabKeyNavigation() and not workbench.groups.tabKeyNavigation()
+    assert workbench.table.accessibleName() == "Failed rows"
 
 
 def test_the_cell_named_by_the_error_is_highlighted_and_explained(workbench: WorkbenchWindow) -> None:

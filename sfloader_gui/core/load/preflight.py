@@ -44,7 +44,7 @@ from sfloader_gui.core.mapping.columns import Choices, ColumnCheck, kind_of
 from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.sdl import SdlError, apply_sdl, read_sdl
 from sfloader_gui.core.mapping.source import CsvSource
-from sfloader_gui.core.mapping.transform import analyze
+from sfloader_gui.core.mapping.transform import FileTransform, already_plain, analyze
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.errors import NotFoundError
 
@@ -198,6 +198,18 @@ def _check_file(
         return checker.out
     source = fp.transform.source if fp.transform is not None else CsvSource(fp.path, fp.dialect)
     by_name = {f.name.lower(): f for f in describe.fields}
+    if (
+        isinstance(source, CsvSource)
+        and fp.transform is None
+        and len(FileTransform(mapping, {}, source, fp.dialect.terminator, choices).header_bytes)
+        <= len(fp.dialect.header_bytes)  # the parts the scan cut still fit
+        and (warnings := already_plain(source, mapping, by_name, key_field)) is not None
+    ):
+        # Labels over values already in Salesforce's form: the file goes byte for byte under the
+        # API-name header (checked over the whole file with bytes operations, no CSV parsing).
+        fp.transform = FileTransform(mapping, {}, source, fp.dialect.terminator, choices, notes=notes)
+        checker.out.extend(warnings)
+        return checker.out
     transform, found, parts, records = analyze(
         fp.path, source, mapping, by_name, choices, key_field, options.part_size_bytes, fp.dialect.terminator
     )

@@ -11,7 +11,8 @@ API::
     @dataclass class Choices: date_format: str|None; time_zone: str|None; decimal_separator: str|None
     @dataclass class ColumnRule: column, field, kind, choice, inferred  (.to_json())
     class ColumnCheck(column, field, kind, choices, picklist=None)
-        .see(value, record) ; .proven() -> str | None   # the reading the values prove, if any
+        .see(value, record) ; .see_many(values, first_record)   # one column of a batch of records
+        .proven() -> str | None   # the reading the values prove, if any
         .finish(path, fallback=None) -> tuple[ColumnRule, list[Finding]]
         # fallback: the reading other columns of the file prove, for a column whose values cannot
         # tell (a file is written in one locale); recorded as inferred
@@ -21,7 +22,8 @@ API::
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -44,6 +46,7 @@ KINDS = {
 }
 _LISTED = 20
 _MEMO_LIMIT = 1 << 16  # distinct values remembered per column (then the memo starts over)
+_SKIP = 1 << 20  # blank and #N/A: nothing to read
 
 
 def kind_of(field_type: str) -> str | None:
@@ -168,6 +171,53 @@ class ColumnCheck:
         tally.count += 1
         if len(tally.records) < _LISTED:
             tally.records.append(record)
+
+    def see_many(self, values: Sequence[str], first: int) -> None:
+        """``see`` for a batch of one column's values (records ``first``...): set and dict work in C."""
+        distinct = set(values)
+        distinct.discard("")
+        distinct.discard("#N/A")
+        if self.kind in ("checkbox", "picklist"):
+            for value in distinct:
+                self.see(value, 0)  # once per distinct value; the records of bad ones are found below
+            wanted = {v for v in distinct if v in self.bad}
+            if wanted:
+                for i, v in enumerate(values):
+                    if v in wanted:
+                        bad = self.bad[v]
+                        bad.count += 1
+                        if len(bad.records) < _LISTED:
+                            bad.records.append(first + i)
+                for v in wanted:  # see() counted record 0 for each: take it back
+                    self.bad[v].count -= 1
+                    if 0 in self.bad[v].records:
+                        self.bad[v].records.remove(0)
+            return
+        memo = self.memo
+        missing = distinct.difference(memo)
+        if len(memo) + len(missing) > _MEMO_LIMIT:
+            memo.clear()
+            missing = distinct
+        classify, passthrough = self.classify, self._pass
+        for value in missing:
+            bits = memo[value] = classify(value)
+            if not bits & passthrough:
+                self.changes = True
+        memo.setdefault("", _SKIP)
+        memo.setdefault("#N/A", _SKIP)
+        bits_list = list(map(memo.__getitem__, values))
+        for bits, count in Counter(bits_list).items():
+            if bits == _SKIP:
+                continue
+            tally = self.tallies.get(bits)
+            if tally is None:
+                example = values[bits_list.index(bits)]
+                tally = self.tallies[bits] = _Tally(example)
+            tally.count += count
+            self.values += count
+            if len(tally.records) < _LISTED:
+                need = _LISTED - len(tally.records)
+                tally.records.extend([first + i for i, b in enumerate(bits_list) if b == bits][:need])
 
     def _bad(self, value: str, record: int) -> None:
         tally = self.bad.get(value)

@@ -64,6 +64,14 @@ def classify_number(value: str, whole: bool = False) -> int:
     """The separators ``value`` reads with; PLAIN if Salesforce takes it as it is."""
     v = value.strip()
     plain = PLAIN if (_PLAIN_INT if whole else _PLAIN).fullmatch(v) else 0
+    if plain:
+        # The common case, without trying both readings: 1234 reads the same both ways; 1234.5 and
+        # 12.50 cannot be a decimal comma's grouping (that needs groups of three digits).
+        head, dot, frac = v.lstrip("-").partition(".")
+        if not dot:
+            return POINT | COMMA | PLAIN
+        if len(frac) != 3 or len(head) > 3:
+            return POINT | PLAIN if not whole or not frac.strip("0") else BAD
     core = _core(v)
     if core is None:
         return BAD

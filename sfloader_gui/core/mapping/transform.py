@@ -15,6 +15,8 @@ API::
         .iter_part(span) -> Iterator[bytes] ; .part_size(span) -> int ; .to_json() -> dict
     analyze(path, source, mapping, fields, choices, key_field, part_limit, terminator,
             should_stop=None) -> tuple[FileTransform, list[Finding], list[PartSpan], int]
+    already_plain(source, mapping, fields, key_field) -> bool
+        # the fast check for a mapping-only file: every sent value already in Salesforce's form?
         # fields: target API name (lower) -> FieldInfo-like (name, label, type, picklist_values, ...)
 """
 
@@ -26,11 +28,14 @@ import re
 from collections.abc import Callable, Iterator
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
+from sfloader_gui.core.csvio.records import fast_keys, neutral_records
 from sfloader_gui.core.mapping.choices import Picklist
 from sfloader_gui.core.mapping.columns import Choices, ColumnCheck, ColumnRule, converter, kind_of
 from sfloader_gui.core.mapping.model import Mapping
@@ -39,6 +44,7 @@ from sfloader_gui.core.mapping.source import CsvSource, RowSource
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+")
 _DIGITS = re.compile(r"\d+")
 _ZERO_SAMPLE = 100_000  # records looked at for lost leading zeros (a warning: a sample is enough)
+_ZERO_FAST_SAMPLE = 2_000  # ... in the bytes-only check of files sent as they are (its first block)
 _GROWTH = {"date": 10, "datetime": 29, "checkbox": 5}
 
 
@@ -190,39 +196,52 @@ def analyze(
     zeros = _ZeroWatch(zero_cols)
     check_items = list(checks.items())
     by_rows = not source.by_bytes
+    last_end = 0
+    grow = sum(most for _, most in growth)  # bytes a record may grow by at most (conversions)
+    ncols = len(mapping.columns)
     for batch in source.batches():
         if should_stop is not None and should_stop():
             findings.append(Finding(ERROR, path, "cancelled", f"{path.name} was not checked (cancelled)."))
             break
+        rows = batch.rows
+        first = record + 1
+        # Column by column: the per-value work is set and dict operations in C (see ColumnCheck.see_many).
+        padded = (r if len(r) >= ncols else r + [""] * (ncols - len(r)) for r in rows)
+        columns = list(zip(*padded, strict=False))
+        for i, check in check_items:
+            if i < len(columns):
+                check.see_many(columns[i], first)
+        if key_pos is not None and key_pos < len(columns):
+            keycol = columns[key_pos]
+            for n, key in enumerate(keycol):
+                if ("E" in key or "e" in key) and _SCIENTIFIC.fullmatch(key.strip()):
+                    sci.setdefault(key, []).append(first + n)
+            if by_rows:
+                for n, key in enumerate(keycol):
+                    _track_key(key, first + n, keys, dupes, blanks)
+        if zero_cols and record < _ZERO_SAMPLE:
+            zeros.see_many(columns, first)
+        record += len(rows)
+        last_end = batch.end
+        if part_start is None:
+            part_start = batch.start
+        total = sum(batch.sizes) + grow * len(rows)
+        if part_bytes + total <= body_limit:  # the whole batch fits in the part (the usual case)
+            part_bytes += total
+            part_records += len(rows)
+            continue
         offset = batch.start
-        for n, row in enumerate(batch.rows):
-            record += 1
-            if part_start is None:
-                part_start = offset
-            for i, check in check_items:
-                if i < len(row):
-                    check.see(row[i], record)
-            size = batch.sizes[n]
-            for i, most in growth:
-                if i < len(row) and most > len(row[i]):
-                    size += most - len(row[i])
-            if key_pos is not None and key_pos < len(row):
-                key = row[key_pos]
-                if _SCIENTIFIC.fullmatch(key.strip()):
-                    sci.setdefault(key, []).append(record)
-                if by_rows:
-                    _track_key(key, record, keys, dupes, blanks)
-            if record <= _ZERO_SAMPLE and zero_cols:
-                zeros.see(row, record)
+        for n, size in enumerate(batch.sizes):
+            size += grow
             if part_records and part_bytes + size > body_limit:
                 parts.append(PartSpan(len(parts) + 1, part_start, offset, part_records, first_record))
                 sizes[len(parts)] = len(header) + part_bytes
-                part_start, part_bytes, part_records, first_record = offset, 0, 0, record
+                part_start, part_bytes, part_records, first_record = offset, 0, 0, first + n
             part_bytes += size
             part_records += 1
             offset += 1 if by_rows else batch.sizes[n]
     if part_records and part_start is not None:
-        end = part_start + part_records if by_rows else offset
+        end = last_end
         parts.append(PartSpan(len(parts) + 1, part_start, end, part_records, first_record))
         sizes[len(parts)] = len(header) + part_bytes
     rules: dict[int, ColumnRule] = {}
@@ -313,19 +332,19 @@ class _ZeroWatch:
         self.lengths: dict[int, dict[int, list[tuple[int, str]]]] = {i: {} for i in columns}
         self.other: dict[int, int] = dict.fromkeys(columns, 0)
 
-    def see(self, row: list[str], record: int) -> None:
+    def see_many(self, columns: list[tuple[str, ...]], first: int) -> None:
         for i in self.columns:
-            if i >= len(row) or not row[i]:
-                continue
-            v = row[i]
-            if _DIGITS.fullmatch(v):
-                seen = self.lengths[i].setdefault(len(v), [])
-                if len(seen) < 3:
-                    seen.append((record, v))
-                elif len(seen) == 3:
-                    seen.append((0, ""))  # a count marker: more than three
-            else:
+            if i >= len(columns) or self.other[i] or not columns[i]:
+                continue  # a column with any other value is not a code column
+            values = columns[i]
+            if not all(map(str.isdigit, filter(None, values))):
                 self.other[i] += 1
+                continue
+            for length in set(map(len, filter(None, values))):
+                seen = self.lengths[i].setdefault(length, [])
+                if len(seen) < 4:
+                    found = [(first + n, v) for n, v in enumerate(values) if len(v) == length]
+                    seen.extend(found[: 4 - len(seen)])
 
     def findings(self, path: Path, mapping: Mapping) -> list[Finding]:
         out = []
@@ -333,9 +352,9 @@ class _ZeroWatch:
             if len(by_len) < 2 or self.other[i]:
                 continue
             longest = max(by_len)
-            if sum(1 for n in by_len.values() if n) < 2 or longest < 4:
+            if longest < 4:
                 continue
-            short = [(r, v) for ln, vs in sorted(by_len.items()) if ln < longest for r, v in vs if r][:3]
+            short = [(r, v) for ln, vs in sorted(by_len.items()) if ln < longest for r, v in vs][:3]
             if not short or short[0][1].startswith("0"):
                 continue
             column = mapping.columns[i].column
@@ -349,3 +368,87 @@ class _ZeroWatch:
                 )
             )  # fmt: skip
         return out
+
+
+_PLAIN_LINES = {
+    "number": re.compile(rb"(?:-?\d+(?:\.\d+)?|#N/A)?(?:\n(?:-?\d+(?:\.\d+)?|#N/A)?)*"),
+    "integer": re.compile(rb"(?:-?\d+|#N/A)?(?:\n(?:-?\d+|#N/A)?)*"),
+    "date": re.compile(rb"(?:\d{4}-\d{2}-\d{2}|#N/A)?(?:\n(?:\d{4}-\d{2}-\d{2}|#N/A)?)*"),
+    "checkbox": re.compile(rb"(?:true|false|#N/A)?(?:\n(?:true|false|#N/A)?)*"),
+}
+_SCIENTIFIC_BYTES = re.compile(rb"(?m)^[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+$")
+
+
+def already_plain(
+    source: CsvSource, mapping: Mapping, fields: AbcMapping[str, Any], key_field: str,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[Finding] | None:  # fmt: skip
+    """True when every value the mapping sends is already in Salesforce's form, checked over the whole
+    file with bytes operations only (no CSV parsing in Python): the file can then go byte for byte under
+    its new header. None as soon as anything needs a closer look (quoted values, other formats); else
+    the warnings about codes that lost their leading zeros."""
+    d = source.dialect
+    if d.encoding != "utf-8" or d.line_ending != "LF" or not mapping.renames_only:
+        return None
+    kinds: dict[int, tuple[str, Any]] = {}
+    key_pos = None
+    for i, cm in enumerate(mapping.columns):
+        f = fields.get((cm.target or "").lower())
+        if cm.target is not None and cm.target.lower() == key_field.lower():
+            key_pos = i
+        kind = None if f is None else kind_of(f.type)
+        if kind is not None and f is not None:
+            if kind == "datetime":
+                return None  # an offset-less datetime needs the time zone: leave it to the full check
+            kinds[i] = (kind, frozenset(v.encode() for v in f.picklist_values))
+    zero_cols = [
+        i for i, cm in enumerate(mapping.columns)
+        if (f := fields.get((cm.target or "").lower())) is not None and f.type == "string" and i != key_pos
+    ]  # fmt: skip
+    zeros = _ZeroWatch(zero_cols)
+    record = 0
+    delim, ncols = d.delimiter.encode(), len(d.header)
+    with source.path.open("rb") as fh:
+        for block in iter_blocks(fh, d.data_offset):
+            if should_stop is not None and should_stop():
+                return None
+            recs, _ = neutral_records(block.data, delim)
+
+            def column(i: int, recs: list[bytes] = recs) -> list[bytes]:
+                return fast_keys(recs, i, ncols, delim)  # one field per record, in C
+
+            if zero_cols and record < _ZERO_FAST_SAMPLE:
+                columns: list[tuple[str, ...]] = [()] * ncols
+                for i in zero_cols:
+                    raw_col = column(i)
+                    if not any(b'"' in v for v in raw_col):
+                        columns[i] = tuple(v.decode("utf-8", "replace") for v in raw_col)
+                zeros.see_many(columns, record + 1)
+            record += len(recs)
+            if key_pos is not None:
+                keys = b"\n".join(column(key_pos))
+                if (b"E" in keys or b"e" in keys) and _SCIENTIFIC_BYTES.search(keys.replace(b'"', b"")):
+                    return None
+            for i, (kind, allowed) in kinds.items():
+                raw = column(i)
+                joined = b"\n".join(raw)
+                if b'"' in joined:
+                    return None
+                if kind == "picklist":
+                    if not set(raw) <= allowed | {b"", b"#N/A"}:
+                        return None
+                elif not _PLAIN_LINES[kind].fullmatch(joined) or (
+                    kind == "date" and not all(map(_real_date, set(raw)))
+                ):
+                    return None
+    return zeros.findings(source.path, mapping)
+
+
+def _real_date(value: bytes) -> bool:
+    if not value or value == b"#N/A":
+        return True
+    try:
+        date.fromisoformat(value.decode())
+    except ValueError:
+        return False
+    return True

@@ -1,4 +1,4 @@
-"""Business-file benchmark: label headers and local formats vs the plain file, against one count-only emulator.
+"""Business files: label headers and local formats vs the plain file, against one count-only emulator.
 
 Usage:
     uv run python bench/bench_business.py [--rows 1000000] [--reps 2] [--xlsx-rows 200000]
@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_load import MAKE_CSV, _RssSampler  # noqa: E402
+from bench.bench_load import MAKE_CSV, _RssSampler
 
 LABELS = {
     "External_Id__c": "External Id", "Name": "Account Name", "BillingStreet": "Billing Street",
@@ -48,12 +48,19 @@ def make_files(rows: int) -> dict[str, Path]:
     if not mapped.exists():
         with plain.open("rb") as src, mapped.open("wb") as out:
             header = src.readline().decode().rstrip("\n").split(",")
-            out.write((",".join(f'"{LABELS[h]}"' if "/" in LABELS[h] else LABELS[h] for h in header) + "\n").encode())
+            out.write(
+                (
+                    ",".join(f'"{LABELS[h]}"' if "/" in LABELS[h] else LABELS[h] for h in header) + "\n"
+                ).encode()
+            )
             while block := src.read(1 << 20):
                 out.write(block)
     converted = WORK / f"accounts_{rows}_local.csv"
     if not converted.exists():
-        with plain.open(newline="", encoding="utf-8") as src, converted.open("w", newline="", encoding="utf-8") as out:
+        with (
+            plain.open(newline="", encoding="utf-8") as src,
+            converted.open("w", newline="", encoding="utf-8") as out,
+        ):
             reader, writer = csv.reader(src), csv.writer(out, lineterminator="\n")
             header = next(reader)
             rev = header.index("AnnualRevenue")
@@ -70,7 +77,7 @@ def make_xlsx(rows: int, plain: Path) -> Path:
     book = WORK / f"accounts_{rows}.xlsx"
     if book.exists():
         return book
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("Accounts")
@@ -113,7 +120,8 @@ def child(url: str, token: str, path: Path) -> dict[str, Any]:
         end = time.perf_counter()
     fp = plan.files[0]
     mode = fp.transform.mode if fp.transform is not None else "as is"
-    return {"ok": result.ok, "wall": end - start, "check_s": checked - start, "records": result.manifest["totals"]["success"],
+    totals = result.manifest["totals"]
+    return {"ok": result.ok, "wall": end - start, "check_s": checked - start, "records": totals["success"],
             "parts": len(fp.parts), "mode": mode}  # fmt: skip
 
 
@@ -125,7 +133,9 @@ def run_child(org: Any, name: str, path: Path) -> dict[str, Any]:
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     sampler.stop()
-    detail = json.loads(output.decode().strip().splitlines()[-1]) if os.waitstatus_to_exitcode(status) == 0 else {}
+    detail = (
+        json.loads(output.decode().strip().splitlines()[-1]) if os.waitstatus_to_exitcode(status) == 0 else {}
+    )
     detail.update(name=name, cpu=usage.ru_utime + usage.ru_stime, rss_mib=usage.ru_maxrss / 1024)
     print(f"  {name:<10} {json.dumps(detail)}", file=sys.stderr)
     return detail

@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.extid_picker.value_changed.connect(self._extid_changed)
         self.files_panel.files_added.connect(self.checker.inspect)
         self.files_panel.files_changed.connect(self._inputs_changed)
+        self.files_panel.recheck_requested.connect(self._inputs_changed)
         self.files_panel.samples_requested.connect(self.add_samples)
         self.files_panel.review_requested.connect(self.open_review_folder)
         self.checker.changed.connect(self._update_load_state)
@@ -298,8 +299,9 @@ class MainWindow(QMainWindow):
 
     def _load_options(self) -> LoadOptions:
         return engine.load_options(
-            self.settings, self.object_picker.value, self.extid_picker.value, self.poll_override_s
-        )
+            self.settings, self.object_picker.value, self.extid_picker.value, self.poll_override_s,
+            self.files_panel.details.mapping.choices(),
+        )  # fmt: skip
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)

@@ -79,6 +79,7 @@ class FilePlan:
     key_column: int | None = None
     key_index: KeyIndex | None = field(default=None, repr=False, compare=False)
     transform: FileTransform | None = field(default=None, repr=False, compare=False)
+    mapping: Mapping | None = field(default=None, repr=False, compare=False)  # set by pre-flight
 
     @property
     def blocked(self) -> bool:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -161,6 +162,7 @@ def _check_file(
     except SdlError as exc:
         checker.add(ERROR, "bad_mapping", str(exc))
         return checker.out
+    fp.mapping = mapping
     for note in notes:
         checker.add(WARNING, "mapping_note", note)
     for position, cm in enumerate(mapping.columns, start=1):
@@ -185,8 +187,13 @@ def _check_file(
     key = checker.by_name.get(key_field.lower())
     if key is not None and folds_case(key) and fp.key_column is not None:
         checker.out.extend(case_duplicate_findings(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED))
-    if mapping.undecided or any(f.severity == ERROR for f in checker.out):
+    if any(f.severity == ERROR and f.code != "unknown_column" for f in checker.out):
         return checker.out
+    if mapping.undecided:
+        # Still read the values of the columns that are placed (the mapping view previews them, and
+        # their problems show now rather than after the last column is decided).
+        mapping = Mapping(tuple(c if c.decided else replace(c, how="ignored") for c in mapping.columns))
+        given = mapping
     choices = Choices(options.date_format, options.time_zone, options.decimal_separator)
     if (
         given is None

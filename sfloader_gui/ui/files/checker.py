@@ -71,6 +71,11 @@ class FileChecker(QObject):
             self.changed.emit()
 
     # -- pre-flight ----------------------------------------------------------------------------------------
+    def recheck(self) -> None:
+        """Check again with the same inputs (after the user changed a file's mapping or encoding)."""
+        if self._inputs[2] is not None:
+            self.schedule(*self._inputs)
+
     def schedule(self, object_name: str, external_id: str, options: LoadOptions | None) -> None:
         self._inputs = (object_name, external_id, options)
         self._generation += 1
@@ -88,8 +93,11 @@ class FileChecker(QObject):
             return
         generation, conn = self._generation, self._conn
         self._checking = True
+        entries = self._model.entries()
+        encodings = {e.path: e.convert_from for e in entries if e.convert_from}
+        mappings = {e.path: e.mapping for e in entries if e.mapping is not None}
         self._tasks.submit(
-            lambda: engine.check_files(conn, paths, options),
+            lambda: engine.check_files(conn, paths, options, encodings, mappings),
             lambda result: self._check_done(generation, result),
             lambda message: self._check_failed(generation, message),
         )
@@ -102,6 +110,7 @@ class FileChecker(QObject):
         self._plan = result.plan
         for entry in self._model.entries():
             entry.findings = result.findings.get(entry.path, [])
+            entry.columns = result.columns.get(entry.path)
             entry.checked = True
             facts = result.facts.get(entry.path)
             if facts is not None:

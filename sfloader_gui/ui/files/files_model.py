@@ -24,6 +24,7 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 class FindingView:
     severity: str  # "error" blocks the file, "warning" does not
     message: str
+    code: str = ""  # the engine's finding code ("encoding", "unknown_column", ...)
 
     @property
     def is_error(self) -> bool:
@@ -62,6 +63,10 @@ class FileEntry:
     checked: bool = False  # pre-flight ran for the current object / External ID
     read_error: str | None = None  # the file could not be read as CSV at all (known before pre-flight)
     loaded: LoadedMark | None = None  # the last run that sent this file
+    # Issue 11: the user's choices for this file (kept while it is in the list) and the last check's view.
+    convert_from: str | None = None  # "cp1252" after a click on the encoding finding
+    mapping: Any = None  # core.mapping.model.Mapping the user edited; None: auto-mapping
+    columns: Any = None  # engine_bridge.FileColumns of the last check
 
     def loaded_now(self) -> LoadedMark | None:
         """The mark, if the file is still what was loaded (an edited file is a new file to load)."""
@@ -77,7 +82,9 @@ class FileEntry:
     @property
     def errors(self) -> list[FindingView]:
         found = [f for f in self.findings if f.is_error]
-        if self.read_error and all(f.message != self.read_error for f in found):
+        # Once pre-flight has read the file (a workbook, UTF-16, or after "Read as Windows-1252"),
+        # its findings replace the quick reader's error.
+        if self.read_error and not self.checked and all(f.message != self.read_error for f in found):
             found.insert(0, FindingView("error", self.read_error))
         return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
 from sfloader_gui.ui.files.files_model import ENTRY_ROLE, Col, FileEntry, FilesModel
+from sfloader_gui.ui.files.mapping_view import MappingView
 from sfloader_gui.ui.plain import plain_label
 
 log = logging.getLogger(__name__)
@@ -52,11 +54,14 @@ class FileDetails(QTabWidget):
         self._preview_stack.addWidget(self.preview)
         self.findings = QListWidget()
         self.findings.setWordWrap(True)
+        self.mapping = MappingView()
         self.addTab(preview_page, "Preview")
         self.addTab(self.findings, "Pre-flight findings")
+        self.addTab(self.mapping, "Columns")
         self.show_entry(None)
 
     def show_entry(self, entry: FileEntry | None) -> None:
+        self.mapping.show_entry(entry)
         self.preview.clear()
         self.findings.clear()
         self._preview_stack.setCurrentIndex(1 if entry is not None and entry.preview else 0)
@@ -105,6 +110,7 @@ class FilesPanel(QWidget):
     files_changed = Signal()
     review_requested = Signal(object)
     samples_requested = Signal(bool)
+    recheck_requested = Signal()  # a file's mapping or encoding changed in the mapping view
 
     def __init__(self, model: FilesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -188,6 +194,9 @@ class FilesPanel(QWidget):
         left_box.addWidget(self.ignored)
 
         self.details = FileDetails()
+        self.details.mapping.mapping_edited.connect(self._mapping_edited)
+        self.details.mapping.convert_requested.connect(self._convert_requested)
+        self.details.mapping.choices_changed.connect(self.recheck_requested)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.details)
@@ -280,6 +289,18 @@ class FilesPanel(QWidget):
         mark = entry.loaded_now() if entry is not None else None
         if mark is not None and mark.left:
             self.review_requested.emit(mark.folder)
+
+    def _mapping_edited(self, path: Path, mapping: Any) -> None:
+        entry = self.model.entry(path)
+        if entry is not None:
+            entry.mapping = mapping
+            self.recheck_requested.emit()
+
+    def _convert_requested(self, path: Path, encoding: str) -> None:
+        entry = self.model.entry(path)
+        if entry is not None:
+            entry.convert_from = encoding  # remembered for this file while it is in the list
+            self.recheck_requested.emit()
 
     def current_entry(self) -> FileEntry | None:
         rows = self.view.selectionModel().selectedRows()

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sfloader_gui.core.csvio.dialect import sniff
 from sfloader_gui.core.csvio.errors import CsvInputError
@@ -25,6 +25,9 @@ from sfloader_gui.core.load.reconcile import reconcile_strays
 from sfloader_gui.core.load.results import count_records
 from sfloader_gui.core.load.resume import resume_line, runs_to_resume
 from sfloader_gui.core.load.run import LoadRun
+from sfloader_gui.core.mapping.model import Mapping
+from sfloader_gui.core.mapping.preview import ColumnPreview, FieldChoice, field_choices, preview_columns
+from sfloader_gui.core.mapping.source import CsvSource
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -60,10 +63,18 @@ def external_id_choices(conn: SalesforceConnection, object_name: str) -> list[tu
 
 # -- options ----------------------------------------------------------------------------------------------
 def load_options(
-    settings: AppSettings, object_name: str, external_id: str, poll_override_s: float | None = None
+    settings: AppSettings,
+    object_name: str,
+    external_id: str,
+    poll_override_s: float | None = None,
+    conversions: dict[str, Any] | None = None,
 ) -> LoadOptions:
-    """Raises ``ConfigError`` (a ValueError) when something is missing or not allowed."""
+    """Raises ``ConfigError`` (a ValueError) when something is missing or not allowed.
+
+    ``conversions``: the mapping view's date order, decimal separator and time zone (None: inferred).
+    """
     return LoadOptions(
+        **(conversions or {}),
         object_name=object_name,
         external_id_field=external_id,
         use_gzip=settings.use_gzip,
@@ -106,23 +117,54 @@ def inspect_file(path: Path) -> FileFacts:
 
 
 @dataclass
+class FileColumns:
+    """The mapping view's content for one file (issue 11)."""
+
+    mapping: Mapping
+    columns: list[ColumnPreview]
+    fields: list[FieldChoice]
+    encoding: str  # how the file is read ("utf-8", "cp1252", "workbook", ...)
+
+
+@dataclass
 class CheckResult:
     plan: LoadPlan
     findings: dict[Path, list[FindingView]]
     facts: dict[Path, FileFacts]
+    columns: dict[Path, FileColumns] = field(default_factory=dict)
 
 
-def check_files(conn: SalesforceConnection, paths: list[Path], options: LoadOptions) -> CheckResult:
-    """The engine's plan and pre-flight for these files, grouped per file for the list."""
-    plan = planning.plan_load(paths, options)
+def check_files(
+    conn: SalesforceConnection,
+    paths: list[Path],
+    options: LoadOptions,
+    encodings: dict[Path, str] | None = None,
+    mappings: dict[Path, Mapping] | None = None,
+) -> CheckResult:
+    """The engine's plan and pre-flight for these files, grouped per file for the list.
+
+    ``encodings``: files the user chose to read as Windows-1252/Latin-1; ``mappings``: columns the user
+    mapped in the mapping view (the others are auto-mapped).
+    """
+    plan = planning.plan_load(paths, options, encodings=encodings)
     describer = describe.Describer(conn)
-    checks.preflight(plan, describer(options.object_name), describer)  # adds its findings to each file
+    target = describer(options.object_name)
+    checks.preflight(plan, target, describer, mappings=mappings)  # adds its findings to each file
     findings: dict[Path, list[FindingView]] = {}
     facts: dict[Path, FileFacts] = {}
+    columns: dict[Path, FileColumns] = {}
     for path, fp in zip(paths, plan.files, strict=True):  # the plan keeps the order it was given
-        findings[path] = [FindingView(f.severity, f.message) for f in fp.findings]
+        findings[path] = [FindingView(f.severity, f.message, f.code) for f in fp.findings]
         facts[path] = FileFacts(rows=fp.records, parts=len(fp.parts))
-    return CheckResult(plan=plan, findings=findings, facts=facts)
+        if fp.mapping is not None and fp.dialect is not None:
+            source = fp.transform.source if fp.transform is not None else CsvSource(fp.path, fp.dialect)
+            rows = next(iter(source.batches(sizes=False)), None)
+            sample = rows.rows[:50] if rows is not None else []
+            columns[path] = FileColumns(
+                fp.mapping, preview_columns(sample, fp.mapping, fp.transform),
+                field_choices(list(target.fields), fp.mapping), fp.dialect.encoding,
+            )  # fmt: skip
+    return CheckResult(plan=plan, findings=findings, facts=facts, columns=columns)
 
 
 # -- running ----------------------------------------------------------------------------------------------

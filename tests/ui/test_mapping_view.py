@@ -51,9 +51,7 @@ def test_pick_a_field_ignore_a_column_and_load_enables(qtbot: QtBot, emulator: A
     assert not window.load_button.isEnabled()
     assert "'Company'" in window.blocking_reason()
     assert "2 need a choice" in view.summary.text()
-    sent_as = {
-        view.table.item(r, 0).text(): view.table.item(r, 4).text() for r in range(view.table.rowCount())
-    }
+    sent_as = {_cell(view, r, 0): _cell(view, r, 4) for r in range(view.table.rowCount())}
     assert sent_as["Customer Since"] == "31/12/2026 → 2026-12-31; 01/02/2026 → 2026-02-01"
 
     name = view.picker_for("Company")

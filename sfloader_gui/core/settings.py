@@ -40,6 +40,7 @@ class AppSettings:
     part_size_mb: int = DEFAULT_PART_SIZE_BYTES // _MB
     last_object: str = ""
     last_external_id: str = ""
+    reconnect_demo: bool = False  # the demo org was the last one used: start it again at the next start
     # Keys written by other parts of the app (or a newer version): kept as they were, never dropped.
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

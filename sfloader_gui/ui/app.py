@@ -74,6 +74,7 @@ class DemoSwitch:
                 return
         org = self.org
         self.window.set_connection(org.connection, "Demo org", "demo", username=org.username)
+        self.window.remember(reconnect_demo=True)  # back to the demo at the next start
         self.window.enable_samples()
         self.window.poll_override_s = 0.5  # the local org answers at once: watch it closely
 
@@ -99,7 +100,7 @@ def run(argv: list[str]) -> int:
     window.bar.demo_requested.connect(demo.connect)
     window.bar.switch_requested.connect(window.open_switch_dialog)
     window.bar.relogin_requested.connect(window.relogin)
-    if args.demo:
+    if args.demo or window.settings.reconnect_demo:
         demo.connect()
     else:
         window.reconnect_last()  # back to the org used last, from the keyring

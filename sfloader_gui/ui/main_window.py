@@ -231,6 +231,8 @@ class MainWindow(QMainWindow):
         if conn is None:
             self.object_picker.clear("Connect to an org to list objects.")
         else:
+            if self.settings.reconnect_demo:
+                self._save(reconnect_demo=False)  # another org now (the demo sets it again for itself)
             log.info("Connected to %s (%s).", org_label or conn.instance_url, environment)
             self.tasks.submit(lambda: engine.reconcile_org(conn), self._report_reconcile, lambda _m: None)
             self.object_picker.load(lambda: engine.object_choices(conn), select=self.settings.last_object)
@@ -315,6 +317,10 @@ class MainWindow(QMainWindow):
                 self.settings.part_size_mb,
             )
             self._inputs_changed()
+
+    def remember(self, **changes: Any) -> None:
+        """Change settings and save them (start-up choices such as returning to the demo org)."""
+        self._save(**changes)
 
     def _save(self, **changes: Any) -> None:
         self.settings = self.settings.with_changes(**changes)

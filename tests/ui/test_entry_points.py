@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -45,3 +46,16 @@ def test_both_commands_print_their_version(capsys: pytest.CaptureFixture[str]) -
             main(["--version"])
         assert done.value.code == 0
         assert capsys.readouterr().out.strip() == f"{name} {__version__}"
+
+
+def test_the_app_comes_back_to_the_demo_org_it_was_last_on(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SFLOADER_HOME": str(tmp_path / "home")}
+    first = [sys.executable, "-m", "sfloader_gui", "--demo", "--screenshot", str(tmp_path / "a.png")]
+    assert subprocess.run(first, env=env, capture_output=True, timeout=60).returncode == 0
+    settings = json.loads((tmp_path / "home" / "config" / "settings.json").read_text(encoding="utf-8"))
+    assert settings["reconnect_demo"] is True
+    again = [sys.executable, "-m", "sfloader_gui", "--screenshot", str(tmp_path / "b.png")]  # no --demo
+    proc = subprocess.run(again, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = (tmp_path / "home" / "logs" / "sfloader.log").read_text(encoding="utf-8")
+    assert log.count("Connected to Demo org") == 2

@@ -140,6 +140,9 @@ def main(out: Path) -> int:
         QApplication.processEvents()
         runs.grab().save(str(out / "recent-runs.png"))
         runs.close()
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)  # the private org and its runs: only the pictures are kept
     print(f"screenshots in {out}")
     return 0
 

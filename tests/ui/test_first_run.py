@@ -86,6 +86,7 @@ class LockedKeyring(MemoryKeyring):
         raise KeyringLocked("the login keyring is locked")
 
 
+@pytest.mark.app_warnings("keyring read failed")
 def test_a_locked_keyring_says_so(qtbot: QtBot, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _logged_in_earlier(emulator)
     locked = LoginService(OrgStore(), CredentialStore(LockedKeyring()), open_browser=ScriptedBrowser())

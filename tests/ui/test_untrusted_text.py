@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -148,6 +149,7 @@ def test_org_names_and_login_errors_are_text_in_the_org_manager(qtbot: QtBot) ->
     assert f"into {BOLD}Acme, a production org" in label_shown(confirm.intro)
 
 
+@pytest.mark.app_warnings("error_dialog: Unexpected error")
 def test_the_crash_dialog_shows_the_error_text_literally(qtbot: QtBot) -> None:
     try:
         raise ValueError(f"bad value {SCRIPT}{IMG}")
@@ -159,6 +161,7 @@ def test_the_crash_dialog_shows_the_error_text_literally(qtbot: QtBot) -> None:
     dialog.close()
 
 
+@pytest.mark.app_warnings("error_dialog: Unexpected error")
 def test_the_crash_dialog_redacts_a_token_past_its_line_break_in_every_form(qtbot: QtBot) -> None:
     from tests.secret_forms import leaks
 

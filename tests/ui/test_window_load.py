@@ -118,6 +118,7 @@ def test_full_load_of_the_samples_reaches_the_right_states_and_counts(
     workbench.close()
 
 
+@pytest.mark.app_warnings("Failed — InternalServerError")
 def test_a_failed_job_shows_its_message_and_file(qtbot: QtBot, emulator: Any, samples_dir: Path) -> None:
     window = prepared(qtbot, emulator, "Account", "External_Id__c", [samples_dir / "accounts.csv"])
     emulator.faults.fail_jobs = 1
@@ -138,6 +139,7 @@ def test_a_failed_job_shows_its_message_and_file(qtbot: QtBot, emulator: Any, sa
 
 
 @pytest.mark.parametrize("choice", [CancelChoice.ABORT_JOBS, CancelChoice.STOP_WAITING])
+@pytest.mark.app_warnings("Aborted — no reason given", "Earlier session: ", "Fetch the results of those jobs")
 def test_cancel_with_and_without_server_abort(
     qtbot: QtBot, emulator: Any, samples_dir: Path, choice: CancelChoice
 ) -> None:
@@ -178,6 +180,7 @@ def test_cancel_with_and_without_server_abort(
     assert window.load_button.isEnabled()
 
 
+@pytest.mark.app_warnings("Aborted — no reason given")
 def test_closing_while_loading_asks_and_keep_loading_keeps_the_window(
     qtbot: QtBot, emulator: Any, samples_dir: Path
 ) -> None:

@@ -23,6 +23,7 @@ from tests.ui.helpers import open_window
 TOKEN = "00D5g000004ABCD!AQ0AQFakeTokenValue.0123456789abcdefghijklmnop"
 
 
+@pytest.mark.app_warnings("error_dialog: Unexpected error")
 def test_unexpected_exception_opens_a_dialog_with_copyable_redacted_details(qtbot: QtBot) -> None:
     try:
         raise RuntimeError(f"boom with {TOKEN}")
@@ -39,6 +40,7 @@ def test_unexpected_exception_opens_a_dialog_with_copyable_redacted_details(qtbo
     dialog.close()
 
 
+@pytest.mark.app_warnings("Salesforce is slow")
 def test_log_pane_redacts_secrets_and_shows_plain_lines(qtbot: QtBot) -> None:
     pane = LogPane()
     qtbot.addWidget(pane)

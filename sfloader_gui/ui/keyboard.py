@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
     QPushButton,
     QTabBar,
+    QToolButton,
     QWidget,
 )
+
+
+class _EnterPresses(QObject):
+    """Enter on a focused tool button does what Space does."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            isinstance(watched, QToolButton)
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        ):
+            if watched.popupMode() is QToolButton.ToolButtonPopupMode.InstantPopup and watched.menu():
+                watched.showMenu()
+            else:
+                watched.animateClick()
+            return True
+        return False
+
+
+_ENTER_PRESSES = _EnterPresses()
 
 
 def make_keyboard_friendly(root: QWidget) -> None:
@@ -22,6 +47,8 @@ def make_keyboard_friendly(root: QWidget) -> None:
         view.setTabKeyNavigation(False)
     for button in root.findChildren(QPushButton):
         button.setAutoDefault(True)
+    for tool in root.findChildren(QToolButton):  # toolbar buttons ignore Enter: press them (or open the menu)
+        tool.installEventFilter(_ENTER_PRESSES)
     for bar in root.findChildren(QTabBar):  # read as "tabs: Jobs, Log"
         if not bar.accessibleName():
             bar.setAccessibleName(

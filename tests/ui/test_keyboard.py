@@ -163,3 +163,19 @@ def test_minimum_size_keeps_every_section_usable(window: MainWindow) -> None:
 def _no_key_left_down() -> Iterator[None]:
     yield
     assert QApplication.keyboardModifiers() == NONE
+
+
+def test_enter_presses_a_focused_tool_button(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QHBoxLayout, QToolButton
+
+    from sfloader_gui.ui.keyboard import make_keyboard_friendly
+
+    box = QWidget()
+    tool = QToolButton(box)
+    tool.setText("Retry all failed")
+    QHBoxLayout(box).addWidget(tool)
+    make_keyboard_friendly(box)
+    qtbot.addWidget(box)
+    box.show()
+    with qtbot.waitSignal(tool.clicked, timeout=WAIT_MS):
+        QTest.keyClick(tool, Qt.Key.Key_Return)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.settings import AppSettings
-from sfloader_gui.ui.failures import WorkbenchWindow
+from sfloader_gui.ui.failures import WorkbenchWindow, actions
 from sfloader_gui.ui.files.files_model import Col, FileEntry
 from sfloader_gui.ui.main_window import MainWindow
 from tests.core.review.emulator_runs import connect, load
@@ -91,7 +92,9 @@ def test_loaded_files_are_marked_and_load_asks_before_sending_them_again(
     assert window.jobs_panel.run_folder != run, "a second run, as the user asked"
 
 
-def test_main_window_totals_follow_workbench_retries(qtbot: QtBot, emulator: Any, samples_dir: Path) -> None:
+def test_main_window_totals_follow_workbench_retries(
+    qtbot: QtBot, emulator: Any, samples_dir: Path, tmp_path: Path
+) -> None:
     window = open_window(qtbot, emulator, AppSettings(poll_interval_s=0.2))
     pick(qtbot, window, "Account", "External_Id__c")
     _load(qtbot, window, [samples_dir / "accounts.csv"])
@@ -119,4 +122,11 @@ def test_main_window_totals_follow_workbench_retries(qtbot: QtBot, emulator: Any
         f"Loaded: 6 succeeded (1 on retry), 2 failed — run {run.name}"
     )
     settle(bench)
+    # The Excel-safe export leaves out the row the retry loaded (the default) and says what became of each.
+    [left] = actions.export_rows(bench, False, actions.EXCEL, tmp_path / "left.csv")
+    with left.open(newline="", encoding="utf-8-sig") as f:
+        exported = list(csv.DictReader(f))
+    assert sorted(r["External_Id__c"] for r in exported) == ["CON-0101", "CON-0104"]
+    assert {r["Outcome"] for r in exported} == {"Failed"} and all(r["What it means"] for r in exported)
+    assert "Exported 2 rows" in bench.statusBar().currentMessage()
     bench.close()

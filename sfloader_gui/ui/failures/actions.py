@@ -77,16 +77,18 @@ def export_rows(win: WorkbenchWindow, selected: bool, form: str, dest: Path | No
     outcomes = win.model.outcomes if win.model is not None else None
     skip_fixed = win.skip_fixed_action.isChecked()
 
+    written_rows = [len(rows)]  # the Excel-safe export may leave out rows a retry loaded
+
     def run() -> list[Path]:
         if form == RAW:
             return export_raw(session, rows, target)
-        export_excel_safe(session, rows, target, outcomes, skip_fixed=skip_fixed)
+        written_rows[0] = export_excel_safe(session, rows, target, outcomes, skip_fixed=skip_fixed)
         return [target]
 
     if form == EXCEL and len(rows) > BACKGROUND_ROWS:
         # About a minute per million rows: write on a worker thread; the status bar says when it is done.
         def done(written: list[Path]) -> None:
-            exported(win, len(rows), written)
+            exported(win, written_rows[0], written)
 
         failed = partial(win.show_message, "Export failed")
         if win.tasks.submit(run, done, failed, name="export"):
@@ -100,7 +102,7 @@ def export_rows(win: WorkbenchWindow, selected: bool, form: str, dest: Path | No
     except (ExportError, OSError) as exc:
         win.show_message("Export failed", str(exc))
         return []
-    exported(win, len(rows), written)
+    exported(win, written_rows[0], written)
     return written
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported where used: `sfloader --help` stays quick
     from sfloader_gui.core.load.reconcile import ReconcileReport
     from sfloader_gui.core.load.resume import ResumeResult
     from sfloader_gui.core.load.run import RunResult
+    from sfloader_gui.core.salesforce.describe import ObjectDescribe
 
 
 @contextlib.contextmanager
@@ -187,22 +188,26 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def describe_target(conn: SalesforceConnection, object_name: str) -> ObjectDescribe:
+    """The describe of the object ``--object`` names; a usage error when the org has no such object."""
+    from sfloader_gui.core.salesforce import describe
+    from sfloader_gui.core.salesforce.errors import NotFoundError
+
+    try:
+        return describe.describe_object(conn, object_name)
+    except NotFoundError:
+        raise UsageError(f"The org has no object named {object_name!r}; check --object.") from None
+
+
 def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptions) -> LoadPlan:
     """Plan + pre-flight; print every finding (naming the file); refuse the load on any error."""
     from sfloader_gui.core.load.plan import plan_load
     from sfloader_gui.core.load.preflight import preflight
     from sfloader_gui.core.salesforce import describe
-    from sfloader_gui.core.salesforce.errors import NotFoundError
 
     plan = plan_load(files, options)
     if plan.loadable:
-        try:
-            target = describe.describe_object(conn, options.object_name)
-        except NotFoundError:
-            raise UsageError(
-                f"The org has no object named {options.object_name!r}; check --object."
-            ) from None
-        preflight(plan, target, describe.Describer(conn))
+        preflight(plan, describe_target(conn, options.object_name), describe.Describer(conn))
     for finding in plan.findings:
         print(f"sfloader: {finding.severity}: {finding.message}", file=sys.stderr)
     if any(f.code == "encoding" for f in plan.findings):
@@ -303,17 +308,11 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     from sfloader_gui.core.load.preflight import file_mapping, preflight
     from sfloader_gui.core.mapping.sdl import SdlError, write_sdl
     from sfloader_gui.core.salesforce import describe
-    from sfloader_gui.core.salesforce.errors import NotFoundError
 
     args.external_id = args.external_id or "Id"
     options = load_options(args)
     with open_org(args) as conn:
-        try:
-            target = describe.describe_object(conn, options.object_name)
-        except NotFoundError:
-            raise UsageError(
-                f"The org has no object named {options.object_name!r}; check --object."
-            ) from None
+        target = describe_target(conn, options.object_name)
         fp = plan_file(args.file.expanduser().absolute(), options, encoding=options.encoding)
         if fp.dialect is None:
             raise UsageError("; ".join(f.message for f in fp.findings) or f"{args.file} cannot be read.")

@@ -6,13 +6,13 @@ findings are also added to each ``FilePlan.findings`` (replacing those of an ear
 
 API::
 
-    class FieldLike(Protocol):          # core/salesforce/describe.FieldInfo satisfies it
-        name: str; type: str; length: int
+    class FieldLike(Protocol):          # core/salesforce/shapes; describe.FieldInfo satisfies it
+        name: str; label: str; type: str; length: int
         createable: bool; updateable: bool; nillable: bool
         external_id: bool; id_lookup: bool
         reference_to: Sequence[str]; relationship_name: str | None
         picklist_values: Sequence[str]
-    class DescribeLike(Protocol):       # core/salesforce/describe.ObjectDescribe satisfies it
+    class DescribeLike(Protocol):       # core/salesforce/shapes; describe.ObjectDescribe satisfies it
         name: str
         fields: Sequence[FieldLike]
 
@@ -30,10 +30,9 @@ every value that cannot be sent is a blocking finding, and ``FilePlan.transform`
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 from sfloader_gui.core.csvio.casekeys import case_duplicate_findings
 from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding, Severity, describe_records
@@ -48,6 +47,7 @@ from sfloader_gui.core.mapping.source import CsvSource
 from sfloader_gui.core.mapping.transform import FileTransform, already_plain, analyze
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.errors import NotFoundError
+from sfloader_gui.core.salesforce.shapes import DescribeLike, FieldLike
 
 SAMPLE_ROWS = 1000
 # Not nillable, but Salesforce fills them in when a record is created.
@@ -76,38 +76,6 @@ PREFLIGHT_CODES = frozenset(
         "duplicate_external_id_case",
     }
 )
-
-
-class FieldLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def length(self) -> int: ...
-    @property
-    def createable(self) -> bool: ...
-    @property
-    def updateable(self) -> bool: ...
-    @property
-    def nillable(self) -> bool: ...
-    @property
-    def external_id(self) -> bool: ...
-    @property
-    def id_lookup(self) -> bool: ...
-    @property
-    def reference_to(self) -> Sequence[str]: ...
-    @property
-    def relationship_name(self) -> str | None: ...
-    @property
-    def picklist_values(self) -> Sequence[str]: ...
-
-
-class DescribeLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def fields(self) -> Sequence[FieldLike]: ...
 
 
 Parents = Callable[[str], DescribeLike]
@@ -143,7 +111,7 @@ def file_mapping(
     if options.mapping and options.mapping != "auto":
         entries = read_sdl(options.mapping)
         return apply_sdl(header, entries)
-    return auto_map(header, describe, parents), []  # type: ignore[arg-type]
+    return auto_map(header, describe, parents), []
 
 
 def _check_file(

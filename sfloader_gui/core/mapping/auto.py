@@ -18,38 +18,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from sfloader_gui.core.mapping.model import ColumnMap, Mapping
+from sfloader_gui.core.salesforce.shapes import DescribeLike, FieldLike
 
-
-class _Field(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def createable(self) -> bool: ...
-    @property
-    def updateable(self) -> bool: ...
-    @property
-    def external_id(self) -> bool: ...
-    @property
-    def id_lookup(self) -> bool: ...
-    @property
-    def reference_to(self) -> Sequence[str]: ...
-    @property
-    def relationship_name(self) -> str | None: ...
-
-
-class _Describe(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def fields(self) -> Sequence[_Field]: ...
-
-
-Parents = Callable[[str], _Describe]
+Parents = Callable[[str], DescribeLike]
 _PUNCT = re.compile(r"[\W_]+")
 
 
@@ -58,11 +31,11 @@ def normalize(text: str) -> str:
     return _PUNCT.sub("", text.casefold())
 
 
-def _writable(f: _Field) -> bool:
+def _writable(f: FieldLike) -> bool:
     return f.createable or f.updateable or f.external_id
 
 
-def _label_keys(describe: _Describe, parents: Parents | None) -> dict[str, set[str]]:
+def _label_keys(describe: DescribeLike, parents: Parents | None) -> dict[str, set[str]]:
     """Normalized label (and API name without __c) -> the targets it names."""
     keys: dict[str, set[str]] = {}
     for f in describe.fields:
@@ -89,7 +62,7 @@ def _label_keys(describe: _Describe, parents: Parents | None) -> dict[str, set[s
     return keys
 
 
-def auto_map(header: Sequence[str], describe: _Describe, parents: Parents | None = None) -> Mapping:
+def auto_map(header: Sequence[str], describe: DescribeLike, parents: Parents | None = None) -> Mapping:
     """The mapping auto-matching makes for ``header``; unmatched columns carry suggestions."""
     exact = {f.name: f.name for f in describe.fields}
     lower = {f.name.lower(): f.name for f in describe.fields}
@@ -124,7 +97,7 @@ def auto_map(header: Sequence[str], describe: _Describe, parents: Parents | None
 
 
 def suggestions(
-    column: str, describe: _Describe, keys: dict[str, set[str]] | None = None, n: int = 3
+    column: str, describe: DescribeLike, keys: dict[str, set[str]] | None = None, n: int = 3
 ) -> tuple[str, ...]:
     """Up to ``n`` targets whose label or name is close to ``column``."""
     keys = keys if keys is not None else _label_keys(describe, None)

@@ -16,6 +16,7 @@ samples=$place/sfloader-gui/_internal/resources/samples
 
 run "$app" --version
 run "$cli" --version
+run "$cli" orgs | grep -q "No saved orgs"  # the org list and keyring code paths load in the frozen command
 run "$app" --demo --auto-load-samples --quit-when-done
 run "$cli" upsert "$samples/accounts.csv" --object Account --external-id External_Id__c --demo --json \
   >"$place/upsert.json"

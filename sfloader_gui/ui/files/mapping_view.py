@@ -50,6 +50,7 @@ class MappingView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry: FileEntry | None = None
+        self._shown: tuple[object, ...] | None = None
         self.summary = QLabel("Select a file to see how its columns are sent.")
         self.summary.setWordWrap(True)
         self.convert_button = QPushButton("Read as &Windows-1252")
@@ -109,8 +110,13 @@ class MappingView(QWidget):
 
     # -- showing a file --------------------------------------------------------------------------------------
     def show_entry(self, entry: FileEntry | None) -> None:
-        self.entry = entry
         cols = entry.columns if entry is not None else None
+        findings = tuple(entry.findings) if entry is not None else ()
+        shown = (id(entry), id(cols), findings)
+        if shown == self._shown:
+            return  # the list repaints often during a load: rebuild only when the file's check changed
+        self._shown = shown
+        self.entry = entry
         encoding_problem = entry is not None and any(f.code == "encoding" for f in entry.findings)
         self.convert_button.setVisible(bool(encoding_problem))
         self.save_button.setEnabled(cols is not None)

@@ -295,3 +295,26 @@ def test_the_business_samples_load_with_no_edit(
     xl = records(emulator, "SELECT Ship_Date__c, Weight_Kg__c, Insured__c FROM Shipment__c "
                            "WHERE Shipment_Number__c = 'SHP-X0001'")[0]  # fmt: skip
     assert (xl["Ship_Date__c"], xl["Weight_Kg__c"], xl["Insured__c"]) == ("2026-01-11", 2.4, True)
+
+
+def test_retry_of_a_converted_file_applies_the_same_mapping_and_conversions(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "eu.csv"
+    src.write_bytes(
+        "External Id;Account Name;Customer Since;Annual Revenue\r\n"
+        "R1;Café;31.12.2026;1.234,50\r\nR2;;01.02.2026;10,5\r\nR3;Bar;03.04.2026;7\r\n".encode("cp1252")
+    )
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--convert-from", "cp1252", "--json")))
+    assert code == 1, err  # R2 has no Name: Salesforce refuses that row
+    run_dir = json.loads(out)["run_dir"]
+    assert by_key(emulator)["R1"]["Customer_Since__c"] == "2026-12-31"
+    # The user fixes the source row (the file is theirs), then retries the failed rows only.
+    src.write_bytes(src.read_bytes().replace(b"R2;;", b"R2;Fixed;"))
+    flags = ["--instance-url", emulator.instance_url, "--access-token", emulator.access_token]
+    code, out, err = run(capsys, "retry", run_dir, *flags, "--poll-interval", "0.05", "--json")
+    assert code == 0, err
+    assert json.loads(out)["totals"]["records"] == 1  # only the failed row was sent again
+    got = by_key(emulator)["R2"]
+    # 01.02.2026 alone could be either order: the retry reads it as the first run did (day first).
+    assert (got["Name"], got["Customer_Since__c"], got["AnnualRevenue"]) == ("Fixed", "2026-02-01", 10.5)

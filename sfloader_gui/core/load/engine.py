@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,8 +17,13 @@ from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import LoadPlan, plan_load
 from sfloader_gui.core.load.results import RunFolder, load_manifest, run_file, safe_name, source_file
 from sfloader_gui.core.load.run import NEVER_SENT, EventSink, LoadRun, RunResult
+from sfloader_gui.core.mapping.columns import Choices, ColumnRule
+from sfloader_gui.core.mapping.model import Mapping
+from sfloader_gui.core.mapping.source import CsvSource, utf16_source, workbook_source
+from sfloader_gui.core.mapping.transform import analyze
 from sfloader_gui.core.models import CancelToken, LoadOptions
 from sfloader_gui.core.private import opener
+from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 
 log = logging.getLogger(__name__)
@@ -90,7 +98,12 @@ def build_retry_files(run_dir: Path, new_run: RunFolder | None = None) -> list[P
     for index, (source, want) in enumerate(wanted.items(), start=1):
         if want.keys or want.ranges:
             out = _copy_rows(
-                source_file(source), files.get(source, {}), ext, want, new_run.sources_dir, index
+                source_file(source),
+                {"sheet": (manifest.get("options") or {}).get("sheet"), **files.get(source, {})},
+                ext,
+                want,
+                new_run.sources_dir,
+                index,
             )
             if out is not None:
                 written.append(out)
@@ -117,18 +130,20 @@ def _copy_rows(
     dest = dest_dir / f"{index:02d}_{safe_name(source.stem)}.csv"
     if not source.is_file():
         raise FileNotFoundError(f"{source} is gone: its failed rows cannot be copied for the retry.")
+    # A mapped file (issue 11) keeps its own header in the copy; the key is the column mapped to it.
+    mapped = (entry.get("transform") or {}).get("mapping") or []
+    key_column = next((m["column"] for m in mapped if str(m.get("field") or "").lower() == ext.lower()), ext)
     kept = 0
     tmp = dest.with_name(f".{dest.name}.part")
     with (
-        source.open(newline="", encoding="utf-8-sig") as src,
+        _source_rows(source, entry, delimiter) as reader,
         open(tmp, "x", newline="", encoding="utf-8", opener=opener) as out,
     ):
-        reader = csv.reader(src, delimiter=delimiter)
         writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
         header = next(reader, [])
         writer.writerow(header)
         lowered = [h.lower() for h in header]
-        col = lowered.index(ext.lower()) if ext.lower() in lowered else -1
+        col = lowered.index(key_column.lower()) if key_column.lower() in lowered else -1
         for number, row in enumerate(reader, start=1):
             key = row[col] if 0 <= col < len(row) else ""
             if want.wants(number, key):
@@ -139,6 +154,47 @@ def _copy_rows(
         return None
     tmp.rename(dest)
     return dest
+
+
+@contextlib.contextmanager
+def _source_rows(source: Path, entry: dict[str, Any], delimiter: str) -> Iterator[Iterator[list[str]]]:
+    """The source's records (header first) as the first run read them: its encoding, or a workbook."""
+    encoding = str(entry.get("encoding") or "utf-8")
+    if encoding in ("workbook", "utf-16"):
+        rows = (
+            workbook_source(source, entry.get("sheet"))
+            if encoding == "workbook"
+            else utf16_source(source, delimiter)
+        )
+        yield itertools.chain([rows.header], (r for b in rows.batches(sizes=False) for r in b.rows))
+        return
+    with source.open(newline="", encoding="utf-8-sig" if encoding == "utf-8" else encoding) as src:
+        yield csv.reader(src, delimiter=delimiter)
+
+
+def _reapply_transforms(conn: SalesforceConnection, plan: LoadPlan, manifest: dict[str, Any]) -> None:
+    """A retry sends its rows with the mapping and conversions the first run used (from its manifest)."""
+    entries = [f for f in manifest.get("files", []) if f.get("transform")]
+    if not entries:
+        return
+    target = describe.describe_object(conn, plan.options.object_name)
+    fields = {f.name.lower(): f for f in target.fields}
+    for fp in plan.files:
+        entry = next(
+            (e for e in entries if fp.dialect is not None and e.get("header") == fp.dialect.header), None
+        )
+        if entry is None or fp.dialect is None or fp.blocked:
+            continue
+        sent = entry["transform"]
+        mapping = Mapping.from_json(sent["mapping"])
+        rules = {r.column: r for r in map(ColumnRule.from_json, sent.get("conversions", []))}
+        tz = next((r.time_zone for r in rules.values() if r.time_zone), None)
+        fp.transform, found, fp.parts, fp.records = analyze(
+            fp.path, CsvSource(fp.path, fp.dialect), mapping, fields, Choices(time_zone=tz),
+            plan.options.external_id_field, plan.options.part_size_bytes, fp.dialect.terminator, fixed=rules,
+        )  # fmt: skip
+        fp.mapping = mapping
+        fp.findings.extend(found)
 
 
 def retry_failed(
@@ -168,4 +224,5 @@ def retry_failed(
         shutil.rmtree(folder.path)  # nothing to send: leave no empty run folder behind
         return None
     plan = plan_load(files, options)
+    _reapply_transforms(conn, plan, manifest)
     return run_load(conn, plan, options, out_dir, on_event, cancel, manifest["run_id"], folder, journal)

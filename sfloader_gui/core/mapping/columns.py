@@ -114,9 +114,16 @@ class ColumnCheck:
     """Collects what one column's values allow, over the whole file."""
 
     def __init__(
-        self, column: str, field: str, kind: str, choices: Choices, picklist: Picklist | None = None
+        self,
+        column: str,
+        field: str,
+        kind: str,
+        choices: Choices,
+        picklist: Picklist | None = None,
+        fixed: ColumnRule | None = None,
     ) -> None:
         self.column, self.field, self.kind, self.choices = column, field, kind, choices
+        self.fixed = fixed  # a retry reads the column as the first run did
         self.picklist = picklist
         self.tallies: dict[int, _Tally] = {}
         self.memo: dict[str, int] = {}
@@ -250,6 +257,8 @@ class ColumnCheck:
 
     def finish(self, path: Path, fallback: int | None = None) -> tuple[ColumnRule, list[Finding]]:
         self.fallback = fallback
+        if self.fixed is not None and self.fixed.choice == "x":
+            self.x_marks = True
         if self.kind == "checkbox" and self.x_marks:
             self.changes = True  # blanks become false
         if self.kind in ("checkbox", "picklist"):
@@ -297,13 +306,18 @@ class ColumnCheck:
         if noun == "number" and choice == numbers.COMMA:
             self.changes = True  # even 1.500 means one thousand five hundred here
         name = dates.ORDER_NAMES.get(choice) if noun == "date" else numbers.SEPARATOR_NAMES.get(choice)
+        tz = self.choices.time_zone if self.fixed is None else self.fixed.time_zone
         rule = ColumnRule(
-            self.column, self.field, self.kind, name, inferred,
-            self.choices.time_zone if self.kind == "datetime" else None,
+            self.column, self.field, self.kind, name, inferred if self.fixed is None else self.fixed.inferred,
+            tz if self.kind == "datetime" else None,
         )  # fmt: skip
         return rule, findings
 
     def _given(self) -> int | None:
+        if self.fixed is not None and self.fixed.choice is not None:
+            if self.kind in ("date", "datetime"):
+                return dates.ORDERS.get(self.fixed.choice)
+            return numbers.SEPARATORS.get(self.fixed.choice)
         if self.kind in ("date", "datetime"):
             return dates.ORDERS.get(self.choices.date_format or "")
         return numbers.SEPARATORS.get(self.choices.decimal_separator or "")

@@ -14,7 +14,8 @@ API::
         .header_bytes -> bytes ; .mode -> "raw" | "recode" | "rewrite"
         .iter_part(span) -> Iterator[bytes] ; .part_size(span) -> int ; .to_json() -> dict
     analyze(path, source, mapping, fields, choices, key_field, part_limit, terminator,
-            should_stop=None) -> tuple[FileTransform, list[Finding], list[PartSpan], int]
+            should_stop=None, fixed=None) -> tuple[FileTransform, list[Finding], list[PartSpan], int]
+        # fixed: source column -> ColumnRule of an earlier run (a retry reads values the same way)
     already_plain(source, mapping, fields, key_field) -> bool
         # the fast check for a mapping-only file: every sent value already in Salesforce's form?
         # fields: target API name (lower) -> FieldInfo-like (name, label, type, picklist_values, ...)
@@ -147,6 +148,7 @@ def analyze(
     part_limit: int,
     terminator: bytes,
     should_stop: Callable[[], bool] | None = None,
+    fixed: AbcMapping[str, ColumnRule] | None = None,
 ) -> tuple[FileTransform, list[Finding], list[PartSpan], int]:
     """One pass over the whole file: conversions decided, bad values found, parts cut by sent size."""
     checks: dict[int, ColumnCheck] = {}
@@ -178,7 +180,7 @@ def analyze(
             growth.append((i, longest))
         elif kind in _GROWTH:
             growth.append((i, _GROWTH[kind]))
-        checks[i] = ColumnCheck(cm.column, f.name, kind, choices, pl)
+        checks[i] = ColumnCheck(cm.column, f.name, kind, choices, pl, (fixed or {}).get(cm.column))
     findings: list[Finding] = []
     header = FileTransform(mapping, {}, source, terminator, choices).header_bytes
     body_limit = max(1, part_limit - len(header))

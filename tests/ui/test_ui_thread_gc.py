@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QEventLoop, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -43,6 +43,31 @@ def test_a_window_in_a_cycle_is_deleted_on_the_ui_thread(
     qtbot.waitUntil(lambda: bool(deleted_on), timeout=10_000)
     assert deleted_on == [threading.main_thread().name]
     assert len(keep) == 50_000
+
+
+def test_no_double_delete_when_qt_deletes_a_widget_whose_wrapper_is_garbage(
+    qtbot: QtBot, _ui_thread_gc: UiThreadCollector
+) -> None:
+    """The segfault of issue 15, made deterministic: with automatic collection, the pool thread's
+    allocations free the plain widget's wrapper and Shiboken queues its C++ delete for the main thread;
+    deleteLater then deletes it inside the event loop, and the queued delete runs on freed memory when
+    Python code runs next (rc 139 on PySide6 6.11.3 and 6.12.0, Python 3.11 to 3.13)."""
+    widget = QWidget()
+    widget.cycle = [widget]  # type: ignore[attr-defined]
+    delete_later = QTimer()
+    delete_later.setSingleShot(True)
+    delete_later.setInterval(300)
+    delete_later.timeout.connect(widget.deleteLater)  # C++ to C++: no Python runs when it fires
+    del widget
+    loop = QEventLoop()
+    QTimer.singleShot(600, loop.quit)
+    pool = QThreadPool()
+    for _ in range(4):
+        pool.start(_churn)
+    delete_later.start()
+    loop.exec()
+    assert pool.waitForDone(30_000)
+    gc.collect()  # here, on the UI thread: the wrapper of the deleted widget goes without a second delete
 
 
 def test_stop_gives_collection_back_to_python(qtbot: QtBot) -> None:

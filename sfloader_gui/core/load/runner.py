@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
@@ -573,27 +574,60 @@ class _PartRun:
     # ---- results ------------------------------------------------------------------------------------
 
     def fetch_results(self) -> None:
-        """The job's three result files. A full disk or read-only folder keeps the job's id and state:
-        its results are "not saved" and can be fetched later (``sfloader results``)."""
+        """The job's three result files. Downloads that fail for a passing reason (network down, server
+        busy) are tried again with growing pauses until the run's timeout. A full disk or read-only folder
+        keeps the job's id and state: its results are "not saved" and can be fetched later."""
         o = self.outcome
         assert o.job_id is not None
+        files: dict[str, Path] = {}
+        deadline = time.monotonic() + self.options.timeout_s
+        failures = 0
         try:
             folder = self.run_folder.job_dir(o.part, self.plan.file_index, o.job_id)
-            with self.conn.wire.slot(self.options.max_concurrent_uploads):  # result files are transfers too
-                files, problems = bulk.download_all_results(self.conn, o.job_id, folder)
+            while True:
+                problems = self.download_missing(o.job_id, folder, files)
+                passing = all(is_transient(e) for e in problems.values())
+                if not problems or not passing or time.monotonic() >= deadline:
+                    break
+                failures += 1
+                if failures == 1:
+                    self.say(
+                        f"Could not download the results of job {o.job_id}; trying again with growing pauses."
+                    )
+                if self.cancel.wait(_poll_backoff(self.options.poll_interval_s, failures, None)):
+                    problems = self.download_missing(o.job_id, folder, files)  # one last try, then stop
+                    break
         except OSError as exc:
             self.say(
                 f"Could not save the results of job {o.job_id} ({exc.strerror or exc}); fetch them later "
                 f"with: sfloader results {o.job_id}",
                 note=True,
             )
-            return
+            problems = {}
         for name, problem in problems.items():
             self.say(f"Could not download {name} results of job {o.job_id}: {problem}", note=True)
         o.success_file, o.failed_file = files.get("success"), files.get("failed")
         o.unprocessed_file = files.get("unprocessed")
         if len(files) == len(bulk.RESULT_FILES):
             self.emit(EventKind.RESULTS_SAVED, message=f"Results saved in {folder}")
+
+    def download_missing(
+        self, job_id: str, folder: Path, files: dict[str, Path]
+    ) -> dict[str, SalesforceError]:
+        """Each result file not saved yet; returns the downloads that failed, by name."""
+        problems: dict[str, SalesforceError] = {}
+        for kind, name in bulk.RESULT_FILES:
+            if name in files:
+                continue
+            dest = folder / f"{name}.csv"
+            try:
+                with self.conn.wire.slot(self.options.max_concurrent_uploads):  # result files are transfers
+                    bulk.download_results(self.conn, job_id, kind, dest)
+            except SalesforceError as exc:
+                problems[name] = exc
+                continue
+            files[name] = dest
+        return problems
 
     def finish_accounting(self) -> None:
         """Every record ends in success, failed or unprocessed; say how when the job never ran."""

@@ -29,6 +29,7 @@ from sfloader_gui.core.models import (
     PartRef,
 )
 from sfloader_gui.core.salesforce import bulk, orgstate
+from sfloader_gui.core.salesforce.backoff import worth_logging
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.errors import (
     ApiLimitError,
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[JobEvent], None]
 MAX_SUBMIT_ATTEMPTS = 3  # jobs per part: first try, a gzip fallback, one redo after a dropped upload
+ABORT_TRIES = 6  # an abandoned job's abort, tried again while the network is down
 MAX_REFUSALS = 8  # uploads refused in a row as "too many requests at once" before the part gives up
 POLL_BACKOFF_CAP = 12  # failed checks of a job pause at most this many poll intervals (5 s -> 1 min)
 _SERVER_TERMINAL = frozenset({JobState.JOB_COMPLETE, JobState.FAILED, JobState.ABORTED})
@@ -157,6 +159,8 @@ class _PartRun:
         self.gzip_breaks = 0  # gzip uploads of this part that failed without an answer
         self.refusal: SalesforceError | None = None  # the last try's upload refused as "too many at once"
         self.refusals = 0  # refusals in a row
+        self.unreachable: SalesforceError | None = None  # the last try's create-job call got no answer
+        self.create_failures = 0  # create-job calls in a row that got no answer
 
     # ---- events -------------------------------------------------------------------------------------
 
@@ -213,6 +217,7 @@ class _PartRun:
         job after a pause that grows with each refusal in a row; those do not use up the attempts.
         """
         attempt = 0
+        deadline = time.monotonic() + self.options.timeout_s
         while attempt < MAX_SUBMIT_ATTEMPTS:
             attempt += 1
             if self.cancel.cancelled:
@@ -224,6 +229,12 @@ class _PartRun:
             if self.refusal is not None:
                 attempt -= 1
                 self.pause_after_refusal(self.refusal)
+            elif self.unreachable is not None and time.monotonic() < deadline:
+                # No answer to the create-job call (network down): wait for the org, growing the pauses;
+                # that is no reason to give the part up while the run's timeout lasts.
+                attempt -= 1
+                self.create_failures += 1
+                self.cancel.wait(_poll_backoff(self.options.poll_interval_s, self.create_failures, None))
         self.fail(
             f"Gave up after {MAX_SUBMIT_ATTEMPTS} jobs: "
             + "; ".join(j["reason"] for j in self.outcome.abandoned_jobs)
@@ -266,7 +277,7 @@ class _PartRun:
             raise _Stop from None
 
     def submit_once(self, attempt: int) -> bool:
-        self.refusal = None
+        self.refusal = self.unreachable = None
         use_gzip = self.options.use_gzip and not orgstate.gzip_refused_by(self.conn.instance_url)
         if use_gzip and attempt == MAX_SUBMIT_ATTEMPTS and self.gzip_breaks == attempt - 1:
             # A server that refuses gzip may just close the connection on a big body instead of
@@ -360,6 +371,7 @@ class _PartRun:
         self, exc: TransportError, wal: RunJournal | None, intent: int | None, started: datetime
     ) -> None:
         """The create-job POST may have made a job: find it, and abort it only if it can only be ours."""
+        self.unreachable = exc
         opts = self.options
         window = orgstate.post_window(self.conn, started, datetime.now(UTC))
         competing = orgstate.creating(self.conn.instance_url, opts.object_name, opts.external_id_field) > 0
@@ -390,7 +402,11 @@ class _PartRun:
             if wal is not None and strays.problem is None:
                 wal.settle_intent(intent, "create-job answer lost; it made no job")
             found = strays.problem or "it made no job"
-        self.say(f"Creating a job failed ({exc}); {found}. Trying again with a new job.")
+        line = f"Creating a job failed ({exc}); {found}. Trying again with a new job."
+        if strays.aborted or strays.ambiguous or worth_logging(self.create_failures + 1):
+            self.say(line)  # an outage fails every try: its 1st, 2nd, 4th... are told
+        else:
+            log.debug("%s: %s", self.outcome.part.describe(), line)
 
     def upload(self, info: bulk.JobInfo, use_gzip: bool) -> None:
         total = self.plan.size
@@ -423,13 +439,22 @@ class _PartRun:
             progress(sent)
 
     def abandon(self, job_id: str, reason: str, keep: bool = True) -> None:
-        """Abort a job whose upload did not complete (nothing of it was processed) and record it."""
+        """Abort a job whose upload did not complete (nothing of it was processed) and record it.
+
+        An abort without an answer (network down) is tried again a few times with growing pauses: an
+        Open job left behind processes nothing, but a later reconcile would have to find it.
+        """
         state = "Aborted"
-        try:
-            state = bulk.abort_job(self.conn, job_id).state
-        except SalesforceError as exc:
-            state = f"abort failed: {exc}"
-            log.warning("Could not abort job %s: %s", job_id, exc)
+        for tries in range(1, ABORT_TRIES + 1):
+            try:
+                state = bulk.abort_job(self.conn, job_id).state
+                break
+            except SalesforceError as exc:
+                state = f"abort failed: {exc}"
+                if not is_transient(exc) or tries == ABORT_TRIES:
+                    log.warning("Could not abort job %s: %s", job_id, exc)
+                    break
+                self.cancel.wait(_poll_backoff(self.options.poll_interval_s, tries, exc.retry_after))
         if keep:
             self.outcome.abandoned_jobs.append({"job_id": job_id, "state": state, "reason": reason})
         self.outcome.job_id = None if keep else job_id

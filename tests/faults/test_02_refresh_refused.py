@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.resume import resume_run
 from sfloader_gui.core.models import EventKind, JobEvent
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.errors import AuthError
@@ -58,4 +59,8 @@ def test_jobs_stop_and_every_id_is_kept_for_later(emulator: Any, tmp_path: Path)
     emulator.org.auth.add_access_token(emulator.access_token)  # the user logs in again
     with connect(emulator) as c:
         assert {bulk.get_job(c, o.job_id).state for o in started if o.job_id} == {"InProgress"}
-    nothing_lost(result.run_dir, emulator, records=20)
+        emulator.faults.release_stalled()
+        resumed = resume_run(c, result.run_dir, journal, poll_interval_s=0.05)  # the same ids, reattached
+    assert [j["job_id"] for j in resumed.manifest["jobs"][:2]] == [o.job_id for o in started]
+    assert journal.unsettled() == [] and emulator.stats.jobs_created == 2
+    nothing_lost(result.run_dir, emulator, records=20)  # 10 loaded, 10 not sent: retry sends them

@@ -88,22 +88,45 @@ def _on_sigterm(cancel: CancelToken) -> Iterator[None]:
 CTRL_C_GRACE_S = 5.0  # after a first Ctrl-C: time to press it again and abort the running jobs
 
 
+class _CtrlC:
+    """Counts Ctrl-C presses with a signal handler, so a press at any moment (even while the previous
+    one is being answered) is seen by the waiting loop instead of interrupting it."""
+
+    def __init__(self) -> None:
+        self.presses = 0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.presses += 1
+
+
+@contextlib.contextmanager
+def _counting_ctrl_c() -> Iterator[_CtrlC]:
+    counter = _CtrlC()
+    if threading.current_thread() is not threading.main_thread():
+        yield counter
+        return
+    previous = signal.signal(signal.SIGINT, counter)
+    try:
+        yield counter
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _wait_with_ctrl_c(
-    future: Future[RunResult | None], cancel: CancelToken, progress: Progress
+    future: Future[RunResult | None], cancel: CancelToken, progress: Progress, ctrl_c: _CtrlC
 ) -> RunResult | None:
     """Wait for the load. A first Ctrl-C starts no new part and gives ``CTRL_C_GRACE_S`` to press it again
     (abort the running jobs in Salesforce); without a second one the jobs are left running and the command
     ends, saying how to get their results. SIGTERM (``_on_sigterm``) does not wait."""
     grace_until: float | None = None
+    seen = 0
     while True:
         try:
-            return future.result(timeout=0.2)
+            return future.result(timeout=0.1)
         except FutureTimeout:
-            if grace_until is not None and time.monotonic() >= grace_until and not cancel.cancelled:
-                cancel.cancel(abort_jobs=False)
-                print("sfloader: leaving the running jobs running in Salesforce; get their results later "
-                      "with: sfloader resume RUN_DIR", file=sys.stderr)  # fmt: skip
-        except KeyboardInterrupt:
+            pass
+        if ctrl_c.presses > seen:
+            seen = ctrl_c.presses
             if grace_until is None and not cancel.cancelled:
                 running = progress.running()
                 cancel.stop_new()
@@ -116,11 +139,15 @@ def _wait_with_ctrl_c(
                 again = f"Ctrl-C again to abort {running} running {jobs} in Salesforce"
                 later = f"otherwise they are left running in {CTRL_C_GRACE_S:g} s"
                 print(f"\nsfloader: no new part is started. {again} (rows already processed stay "
-                      f"loaded); {later}.", file=sys.stderr)  # fmt: skip
-            else:
+                      f"loaded); {later}.", file=sys.stderr, flush=True)  # fmt: skip
+            elif not cancel.abort_jobs:
                 cancel.cancel(abort_jobs=True)
                 print("\nsfloader: aborting the running jobs in Salesforce, then saving what they processed…",
-                      file=sys.stderr)  # fmt: skip
+                      file=sys.stderr, flush=True)  # fmt: skip
+        elif grace_until is not None and time.monotonic() >= grace_until and not cancel.cancelled:
+            cancel.cancel(abort_jobs=False)
+            print("sfloader: leaving the running jobs running in Salesforce; get their results later "
+                  "with: sfloader resume RUN_DIR", file=sys.stderr, flush=True)  # fmt: skip
 
 
 def run_with_progress(
@@ -149,8 +176,12 @@ def run_with_progress(
         finally:
             journal.close()
 
-    with _on_sigterm(cancel), ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool:
+    with (
+        _on_sigterm(cancel),
+        _counting_ctrl_c() as ctrl_c,
+        ThreadPoolExecutor(1, thread_name_prefix="sfloader-load") as pool,
+    ):
         future = pool.submit(work)
-        result = _wait_with_ctrl_c(future, cancel, progress)
+        result = _wait_with_ctrl_c(future, cancel, progress, ctrl_c)
     progress.finish()
     return result

@@ -19,4 +19,6 @@ contacts=(--object Contact --auto-load-samples --samples-with-errors)
 "${app[@]}" "${contacts[@]}" --screenshot "$out/main-after.png" --screenshot-when done
 # The workbench (plain-word explanations, a retry), its report, and the Recent runs window.
 uv run python -m tests.ui.failures.shots "$out"
+# The Columns tab (mapping view) of a business-style file.
+uv run python -m tests.ui.mapping_shot "$out"
 ls -l "$out"/*.png

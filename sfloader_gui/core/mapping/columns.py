@@ -45,7 +45,9 @@ KINDS = {
     "picklist": "picklist",
 }
 _LISTED = 20
-_MEMO_LIMIT = 1 << 16  # distinct values remembered per column (then the memo starts over)
+# Distinct values remembered per column (then the memo starts over): dates, checkboxes and picklists
+# repeat and hit it; amounts rarely repeat, and a small memo keeps memory flat (15 parts at once).
+_MEMO_LIMIT = 1 << 12
 _SKIP = 1 << 20  # blank and #N/A: nothing to read
 
 

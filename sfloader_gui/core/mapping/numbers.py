@@ -32,6 +32,9 @@ _COMMA_READ = re.compile(r"(\d{1,3}(?:[. \u00a0\u202f']\d{3})+|\d+)(,\d+)?")
 _DECORATION = "$€£¥₹CHF USD EUR GBP%\u00a0"  # currency signs/codes and percent around the digits
 _SIGNS = re.compile(r"^\((.*)\)$")
 _WHOLE_FRACTION = re.compile(r"[.,]0+$")
+# The two common grouped forms, read in one regex each: 1,234,567.89 (point) and 1.234.567,89 (comma).
+_US = re.compile(r"-?\d{1,3}(?:,\d{3})+\.\d+")
+_EU = re.compile(r"-?\d{1,3}(?:\.\d{3})+,\d+")
 
 
 def _core(value: str) -> tuple[str, str] | None:
@@ -72,6 +75,11 @@ def classify_number(value: str, whole: bool = False) -> int:
             return POINT | COMMA | PLAIN
         if len(frac) != 3 or len(head) > 3:
             return POINT | PLAIN if not whole or not frac.strip("0") else BAD
+    elif not whole:
+        if _US.fullmatch(v):
+            return POINT  # both separators: the last one is the decimal one
+        if _EU.fullmatch(v):
+            return COMMA
     core = _core(v)
     if core is None:
         return BAD

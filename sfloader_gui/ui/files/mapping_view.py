@@ -153,6 +153,8 @@ class MappingView(QWidget):
                 row, 4, QTableWidgetItem("; ".join(arrows) if c.sent or not c.samples else "—")
             )
         self.table.resizeColumnsToContents()
+        for col, most in ((1, 200), (2, 260)):  # samples and long field names stay readable, not endless
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), most))
 
     def _picker(
         self, column: str, target: str | None, fields: list[Any], suggestions: tuple[str, ...]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSplitter
 
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.tokens import StaticToken
@@ -61,7 +61,7 @@ def main(out: Path) -> None:
         _wait(app, settled)
         window.files_panel.view.selectRow(0)
         splitter = window.files_panel.details.parentWidget()
-        if hasattr(splitter, "setSizes"):
+        if isinstance(splitter, QSplitter):
             splitter.setSizes([380, 1000])  # room for the Columns tab
         view = window.files_panel.details.mapping
         window.files_panel.details.setCurrentWidget(view)

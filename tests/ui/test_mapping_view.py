@@ -77,15 +77,20 @@ def test_pick_a_field_ignore_a_column_and_load_enables(qtbot: QtBot, emulator: A
     }
     assert rows["M1"]["Name"] == "Acme" and rows["M1"]["Customer_Since__c"] == "2026-12-31"
 
-    # Load mapping… on the same header in a fresh list gives the same mapping back.
+    # The same header again (a new export): the mapping saved for this org and object comes back.
+    again = tmp_path / "export_next_month.csv"
+    again.write_text("External Id,Company,Customer Since,Internal note\nM3,Gamma,13/01/2027,x\n")
     window.files_panel.clear()
-    window.files_panel.add_paths([src])
+    window.files_panel.add_paths([again])
     wait_checked(qtbot, window)
     window.files_panel.view.selectRow(0)
-    assert not window.load_button.isEnabled()
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    assert _cell(view, 1, 3) == "saved mapping"
+    # Load mapping… reads the .sdl written above (a column it does not list is not sent).
     view.load_sdl(sdl)
     wait_checked(qtbot, window)
     assert window.load_button.isEnabled(), window.blocking_reason()
+    assert _cell(view, 1, 3) == "from the mapping file" and _cell(view, 3, 3) == "not in the mapping file"
 
 
 def test_a_cp1252_file_is_converted_with_one_click(qtbot: QtBot, emulator: Any, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import os
 from array import array
 from bisect import bisect_left
@@ -13,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.mapping.source import workbook_source
 from sfloader_gui.core.review.resultsfile import DELIMITERS
 
 
@@ -81,6 +83,8 @@ class SourceJoin:
             return self.status
         delimiter = DELIMITERS.get(str(self.entry.get("delimiter", "COMMA")), ",")
         encoding = "utf-8-sig" if self.entry.get("bom") else str(self.entry.get("encoding") or "utf-8")
+        if encoding == "workbook":  # an Excel/OpenDocument workbook: its rows through the same reader
+            return self._build_workbook()
         with self.path.open("rb") as raw:
             hashing = _HashingReader(raw)
             text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=encoding, newline="")
@@ -96,15 +100,42 @@ class SourceJoin:
         self._records = array("i", (i + 1 for i in order))
         return self._set(JoinStatus.READY, "")
 
+    def _build_workbook(self) -> JoinStatus:
+        with self.path.open("rb") as raw:
+            digest = hashlib.file_digest(raw, "sha256").hexdigest()
+        expected = self.entry.get("sha256")
+        if expected and digest != expected:
+            return self._changed("its content (sha256) differs from the file that was loaded")
+        source = workbook_source(self.path, self.entry.get("sheet"))
+        rows = itertools.chain([source.header], (r for b in source.batches(sizes=False) for r in b.rows))
+        hashes = self._index(rows)
+        if hashes is None:
+            return self.status
+        order = sorted(range(len(hashes)), key=hashes.__getitem__)
+        self._hashes = array("q", map(hashes.__getitem__, order))
+        self._records = array("i", (i + 1 for i in order))
+        return self._set(JoinStatus.READY, "")
+
+    @property
+    def key_column(self) -> str:
+        """The source column holding the External ID: the one mapped to it when the file had a mapping."""
+        mapped = (self.entry.get("transform") or {}).get("mapping") or []
+        wanted = self.external_id_field.lower()
+        return next(
+            (str(m["column"]) for m in mapped if str(m.get("field") or "").lower() == wanted),
+            self.external_id_field,
+        )
+
     def _index(self, reader: Any) -> array[int] | None:
         header: list[str] = next(reader, [])
-        if self.external_id_field not in header:
+        key = self.key_column
+        if key not in header:
             self._set(
                 JoinStatus.CHANGED,
-                f"the source file {self.path.name} has no {self.external_id_field} column any more",
+                f"the source file {self.path.name} has no {key} column any more",
             )
             return None
-        col = header.index(self.external_id_field)
+        col = header.index(key)
         # hash() of str is 64-bit and stable within this process: 8 bytes per record, not a dict of strings.
         return array("q", (hash(row[col]) if len(row) > col else 0 for row in reader if row))
 

@@ -28,6 +28,7 @@ from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.preview import ColumnPreview, FieldChoice, field_choices, preview_columns
 from sfloader_gui.core.mapping.source import CsvSource
+from sfloader_gui.core.mapping.store import MappingStore
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -149,7 +150,19 @@ def check_files(
     plan = planning.plan_load(paths, options, encodings=encodings)
     describer = describe.Describer(conn)
     target = describer(options.object_name)
-    checks.preflight(plan, target, describer, mappings=mappings)  # adds its findings to each file
+    # A mapping the user made for this org, object and header set before comes back by itself.
+    store = MappingStore()
+    chosen = dict(mappings or {})
+    for path, fp in zip(paths, plan.files, strict=True):
+        if path not in chosen and fp.dialect is not None:
+            saved = store.get(conn.instance_url, options.object_name, fp.dialect.header)
+            if saved is not None:
+                chosen[path] = saved.mapping
+    checks.preflight(plan, target, describer, mappings=chosen)  # adds its findings to each file
+    for path, fp in zip(paths, plan.files, strict=True):
+        mine = (mappings or {}).get(path)
+        if mine is not None and fp.dialect is not None and not mine.undecided:
+            store.put(conn.instance_url, options.object_name, fp.dialect.header, mine)
     findings: dict[Path, list[FindingView]] = {}
     facts: dict[Path, FileFacts] = {}
     columns: dict[Path, FileColumns] = {}

@@ -181,3 +181,35 @@ def test_a_semicolon_crlf_source_groups_and_joins(emulator: Any, tmp_path: Path)
         "CON-0104": (4, "INVALID_EMAIL_ADDRESS"),
         "CON-0106": (6, "INVALID_TYPE_ON_FIELD_IN_RECORD"),
     }
+
+
+def test_failed_rows_of_a_mapped_converted_file_join_to_their_source_rows(
+    emulator: Any, tmp_path: Path
+) -> None:
+    """Issue 11: label headers, local formats, Windows-1252: failed rows still find their source rows."""
+    from sfloader_gui.core.load.engine import run_load
+    from sfloader_gui.core.load.plan import plan_load
+    from sfloader_gui.core.load.preflight import preflight
+    from sfloader_gui.core.models import CancelToken, LoadOptions
+    from sfloader_gui.core.salesforce.describe import Describer
+
+    source = tmp_path / "kontakte.csv"
+    source.write_bytes(
+        "External Id;Last Name;Birthdate;Email;Account External Id\r\n"
+        "K1;Müller;31.12.1980;k1@example.com;ACC-0001\r\n"
+        "K2;;01.02.1981;k2@example.com;ACC-0001\r\n"
+        "K3;Groß;02.03.1982;not-an-email;ACC-0001\r\n".encode("cp1252")
+    )
+    options = LoadOptions("Contact", "External_Id__c", poll_interval_s=0.05)
+    with connect(emulator) as conn:
+        load(conn, ["accounts.csv"], "Account", tmp_path)
+        plan = plan_load([source], options, encodings={source: "cp1252"})
+        describer = Describer(conn)
+        preflight(plan, describer("Contact"), describer)
+        assert not plan.files[0].blocked, plan.findings
+        run = run_load(conn, plan, options, tmp_path / "runs", lambda _e: None, CancelToken())
+    session = ReviewSession(run.run_dir)
+    for join in session.joins.values():
+        assert join.build().value == "ready", join.message
+    found = {session.info(r).external_id: session.info(r).source_row for r in range(session.row_count)}
+    assert found == {"K2": 2, "K3": 3}

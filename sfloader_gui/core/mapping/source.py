@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.dialect import CsvDialect
-from sfloader_gui.core.csvio.records import neutral_records
+from sfloader_gui.core.csvio.records import fast_keys, neutral_records, unquote
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _BATCH_ROWS = 2000
@@ -80,6 +80,44 @@ class CsvSource:
                     if not data.endswith(b"\n") and lens:
                         lens[-1] -= 1
                 yield Batch(block.offset, block.offset + len(data), rows, lens)
+
+
+@dataclass
+class ColumnBatch:
+    """Some columns of a block of records, without parsing the others (``CsvSource.column_batches``)."""
+
+    start: int
+    end: int
+    count: int
+    sizes: list[int]
+    columns: dict[int, tuple[str, ...]]
+
+
+def _column(recs: list[bytes], i: int, ncols: int, d: bytes, enc: str) -> tuple[str, ...]:
+    raw = fast_keys(recs, i, ncols, d)
+    joined = b"\x02".join(raw)
+    if b'"' in joined or b"\x00" in joined or b"\x01" in joined or b"\r" in joined:
+        raw = [unquote(v, d) for v in raw]  # quotes, masked delimiters/newlines, a CRLF's \r
+        joined = b"\x02".join(raw)
+    values = tuple(joined.decode(enc).split("\x02"))
+    return values if len(values) == len(raw) else tuple(v.decode(enc) for v in raw)
+
+
+def column_batches(source: CsvSource, wanted: Callable[[int], set[int]]) -> Iterator[ColumnBatch]:
+    """The columns ``wanted(records so far)`` of each block, read with bytes operations (no CSV parser)."""
+    d = source.dialect
+    delim, ncols = d.delimiter.encode(), len(d.header)
+    records = 0
+    with source.path.open("rb") as fh:
+        for block in iter_blocks(fh, d.data_offset):
+            data = block.data
+            recs, _ = neutral_records(data, delim)
+            sizes = [len(r) + 1 for r in recs]
+            if sizes and not data.endswith(b"\n"):
+                sizes[-1] -= 1
+            columns = {i: _column(recs, i, ncols, delim, d.encoding) for i in wanted(records) if i < ncols}
+            yield ColumnBatch(block.offset, block.offset + len(data), len(recs), sizes, columns)
+            records += len(recs)
 
 
 class RowSource:

@@ -36,11 +36,11 @@ from typing import Any, Protocol
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
-from sfloader_gui.core.csvio.records import fast_keys, neutral_records
+from sfloader_gui.core.csvio.records import DELIM_MARK, NL_MARK, fast_keys, neutral_records, unquote
 from sfloader_gui.core.mapping.choices import Picklist
 from sfloader_gui.core.mapping.columns import Choices, ColumnCheck, ColumnRule, converter, kind_of
 from sfloader_gui.core.mapping.model import Mapping
-from sfloader_gui.core.mapping.source import CsvSource, RowSource
+from sfloader_gui.core.mapping.source import CsvSource, RowSource, column_batches
 
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+")
 _DIGITS = re.compile(r"\d+")
@@ -112,6 +112,9 @@ class FileTransform:
             converter(self.rules[i], self.picklists.get(i)) if i in self.changes else None for i in kept
         ]
         plan = list(zip(kept, convs, strict=True))
+        if isinstance(self.source, CsvSource):
+            yield from self._rewrite_bytes(span, plan)
+            return
         term = self.terminator.decode()
         for batch in self.source.batches(span.start, span.end, sizes=False):
             buf = io.StringIO()
@@ -126,6 +129,35 @@ class FileTransform:
                     ]
                 )
             yield buf.getvalue().encode("utf-8")
+
+    def _rewrite_bytes(
+        self, span: PartSpan, plan: list[tuple[int, Callable[[str], str] | None]]
+    ) -> Iterator[bytes]:
+        """A CSV part rewritten field by field on its bytes: only converted values are decoded; the other
+        fields (quoting included) are copied as they are, so no CSV parser runs in Python."""
+        assert isinstance(self.source, CsvSource)
+        dialect = self.source.dialect
+        d, enc, term = dialect.delimiter.encode(), dialect.encoding, self.terminator
+        crlf = dialect.line_ending == "CRLF"
+        with self.source.path.open("rb") as fh:
+            for block in iter_blocks(fh, span.start, end=span.end):
+                recs, _ = neutral_records(block.data, d)
+                out = []
+                for rec in recs:
+                    if crlf and rec.endswith(b"\r"):
+                        rec = rec[:-1]
+                    fields = rec.split(d)
+                    row = []
+                    for i, conv in plan:
+                        field_bytes = fields[i] if i < len(fields) else b""
+                        if conv is not None:
+                            value = conv(unquote(field_bytes, d).decode(enc))
+                            field_bytes = _csv_field(value, dialect.delimiter).encode(enc)
+                        row.append(field_bytes)
+                    out.append(d.join(row))
+                body = term.join(out) + term if out else b""
+                body = body.replace(DELIM_MARK, d).replace(NL_MARK, b"\n")  # the masked bytes, restored
+                yield body if enc == "utf-8" else body.decode(enc).encode("utf-8")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -201,17 +233,30 @@ def analyze(
     last_end = 0
     grow = sum(most for _, most in growth)  # bytes a record may grow by at most (conversions)
     ncols = len(mapping.columns)
-    for batch in source.batches():
+    fast = isinstance(source, CsvSource)
+    needed = {i for i, _ in check_items} | ({key_pos} if key_pos is not None else set())
+    batches: Iterator[Any] = (
+        column_batches(source, lambda n: needed | set(zero_cols) if n < _ZERO_SAMPLE else needed)
+        if isinstance(source, CsvSource)
+        else source.batches()
+    )
+    for batch in batches:
         if should_stop is not None and should_stop():
             findings.append(Finding(ERROR, path, "cancelled", f"{path.name} was not checked (cancelled)."))
             break
-        rows = batch.rows
         first = record + 1
-        # Column by column: the per-value work is set and dict operations in C (see ColumnCheck.see_many).
-        padded = (r if len(r) >= ncols else r + [""] * (ncols - len(r)) for r in rows)
-        columns = list(zip(*padded, strict=False))
+        if fast:
+            count = batch.count
+            empty: tuple[str, ...] = ()
+            columns: list[tuple[str, ...]] = [batch.columns.get(i, empty) for i in range(ncols)]
+        else:
+            rows = batch.rows
+            count = len(rows)
+            # Column by column: the per-value work is set and dict operations in C (ColumnCheck.see_many).
+            padded = (r if len(r) >= ncols else r + [""] * (ncols - len(r)) for r in rows)
+            columns = list(zip(*padded, strict=False))
         for i, check in check_items:
-            if i < len(columns):
+            if i < len(columns) and columns[i]:
                 check.see_many(columns[i], first)
         if key_pos is not None and key_pos < len(columns):
             keycol = columns[key_pos]
@@ -223,14 +268,14 @@ def analyze(
                     _track_key(key, first + n, keys, dupes, blanks)
         if zero_cols and record < _ZERO_SAMPLE:
             zeros.see_many(columns, first)
-        record += len(rows)
+        record += count
         last_end = batch.end
         if part_start is None:
             part_start = batch.start
-        total = sum(batch.sizes) + grow * len(rows)
+        total = sum(batch.sizes) + grow * count
         if part_bytes + total <= body_limit:  # the whole batch fits in the part (the usual case)
             part_bytes += total
-            part_records += len(rows)
+            part_records += count
             continue
         offset = batch.start
         for n, size in enumerate(batch.sizes):
@@ -264,6 +309,12 @@ def analyze(
     findings.extend(zeros.findings(path, mapping))
     transform = FileTransform(mapping, rules, source, terminator, choices, picklists, [], sizes, changes)
     return transform, findings, parts, record
+
+
+def _csv_field(value: str, delimiter: str) -> str:
+    if any(ch in value for ch in (delimiter, '"', "\n", "\r")):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _track_key(

@@ -1,7 +1,7 @@
 """Upsert benchmark: this engine vs simple-salesforce's bulk2 (wait=0) against one count-only emulator.
 
 Usage:
-    uv run python bench/bench_load.py [--csv FILE] [--reps 5] [--cap-mbit 100] [--small-rows 200000]
+    uv run python bench/bench_load.py [--csv FILE] [--reps 5] [--shared-mbit 100,20] [--uploads-sweep 1,4,15]
 
 The 1M-row file comes from ``../shared/bench/make_csv.py 1000000`` (generated on first use). The emulator
 runs in this process in count_only mode (jobs complete at close, rows are only counted), so what is
@@ -9,9 +9,11 @@ measured is the client's own cost. Every client run is a child process: wall tim
 child around the load, imports excluded), CPU (user+sys of the whole child) and peak RSS come from
 ``os.wait4``; bytes on the wire are the request-body bytes the emulator read. Runs alternate A/B and
 B/A; the table shows medians and the median of the paired wall ratios (ours / simple-salesforce).
-Two capped runs: the emulator's own bandwidth cap (per request: parallel uploads each get the full
-rate), and a shared cap (both directions, all connections together, like one office line) in a small
-proxy between the clients and the emulator. ``--levels 1,6,9`` times our engine at each gzip level.
+Shared-link runs (``--shared-mbit 100,20``): one cap for both directions and all connections together,
+like one office line, in a small proxy between the clients and the emulator; ``--cap-mbit`` adds the
+emulator's own per-request cap. ``--levels 1,6`` times our engine at fixed gzip levels (otherwise the
+engine chooses its level as it goes, and the child reports the choice). ``--uploads-sweep 1,2,4,15``
+times the 15-part narrow file with that many uploads at once, and the first job's UploadComplete.
 """
 
 from __future__ import annotations
@@ -125,34 +127,40 @@ class ThrottleProxy:
 # ---- the two clients (run in a child process) --------------------------------------------------------------
 
 
-def client_ours(url: str, token: str, csv_path: Path, poll: float, gzip_level: int | None) -> dict[str, Any]:
+def client_ours(
+    url: str, token: str, csv_path: Path, poll: float, gzip_level: int | None, extra: dict[str, Any]
+) -> dict[str, Any]:
+    from sfloader_gui.core.csvio.pgzip import GzipTuner
     from sfloader_gui.core.load import runner
     from sfloader_gui.core.load.engine import run_load
     from sfloader_gui.core.load.plan import plan_load
-    from sfloader_gui.core.models import CancelToken, LoadOptions
+    from sfloader_gui.core.models import CancelToken, JobEvent, JobState, LoadOptions
     from sfloader_gui.core.salesforce.connection import SalesforceConnection
     from sfloader_gui.core.salesforce.tokens import StaticToken
 
-    if gzip_level is not None:
-        import functools
-
-        from sfloader_gui.core.csvio.gzipstream import gzip_chunks
-
-        runner.gzip_chunks = functools.partial(gzip_chunks, level=gzip_level)
-    opts = LoadOptions("Account", EXT, poll_interval_s=poll, timeout_s=3600)
+    if gzip_level is not None:  # one fixed level instead of the tuner's choice
+        runner._tuners[url] = GzipTuner(gzip_level, fixed=True)
+    opts = LoadOptions("Account", EXT, poll_interval_s=poll, timeout_s=3600, **extra)
     out = Path(tempfile.mkdtemp(prefix="bench-runs-"))
+    first_close: list[float] = []
+
+    def on_event(event: JobEvent) -> None:
+        if event.state is JobState.UPLOAD_COMPLETE and not first_close:
+            first_close.append(time.perf_counter())
+
     try:
         with SalesforceConnection(url, StaticToken(token)) as conn:
             start = time.perf_counter()
             plan = plan_load([csv_path], opts)
             planned = time.perf_counter()
-            result = run_load(conn, plan, opts, out, lambda e: None, CancelToken())
+            result = run_load(conn, plan, opts, out, on_event, CancelToken())
             end = time.perf_counter()
     finally:
         shutil.rmtree(out, ignore_errors=True)
     totals = result.manifest["totals"]
     return {"wall": end - start, "plan_s": planned - start, "ok": result.ok, "records": totals["success"],
-            "jobs": totals["jobs"]}  # fmt: skip
+            "jobs": totals["jobs"], "first_close_s": (first_close[0] - start) if first_close else None,
+            "compression": result.manifest.get("compression")}  # fmt: skip
 
 
 def client_simple_salesforce(url: str, token: str, csv_path: Path) -> dict[str, Any]:
@@ -176,9 +184,10 @@ def client_simple_salesforce(url: str, token: str, csv_path: Path) -> dict[str, 
 
 
 def child_main(argv: list[str]) -> int:
-    client, url, token, csv_path, poll, level = argv
+    client, url, token, csv_path, poll, level, extra = argv
     if client == "ours":
-        out = client_ours(url, token, Path(csv_path), float(poll), int(level) if level != "-" else None)
+        gzip_level = int(level) if level != "-" else None
+        out = client_ours(url, token, Path(csv_path), float(poll), gzip_level, json.loads(extra))
     else:
         out = client_simple_salesforce(url, token, Path(csv_path))
     print(json.dumps(out))
@@ -188,10 +197,13 @@ def child_main(argv: list[str]) -> int:
 # ---- the parent: emulator, proxy, child runs, table -------------------------------------------------------
 
 
-def run_child(client: str, org: Any, url: str, csv_path: Path, poll: float, level: int | None) -> Run:
+def run_child(
+    client: str, org: Any, url: str, csv_path: Path, poll: float, level: int | None,
+    extra: dict[str, Any] | None = None, label: str | None = None,
+) -> Run:  # fmt: skip
     org.stats.reset()
     cmd = [sys.executable, __file__, "--child", client, url, org.access_token, str(csv_path), str(poll),
-           "-" if level is None else str(level)]  # fmt: skip
+           "-" if level is None else str(level), json.dumps(extra or {})]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     sampler = _RssSampler(proc.pid)
     assert proc.stdout is not None
@@ -201,7 +213,7 @@ def run_child(client: str, org: Any, url: str, csv_path: Path, poll: float, leve
     proc.returncode = os.waitstatus_to_exitcode(status)
     detail = json.loads(output.decode().strip().splitlines()[-1]) if proc.returncode == 0 else {"ok": False}
     puts = org.stats.find("PUT", "/batches")
-    name = client if level is None else f"{client}-gzip{level}"
+    name = label or (client if level is None else f"{client}-gzip{level}")
     return Run(
         client=name,
         wall=float(detail.get("wall", float("nan"))),
@@ -296,37 +308,52 @@ def main() -> int:
     p.add_argument("--csv", type=Path, default=None, help="input file (default: make_csv 1M rows)")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--poll", type=float, default=0.05, help="our poll interval in the bench (s)")
-    p.add_argument("--cap-mbit", type=float, default=100.0, help="shared bandwidth cap run (0: skip)")
-    p.add_argument("--cap-reps", type=int, default=None, help="reps of the capped run (default --reps)")
-    p.add_argument("--small-rows", type=int, default=200_000, help="rows of the RSS-flatness file (0: skip)")
-    p.add_argument("--levels", default="", help="extra gzip levels to time for our engine, e.g. 1,6,9")
+    p.add_argument("--no-loopback", action="store_true", help="skip the loopback A/B run")
+    p.add_argument("--shared-mbit", default="100,20", help="shared-link A/B runs, Mbit/s (empty: skip)")
+    p.add_argument("--cap-mbit", type=float, default=0.0, help="emulator per-request cap A/B run (0: skip)")
+    p.add_argument("--cap-reps", type=int, default=None, help="reps of the capped runs (default --reps)")
+    p.add_argument("--small-rows", type=int, default=0, help="rows of the RSS-flatness file (0: skip)")
+    p.add_argument("--levels", default="", help="extra fixed gzip levels to time for our engine, e.g. 1,6")
     p.add_argument("--narrow", action="store_true", help="also run the narrow 128 MB / 5.6M-row file")
+    p.add_argument(
+        "--uploads-sweep",
+        default="",
+        help="uploads at once to time on the 15-part narrow file, e.g. 1,2,4,15",
+    )
+    p.add_argument("--sweep-mbit", type=float, default=100.0, help="shared link of the sweep (0: loopback)")
+    p.add_argument("--sweep-reps", type=int, default=2)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = p.parse_args()
 
     from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 
     csv_path = args.csv or ensure_csv(DEFAULT_CSV, 1_000_000)
-    figures: dict[str, Any] = {"file": str(csv_path), "size": csv_path.stat().st_size, "cpus": os.cpu_count()}
+    figures: dict[str, Any] = {"file": str(csv_path), "size": csv_path.stat().st_size, "cpus": os.cpu_count(),
+                               "load_avg_start": os.getloadavg()}  # fmt: skip
+    reps = args.cap_reps or args.reps
     with EmulatorServer(EmulatorConfig(count_only=True)) as org:
-        runs = ab_runs(org, org.instance_url, csv_path, args.reps, args.poll)
-        figures["loopback"] = summarize(f"loopback, gzip on, {csv_path.name}", runs)
-        figures["loopback_ratio"] = paired(runs, "ours", "ss")
+        if not args.no_loopback:
+            runs = ab_runs(org, org.instance_url, csv_path, args.reps, args.poll)
+            figures["loopback"] = summarize(f"loopback, gzip on, {csv_path.name}", runs)
+            figures["loopback_ratio"] = paired(runs, "ours", "ss")
+            _levels_seen(runs)
         if args.cap_mbit > 0:
-            rate = args.cap_mbit * 1e6 / 8
-            reps = args.cap_reps or args.reps
-            org.faults.bandwidth = int(rate)
+            org.faults.bandwidth = int(args.cap_mbit * 1e6 / 8)
             capped = ab_runs(org, org.instance_url, csv_path, reps, args.poll)
             org.faults.bandwidth = None
             figures["emulator_cap"] = summarize(f"emulator cap {args.cap_mbit:g} Mbit/s per request", capped)
             figures["emulator_cap_ratio"] = paired(capped, "ours", "ss")
-            with ThrottleProxy(org.instance_url, rate) as proxy:
+        for mbit in [float(x) for x in args.shared_mbit.split(",") if x]:
+            with ThrottleProxy(org.instance_url, mbit * 1e6 / 8) as proxy:
                 shared = ab_runs(org, proxy.url, csv_path, reps, args.poll)
                 if args.levels:
                     shared += [run_child("ours", org, proxy.url, csv_path, args.poll, int(x))
                                for x in args.levels.split(",")]  # fmt: skip
-            figures["shared_cap"] = summarize(f"shared link {args.cap_mbit:g} Mbit/s (proxy)", shared)
-            figures["shared_cap_ratio"] = paired(shared, "ours", "ss")
+            figures[f"shared_{mbit:g}"] = summarize(f"shared link {mbit:g} Mbit/s (proxy)", shared)
+            figures[f"shared_{mbit:g}_ratio"] = paired(shared, "ours", "ss")
+            _levels_seen(shared)
+        if args.uploads_sweep:
+            figures["uploads_sweep"] = uploads_sweep(org, args)
         if args.small_rows:
             small = ensure_csv(DEFAULT_CSV.with_name(f"accounts_{args.small_rows}.csv"), args.small_rows)
             sized = [run_child("ours", org, org.instance_url, f, args.poll, None)
@@ -344,9 +371,47 @@ def main() -> int:
             figures["narrow"] = summarize(f"narrow file {narrow.stat().st_size / 1e6:.0f} MB", both)
             for r in both:
                 print(f"  {r.client}: {r.detail}")
+    figures["load_avg_end"] = os.getloadavg()
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
     return 0
+
+
+def _levels_seen(runs: list[Run]) -> None:
+    for r in runs:
+        if r.client == "ours":
+            print(f"  ours compression: {r.detail.get('compression')}")
+
+
+def uploads_sweep(org: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Our engine on the narrow file cut into 15 parts, with N uploads at once: total wall time and the time
+    until the first job is closed (UploadComplete), over a shared link (or loopback)."""
+    narrow = make_narrow(DEFAULT_CSV.with_name("narrow_5600000.csv"), 5_600_000)
+    part = -(-narrow.stat().st_size // 15) + 1000  # 15 parts
+    counts = [int(x) for x in args.uploads_sweep.split(",")]
+    runs: list[Run] = []
+
+    def go(url: str) -> None:
+        for _ in range(args.sweep_reps):
+            for n in counts:
+                extra = {"max_concurrent_uploads": n, "part_size_bytes": part}
+                runs.append(run_child("ours", org, url, narrow, args.poll, None, extra, f"ours uploads={n}"))
+
+    if args.sweep_mbit > 0:
+        with ThrottleProxy(org.instance_url, args.sweep_mbit * 1e6 / 8) as proxy:
+            go(proxy.url)
+    else:
+        go(org.instance_url)
+    where = f"shared {args.sweep_mbit:g} Mbit/s" if args.sweep_mbit > 0 else "loopback"
+    table = summarize(f"uploads at once, narrow file in 15 parts, {where}", runs)
+    for name, row in table.items():
+        mine = [r for r in runs if r.client == name]
+        row["first_close_s"] = median([float(r.detail.get("first_close_s") or "nan") for r in mine])
+        row["jobs"] = mine[0].detail.get("jobs")
+        print(
+            f"  {name}: first UploadComplete after {row['first_close_s']:.2f} s (median), jobs {row['jobs']}"
+        )
+    return table
 
 
 def make_narrow(path: Path, rows: int) -> Path:

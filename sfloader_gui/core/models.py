@@ -229,6 +229,8 @@ class JobOutcome:
     failed_file: Path | None = None
     unprocessed_file: Path | None = None
     gzip: bool = True
+    # Raw bytes of the upload compressed at each gzip level (the level is chosen as the run goes).
+    gzip_levels: dict[int, int] = field(default_factory=dict)
     # Earlier jobs of the same part that were abandoned (refused gzip, dropped upload): id, state, reason.
     abandoned_jobs: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

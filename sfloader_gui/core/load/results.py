@@ -135,6 +135,7 @@ class RunFolder:
     ) -> dict[str, Any]:
         """The manifest ``write_manifest`` writes, without writing it."""
         options = plan.options
+        outcomes = list(outcomes)
         jobs = [self._job_entry(o) for o in outcomes]
         manifest: dict[str, Any] = {
             "schema": SCHEMA,
@@ -150,6 +151,7 @@ class RunFolder:
             "retry_of": retry_of,
             "files": [file_entry(fp) for fp in plan.files],
             "jobs": jobs,
+            "compression": compression(outcomes),
         }
         manifest.update(accounting(jobs))
         return manifest
@@ -171,9 +173,30 @@ class RunFolder:
             "failed_file": self.relative(o.failed_file),
             "unprocessed_file": self.relative(o.unprocessed_file),
             "gzip": o.gzip,
+            "gzip_level": max(o.gzip_levels, key=o.gzip_levels.__getitem__)
+            if o.gzip and o.gzip_levels
+            else None,
+            "gzip_levels": {str(k): v for k, v in sorted(o.gzip_levels.items())} if o.gzip else {},
             "abandoned_jobs": o.abandoned_jobs,
             "notes": o.notes,
         }
+
+
+def _main_level(levels: dict[int, int]) -> int | None:
+    return max(levels, key=levels.__getitem__) if levels else None
+
+
+def compression(outcomes: Iterable[JobOutcome]) -> dict[str, Any]:
+    """The gzip level chosen for the run (the one most of its bytes went out at) and bytes per level."""
+    total: dict[int, int] = {}
+    for o in outcomes:
+        if o.gzip:
+            for level, raw in o.gzip_levels.items():
+                total[level] = total.get(level, 0) + raw
+    return {
+        "gzip_level": _main_level(total),
+        "raw_bytes_by_level": {str(k): v for k, v in sorted(total.items())},
+    }
 
 
 def file_entry(fp: FilePlan) -> dict[str, Any]:

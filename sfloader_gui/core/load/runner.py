@@ -6,6 +6,7 @@ import logging
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
-from sfloader_gui.core.csvio.gzipstream import gzip_chunks
 from sfloader_gui.core.csvio.parts import iter_part, part_size
+from sfloader_gui.core.csvio.pgzip import GzipTuner, segmented_gzip
 from sfloader_gui.core.load.journal import RunJournal
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.load.results import RunFolder, count_records
@@ -419,8 +420,13 @@ class _PartRun:
                 self.emit(EventKind.UPLOAD_PROGRESS, bytes_sent=sent, bytes_total=total)
 
         body = self.raw_body(progress)
-        wire = gzip_chunks(body) if use_gzip else body
+        self.outcome.gzip_levels = {}
+        wire = segmented_gzip(body, tuner_for(self.conn.instance_url), self.note_level) if use_gzip else body
         bulk.upload_job_data(self.conn, info, wire, gzip=use_gzip)
+
+    def note_level(self, level: int, raw: int) -> None:
+        levels = self.outcome.gzip_levels
+        levels[level] = levels.get(level, 0) + raw
 
     def raw_body(self, progress: Callable[[int], None]) -> Iterator[bytes]:
         sent = 0
@@ -688,6 +694,16 @@ def _poll_backoff(interval: float, failures: int, retry_after: float | None) -> 
     ceiling = min(interval * POLL_BACKOFF_CAP, interval * 2**failures)
     delay = random.uniform(ceiling / 2, ceiling)
     return max(delay, retry_after) if retry_after is not None else delay
+
+
+_tuners: dict[str, GzipTuner] = {}
+_tuners_lock = threading.Lock()
+
+
+def tuner_for(instance_url: str) -> GzipTuner:
+    """The gzip level chooser of one org's link, for every upload to it from this process."""
+    with _tuners_lock:
+        return _tuners.setdefault(instance_url, GzipTuner())
 
 
 # Salesforce's errorMessage when an upload's header or line endings cannot be read (a doubled prefix

@@ -96,3 +96,15 @@ def test_a_gzip_job_failing_for_another_reason_is_not_sent_again(emulator: Any, 
     assert job["state"] == "Failed" and job["gzip"] is True and job["abandoned_jobs"] == []
     assert emulator.stats.jobs_created == 1
     assert not gzip_refused_by(emulator.instance_url)
+
+
+def test_the_manifest_records_the_gzip_level_the_run_used(emulator: Any, tmp_path: Path) -> None:
+    src = write_big_accounts(tmp_path / "big.csv", 2_000)
+    result = load(emulator, [src], tmp_path / "out", options(use_gzip=True))
+    (job,) = result.manifest["jobs"]
+    assert job["gzip"] is True and job["gzip_level"] in (1, 4, 6)
+    assert sum(job["gzip_levels"].values()) == src.stat().st_size  # every raw byte, header included once
+    compression = result.manifest["compression"]
+    assert compression["gzip_level"] == job["gzip_level"]
+    assert compression["raw_bytes_by_level"] == job["gzip_levels"]
+    assert emulator.stats.find("PUT", "/batches")[0].content_encoding == "gzip" and result.ok

@@ -1,0 +1,210 @@
+"""gzip compressed ahead of the wire, on worker threads, at a level chosen from what the link can take.
+
+One upload is still ONE gzip member (any gzip reader decodes it), built the way pigz builds its output:
+the raw data is cut into segments of 1 MiB; each is compressed on its own (primed with the previous
+segment's last 32 KiB, so the ratio does not suffer) into raw deflate blocks ended by a sync flush, and
+the pieces are joined in order behind one gzip header, then a final empty block and the CRC-32/size
+trailer. Segments are independent, so they compress on every core while earlier ones are on the wire,
+and each may use its own level. zlib releases the GIL while it compresses.
+
+``GzipTuner`` picks the level per segment, for one link (it lives on the connection): when the wire
+takes compressed data faster than it is made (the uploader waits for segments), fast level 1 wins; when
+compressed segments are always ready (the link is the bottleneck), it moves up to the level whose
+output the link carries fastest, judged from the measured wire rate and compressor speed (which falls
+when other work takes the CPU).
+
+API::
+
+    GzipTuner()  .level -> int   .choice() -> dict
+    segmented_gzip(chunks, tuner, on_level=None) -> Iterator[bytes]
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+SEGMENT = 1 << 20  # raw bytes per independently compressed segment
+AHEAD = 3  # segments compressed ahead of the wire, per upload (bounds memory: ~4 MiB per upload)
+_WINDOW = 32 << 10  # deflate's window: the dictionary each segment is primed with
+_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no name, no mtime, unknown OS
+_FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empty final block
+# Per level, relative to level 1, measured on the 1M-row benchmark file (see gzipstream.py): compressor
+# speed and compressed size. Only the ratios between levels are used; the tuner scales them by what it
+# measures at the current level.
+LADDER = (1, 4, 6)
+_SPEED = {1: 1.0, 4: 0.55, 6: 0.26}
+_SIZE = {1: 1.0, 4: 0.895, 6: 0.846}
+_DECIDE_EVERY = 8  # segments handed to the wire between two decisions
+_WARMUP = AHEAD  # the first pulls of each upload always wait (nothing is ahead yet): not evidence
+
+WORKERS = max(2, os.cpu_count() or 2)
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="gzip")
+        return _pool
+
+
+@dataclass
+class _Piece:
+    raw: int
+    out: bytes
+    level: int
+    seconds: float  # wall time of the compression (grows when the CPU is busy with other work)
+
+
+def _compress(data: bytes, level: int, zdict: bytes) -> _Piece:
+    started = time.perf_counter()
+    comp = (
+        zlib.compressobj(level, zlib.DEFLATED, -15, zdict=zdict)
+        if zdict
+        else zlib.compressobj(level, zlib.DEFLATED, -15)
+    )
+    out = comp.compress(data) + comp.flush(zlib.Z_SYNC_FLUSH)
+    return _Piece(len(data), out, level, time.perf_counter() - started)
+
+
+class GzipTuner:
+    """The level for the next segment of any upload on one link, from how the last segments went."""
+
+    def __init__(self, start: int = 1, fixed: bool = False) -> None:
+        self.fixed = fixed  # keep ``start`` (benchmarks of one level); otherwise only the first level
+        self._fixed_level = start
+        self._lock = threading.Lock()
+        self._index = LADDER.index(start) if start in LADDER else 0
+        self._ready = 0  # pulls that found the segment already compressed
+        self._pulls = 0
+        self._wire_bytes = 0
+        self._raw_all = 0
+        self._raw = 0  # raw bytes compressed at the current level, and the seconds that took
+        self._comp_seconds = 0.0
+        self._since = time.monotonic()
+        self.raw_by_level: Counter[int] = Counter()
+        self.last_rates: dict[str, float] = {}
+
+    @property
+    def level(self) -> int:
+        return self._fixed_level if self.fixed else LADDER[self._index]
+
+    def count(self, piece: _Piece) -> None:
+        with self._lock:
+            self.raw_by_level[piece.level] += piece.raw
+
+    def note(self, piece: _Piece, ready: bool) -> None:
+        """One segment handed to the wire; ``ready``: it was compressed before the wire asked for it."""
+        with self._lock:
+            self.raw_by_level[piece.level] += piece.raw
+            self._raw_all += piece.raw
+            self._pulls += 1
+            self._ready += ready
+            self._wire_bytes += len(piece.out)
+            if piece.level == self.level:
+                self._raw += piece.raw
+                self._comp_seconds += piece.seconds
+            if self._pulls >= _DECIDE_EVERY and not self.fixed:
+                self._decide()
+
+    def _decide(self) -> None:
+        now = time.monotonic()
+        elapsed = max(1e-6, now - self._since)
+        wire = self._wire_bytes / elapsed  # compressed bytes/s the link took, all uploads together
+        speed = self._raw / self._comp_seconds if self._comp_seconds else 0.0  # raw bytes/s per worker
+        ratio = self._wire_bytes / max(1, self._raw_all)  # compressed / raw at the levels just used
+        level = self.level
+        if speed and self._ready >= 0.75 * self._pulls:
+            # Link-bound: the level that gets the most raw bytes per second through the link without the
+            # compressors falling behind it; of levels within 5 % of the best, the fastest.
+            def through(candidate: int) -> float:
+                cpu = speed * WORKERS * _SPEED[candidate] / _SPEED[level]
+                link = wire / (ratio * _SIZE[candidate] / _SIZE[level])
+                return min(cpu, link)
+
+            best = max(through(c) for c in LADDER)
+            self._index = next(i for i, c in enumerate(LADDER) if through(c) >= 0.95 * best)
+        elif self._ready <= 0.25 * self._pulls and self._index > 0:
+            self._index -= 1  # the wire waits for the compressors: a faster level
+        self.last_rates = {
+            "wire_mb_s": round(wire / 1e6, 2),
+            "compress_mb_s_per_core": round(speed / 1e6, 1),
+        }
+        self._pulls = self._ready = self._wire_bytes = self._raw = self._raw_all = 0
+        self._comp_seconds = 0.0
+        self._since = now
+
+    def choice(self) -> dict[str, object]:
+        """What the tuner chose and why (for the run's manifest)."""
+        with self._lock:
+            return {
+                "level": self.level,
+                "raw_bytes_by_level": {str(k): v for k, v in sorted(self.raw_by_level.items())},
+                **self.last_rates,
+            }
+
+
+def _segments(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    pending: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        while size >= SEGMENT:
+            data = b"".join(pending)
+            yield data[:SEGMENT]
+            rest = data[SEGMENT:]
+            pending, size = ([rest] if rest else []), len(rest)
+    if size:
+        yield b"".join(pending)
+
+
+def segmented_gzip(
+    chunks: Iterable[bytes], tuner: GzipTuner, on_level: Callable[[int, int], None] | None = None
+) -> Iterator[bytes]:
+    """One gzip member of the concatenated ``chunks``, compressed ``AHEAD`` segments ahead of the caller.
+
+    ``on_level(level, raw_bytes)`` is told the level of each segment as it is handed out.
+    """
+    pool = _workers()
+    crc, total, prev_tail = 0, 0, b""
+    ahead: deque[Future[_Piece]] = deque()
+    source = _segments(chunks)
+    pulled = 0
+    yield _HEADER
+    exhausted = False
+    while True:
+        while not exhausted and len(ahead) < AHEAD:
+            data = next(source, None)  # read errors surface here, in the caller's thread
+            if data is None:
+                exhausted = True
+                break
+            crc = zlib.crc32(data, crc)
+            total += len(data)
+            ahead.append(pool.submit(_compress, data, tuner.level, prev_tail))
+            prev_tail = data[-_WINDOW:]
+        if not ahead:
+            break
+        future = ahead.popleft()
+        ready = future.done()
+        piece = future.result()
+        pulled += 1
+        if pulled > _WARMUP and not exhausted:
+            tuner.note(piece, ready)
+        else:
+            tuner.count(piece)
+        if on_level is not None:
+            on_level(piece.level, piece.raw)
+        if piece.out:
+            yield piece.out
+    yield _FINAL + struct.pack("<II", crc & 0xFFFFFFFF, total & 0xFFFFFFFF)

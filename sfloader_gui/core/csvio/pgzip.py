@@ -7,11 +7,11 @@ the pieces are joined in order behind one gzip header, then a final empty block 
 trailer. Segments are independent, so they compress on every core while earlier ones are on the wire,
 and each may use its own level. zlib releases the GIL while it compresses.
 
-``GzipTuner`` picks the level per segment, for one link (it lives on the connection): when the wire
-takes compressed data faster than it is made (the uploader waits for segments), fast level 1 wins; when
-compressed segments are always ready (the link is the bottleneck), it moves up to the level whose
-output the link carries fastest, judged from the measured wire rate and compressor speed (which falls
-when other work takes the CPU).
+``GzipTuner`` picks the level per segment, for one link (one per org in a process): when the wire
+takes compressed data faster than it is made (the uploader waits for segments: a fast link, or little
+free CPU), it keeps or steps down to fast level 1; when compressed segments are always ready before the
+wire asks (the link is the bottleneck), it steps up, 1 -> 4 -> 6, until the compressors only just keep
+ahead. Level 6 sends 15 % fewer bytes than level 1 for about 4x the CPU.
 
 API::
 
@@ -31,18 +31,19 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-SEGMENT = 1 << 20  # raw bytes per independently compressed segment
-AHEAD = 3  # segments compressed ahead of the wire, per upload (bounds memory: ~4 MiB per upload)
+SEGMENT = 512 << 10  # raw bytes per independently compressed segment
+AHEAD = 2  # segments compressed ahead of the wire, per upload (bounds memory: ~1.5 MiB per upload)
 _WINDOW = 32 << 10  # deflate's window: the dictionary each segment is primed with
 _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no name, no mtime, unknown OS
 _FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empty final block
-# Per level, relative to level 1, measured on the 1M-row benchmark file (see gzipstream.py): compressor
-# speed and compressed size. Only the ratios between levels are used; the tuner scales them by what it
-# measures at the current level.
+# Levels tried, fastest first (1M-row benchmark file, one core, see gzipstream.py: level 1 105 MB/s and
+# 32.5 % of the size, level 4 58 MB/s and 29.1 %, level 6 27 MB/s and 27.5 %; 9 is no smaller than 6).
 LADDER = (1, 4, 6)
-_SPEED = {1: 1.0, 4: 0.55, 6: 0.26}
-_SIZE = {1: 1.0, 4: 0.895, 6: 0.846}
-_DECIDE_EVERY = 8  # segments handed to the wire between two decisions
+_DECIDE_EVERY = 8  # segments handed to the wire between two decisions, at least
+_DECIDE_SECONDS = (
+    1.0  # and at least this long: kernel socket buffers take bursts that say nothing of the link
+)
+_UP, _DOWN = 0.10, 0.35  # share of the uploads' time spent waiting for the compressors
 _WARMUP = AHEAD  # the first pulls of each upload always wait (nothing is ahead yet): not evidence
 
 WORKERS = max(2, os.cpu_count() or 2)
@@ -87,6 +88,8 @@ class GzipTuner:
         self._index = LADDER.index(start) if start in LADDER else 0
         self._ready = 0  # pulls that found the segment already compressed
         self._pulls = 0
+        self._waited = 0.0  # seconds the uploads spent waiting for a segment
+        self.streams = 0  # uploads compressing right now
         self._wire_bytes = 0
         self._raw_all = 0
         self._raw = 0  # raw bytes compressed at the current level, and the seconds that took
@@ -103,18 +106,27 @@ class GzipTuner:
         with self._lock:
             self.raw_by_level[piece.level] += piece.raw
 
-    def note(self, piece: _Piece, ready: bool) -> None:
-        """One segment handed to the wire; ``ready``: it was compressed before the wire asked for it."""
+    def attach(self, delta: int) -> None:
+        with self._lock:
+            self.streams += delta
+
+    def note(self, piece: _Piece, waited: float) -> None:
+        """One segment handed to the wire after the upload ``waited`` that many seconds for it."""
         with self._lock:
             self.raw_by_level[piece.level] += piece.raw
             self._raw_all += piece.raw
             self._pulls += 1
-            self._ready += ready
+            self._ready += waited == 0.0
+            self._waited += waited
             self._wire_bytes += len(piece.out)
             if piece.level == self.level:
                 self._raw += piece.raw
                 self._comp_seconds += piece.seconds
-            if self._pulls >= _DECIDE_EVERY and not self.fixed:
+            if (
+                self._pulls >= _DECIDE_EVERY
+                and time.monotonic() - self._since >= _DECIDE_SECONDS
+                and not self.fixed
+            ):
                 self._decide()
 
     def _decide(self) -> None:
@@ -122,26 +134,21 @@ class GzipTuner:
         elapsed = max(1e-6, now - self._since)
         wire = self._wire_bytes / elapsed  # compressed bytes/s the link took, all uploads together
         speed = self._raw / self._comp_seconds if self._comp_seconds else 0.0  # raw bytes/s per worker
-        ratio = self._wire_bytes / max(1, self._raw_all)  # compressed / raw at the levels just used
-        level = self.level
-        if speed and self._ready >= 0.75 * self._pulls:
-            # Link-bound: the level that gets the most raw bytes per second through the link without the
-            # compressors falling behind it; of levels within 5 % of the best, the fastest.
-            def through(candidate: int) -> float:
-                cpu = speed * WORKERS * _SPEED[candidate] / _SPEED[level]
-                link = wire / (ratio * _SIZE[candidate] / _SIZE[level])
-                return min(cpu, link)
-
-            best = max(through(c) for c in LADDER)
-            self._index = next(i for i, c in enumerate(LADDER) if through(c) >= 0.95 * best)
-        elif self._ready <= 0.25 * self._pulls and self._index > 0:
-            self._index -= 1  # the wire waits for the compressors: a faster level
+        # Hill-climbing on one signal that needs no model of the link: uploads that hardly ever wait for
+        # a compressed segment mean the link is the bottleneck (spend CPU to send fewer bytes); uploads
+        # that often wait mean the compressors are (free CPU is short: a faster level).
+        waiting = self._waited / (elapsed * max(1, self.streams))
+        if waiting < _UP and self._index < len(LADDER) - 1:
+            self._index += 1
+        elif waiting > _DOWN and self._index > 0:
+            self._index -= 1
         self.last_rates = {
+            "waiting_share": round(waiting, 2),
             "wire_mb_s": round(wire / 1e6, 2),
             "compress_mb_s_per_core": round(speed / 1e6, 1),
         }
         self._pulls = self._ready = self._wire_bytes = self._raw = self._raw_all = 0
-        self._comp_seconds = 0.0
+        self._comp_seconds = self._waited = 0.0
         self._since = now
 
     def choice(self) -> dict[str, object]:
@@ -181,30 +188,35 @@ def segmented_gzip(
     ahead: deque[Future[_Piece]] = deque()
     source = _segments(chunks)
     pulled = 0
-    yield _HEADER
     exhausted = False
-    while True:
-        while not exhausted and len(ahead) < AHEAD:
-            data = next(source, None)  # read errors surface here, in the caller's thread
-            if data is None:
-                exhausted = True
+    yield _HEADER
+    tuner.attach(1)
+    try:
+        while True:
+            while not exhausted and len(ahead) < AHEAD:
+                data = next(source, None)  # read errors surface here, in the caller's thread
+                if data is None:
+                    exhausted = True
+                    break
+                crc = zlib.crc32(data, crc)
+                total += len(data)
+                ahead.append(pool.submit(_compress, data, tuner.level, prev_tail))
+                prev_tail = data[-_WINDOW:]
+            if not ahead:
                 break
-            crc = zlib.crc32(data, crc)
-            total += len(data)
-            ahead.append(pool.submit(_compress, data, tuner.level, prev_tail))
-            prev_tail = data[-_WINDOW:]
-        if not ahead:
-            break
-        future = ahead.popleft()
-        ready = future.done()
-        piece = future.result()
-        pulled += 1
-        if pulled > _WARMUP and not exhausted:
-            tuner.note(piece, ready)
-        else:
-            tuner.count(piece)
-        if on_level is not None:
-            on_level(piece.level, piece.raw)
-        if piece.out:
-            yield piece.out
+            future = ahead.popleft()
+            started = time.perf_counter()
+            ready = future.done()
+            piece = future.result()
+            pulled += 1
+            if pulled > _WARMUP and not exhausted:
+                tuner.note(piece, 0.0 if ready else time.perf_counter() - started)
+            else:
+                tuner.count(piece)
+            if on_level is not None:
+                on_level(piece.level, piece.raw)
+            if piece.out:
+                yield piece.out
+    finally:
+        tuner.attach(-1)
     yield _FINAL + struct.pack("<II", crc & 0xFFFFFFFF, total & 0xFFFFFFFF)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import zlib
 
+import pytest
+
 from sfloader_gui.core.csvio import pgzip
 from sfloader_gui.core.csvio.pgzip import GzipTuner, segmented_gzip
 
@@ -43,14 +45,24 @@ def test_levels_per_segment_are_reported_and_a_fixed_tuner_keeps_its_level() -> 
     assert seen == {6: len(data)}
 
 
-def test_a_link_slower_than_the_compressor_moves_the_level_up_and_a_fast_one_keeps_1() -> None:
+def test_a_link_slower_than_the_compressor_moves_the_level_up_and_a_fast_one_keeps_1(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pgzip, "_DECIDE_SECONDS", 0.0)  # decide on segment counts alone here
     slow = GzipTuner()
-    for _ in range(pgzip._DECIDE_EVERY):  # always ready: the link is the bottleneck
-        slow._since -= 0.1  # 8 segments of 300 kB compressed in 0.8 s: 3 MB/s on the wire
-        slow.note(pgzip._Piece(1 << 20, b"x" * 300_000, 1, 0.01), ready=True)
-    assert slow.level == 6
+    steps = []
+    for _ in range(2):
+        for _ in range(pgzip._DECIDE_EVERY):  # always ready before the wire asks: the link is the bottleneck
+            slow.note(pgzip._Piece(1 << 19, b"x" * 150_000, slow.level, 0.005), waited=0.0)
+        steps.append(slow.level)
+    assert steps == [4, 6]
+    for _ in range(pgzip._DECIDE_EVERY):  # at 6 the wire now waits: one step back
+        slow.note(pgzip._Piece(1 << 19, b"x" * 150_000, 6, 0.05), waited=0.5)
+    assert slow.level == 4
     fast = GzipTuner()
     for _ in range(pgzip._DECIDE_EVERY):  # the wire always waits for the compressors
-        fast.note(pgzip._Piece(1 << 20, b"x" * 300_000, 1, 0.01), ready=False)
+        fast.note(pgzip._Piece(1 << 19, b"x" * 150_000, 1, 0.005), waited=0.5)
     assert fast.level == 1
-    assert slow.choice()["level"] == 6 and slow.choice()["raw_bytes_by_level"] == {"1": 8 << 20}
+    choice = slow.choice()
+    assert choice["level"] == 4
+    assert choice["raw_bytes_by_level"] == {"1": 8 << 19, "4": 8 << 19, "6": 8 << 19}

@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -139,25 +141,49 @@ class FileTransform:
         dialect = self.source.dialect
         d, enc, term = dialect.delimiter.encode(), dialect.encoding, self.terminator
         crlf = dialect.line_ending == "CRLF"
+        ncols = len(dialect.header)
         with self.source.path.open("rb") as fh:
             for block in iter_blocks(fh, span.start, end=span.end):
                 recs, _ = neutral_records(block.data, d)
-                out = []
-                for rec in recs:
-                    if crlf and rec.endswith(b"\r"):
-                        rec = rec[:-1]
-                    fields = rec.split(d)
-                    row = []
-                    for i, conv in plan:
-                        field_bytes = fields[i] if i < len(fields) else b""
-                        if conv is not None:
-                            value = conv(unquote(field_bytes, d).decode(enc))
-                            field_bytes = _csv_field(value, dialect.delimiter).encode(enc)
-                        row.append(field_bytes)
-                    out.append(d.join(row))
-                body = term.join(out) + term if out else b""
+                if crlf and recs:  # quoted newlines are masked, so \r\n here only ends records
+                    recs = b"\n".join(recs).replace(b"\r\n", b"\n").removesuffix(b"\r").split(b"\n")
+                # Column by column: split every record once, take the kept columns, convert the converted
+                # ones (their converters remember repeated values), and join the records again; the work per
+                # value is C except the conversions.
+                fields = list(map(bytes.split, recs, repeat(d)))
+                if any(len(f) != ncols for f in fields):
+                    yield from self._rewrite_slow(recs, plan, d, enc, term)
+                    continue
+                cols = []
+                for i, conv in plan:
+                    col = list(map(itemgetter(i), fields))
+                    if conv is not None:
+                        values = [conv(v) for v in _decoded(col, d, enc)]
+                        col = _encoded(values, dialect.delimiter, enc)
+                    cols.append(col)
+                body = term.join(map(d.join, zip(*cols, strict=True))) + term if recs else b""
                 body = body.replace(DELIM_MARK, d).replace(NL_MARK, b"\n")  # the masked bytes, restored
                 yield body if enc == "utf-8" else body.decode(enc).encode("utf-8")
+
+    def _rewrite_slow(
+        self, recs: list[bytes], plan: list[tuple[int, Callable[[str], str] | None]], d: bytes, enc: str,
+        term: bytes,
+    ) -> Iterator[bytes]:  # fmt: skip
+        """Record by record (a block whose records do not all have the header's columns)."""
+        out = []
+        for rec in recs:
+            fields = rec.split(d)
+            row = []
+            for i, conv in plan:
+                field_bytes = fields[i] if i < len(fields) else b""
+                if conv is not None:
+                    value = conv(unquote(field_bytes, d).decode(enc))
+                    field_bytes = _csv_field(value, d.decode()).encode(enc)
+                row.append(field_bytes)
+            out.append(d.join(row))
+        body = term.join(out) + term if out else b""
+        body = body.replace(DELIM_MARK, d).replace(NL_MARK, b"\n")
+        yield body if enc == "utf-8" else body.decode(enc).encode("utf-8")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -309,6 +335,24 @@ def analyze(
     findings.extend(zeros.findings(path, mapping))
     transform = FileTransform(mapping, rules, source, terminator, choices, picklists, [], sizes, changes)
     return transform, findings, parts, record
+
+
+def _decoded(raw: list[bytes], d: bytes, enc: str) -> list[str]:
+    """The text of one column's raw fields (quotes and masked bytes undone), decoded in one go."""
+    joined = b"\x02".join(raw)
+    if b'"' in joined or b"\x00" in joined or b"\x01" in joined or b"\r" in joined:
+        raw = [unquote(v, d) for v in raw]
+        joined = b"\x02".join(raw)
+    values = joined.decode(enc).split("\x02")
+    return values if len(values) == len(raw) else [v.decode(enc) for v in raw]
+
+
+def _encoded(values: list[str], delimiter: str, enc: str) -> list[bytes]:
+    """Converted values as CSV fields in the file's encoding (quoted only when they must be)."""
+    joined = "\x02".join(values)
+    if any(ch in joined for ch in (delimiter, '"', "\n", "\r")) or "\x02" in "".join(values):
+        return [_csv_field(v, delimiter).encode(enc) for v in values]
+    return joined.encode(enc).split(b"\x02")
 
 
 def _csv_field(value: str, delimiter: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
 
 from sfloader_gui import __version__
+from sfloader_gui.core.csvio.findings import Finding
 from sfloader_gui.core.models import (
     DEFAULT_API_VERSION,
     DEFAULT_CONCURRENT_UPLOADS,
@@ -25,7 +25,7 @@ _DEMO_POLL_S = 1.0  # the demo org finishes jobs in moments: poll faster unless 
 class UsageError(Exception):
     """Bad flags, pre-flight errors or no login: exit 2 with this message, nothing uploaded."""
 
-    def __init__(self, message: str, findings: list[Any] | None = None) -> None:
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
         super().__init__(message)
         self.findings = findings or []  # blocking pre-flight findings, for --json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -51,6 +51,10 @@ from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
 from sfloader_gui.ui.settings_dialog import SettingsDialog
 from sfloader_gui.ui.tasks import BackgroundTasks
 
+if TYPE_CHECKING:  # imported when first used
+    from sfloader_gui.core.load.resume import ResumeResult
+    from sfloader_gui.ui.runs import RecentRunsDialog
+
 log = logging.getLogger(__name__)
 
 
@@ -76,7 +80,7 @@ class MainWindow(QMainWindow):
         self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
         self._close_when_idle = False
         self._workbenches: list[QWidget] = []
-        self._recent_runs: Any = None  # the Recent runs window, made on first use
+        self._recent_runs: RecentRunsDialog | None = None  # the Recent runs window, made on first use
         self._origin: Path | None = None  # the last load's run folder (workbench retries report to it)
         self._resume_cancel = CancelToken()  # stops resumes still waiting when the window closes
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
@@ -553,7 +557,7 @@ class MainWindow(QMainWindow):
                     say=lambda line: log.info("Resume %s: %s", folder.name, line),
                 )  # fmt: skip
 
-        def done(result: Any) -> None:
+        def done(result: ResumeResult) -> None:
             from sfloader_gui.core.load.resume import pending
 
             t = result.manifest.get("totals") or {}

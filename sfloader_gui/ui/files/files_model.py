@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -14,8 +14,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.ui.plain import tooltip
 from sfloader_gui.ui.table_model import FlatTableModel, Index
+
+if TYPE_CHECKING:  # the bridge imports this module (FindingView)
+    from sfloader_gui.ui.load.engine_bridge import FileColumns
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -65,8 +69,8 @@ class FileEntry:
     loaded: LoadedMark | None = None  # the last run that sent this file
     # Issue 11: the user's choices for this file (kept while it is in the list) and the last check's view.
     convert_from: str | None = None  # "cp1252" after a click on the encoding finding
-    mapping: Any = None  # core.mapping.model.Mapping the user edited; None: auto-mapping
-    columns: Any = None  # engine_bridge.FileColumns of the last check
+    mapping: Mapping | None = None  # the mapping the user edited; None: auto-mapping
+    columns: FileColumns | None = None  # the mapping view's content from the last check
 
     def loaded_now(self) -> LoadedMark | None:
         """The mark, if the file is still what was loaded (an edited file is a new file to load)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
 from sfloader_gui.ui.files.files_model import ENTRY_ROLE, Col, FileEntry, FilesModel
@@ -290,7 +290,7 @@ class FilesPanel(QWidget):
         if mark is not None and mark.left:
             self.review_requested.emit(mark.folder)
 
-    def _mapping_edited(self, path: Path, mapping: Any) -> None:
+    def _mapping_edited(self, path: Path, mapping: Mapping) -> None:
         entry = self.model.entry(path)
         if entry is not None:
             entry.mapping = mapping

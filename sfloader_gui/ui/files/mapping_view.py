@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfloader_gui.core.mapping.preview import FieldChoice
 from sfloader_gui.core.mapping.sdl import SdlError, apply_sdl, read_sdl, write_sdl
 from sfloader_gui.ui.files.files_model import FileEntry
 
@@ -157,7 +158,7 @@ class MappingView(QWidget):
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), most))
 
     def _picker(
-        self, column: str, target: str | None, fields: list[Any], suggestions: tuple[str, ...]
+        self, column: str, target: str | None, fields: list[FieldChoice], suggestions: tuple[str, ...]
     ) -> QComboBox:
         box = QComboBox()
         box.setEditable(True)

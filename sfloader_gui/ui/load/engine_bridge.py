@@ -170,9 +170,14 @@ def check_files(
         findings[path] = [FindingView(f.severity, f.message, f.code) for f in fp.findings]
         facts[path] = FileFacts(rows=fp.records, parts=len(fp.parts))
         if fp.mapping is not None and fp.dialect is not None:
-            source = fp.transform.source if fp.transform is not None else CsvSource(fp.path, fp.dialect)
-            rows = next(iter(source.batches(sizes=False)), None)
-            sample = rows.rows[:50] if rows is not None else []
+            if fp.transform is None or (
+                isinstance(fp.transform.source, CsvSource) and fp.dialect.encoding == "utf-8"
+            ):
+                # A few rows, parsed one by one: a whole block in one C call would hold the GIL (UI stalls).
+                sample = first_records(fp.path, fp.dialect, 50)
+            else:
+                rows = next(iter(fp.transform.source.batches(sizes=False)), None)
+                sample = rows.rows[:50] if rows is not None else []
             columns[path] = FileColumns(
                 fp.mapping, preview_columns(sample, fp.mapping, fp.transform),
                 field_choices(list(target.fields), fp.mapping), fp.dialect.encoding,

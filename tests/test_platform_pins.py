@@ -1,4 +1,4 @@
-"""Guards the PySide6 pin: 6.12.0 drops refs to True/None on 3.11 and segfaulted the UI tests on 3.12."""
+"""Guards the PySide6 pin: 6.12.0 drops references to True/None on 3.11; one PySide6 for every Python."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ class _Job(QRunnable):
 def test_installed_pyside6_respects_the_pin() -> None:
     major, minor, *_ = (int(p) for p in version("PySide6-Essentials").split(".")[:3])
     assert (major, minor) >= (6, 11)
-    # Every Python: 6.12.0 corrupts refcounts on 3.11 and segfaulted the window tests on 3.12 (issue 15).
-    assert (major, minor) < (6, 12), "PySide6 6.12 is not proven safe on any supported Python"
+    # Every Python: 6.12.0 corrupts refcounts on 3.11, and uv.lock holds one version for all (issue 15).
+    assert (major, minor) < (6, 12), "PySide6 6.12 is not proven safe on every supported Python"
 
 
 def test_lock_resolves_one_pyside6_for_every_python() -> None:

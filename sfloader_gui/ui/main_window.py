@@ -2,57 +2,47 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QStyle,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.models import CancelToken, LoadOptions
+from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings, save_settings
+from sfloader_gui.ui import window_layout as layout
 from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.files.checker import FileChecker
 from sfloader_gui.ui.files.files_model import FileEntry, FilesModel
 from sfloader_gui.ui.files.files_panel import FilesPanel
-from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.load.cancel_dialog import CancelChoice, ask_cancel_choice
 from sfloader_gui.ui.load.controller import LoadController, RunResult
+from sfloader_gui.ui.load.gate import blocking_reason, ready_text
 from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.load.jobs_panel import JobsPanel
+from sfloader_gui.ui.load.origin import RunOrigin, standing_line
+from sfloader_gui.ui.load.resend_dialog import ask_resend
 from sfloader_gui.ui.load.summary import run_verdict, summary_text
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
 from sfloader_gui.ui.orgs import OrgsController
 from sfloader_gui.ui.orgs.org_manager import OrgManagerDialog
-from sfloader_gui.ui.pickers import SearchablePicker
-from sfloader_gui.ui.plain import plain_label, warn
+from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
+from sfloader_gui.ui.resume import Resumer
 from sfloader_gui.ui.settings_dialog import SettingsDialog
+from sfloader_gui.ui.target_box import TargetBox
 from sfloader_gui.ui.tasks import BackgroundTasks
+from sfloader_gui.ui.window_keys import install_keyboard
 
 if TYPE_CHECKING:  # imported when first used
-    from sfloader_gui.core.load.resume import ResumeResult
     from sfloader_gui.ui.runs import RecentRunsDialog
 
 log = logging.getLogger(__name__)
@@ -81,84 +71,31 @@ class MainWindow(QMainWindow):
         self._close_when_idle = False
         self._workbenches: list[QWidget] = []
         self._recent_runs: RecentRunsDialog | None = None  # the Recent runs window, made on first use
-        self._origin: Path | None = None  # the last load's run folder (workbench retries report to it)
-        self._resume_cancel = CancelToken()  # stops resumes still waiting when the window closes
+        self._origin = RunOrigin()  # the last load's run folder (workbench retries report to it)
+        self._resumer = Resumer(self.tasks, self.statusBar().showMessage)
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
-        self._keyboard()
+        install_keyboard(self)
         self._update_load_state()
         self.resize(1280, 800)
 
-    # -- layout --------------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.bar = ConnectionBar()
-        self.object_picker = SearchablePicker(self.tasks, "objects")
-        self.extid_picker = SearchablePicker(self.tasks, "External ID fields")
-        target = QGroupBox("1. What to load into")
-        form = QHBoxLayout(target)
-        left, right = QFormLayout(), QFormLayout()
-        left.addRow("&Object:", self.object_picker)  # Alt+O / Alt+X jump to the pickers
-        right.addRow("E&xternal ID:", self.extid_picker)
-        for layout, picker in ((left, self.object_picker), (right, self.extid_picker)):
-            label = layout.labelForField(picker)
-            if isinstance(label, QLabel):  # the mnemonic focuses the box itself, not its container
-                label.setBuddy(picker.combo)
-        form.addLayout(left, 1)
-        form.addSpacing(16)
-        form.addLayout(right, 1)
-
+        self.target = TargetBox(self.tasks)
+        self.object_picker, self.extid_picker = self.target.object_picker, self.target.extid_picker
         self.files_panel = FilesPanel(self.files_model)
-        files_box = QGroupBox("2. Files")
-        QVBoxLayout(files_box).addWidget(self.files_panel)
-
         self.options = OptionsPanel(self.settings)
-        self.load_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp), "&Load")
-        self.load_button.setObjectName("loadButton")
-        self.load_button.setDefault(True)
-        self.load_button.setMinimumWidth(120)
-        self.cancel_button = QPushButton(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop), "&Cancel"
-        )
-        self.cancel_button.setEnabled(False)
-        self.load_reason = plain_label()  # quotes file names and headers: shown as text, never HTML
-        self.load_reason.setObjectName("loadReason")
-        self.load_reason.setWordWrap(True)
-        run_box = QGroupBox("3. Options and load")
-        run_layout = QVBoxLayout(run_box)
-        run_layout.addWidget(self.options)
-        actions = QHBoxLayout()
-        actions.addWidget(self.load_reason, 1)
-        actions.addWidget(self.cancel_button)
-        actions.addWidget(self.load_button)
-        run_layout.addLayout(actions)
-
+        self.load_button, self.cancel_button, self.load_reason = layout.load_buttons(self.style())
         self.jobs_panel = JobsPanel(self.jobs_model)
         self.log_pane = LogPane()
-        self.bottom_tabs = QTabWidget()
-        self.bottom_tabs.addTab(self.jobs_panel, "Jobs")
-        self.bottom_tabs.addTab(self.log_pane, "Log")
-        self.bottom_tabs.setMinimumHeight(150)  # a few jobs and the summary line stay in view
-
-        top = QWidget()
-        top_box = QVBoxLayout(top)
-        top_box.setContentsMargins(0, 0, 0, 0)
-        top_box.addWidget(target)
-        top_box.addWidget(files_box, 1)
-        top_box.addWidget(run_box)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.bottom_tabs)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
-        central = QWidget()
-        box = QVBoxLayout(central)
-        box.setContentsMargins(10, 10, 10, 6)
-        box.setSpacing(8)
-        box.addWidget(self.bar)
-        box.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        self.bottom_tabs = layout.bottom_tabs(self.jobs_panel, self.log_pane)
+        boxes = [
+            (self.target, 0),
+            (layout.boxed("2. Files", self.files_panel), 1),
+            (layout.run_box(self.options, self.load_reason, self.cancel_button, self.load_button), 0),
+        ]
+        self.setCentralWidget(layout.central(self.bar, boxes, self.bottom_tabs))
         self.statusBar().showMessage("Ready.")
         self.jobs_panel.summary.setText(summary_text([], 0.0, False))
 
@@ -180,24 +117,6 @@ class MainWindow(QMainWindow):
         self.controller.run_finished.connect(self._run_finished)
         self.jobs_panel.review_button.clicked.connect(self.open_review)
         self.jobs_panel.recent_button.clicked.connect(self.open_recent_runs)
-
-    def _keyboard(self) -> None:
-        """Shortcuts, mnemonics and names for keyboard and screen-reader users."""
-        make_keyboard_friendly(self)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # Enter on the main keys and on the keypad
-            QShortcut(QKeySequence(keys), self, self.start_load)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Open), self, lambda: self.files_panel.choose_files())
-        self.load_button.setToolTip("Load the files into the org (Ctrl+Enter)")
-        self.load_button.setAccessibleName("Load")
-        self.cancel_button.setAccessibleName("Cancel the load")
-        name(self.object_picker.combo, "Object", "The Salesforce object to load into; type to search")
-        name(self.extid_picker.combo, "External ID field", "The field that identifies each record")
-        name(self.jobs_panel.view, "Jobs", "One row per Salesforce job of the load")
-        name(self.bottom_tabs, "Jobs and log")
-        name(self.options.jobs, "Parallel jobs")
-        name(self.options.uploads, "Uploads at once", "How many parts are uploaded at the same time")
-        name(self.options.output, "Results folder")
-        name(self.files_panel.details, "File preview and pre-flight findings")
 
     # -- the seam for the orgs work ------------------------------------------------------------------------
     def open_switch_dialog(self) -> OrgManagerDialog:
@@ -232,23 +151,13 @@ class MainWindow(QMainWindow):
         self.bar.set_connection(conn, org_label, environment, username)
         self.checker.set_connection(conn)
         self.jobs_panel.set_run_folder(None)
-        if conn is None:
-            self.object_picker.clear("Connect to an org to list objects.")
-        else:
+        if conn is not None:
             if self.settings.reconnect_demo:
                 self._save(reconnect_demo=False)  # another org now (the demo sets it again for itself)
             log.info("Connected to %s (%s).", org_label or conn.instance_url, environment)
-            self.tasks.submit(lambda: engine.reconcile_org(conn), self._report_reconcile, lambda _m: None)
-            self.object_picker.load(lambda: engine.object_choices(conn), select=self.settings.last_object)
-        self.extid_picker.clear("Choose an object first.")
+            self.tasks.submit(lambda: engine.reconcile_org(conn), engine.report_reconcile, lambda _m: None)
+        self.target.show_objects(conn, select=self.settings.last_object)
         self._update_load_state()
-
-    def _report_reconcile(self, lines: list[str]) -> None:
-        """What an earlier, crashed session left in this org: strays aborted, results still to fetch."""
-        for line in lines:
-            log.warning("Earlier session: %s", line)
-        if any(" is still " in line or " ended " in line for line in lines):
-            log.warning("Fetch the results of those jobs with: sfloader results JOB_ID")
 
     @property
     def connection(self) -> SalesforceConnection | None:
@@ -273,14 +182,9 @@ class MainWindow(QMainWindow):
 
     # -- inputs --------------------------------------------------------------------------------------------
     def _object_changed(self, name: str) -> None:
-        conn = self.connection
-        if name and conn is not None:
+        if name and self.connection is not None:
             self._save(last_object=name)
-            self.extid_picker.load(
-                lambda: engine.external_id_choices(conn, name), select=self.settings.last_external_id
-            )
-        else:
-            self.extid_picker.clear("Choose an object first.")
+        self.target.show_external_ids(self.connection, name, select=self.settings.last_external_id)
         self._inputs_changed()
 
     def _extid_changed(self, name: str) -> None:
@@ -339,51 +243,26 @@ class MainWindow(QMainWindow):
     # -- Load state ----------------------------------------------------------------------------------------
     def blocking_reason(self) -> str:
         """Why Load is disabled ('' when it is enabled)."""
-        if self.controller.running:
-            if self.controller.cancelling:
-                return "Cancelling: waiting for the running jobs to stop…"
-            return "Loading… Cancel stops it; the table below shows each job."
-        if self.connection is None:
-            return "Connect to an org first (Switch org…, or Try the demo org)."
-        if not self.object_picker.value:
-            return "Choose the object to load into."
-        if not self.extid_picker.value:
-            return "Choose the External ID field that identifies each record."
-        if self.files_model.rowCount() == 0:
-            return "Add at least one CSV file."
-        return self.checker.blocking_reason()
-
-    def _ready_text(self) -> str:
-        entries = self.files_model.entries()
-        loaded = [e for e in entries if e.loaded_now() is not None]
-        if not loaded:
-            return f"Ready to load {len(entries)} file(s)."
-        if len(loaded) == len(entries):
-            return f"Loaded: {len(loaded)} file(s) went to Salesforce. Load sends them again (it asks first)."
-        return (
-            f"Ready to load {len(entries)} file(s); {len(loaded)} of them were loaded already "
-            "(Load asks before sending them again)."
-        )
+        return blocking_reason(
+            running=self.controller.running, cancelling=self.controller.cancelling,
+            connected=self.connection is not None, object_name=self.object_picker.value,
+            external_id=self.extid_picker.value, files=self.files_model.rowCount(),
+            files_reason=self.checker.blocking_reason,
+        )  # fmt: skip
 
     def _update_load_state(self) -> None:
         reason = self.blocking_reason()
         running = self.controller.running
         self.load_button.setEnabled(not reason)
-        self.load_reason.setText(reason or self._ready_text())
+        self.load_reason.setText(reason or ready_text(self.files_model.entries()))
         self.load_reason.setStyleSheet(
             "color: #b3261e;" if reason and self.checker.has_errors and not running else ""
         )
         self.cancel_button.setEnabled(running and not self.controller.cancelling)
-        locked = running
-        self.files_panel.set_locked(locked)
-        for w in (
-            self.object_picker,
-            self.extid_picker,
-            self.options,
-            self.bar.switch_button,
-            self.bar.demo_button,
-        ):
-            w.setEnabled(not locked)
+        self.files_panel.set_locked(running)
+        for w in (self.object_picker, self.extid_picker, self.options, self.bar.switch_button,
+                  self.bar.demo_button):  # fmt: skip
+            w.setEnabled(not running)
 
     # -- running -------------------------------------------------------------------------------------------
     def start_load(self) -> None:
@@ -422,24 +301,7 @@ class MainWindow(QMainWindow):
 
     def confirm_resend(self, entries: list[FileEntry]) -> bool:
         """Ask before sending files a run of this session already sent (tests replace this method)."""
-        lines = []
-        for entry in entries[:6]:
-            mark = entry.loaded_now()
-            assert mark is not None
-            lines.append(f"• {entry.path.name}: run {mark.run_id}, {mark.success + mark.fixed:,} succeeded, "
-                         f"{mark.left:,} failed")  # fmt: skip
-        box = QMessageBox(QMessageBox.Icon.Question, "Load the same files again?",
-                          "These files were loaded already:\n" + "\n".join(lines), parent=self)  # fmt: skip
-        box.setTextFormat(Qt.TextFormat.PlainText)  # file names are data, not HTML
-        box.setInformativeText(
-            "Loading again sends every row to Salesforce again (existing records are updated). To send "
-            "only the rows that failed, use Review failed records… and Retry."
-        )
-        again = box.addButton("Load again", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is again
+        return ask_resend(self, entries)
 
     def confirm_production_load(self) -> bool:
         """The first load of a session into a production org asks for a typed confirmation (orgs work)."""
@@ -480,12 +342,10 @@ class MainWindow(QMainWindow):
         rows = self.jobs_model.rows()
         self.jobs_panel.summary.setText(summary_text(rows, result.elapsed_s, False))
         folder = result.run_folder
-        retry_of = result.manifest.get("retry_of")
-        if folder is not None and retry_of and self._origin is not None and retry_of == self._origin.name:
-            origin = self._origin  # a workbench retry of this window's run: its totals follow
+        origin = self._origin.retried(result)
+        if origin is not None:  # a workbench retry of this window's run: its totals follow
             self.tasks.submit(lambda: standing(origin), self._show_standing, lambda _m: None)
-        elif folder is not None and not retry_of:
-            self._origin = folder
+        elif folder is not None and self._origin.took(result):
             self.files_model.mark_loaded(result.manifest, folder)
         has_failures = any(r.failed or not r.state.is_success for r in rows)
         self.jobs_panel.set_run_folder(folder, has_failures=has_failures)
@@ -500,20 +360,16 @@ class MainWindow(QMainWindow):
 
     def _show_standing(self, where: RunStanding) -> None:
         """After a retry: the run's files and the summary line say what is left to fix."""
-        if where.run_dir != self._origin:
+        if where.run_dir != self._origin.folder:
             return
         self.files_model.mark_fixed(where.run_dir, where.fixed_by_source)
-        line = (
-            f"Run {where.run_dir.name} after retries: {where.fixed:,} of its {where.rows:,} failed rows "
-            f"now loaded, {where.left:,} still to fix."
-        )
+        line = standing_line(where)
         self.jobs_panel.summary.setText(self.jobs_panel.summary.text() + "\n" + line)
         self.statusBar().showMessage(line)
         self._update_load_state()
 
     def open_review(self) -> None:
         """The failed-record workbench (its own window) over the last run folder."""
-
         folder = self.jobs_panel.run_folder
         if folder is not None:
             self.open_review_folder(folder)
@@ -543,42 +399,9 @@ class MainWindow(QMainWindow):
             if dialog is not None:
                 dialog.resumed(folder)
             return
+        ended = dialog.resumed if dialog is not None else (lambda _folder: None)
         poll = self.poll_override_s or self.settings.poll_interval_s
-        cancel = self._resume_cancel
-        timeout = self.settings.timeout_s
-        log.info("Resuming %s: waiting for its jobs (nothing is sent again).", folder.name)
-
-        def work() -> Any:
-            from sfloader_gui.core.load.resume import resume_run
-
-            with contextlib.closing(Journal()) as journal:
-                return resume_run(
-                    conn, folder, journal, poll_interval_s=poll, timeout_s=timeout, cancel=cancel,
-                    say=lambda line: log.info("Resume %s: %s", folder.name, line),
-                )  # fmt: skip
-
-        def done(result: ResumeResult) -> None:
-            from sfloader_gui.core.load.resume import pending
-
-            t = result.manifest.get("totals") or {}
-            left = sum(1 for job in result.manifest.get("jobs", []) if pending(job))
-            line = (f"Resumed {folder.name}: {t.get('success', 0):,} loaded, {t.get('failed', 0):,} failed, "
-                    f"{t.get('unprocessed', 0):,} not processed.")  # fmt: skip
-            if left:
-                line = (f"Resume of {folder.name} stopped: {left} job(s) still running in Salesforce; "
-                        "Resume again later to save their results.")  # fmt: skip
-            log.info("%s", line)
-            self.statusBar().showMessage(line)
-            if dialog is not None:
-                dialog.resumed(folder)
-
-        def failed(message: str) -> None:
-            log.warning("Resume of %s stopped: %s", folder.name, message)
-            self.statusBar().showMessage(f"Resume of {folder.name} stopped: {message}")
-            if dialog is not None:
-                dialog.resumed(folder)
-
-        self.tasks.submit(work, done, failed)
+        self._resumer.resume(conn, folder, poll_s=poll, timeout_s=self.settings.timeout_s, ended=ended)
 
     def open_review_folder(self, folder: Path) -> QWidget:
         """The failed-record workbench (its own window) over any run folder."""
@@ -606,7 +429,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop background work and detach from logging (idempotent)."""
-        self._resume_cancel.cancel(abort_jobs=False)
+        self._resumer.stop()
         self.controller.shutdown()
         self.tasks.wait()
         self.checker.stop()

@@ -219,6 +219,14 @@ def reconcile_org(conn: SalesforceConnection) -> list[str]:
         journal.close()
 
 
+def report_reconcile(lines: list[str]) -> None:
+    """What an earlier, crashed session left in this org: strays aborted, results still to fetch."""
+    for line in lines:
+        log.warning("Earlier session: %s", line)
+    if any(" is still " in line or " ended " in line for line in lines):
+        log.warning("Fetch the results of those jobs with: sfloader results JOB_ID")
+
+
 def retry_launcher(
     conn: SalesforceConnection | None, controller: LoadController, journal: Journal | None
 ) -> RetryLauncher | None:

@@ -111,23 +111,54 @@ _ENDED = frozenset({"JobComplete", "Failed", "Aborted"})
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    """Each job's results: a job of a run this machine journalled lands in that run's folder and completes
+    its manifest (as ``resume`` would); any other job, or one still running, in a new folder."""
     from sfloader_gui.core.load.results import RunFolder
+    from sfloader_gui.core.load.resume import save_into_run
 
     rows: list[dict[str, Any]] = []
     failed = False
+    folder: RunFolder | None = None
     with open_org(args) as conn, contextlib.closing(Journal()) as journal:
-        folder = RunFolder.create(args.out or paths.default_output_dir(), "results")
         for job_id in args.job_ids:
-            row, bad = fetch_job(conn, job_id, folder.path / "jobs" / job_id, journal)
+            try:
+                into_run = save_into_run(conn, journal, job_id)
+            except OSError as exc:  # disk full, read-only run folder: the job is fine, nothing settled
+                into_run = None
+                row = {"job_id": job_id, "error_message": f"results not saved ({exc.strerror or exc}); "
+                       "fetch them again later"}  # fmt: skip
+                bad = True
+            except SalesforceError as exc:
+                if isinstance(exc, AuthError):
+                    raise
+                into_run, row, bad = None, {"job_id": job_id, "error_message": str(exc)}, True
+            else:
+                if into_run is not None:
+                    row, bad = run_row(*into_run)
+                else:
+                    folder = folder or RunFolder.create(args.out or paths.default_output_dir(), "results")
+                    row, bad = fetch_job(conn, job_id, folder.path / "jobs" / job_id, journal)
             rows.append(row)
             failed = failed or bad
             if not args.json:
-                print(f"{job_id}: {row.get('state', 'error')} {row.get('error_message') or ''}".rstrip())
+                where = f" (in its run folder {row['run_dir']})" if row.get("run_dir") else ""
+                line = f"{job_id}: {row.get('state', 'error')}{where} {row.get('error_message') or ''}"
+                print(line.rstrip())
+    run_dir = str(folder.path) if folder else None
     if args.json:
-        print(json.dumps({"run_dir": str(folder.path), "jobs": rows}, indent=2))
-    else:
-        print(f"Results saved in {folder.path}")
+        print(json.dumps({"run_dir": run_dir, "jobs": rows}, indent=2))
+    elif run_dir:
+        print(f"Results saved in {run_dir}")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def run_row(run_dir: Path, job: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The JSON row of a job whose results were saved in its run's folder; and whether it is not clean."""
+    row: dict[str, Any] = {k: job[k] for k in ("job_id", "state", "error_message", "records_processed",
+                                               "records_failed")}  # fmt: skip
+    row.update({f"{n}_file": str(run_dir / job[f"{n}_file"]) for n in ("success", "failed", "unprocessed")})
+    row["run_dir"] = str(run_dir)
+    return row, job["state"] != "JobComplete" or job["records_failed"] > 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sfloader_gui.core.salesforce import bulk
 from tests.core.load.loadkit import connect, count
@@ -51,3 +58,43 @@ def nothing_lost(run_dir: Path, org: Any, *, records: int, fresh_org: bool = Tru
 def open_jobs(org: Any) -> list[bulk.JobInfo]:
     with connect(org) as conn:
         return [j for j in bulk.list_jobs(conn) if j.state == "Open"]
+
+
+def read_only(folder: Path) -> contextlib.AbstractContextManager[None]:
+    """``folder`` refuses new files at the OS level while the context lasts: ``chmod`` for a user, the
+    immutable attribute (``chattr +i``) for root, whom permissions do not stop. Skips the test where
+    neither works (root on a filesystem without the attribute)."""
+
+    @contextlib.contextmanager
+    def frozen() -> Iterator[None]:
+        if os.geteuid() != 0:
+            mode = folder.stat().st_mode
+            folder.chmod(0o555)
+            try:
+                yield
+            finally:
+                folder.chmod(mode)
+            return
+        chattr = shutil.which("chattr")
+        if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode:
+            pytest.skip(f"running as root and {folder} cannot be made immutable (chattr +i)")
+        try:
+            yield
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], check=True)
+
+    return frozen()
+
+
+def tiny_filesystem_command(mount: Path, size_kib: int) -> list[str]:
+    """A prefix that runs a command in its own mount namespace where ``mount`` is a ``size_kib`` KiB tmpfs
+    (a full disk for real, ENOSPC from the kernel), copying what the command left there to
+    ``<mount>.kept`` before the namespace (and the tmpfs) goes; skips where user namespaces are off."""
+    unshare = shutil.which("unshare")
+    probe = [unshare or "unshare", "--user", "--map-root-user", "--mount", "true"]
+    if unshare is None or subprocess.run(probe, capture_output=True).returncode:
+        pytest.skip("no unprivileged user + mount namespaces here (unshare -rm): no tiny filesystem")
+    kept = f"{mount}.kept"
+    script = (f'mount -t tmpfs -o size={size_kib}k tmpfs "{mount}" && {{ "$@"; rc=$?; '
+              f'cp -a "{mount}/." "{kept}/"; exit $rc; }}')  # fmt: skip
+    return [probe[0], *probe[1:4], "sh", "-c", script, "sh"]

@@ -68,34 +68,63 @@ def test_results_of_a_running_job_are_partial_and_leave_it_unsettled(
         assert [e.job_id for e in journal.unsettled()] == [job_id]  # still listed by --unsettled
 
 
-def test_sigkill_mid_run_then_resume_saves_fifteen_result_sets_in_the_run_folder(
-    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def killed_mid_run(emulator: Any, tmp_path: Path, parts: int) -> Path:
+    """A real `sfloader upsert` SIGKILLed with ``parts`` jobs InProgress; returns its run folder."""
     import signal
     import subprocess
     import sys
 
     from tests.cli.test_cli import upsert
-    from tests.faults.kit import nothing_lost
 
     emulator.faults.stall_jobs = -1
-    files = [write_accounts(tmp_path / f"f{n:02d}.csv", n * 100, 3) for n in range(15)]
+    files = [write_accounts(tmp_path / f"f{n:02d}.csv", n * 100, 3) for n in range(parts)]
     out = tmp_path / "runs"
     argv = [sys.executable, "-m", "sfloader_gui.cli", *upsert(emulator, *files, extra=("--out", str(out)))]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     jobs = emulator.org.jobs
-    with jobs.changed:  # all 15 jobs InProgress: the state a user would see in Setup
+    with jobs.changed:  # all jobs InProgress: the state a user would see in Setup
         assert jobs.changed.wait_for(
-            lambda: sum(j.state == "InProgress" for j in jobs.listing()) == 15 or proc.poll() is not None,
+            lambda: sum(j.state == "InProgress" for j in jobs.listing()) == parts or proc.poll() is not None,
             timeout=60,
         )
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     (run_dir,) = out.iterdir()  # the manifest written as the jobs moved says what was under way
     emulator.faults.release_stalled()
+    return run_dir
+
+
+def test_sigkill_mid_run_then_resume_saves_fifteen_result_sets_in_the_run_folder(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.faults.kit import nothing_lost
+
+    run_dir = killed_mid_run(emulator, tmp_path, 15)
     code, text, _ = run(capsys, "resume", str(run_dir), "--json", "--poll-interval", "0.05",
                         *org_flags(emulator)[:4])  # fmt: skip
     assert code == 0, text
     assert len(json.loads(text)["jobs"]) == 15
     assert emulator.stats.jobs_created == 15 and emulator.stats.uploads == 15  # 0 resubmits
     nothing_lost(run_dir, emulator, records=45)
+
+
+def test_results_fetched_after_a_crash_complete_the_run_s_manifest(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.faults.kit import nothing_lost
+
+    run_dir = killed_mid_run(emulator, tmp_path, 3)
+    with contextlib.closing(Journal()) as journal:
+        ids = [e.job_id for e in journal.unsettled()]
+    for job_id in ids:
+        emulator.wait_job(job_id)
+    code, out, _ = run(capsys, "results", *ids, "--json", *org_flags(emulator)[:4])
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["run_dir"] is None and {r["run_dir"] for r in doc["jobs"]} == {str(run_dir)}  # no new folder
+    manifest = nothing_lost(run_dir, emulator, records=9)
+    assert sorted(j["job_id"] for j in manifest["jobs"]) == sorted(ids) and manifest["finished_at"]
+    with contextlib.closing(Journal()) as journal:
+        assert journal.unsettled() == []
+    code, out, _ = run(capsys, "retry", str(run_dir), "--json", *org_flags(emulator)[:4])
+    assert code == 0 and json.loads(out)["run_dir"] is None  # every row loaded: nothing to retry

@@ -286,6 +286,21 @@ class Journal:
             rows = self._db.execute(sql + " ORDER BY updated_at", (str(run_dir),)).fetchall()
         return [JournalEntry(r[0], r[1], Path(r[2]), Path(r[3]), r[4], r[5], r[6]) for r in rows]
 
+    def entry(self, job_id: str) -> JournalEntry | None:
+        """What the journal knows of one job (its run folder, file and part), None for a job it never saw."""
+        sql = "SELECT job_id, instance_url, run_dir, file, part, state, updated_at FROM jobs WHERE job_id = ?"
+        with self._lock:
+            r = self._db.execute(sql, (job_id,)).fetchone()
+        return None if r is None else JournalEntry(r[0], r[1], Path(r[2]), Path(r[3]), r[4], r[5], r[6])
+
+    def run_owners_alive(self, run_dir: Path) -> bool:
+        """Another process that sent parts of this run still runs (it may be writing the run's manifest)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT owner FROM intents WHERE run_dir = ?", (str(run_dir),)
+            ).fetchall()
+        return any(r[0] and liveness.is_other_alive(str(r[0])) for r in rows)
+
     def unsettled(self, instance_url: str | None = None) -> list[JournalEntry]:
         """Closed jobs whose results were never saved: left running (timed out, cancelled) or interrupted."""
         sql = "SELECT job_id, instance_url, run_dir, file, part, state, updated_at FROM jobs"

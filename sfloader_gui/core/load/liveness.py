@@ -51,6 +51,13 @@ def this_process() -> str:
         return _mine[0]
 
 
+def is_other_alive(owner: str | None) -> bool:
+    """True while the process that wrote ``owner`` runs and is not this one."""
+    if _mine is not None and owner == _mine[0]:
+        return False
+    return is_alive(owner)
+
+
 def is_alive(owner: str | None) -> bool:
     """True while the process that wrote ``owner`` runs (this process included); unknown owners are dead."""
     if not owner:

@@ -129,6 +129,47 @@ def resume_run(
     return ResumeResult(run_dir, manifest)
 
 
+def save_into_run(
+    conn: SalesforceConnection, journal: Journal, job_id: str
+) -> tuple[Path, dict[str, Any]] | None:
+    """``sfloader results`` for a job of a run this machine journalled: once the job has ended, its three
+    files are saved in that run's folder (where the run would have saved them), its manifest is completed
+    and the job is settled, as ``resume`` would do for it. Returns the run folder and the job's manifest
+    entry, or None when the results are not the run's to keep: a job the journal never saw, a run folder
+    without a manifest, a run another live process is still writing, a job still running (its results are
+    partial). Raises ``OSError`` when the disk refuses a file or the manifest (nothing is settled then).
+    """
+    entry = journal.entry(job_id)
+    if entry is None or entry.instance_url.rstrip("/") != conn.instance_url.rstrip("/"):
+        return None
+    run_dir = entry.run_dir
+    try:
+        manifest = load_manifest(run_dir)
+    except (OSError, ValueError):
+        return None
+    if journal.run_owners_alive(run_dir) and not manifest.get("finished_at"):
+        return None
+    job = next((j for j in manifest["jobs"] if j.get("job_id") == job_id), None) or next(
+        (j for j in manifest["jobs"]
+         if not j.get("job_id") and j["file"] == str(entry.file) and j["part"] == entry.part),
+        None,
+    )  # fmt: skip
+    if job is None or bulk.get_job(conn, job_id).state not in _ENDED:
+        return None
+    job["job_id"] = job_id
+    if pending(job):
+        index = {f["path"]: n for n, f in enumerate(manifest["files"], start=1)}
+        delimiter = {f["path"]: DELIMITERS.get(f.get("delimiter") or "COMMA", ",") for f in manifest["files"]}
+        _settle(conn, run_dir, job, index[job["file"]], delimiter[job["file"]], False, 0.0, 0.0,
+                CancelToken(), lambda _m: None)  # fmt: skip
+        job["notes"][-1] = f"results saved by sfloader results ({job['state']})"
+        if not any(pending(j) for j in manifest["jobs"]):
+            manifest["finished_at"] = manifest.get("finished_at") or iso_utc(datetime.now(UTC))
+        _write(run_dir, manifest)
+    journal.mark_saved([job_id])  # only now: the manifest that lists its files is on disk
+    return run_dir, job
+
+
 def pending(job: dict[str, Any]) -> bool:
     """A job of the manifest a resume would work on: sent, but its three result files are not all saved."""
     if any(NEVER_SENT in n for n in job.get("notes", [])):

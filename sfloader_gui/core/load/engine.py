@@ -14,7 +14,7 @@ from typing import Any
 
 from sfloader_gui.core.csvio.dialect import DELIMITERS
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.load.plan import LoadPlan, plan_load
+from sfloader_gui.core.load.plan import FilePlan, LoadPlan, plan_load
 from sfloader_gui.core.load.results import RunFolder, load_manifest, run_file, safe_name, source_file
 from sfloader_gui.core.load.run import NEVER_SENT, EventSink, LoadRun, RunResult
 from sfloader_gui.core.mapping.columns import Choices, ColumnRule
@@ -183,18 +183,29 @@ def _reapply_transforms(conn: SalesforceConnection, plan: LoadPlan, manifest: di
         entry = next(
             (e for e in entries if fp.dialect is not None and e.get("header") == fp.dialect.header), None
         )
-        if entry is None or fp.dialect is None or fp.blocked:
-            continue
-        sent = entry["transform"]
-        mapping = Mapping.from_json(sent["mapping"])
-        rules = {r.column: r for r in map(ColumnRule.from_json, sent.get("conversions", []))}
-        tz = next((r.time_zone for r in rules.values() if r.time_zone), None)
-        fp.transform, found, fp.parts, fp.records = analyze(
-            fp.path, CsvSource(fp.path, fp.dialect), mapping, fields, Choices(time_zone=tz),
-            plan.options.external_id_field, plan.options.part_size_bytes, fp.dialect.terminator, fixed=rules,
-        )  # fmt: skip
-        fp.mapping = mapping
-        fp.findings.extend(found)
+        if entry is not None:
+            reapply_transform(fp, entry["transform"], fields, plan.options)
+
+
+def reapply_transform(
+    fp: FilePlan, sent: dict[str, Any], fields: dict[str, Any], options: LoadOptions
+) -> None:
+    """Send a planned file with a manifest's mapping and conversions (``sent``), each column read as the
+    first run read it; a value that cannot be converted is a blocking finding on ``fp``.
+
+    fields: the object's describe fields by lower-case API name.
+    """
+    if fp.dialect is None or fp.blocked:
+        return
+    mapping = Mapping.from_json(sent["mapping"])
+    rules = {r.column: r for r in map(ColumnRule.from_json, sent.get("conversions", []))}
+    tz = next((r.time_zone for r in rules.values() if r.time_zone), None)
+    fp.transform, found, fp.parts, fp.records = analyze(
+        fp.path, CsvSource(fp.path, fp.dialect), mapping, fields, Choices(time_zone=tz),
+        options.external_id_field, options.part_size_bytes, fp.dialect.terminator, fixed=rules,
+    )  # fmt: skip
+    fp.mapping = mapping
+    fp.findings.extend(found)
 
 
 def retry_failed(

@@ -7,14 +7,17 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.csvio.findings import ERROR
+from sfloader_gui.core.load.engine import reapply_transform
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.load.plan import plan_load
+from sfloader_gui.core.load.plan import LoadPlan, plan_load
 from sfloader_gui.core.load.results import RunFolder
 from sfloader_gui.core.load.run import EventSink, LoadRun, RunResult
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.private import opener
 from sfloader_gui.core.review.retry import RetryBatch, RetryError, record_retry
 from sfloader_gui.core.review.session import ReviewSession
+from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 
 # Options of the original run that a retry keeps (the rest are per-file and found again by the plan).
@@ -63,11 +66,32 @@ def prepare_retry(
         copy = folder.sources_dir / batch.path.name
         with batch.path.open("rb") as src, open(copy, "xb", opener=opener) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
-        sent.append(RetryBatch(path=copy, source=batch.source, rows=batch.rows))
-    record_retry(session, folder.path, sent)
+        sent.append(RetryBatch(path=copy, source=batch.source, rows=batch.rows, transform=batch.transform))
     plan = plan_load([b.path for b in sent], options)
+    try:
+        _reapply(conn, plan, sent)
+    except BaseException:
+        shutil.rmtree(folder.path, ignore_errors=True)  # refused before anything was sent: no run left
+        raise
+    record_retry(session, folder.path, sent)
     run_id = str(session.manifest.get("run_id") or (session.run_dir.name if session.run_dir else ""))
     return LoadRun(conn, plan, options, folder, journal=journal, retry_of=run_id)
+
+
+def _reapply(conn: SalesforceConnection, plan: LoadPlan, batches: list[RetryBatch]) -> None:
+    """Rows of a mapped file in its own columns go with its mapping and conversions, read as the first
+    run read them; a value that cannot be converted (an edit) refuses the retry, naming it."""
+    mapped = {b.path: b.transform for b in batches if b.transform is not None}
+    if not mapped:
+        return
+    target = describe.describe_object(conn, plan.options.object_name)
+    fields = {f.name.lower(): f for f in target.fields}
+    for fp in plan.files:
+        if fp.path in mapped:
+            reapply_transform(fp, mapped[fp.path], fields, plan.options)
+    refused = [f.message for fp in plan.files for f in fp.findings if f.severity == ERROR]
+    if refused:
+        raise RetryError("The retry was not sent: " + " ".join(refused))
 
 
 def launch_retry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sfloader_gui.core.load.results import MANIFEST, ManifestPathError, run_file
 from sfloader_gui.core.private import DIR_MODE, opener, private_dir
 from sfloader_gui.core.review.resultsfile import DELIMITERS
 from sfloader_gui.core.review.session import ReviewSession
+from sfloader_gui.core.review.sourceview import SourceView
 
 RETRIES_FILE = "retries.json"
 
@@ -24,11 +26,17 @@ class RetryError(ValueError):
 
 @dataclass(frozen=True)
 class RetryBatch:
-    """One retry CSV: the chosen rows of one source file, edits applied, in the source's columns."""
+    """One retry CSV: the chosen rows of one source file, edits applied, in the source's columns.
+
+    ``transform`` is the source's mapping and conversions (the manifest's) when the rows are the
+    file's own (a mapped file joined to its source): the retry sends them the same way. None: the rows
+    are written as they were sent, under API names, and go as they are.
+    """
 
     path: Path
     source: str
     rows: int
+    transform: dict[str, Any] | None = None
 
 
 class Outcome(StrEnum):
@@ -43,7 +51,9 @@ def write_retry_files(
     """Write ``<review>/retry_<stamp>/<NN>_<source stem>.csv`` per source file; returns the batches.
 
     Each file has the columns that were uploaded (never the sf__ columns), UTF-8, comma, LF, minimal
-    quoting: the engine sniffs it like any other input. Nothing in the run folder is changed.
+    quoting: the engine sniffs it like any other input. Rows of a mapped file read back from its source
+    have the file's own columns and values instead, with the batch's ``transform`` to send them by.
+    Nothing in the run folder is changed.
     """
     if not rows:
         raise RetryError("Choose at least one failed row to retry.")
@@ -53,31 +63,70 @@ def write_retry_files(
             "are unknown: open the run folder to retry its rows."
         )
     ext = str(session.manifest["external_id_field"])
-    by_source: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-    for row in rows:
-        f, _ = session.locate(row)
-        rf = session.files[f]
-        source = str(rf.job.source) if rf.job.source else str(rf.path)
-        by_source.setdefault((source, tuple(rf.data_columns)), []).append(row)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = out_dir or session.review_dir / f"retry_{stamp}"
     private_dir(folder.parent)
     folder.mkdir(mode=DIR_MODE, exist_ok=False)
-    batches = []
-    for n, ((source, columns), picked) in enumerate(by_source.items(), start=1):
-        if ext not in columns:
-            raise RetryError(
-                f"The failed rows of {Path(source).name} have no {ext} column, so they cannot be upserted."
-            )
-        path = folder / f"{n:02d}_{safe_name(Path(source).stem)}.csv"
-        picks = [session.columns.index(c) for c in columns]
-        with open(path, "x", newline="", encoding="utf-8", opener=opener) as out:
-            w = csv.writer(out, lineterminator="\n")
-            w.writerow(columns)
-            for _row, _info, cells in session.iter_bundles(picked):
-                w.writerow([cells[i] for i in picks])
-        batches.append(RetryBatch(path=path, source=source, rows=len(picked)))
-    return batches
+    # One file per source and header, opened when its first row comes; rows are streamed, not held.
+    outs: dict[tuple[str, tuple[str, ...], bool], _Out] = {}
+    with contextlib.ExitStack() as stack:
+        for _row, info, cells in session.iter_bundles(rows):
+            rf = session.files[info.file_index]
+            source = str(rf.job.source) if rf.job.source else str(rf.path)
+            view = session.views[info.file_index] if info.from_source else None
+            # A mapped file's row read back from its source goes in the file's own columns and values
+            # (the retry maps and converts them again); any other row as it was sent, under API names.
+            columns = view.header if view is not None else tuple(rf.data_columns)
+            out = outs.get((source, columns, view is not None))
+            if out is None:
+                out = _Out.open(stack, folder / f"{len(outs) + 1:02d}_{safe_name(Path(source).stem)}.csv",
+                                session, info.file_index, columns, view, ext)  # fmt: skip
+                outs[(source, columns, view is not None)] = out
+            out.writer.writerow([cells[i] for i in out.picks])
+            out.rows += 1
+    return [
+        RetryBatch(path=o.path, source=source, rows=o.rows, transform=o.transform)
+        for (source, _, _), o in outs.items()
+    ]
+
+
+@dataclass
+class _Out:
+    """One retry CSV being written."""
+
+    path: Path
+    writer: Any
+    picks: list[int]  # positions in the session's columns, in the file's column order
+    transform: dict[str, Any] | None
+    rows: int = 0
+
+    @classmethod
+    def open(
+        cls,
+        stack: contextlib.ExitStack,
+        path: Path,
+        session: ReviewSession,
+        file_index: int,
+        columns: tuple[str, ...],
+        view: SourceView | None,
+        ext: str,
+    ) -> _Out:
+        rf = session.files[file_index]
+        shown = session.views[file_index]
+        key = view.column_of(ext) if view is not None else ext
+        if key is None or key not in columns:
+            source = rf.job.source.name if rf.job.source else rf.path.name
+            raise RetryError(f"The failed rows of {source} have no {ext} column, so they cannot be upserted.")
+        if view is None and shown is not None:
+            # As sent, under API names: each value is in the shown column that was sent as that field.
+            picks = [session.columns.index(shown.column_of(c) or c) for c in columns]
+        else:
+            picks = [session.columns.index(c) for c in columns]
+        # Closed by the caller's ExitStack, with every other retry file.
+        f = stack.enter_context(open(path, "x", newline="", encoding="utf-8", opener=opener))  # noqa: SIM115
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        return cls(path, writer, picks, view.transform if view is not None else None)
 
 
 def record_retry(session: ReviewSession, retry_run: Path, batches: list[RetryBatch]) -> None:

@@ -7,7 +7,7 @@ import io
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from sfloader_gui.core.review.resultsfile import (
     open_results,
 )
 from sfloader_gui.core.review.sourcejoin import JoinStatus, SourceJoin
+from sfloader_gui.core.review.sourceview import SourceView, source_view
 
 REVIEW_DIR = "review"
 
@@ -54,6 +55,10 @@ class RowInfo:
     error: RowError
     sf_id: str
     external_id: str
+    # A mapped file's row read back from its source (issue 11): the values are the file's own, and
+    # ``sent`` holds, by column position, the value as sent where it was converted to something else.
+    from_source: bool = False
+    sent: dict[int, str] = field(default_factory=dict, compare=False)
 
 
 class ReviewSession:
@@ -70,15 +75,39 @@ class ReviewSession:
         self.starts = array("q", [0])
         for rf in self.files:
             self.starts.append(self.starts[-1] + rf.rows)
-        self.columns = _union_columns(self.files)
+        # A mapped or converted file shows its own columns under its own headers (ignored ones too).
+        self.views: list[SourceView | None] = [
+            source_view(j.entry) if (j := self.join_for(f)) is not None else None
+            for f in range(len(self.files))
+        ]
+        for f, view in enumerate(self.views):
+            join = self.join_for(f)
+            if view is not None and join is not None:
+                join.keep_rows = True
+        self.has_views = any(v is not None for v in self.views)
+        self.columns = _union_columns(self.files, self.views)
         ext_field = str(self.manifest.get("external_id_field", ""))
         self._ext_cols = [
             rf.data_columns.index(ext_field) if ext_field in rf.data_columns else -1 for rf in self.files
         ]
         self._col_index = {c: i for i, c in enumerate(self.columns)}
+        # Per file, for each shown column: where its value as sent is in the results file (-1: nowhere),
+        # and for a mapped file where it is in the source row (-1: not a column of that file).
         self._col_maps = [
             [rf.data_columns.index(c) if c in rf.data_columns else -1 for c in self.columns]
-            for rf in self.files
+            if view is None
+            else [_sent_position(view, c, rf.data_columns) for c in self.columns]
+            for rf, view in zip(self.files, self.views, strict=True)
+        ]
+        self._src_maps = [
+            [view.header.index(c) if c in view.header else -1 for c in self.columns] if view else []
+            for view in self.views
+        ]
+        self._converted = [
+            frozenset(self._col_index[c] for c in view.converted if c in self._col_index)
+            if view
+            else frozenset()
+            for view in self.views
         ]
         self._file_keys = [
             rf.path.relative_to(self.run_dir).as_posix() if self.run_dir is not None else rf.path.name
@@ -197,12 +226,44 @@ class ReviewSession:
         source = self.files[file_index].job.source
         return self.joins.get(str(source)) if source is not None else None
 
+    def build_joins(self) -> None:
+        """Index every source file (a whole read each): call it from a worker thread."""
+        ext_field = str(self.manifest.get("external_id_field", ""))
+        for join in self.joins.values():
+            if join.keep_rows and str(join.entry.get("encoding")) in ("workbook", "utf-16"):
+                # Rows a reader decodes are kept in memory: only those of this run's failed rows.
+                from sfloader_gui.core.review.sorting import result_values
+
+                files = [f for f in range(len(self.files)) if self.join_for(f) is join]
+                join.wanted = frozenset(map(hash, result_values(self, ext_field, files)))
+            join.build()
+
+    def column_note(self, column: str) -> str:
+        """What became of a shown column in the mapped files that have it ("" for a column sent as is)."""
+        notes = {v.note(column) for v in self.views if v is not None and column in v.header}
+        return "\n".join(sorted(notes))
+
+    def field_columns(self) -> dict[str, list[str]]:
+        """API name -> the shown columns of mapped files that were sent as it (errors name fields)."""
+        out: dict[str, list[str]] = {}
+        for view in self.views:
+            for column, name in zip(view.header if view else (), view.fields if view else (), strict=True):
+                if name is not None and column not in out.setdefault(name, []):
+                    out[name].append(column)
+        return out
+
+    def read_only_now(self, file_index: int) -> bool:
+        """A mapped file's cells wait for its source rows: an edit must be of the file's own value."""
+        join = self.join_for(file_index)
+        return self.views[file_index] is not None and join is not None and join.status is JoinStatus.PENDING
+
     # ----- values ------------------------------------------------------------------------------------
     def original_values(self, row: int) -> list[str]:
-        """The row as Salesforce returned it, in ``columns`` order ("" where a file lacks a column)."""
+        """The row before edits, in ``columns`` order ("" where a file lacks a column): as Salesforce
+        returned it, or for a mapped file joined to its source, as the source has it."""
         f, local = self.locate(row)
-        cells = self.files[f].values(local)
-        return [cells[i] if i >= 0 else "" for i in self._col_maps[f]]
+        rf = self.files[f]
+        return self._bundle(f, local, parse(rf.index.raw(local), rf.delimiter, rf.encoding), edits=False)[1]
 
     def values(self, row: int) -> list[str]:
         """The row with the working copy's edits applied."""
@@ -273,18 +334,35 @@ class ReviewSession:
                 yield (nxt, *self._bundle(f, nxt, parsed[nxt - first]))
                 nxt = next(wanted, None)
 
-    def _bundle(self, f: int, local: int, cells: list[str]) -> tuple[RowInfo, list[str]]:
+    def _bundle(
+        self, f: int, local: int, cells: list[str], *, edits: bool = True
+    ) -> tuple[RowInfo, list[str]]:
         rf = self.files[f]
         cells = cells + [""] * (len(rf.header) - len(cells))
         failed = rf.kind is Kind.FAILED
         data = cells[2:] if failed else cells
         values = [data[i] if i >= 0 else "" for i in self._col_maps[f]]
-        for col, value in self.edits.get(self.file_key(f), local).items():
-            if col in self._col_index:
-                values[self._col_index[col]] = value
         ext = data[self._ext_cols[f]] if self._ext_cols[f] >= 0 else ""
         join = self.join_for(f)
         numbers = tuple(join.record_numbers(ext)) if join is not None and ext else ()
+        source = (
+            join.source_row(numbers[0], ext)
+            if self.views[f] is not None and join is not None and len(numbers) == 1
+            else None
+        )
+        sent: dict[int, str] = {}
+        if source is not None:
+            converted = self._converted[f]
+            for i, s in enumerate(self._src_maps[f]):
+                if s >= 0:
+                    value = source[s] if s < len(source) else ""
+                    if i in converted and values[i] != value:
+                        sent[i] = values[i]
+                    values[i] = value
+        if edits:
+            for col, value in self.edits.get(self.file_key(f), local).items():
+                if col in self._col_index:
+                    values[self._col_index[col]] = value
         error = rf.row_error(local, cells)
         info = RowInfo(
             file_index=f,
@@ -297,12 +375,16 @@ class ReviewSession:
             error=error,
             sf_id=cells[0] if failed else "",
             external_id=ext,
+            from_source=source is not None,
+            sent=sent,
         )
         return info, values
 
     def close(self) -> None:
         for rf in self.files:
             rf.index.close()
+        for join in self.joins.values():
+            join.close()
 
 
 def _ascending(rows: Sequence[int]) -> bool:
@@ -311,11 +393,19 @@ def _ascending(rows: Sequence[int]) -> bool:
     return all(a < b for a, b in pairwise(rows))
 
 
-def _union_columns(files: list[ResultsFile]) -> list[str]:
+def _union_columns(files: list[ResultsFile], views: list[SourceView | None]) -> list[str]:
     seen: dict[str, None] = {}
-    for rf in files:
-        seen.update(dict.fromkeys(rf.data_columns))
+    for rf, view in zip(files, views, strict=True):
+        seen.update(dict.fromkeys(view.header if view is not None else rf.data_columns))
     return list(seen)
+
+
+def _sent_position(view: SourceView, column: str, data_columns: list[str]) -> int:
+    """Where a mapped file's column is in what was sent (its results file), -1 when it was not sent."""
+    if column not in view.header:
+        return -1
+    name = view.fields[view.header.index(column)]
+    return data_columns.index(name) if name is not None and name in data_columns else -1
 
 
 def _job_ref(job: dict[str, Any], count_key: str) -> JobRef:

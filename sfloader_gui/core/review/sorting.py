@@ -11,9 +11,30 @@ from sfloader_gui.core.review.session import ReviewSession
 
 
 def column_values(session: ReviewSession, column: str) -> list[str]:
-    """The column's value for every row of the session (edits applied), in global row order."""
+    """A shown column's value for every row of the session (edits applied), in global row order.
+
+    A mapped file's rows are read with their source rows (the file's own values under its own headers).
+    """
     out: list[str] = []
-    for f, rf in enumerate(session.files):
+    position = session.columns.index(column) if column in session.columns else -1
+    for f in range(len(session.files)):
+        if session.views[f] is None:
+            out.extend(result_values(session, column, [f]))
+        elif position < 0:
+            out.extend([""] * session.files[f].rows)
+        else:
+            rows = range(session.starts[f], session.starts[f + 1])
+            out.extend(values[position] for _row, _info, values in session.iter_bundles(rows))
+    return out
+
+
+def result_values(session: ReviewSession, column: str, files: Sequence[int] | None = None) -> list[str]:
+    """A column of the results files (an API name: what was sent) for every row of ``files`` (default:
+    all), edits applied, in global row order: block by block, a C-level CSV parse."""
+    out: list[str] = []
+    for f in range(len(session.files)) if files is None else files:
+        rf = session.files[f]
+        base = len(out)
         col = rf.data_columns.index(column) if column in rf.data_columns else -1
         shift = 2 if rf.header[:1] == ["sf__Id"] else 0
         if col < 0:
@@ -25,7 +46,6 @@ def column_values(session: ReviewSession, column: str) -> list[str]:
                 row[col + shift] if len(row) > col + shift else ""
                 for row in csv.reader(text, delimiter=rf.delimiter)
             )
-        base = session.starts[f]
         for local, cells in session.edits.edited_rows(session.file_key(f)).items():
             if column in cells and local < rf.rows:
                 out[base + local] = cells[column]

@@ -7,7 +7,7 @@ from typing import Any
 
 from sfloader_gui.core.review.retry import RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
-from sfloader_gui.core.review.sorting import column_values, natural_key
+from sfloader_gui.core.review.sorting import column_values, natural_key, result_values
 from sfloader_gui.ui.failures.table_model import (
     CODE,
     EXPLAIN,
@@ -35,7 +35,7 @@ def key_for(session: ReviewSession, column: int, outcomes: RetryOutcomes | None)
     if column in (CODE, MESSAGE, FIELDS, EXPLAIN):
         return _error_key(session, column)
     ext_field = str(session.manifest.get("external_id_field", ""))
-    ext = column_values(session, ext_field) if ext_field else [""] * session.row_count
+    ext = result_values(session, ext_field) if ext_field else [""] * session.row_count
     if column == ROW:
         joins = [session.join_for(f) for f in range(len(session.files))]
         numbers = [

@@ -66,6 +66,9 @@ class FailuresModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            note = self.session.column_note(self.column_name(section)) if section >= _FIRST_DATA else ""
+            return tooltip(note) if note else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Vertical:
@@ -79,7 +82,11 @@ class FailuresModel(QAbstractTableModel):
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         # Called for every cell Qt paints or checks: constants, no enum arithmetic per call.
-        return _EDITABLE if index.column() >= _FIRST_DATA else _READ_ONLY
+        if index.column() < _FIRST_DATA:
+            return _READ_ONLY
+        if self.session.has_views and self.session.read_only_now(self.row_data(index.row())[0].file_index):
+            return _READ_ONLY  # a mapped file's row until its source row is read (edits are of its values)
+        return _EDITABLE
 
     # ----- content -----------------------------------------------------------------------------------
     def row_data(self, position: int) -> tuple[RowInfo, list[str]]:
@@ -98,8 +105,10 @@ class FailuresModel(QAbstractTableModel):
         if not index.isValid():
             return None
         col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._text(index.row(), col)
+        if role == Qt.ItemDataRole.EditRole:  # the file's own value, never the "→ as sent" beside it
+            return self._text(index.row(), col, sent=False)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(index.row(), col)
         if role == Qt.ItemDataRole.ToolTipRole:  # values and Salesforce's messages: text, never HTML
@@ -109,10 +118,14 @@ class FailuresModel(QAbstractTableModel):
             return _MUTED if self.row_data(index.row())[0].source_row is None else None
         return None
 
-    def _text(self, position: int, col: int) -> str:
+    def _text(self, position: int, col: int, *, sent: bool = True) -> str:
         info, values = self.row_data(position)
         if col >= len(INFO_HEADERS):
-            return values[col - len(INFO_HEADERS)]
+            i = col - len(INFO_HEADERS)
+            edited = i in info.sent and self.session.is_edited(self.rows[position], self.column_name(col))
+            if sent and i in info.sent and not edited:
+                return f"{values[i]} → {info.sent[i]}"  # converted: the file's value, then what was sent
+            return values[i]
         if col == OUTCOME:
             found = self.outcomes.outcome(info.external_id) if self.outcomes else None
             return found[0].value if found else ("Not processed" if info.kind == "unprocessed" else "Failed")
@@ -131,7 +144,10 @@ class FailuresModel(QAbstractTableModel):
         """Model columns of the data cells an error is about (a few distinct errors, many rows)."""
         hit = self._named.get(error)
         if hit is None:
-            names = error_columns(error, self.session.columns)
+            names = set(error_columns(error, self.session.columns))
+            if self.session.has_views:  # a mapped file's column is named by the field it was sent as
+                aliases = self.session.field_columns()
+                names.update(c for n in error_columns(error, list(aliases)) for c in aliases[n])
             hit = frozenset(self.session.columns.index(n) + _FIRST_DATA for n in names)
             self._named[error] = hit
         return hit
@@ -153,7 +169,8 @@ class FailuresModel(QAbstractTableModel):
         info, _ = self.row_data(position)
         if col >= len(INFO_HEADERS) and self.session.is_edited(self.rows[position], self.column_name(col)):
             original = self.session.original_values(self.rows[position])[col - len(INFO_HEADERS)]
-            return f"Edited. Salesforce returned: {original!r}"
+            where = "The file has" if info.from_source else "Salesforce returned"
+            return f"Edited. {where}: {original!r}"
         if col in (CODE, MESSAGE, FIELDS, EXPLAIN) or (
             col >= _FIRST_DATA and col in self.named_columns(info.error)
         ):
@@ -163,7 +180,10 @@ class FailuresModel(QAbstractTableModel):
                 f"{e.code}: {e.message}"
                 + (f"\nFields: {e.fields}" if e.fields else "")
                 + (f"\n\n{plain}" if plain else "")
+                + (f"\n\n{self._sent_note(position, col)}" if col - _FIRST_DATA in info.sent else "")
             )
+        if col - _FIRST_DATA in info.sent:
+            return self._sent_note(position, col)
         if col == ROW and len(info.source_rows) > 1:
             return (
                 f"{info.external_id} is on {len(info.source_rows)} rows of the source file: a duplicate key."
@@ -180,6 +200,11 @@ class FailuresModel(QAbstractTableModel):
             if found:
                 return f"{found[0].value} in run {found[1]}" + (f"\n{found[2]}" if found[2] else "")
         return None
+
+    def _sent_note(self, position: int, col: int) -> str:
+        info, values = self.row_data(position)
+        i = col - _FIRST_DATA
+        return f"The file has {values[i]!r}; it was sent to Salesforce as {info.sent[i]!r}."
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or index.column() < len(INFO_HEADERS):

@@ -24,7 +24,7 @@ from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.review.filters import apply_filter
 from sfloader_gui.core.review.retry import Outcome, RetryBatch, RetryError, RetryOutcomes, write_retry_files
 from sfloader_gui.core.review.session import ReviewError, ReviewSession
-from sfloader_gui.core.review.sorting import column_values
+from sfloader_gui.core.review.sorting import result_values
 from sfloader_gui.core.review.sourcejoin import JoinStatus
 from sfloader_gui.ui.failures import actions
 from sfloader_gui.ui.failures.panels import Banner, FilterBar, GroupPanel
@@ -217,7 +217,7 @@ class WorkbenchWindow(QMainWindow):
             name="groups",
         )  # fmt: skip
         self.tasks.submit(
-            lambda: [j.build() for j in session.joins.values()], lambda _r: self._joins_built(session),
+            session.build_joins, lambda _r: self._joins_built(session),
             self._failed("Could not read a source file"), name="joins",
         )  # fmt: skip
         self._read_outcomes(session)
@@ -413,7 +413,7 @@ class WorkbenchWindow(QMainWindow):
         if outcomes is None or not outcomes.runs:
             return list(range(self.session.row_count))
         ext_field = str(self.session.manifest.get("external_id_field", ""))
-        keys = column_values(self.session, ext_field)  # one block-wise read, not one parse per row
+        keys = result_values(self.session, ext_field)  # one block-wise read, not one parse per row
         return [
             r
             for r, key in enumerate(keys)

@@ -38,3 +38,22 @@ def query(conn: SalesforceConnection, soql: str) -> list[dict[str, Any]]:
     data = conn.get_json("/services/data/v66.0/query", params={"q": soql})
     records: list[dict[str, Any]] = data["records"]
     return records
+
+
+def load_mapped(
+    conn: SalesforceConnection, path: Path, object_name: str, work: Path, *, ignore: tuple[str, ...] = ()
+) -> RunResult:
+    """Upsert a business file as the app does: auto-mapping by label with ``ignore`` left out by the
+    user, values converted by pre-flight over the whole file, then the load."""
+    from sfloader_gui.core.load.preflight import file_mapping, preflight
+    from sfloader_gui.core.salesforce.describe import Describer
+
+    options = LoadOptions(object_name, KEYS[object_name], poll_interval_s=FAST_POLL_S)
+    plan = plan_load([path], options)
+    describer = Describer(conn)
+    mapping, _ = file_mapping(plan.files[0], describer(object_name), describer, options)
+    for column in ignore:
+        mapping = mapping.with_target(column, None)
+    preflight(plan, describer(object_name), describer, mappings={path: mapping})
+    assert not plan.files[0].blocked, plan.findings
+    return run_load(conn, plan, options, work / "runs", lambda _e: None, CancelToken())

@@ -213,3 +213,58 @@ def test_failed_rows_of_a_mapped_converted_file_join_to_their_source_rows(
         assert join.build().value == "ready", join.message
     found = {session.info(r).external_id: session.info(r).source_row for r in range(session.row_count)}
     assert found == {"K2": 2, "K3": 3}
+
+
+BUSINESS = (
+    "Account Name,External Id,Customer Since,Annual Revenue,Active Customer,Internal Notes\r\n"
+    'Acme,W1,12/31/2026,"$1,234.50",Yes,keep\r\n'
+    ',W2,1/15/2026,"10,000",no,call back\r\n'
+    ',W3,2/28/2026,7,Yes,"says ""hi"""\r\n'
+)
+
+
+def test_a_mapped_files_rows_show_its_own_columns_and_retry_converted_again(
+    emulator: Any, tmp_path: Path
+) -> None:
+    """Issue 11: the file's headers (the ignored one too) and values, the value as sent beside a converted
+    one; an edit in the file's format is converted by the retry as the first run converted the column."""
+    from tests.core.review.emulator_runs import load_mapped
+
+    source = tmp_path / "accounts_us.csv"
+    source.write_bytes(BUSINESS.encode("cp1252"))
+    with connect(emulator) as conn:
+        run = load_mapped(conn, source, "Account", tmp_path, ignore=("Internal Notes",))
+        session = ReviewSession(run.run_dir)
+        assert session.columns == [
+            "Account Name", "External Id", "Customer Since", "Annual Revenue", "Active Customer",
+            "Internal Notes",
+        ]  # fmt: skip
+        before = session.info(0)
+        assert not before.from_source  # the source is not read yet: the values as sent, under its headers
+        assert session.values(0)[2] == "2026-01-15" and session.values(0)[5] == ""
+        session.build_joins()
+        rows = {session.info(r).external_id: r for r in range(session.row_count)}
+        info, values = session.bundle(rows["W2"])
+        assert info.from_source and info.source_row == 2
+        assert values == ["", "W2", "1/15/2026", "10,000", "no", "call back"]
+        assert info.sent == {2: "2026-01-15", 3: "10000", 4: "false"}
+        assert session.values(rows["W3"])[5] == 'says "hi"'
+        session.set_value(rows["W2"], "Account Name", "Fixed Co")
+        session.set_value(rows["W2"], "Customer Since", "3/4/2026")  # alone either order: MDY as before
+        batches = write_retry_files(session, [rows["W2"]])
+        assert batches[0].transform is not None
+        assert batches[0].path.read_text(encoding="utf-8").splitlines() == [
+            "Account Name,External Id,Customer Since,Annual Revenue,Active Customer,Internal Notes",
+            'Fixed Co,W2,3/4/2026,"10,000",no,call back',
+        ]
+        result = launch_retry(conn, session, batches)
+        assert result.manifest["totals"]["failed"] == 0, result.manifest
+        got = query(conn, "SELECT Name, Customer_Since__c, AnnualRevenue, Active__c FROM Account "
+                          "WHERE External_Id__c = 'W2'")[0]  # fmt: skip
+        assert (got["Name"], got["Customer_Since__c"], got["AnnualRevenue"], got["Active__c"]) == (
+            "Fixed Co", "2026-03-04", 10000, False,
+        )  # fmt: skip
+        entry = result.manifest["files"][0]["transform"]
+        assert entry["ignored_columns"] == ["Internal Notes"]
+        assert {c["column"]: c.get("choice") for c in entry["conversions"]}["Customer Since"] == "MDY"
+        session.close()

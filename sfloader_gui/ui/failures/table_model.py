@@ -204,7 +204,7 @@ class FailuresModel(QAbstractTableModel):
     def _sent_note(self, position: int, col: int) -> str:
         info, values = self.row_data(position)
         i = col - _FIRST_DATA
-        return f"The file has {values[i]!r}; it was sent to Salesforce as {info.sent[i]!r}."
+        return f"The file has {values[i]}; it was sent to Salesforce as {info.sent[i]} (converted)."
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or index.column() < len(INFO_HEADERS):

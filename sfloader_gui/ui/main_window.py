@@ -11,6 +11,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.run import MANIFEST_ERROR
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -28,7 +29,7 @@ from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.load.jobs_panel import JobsPanel
 from sfloader_gui.ui.load.origin import RunOrigin, standing_line
 from sfloader_gui.ui.load.resend_dialog import ask_resend
-from sfloader_gui.ui.load.summary import run_verdict, summary_text
+from sfloader_gui.ui.load.summary import not_saved_line, run_verdict, summary_text
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
@@ -348,8 +349,14 @@ class MainWindow(QMainWindow):
         elif folder is not None and self._origin.took(result):
             self.files_model.mark_loaded(result.manifest, folder)
         has_failures = any(r.failed or not r.state.is_success for r in rows)
-        self.jobs_panel.set_run_folder(folder, has_failures=has_failures)
+        unsaved = result.finalize_error or result.manifest.get(MANIFEST_ERROR)
+        # Without its manifest the folder tells an old story: no review of it until a Resume completes it.
+        self.jobs_panel.set_run_folder(folder, has_failures=has_failures and not unsaved)
         verdict = run_verdict(rows, result.cancelled)
+        if unsaved:
+            line = not_saved_line(folder, str(unsaved))
+            self.jobs_panel.summary.setText(self.jobs_panel.summary.text() + "\n" + line)
+            verdict = f"{verdict} {line}"
         log.info("%s Results: %s", verdict, folder or "not saved")
         self.statusBar().showMessage(verdict)
         self.notifier.run_finished(verdict, result.elapsed_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sfloader_gui.core.models import JobState
 from sfloader_gui.ui.load.jobs_model import JobRow, format_elapsed
@@ -86,3 +87,13 @@ def _cancelled_verdict(rows: list[JobRow], t: Totals) -> str:
     if running:
         parts.append(f"{len(running)} job(s) left running in Salesforce: Resume to get their results")
     return ", ".join(parts) + "."
+
+
+def not_saved_line(folder: Path | None, problem: str) -> str:
+    """The run's summary (manifest) could not be written: what is kept, and how its results come later."""
+    where = folder.name if folder else "this run"
+    return (
+        f"Manifest not saved: {problem}. The jobs keep their ids and states (table above, and the journal), "
+        f"but the results of run {where} are not saved: free some space or make its folder writable, then "
+        "Resume it from Recent runs."
+    )

@@ -126,8 +126,9 @@ class RecentRunsDialog(QDialog):
         org = org_names()
         self.model.removeRows(0, self.model.rowCount())
         for run in runs:
+            succeeded = f"{run.succeeded_now:,}" + (f" ({run.fixed:,} on retry)" if run.fixed else "")
             cells = [run.when, org(run.instance_url), run.object_name, ", ".join(run.files) or "—",
-                     f"{run.records:,}", f"{run.success:,}", f"{run.failed:,}", f"{run.unprocessed:,}",
+                     f"{run.records:,}", succeeded, f"{run.failed_now:,}", f"{run.unprocessed_now:,}",
                      run.state.value + (" (a retry)" if run.retry_of else "")]  # fmt: skip
             items = [QStandardItem(c) for c in cells]
             for item in items[4:8]:
@@ -161,6 +162,12 @@ class RecentRunsDialog(QDialog):
             )
         elif run.state is RunState.NOT_FINISHED:
             text += "\nStill running, or the app stopped during it: its manifest has no finish time."
+        if run.fixed:
+            left = run.failed_now + run.unprocessed_now
+            text += (
+                f"\nLater retries loaded {run.fixed:,} of its {run.failed + run.unprocessed:,} failed rows; "
+                f"{left:,} still to fix."
+            )
         if run.folder in self.resuming:
             text += "\nResuming: waiting for its jobs in Salesforce…"
         elif run.resumable:

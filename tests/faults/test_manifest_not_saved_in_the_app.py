@@ -17,6 +17,7 @@ from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.models import JobState
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.load.controller import RunResult
+from sfloader_gui.ui.runs import RecentRunsDialog
 from tests.core.load.loadkit import write_accounts
 from tests.faults.kit import nothing_lost, read_only
 from tests.ui.conftest import _no_unexpected_app_warning, _no_worker_left_running  # noqa: F401
@@ -54,9 +55,10 @@ def test_the_app_says_manifest_not_saved_and_resume_completes_the_run(
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert not on_disk["finished_at"]  # what was under way when the folder stopped taking writes
     with contextlib.closing(Journal()) as journal:
-        assert sorted(e.job_id for e in journal.unsettled()) == sorted(ids)  # fetchable later
+        assert {e.job_id for e in journal.unsettled()} == set(ids)  # fetchable later
     # The folder can be written again: Recent runs offers Resume, which completes the run.
     dialog = window.open_recent_runs()
+    assert isinstance(dialog, RecentRunsDialog)
     (run,) = dialog.runs
     assert run.state is RunState.TO_FETCH and dialog.resume_button.isEnabled()
     dialog.resume_button.click()

@@ -13,6 +13,7 @@ from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.failures import WorkbenchWindow, actions
 from sfloader_gui.ui.files.files_model import Col, FileEntry
 from sfloader_gui.ui.main_window import MainWindow
+from sfloader_gui.ui.runs import RecentRunsDialog
 from tests.core.review.emulator_runs import connect, load
 from tests.ui.dnd import drop_paths
 from tests.ui.failures.conftest import settle
@@ -121,6 +122,17 @@ def test_main_window_totals_follow_workbench_retries(
     assert window.files_model.index(0, Col.CHECK).data() == (
         f"Loaded: 6 succeeded (1 on retry), 2 failed — run {run.name}"
     )
+    # Recent runs says the same of that run as the main window; the retry is its own line.
+    runs = window.open_recent_runs()
+    assert isinstance(runs, RecentRunsDialog)
+    cells = {runs.runs[r].folder: [runs.model.index(r, c).data() for c in range(4, 9)]
+             for r in range(runs.model.rowCount())}  # fmt: skip
+    assert cells[run] == ["8", "6 (1 on retry)", "2", "0", "Finished, with failed rows"]
+    retry_row = next(v for k, v in cells.items() if k != run and k.parent == run.parent and "retry" in v[4])
+    assert retry_row == ["1", "1", "0", "0", "Complete (a retry)"]
+    runs.view.selectRow(next(r for r in range(len(runs.runs)) if runs.runs[r].folder == run))
+    assert "Later retries loaded 1 of its 3 failed rows; 2 still to fix." in runs.detail.text()
+    runs.close()
     settle(bench)
     # The Excel-safe export leaves out the row the retry loaded (the default) and says what became of each.
     [left] = actions.export_rows(bench, False, actions.EXCEL, tmp_path / "left.csv")

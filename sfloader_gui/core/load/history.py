@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from sfloader_gui.core.load.resume import pending as is_pending
 
 class RunState(StrEnum):
     COMPLETE = "Complete"
+    COMPLETE_AFTER_RETRIES = "Complete after retries"
     FAILED_ROWS = "Finished, with failed rows"
     JOB_ERRORS = "Finished, with job errors"
     TO_FETCH = "Stopped: results still to fetch"
@@ -40,6 +41,21 @@ class RunSummary:
     retry_of: str | None = None
     to_fetch: tuple[str, ...] = field(default=())  # job ids the journal says were left unsettled
     pending: int = 0  # jobs whose results the run folder does not hold yet
+    fixed: int = 0  # failed or unprocessed rows that a later retry of the run loaded (``fold_retries``)
+    fixed_unprocessed: int = 0  # of ``fixed``, rows the run had left unprocessed
+
+    @property
+    def succeeded_now(self) -> int:
+        """Rows loaded by the run or by its retries, as the main window counts them after a retry."""
+        return self.success + self.fixed
+
+    @property
+    def failed_now(self) -> int:
+        return self.failed - (self.fixed - self.fixed_unprocessed)
+
+    @property
+    def unprocessed_now(self) -> int:
+        return self.unprocessed - self.fixed_unprocessed
 
     @property
     def resumable(self) -> bool:
@@ -109,7 +125,30 @@ def recent_runs(
     entries = list(unsettled)
     runs = [r for r in (read_run(f, entries) for f in folders) if r is not None]
     runs.sort(key=lambda r: (r.created_at, r.run_id), reverse=True)
-    return runs[:limit]
+    return fold_retries(runs[:limit])
+
+
+def fold_retries(runs: list[RunSummary]) -> list[RunSummary]:
+    """Runs with failed rows that a later run retried: the rows those retries loaded are counted as loaded
+    (the workbench's and the main window's "N of its failed rows now loaded"), and a run with none left
+    is "Complete after retries". Reads the result files of those runs only."""
+    from sfloader_gui.core.review.standing import standing  # the review reader, for a few runs only
+
+    retried = {r.retry_of for r in runs if r.retry_of}
+    folded = []
+    for run in runs:
+        if run.has_failures and run.run_id in retried and run.state is not RunState.TO_FETCH:
+            try:
+                where = standing(run.folder)
+            except Exception:  # noqa: BLE001 - an unreadable run keeps its own counts
+                where = None
+            if where is not None and where.fixed:
+                state = run.state
+                if state is RunState.FAILED_ROWS and where.left == 0:
+                    state = RunState.COMPLETE_AFTER_RETRIES
+                run = replace(run, fixed=where.fixed, fixed_unprocessed=where.fixed_unprocessed, state=state)
+        folded.append(run)
+    return folded
 
 
 def _same(a: Path, b: Path) -> bool:

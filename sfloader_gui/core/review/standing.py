@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sfloader_gui.core.review.resultsfile import Kind
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
 
@@ -16,6 +17,7 @@ class RunStanding:
     rows: int  # failed and unprocessed rows of the run
     fixed: int  # of those, rows whose latest retry succeeded
     fixed_by_source: dict[str, int] = field(default_factory=dict)  # source file name -> rows fixed
+    fixed_unprocessed: int = 0  # of ``fixed``, rows the run had left unprocessed (the rest had failed)
 
     @property
     def left(self) -> int:
@@ -28,10 +30,12 @@ def standing(run_dir: Path) -> RunStanding:
     try:
         outcomes = RetryOutcomes(session)
         fixed: Counter[str] = Counter()
+        unprocessed = 0
         for _row, info, _values in session.iter_bundles(range(session.row_count)):
             found = outcomes.outcome(info.external_id)
             if found is not None and found[0] is Outcome.SUCCEEDED:
                 fixed[info.source] += 1
-        return RunStanding(run_dir, session.row_count, sum(fixed.values()), dict(fixed))
+                unprocessed += info.kind is Kind.UNPROCESSED
+        return RunStanding(run_dir, session.row_count, sum(fixed.values()), dict(fixed), unprocessed)
     finally:
         session.close()

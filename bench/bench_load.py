@@ -131,15 +131,15 @@ def client_ours(
     url: str, token: str, csv_path: Path, poll: float, gzip_level: int | None, extra: dict[str, Any]
 ) -> dict[str, Any]:
     from sfloader_gui.core.csvio.pgzip import GzipTuner
-    from sfloader_gui.core.load import runner
     from sfloader_gui.core.load.engine import run_load
+    from sfloader_gui.core.load.part import upload
     from sfloader_gui.core.load.plan import plan_load
     from sfloader_gui.core.models import CancelToken, JobEvent, JobState, LoadOptions
     from sfloader_gui.core.salesforce.connection import SalesforceConnection
     from sfloader_gui.core.salesforce.tokens import StaticToken
 
     if gzip_level is not None:  # one fixed level instead of the tuner's choice
-        runner._tuners[url] = GzipTuner(gzip_level, fixed=True)
+        upload._tuners[url] = GzipTuner(gzip_level, fixed=True)
     opts = LoadOptions("Account", EXT, poll_interval_s=poll, timeout_s=3600, **extra)
     out = Path(tempfile.mkdtemp(prefix="bench-runs-"))
     first_close: list[float] = []

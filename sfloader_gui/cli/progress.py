@@ -160,7 +160,7 @@ def run_with_progress(
 ) -> RunResult | None:
     """Run the load on a worker thread; see ``_wait_with_ctrl_c`` for Ctrl-C and SIGTERM."""
     from sfloader_gui.core.load import engine
-    from sfloader_gui.core.load.runner import part_plans
+    from sfloader_gui.core.load.part.plan import part_plans
 
     progress = Progress(sys.stderr, len(part_plans(plan)) if plan is not None else 0)
     cancel = CancelToken()

@@ -11,6 +11,7 @@ import pytest
 
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.liveness import end_this_process
+from sfloader_gui.core.load.part.create import create_job
 from sfloader_gui.core.salesforce import bulk
 from tests.cli.test_cli import org_flags, run, upsert
 from tests.core.load.loadkit import connect, count, write_accounts
@@ -21,7 +22,7 @@ def crash_after_create(org: Any, tmp_path: Path) -> str:
     """A run that created its job (journalled in the app's own journal) and died before uploading."""
     src = write_accounts(tmp_path / "crashed.csv", 1, 5)
     with connect(org) as conn, contextlib.closing(Journal()) as journal:
-        info = crashed_run(conn, journal, src, tmp_path / "out").create_job()
+        info = create_job(crashed_run(conn, journal, src, tmp_path / "out"))
     end_this_process()  # the crash: the run's process is gone
     assert info is not None
     return info.id

@@ -13,6 +13,7 @@ import pytest
 
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.liveness import end_this_process
+from sfloader_gui.core.load.part.submit import submit
 from sfloader_gui.core.load.reconcile import reconcile_strays
 from tests.cli.test_cli import org_flags, run
 from tests.core.load.loadkit import connect, write_accounts
@@ -27,7 +28,7 @@ def crash_with_jobs_running(org: Any, tmp_path: Path, parts: int) -> list[str]:
         for n in range(parts):
             src = write_accounts(tmp_path / f"f{n:02d}.csv", n * 100, 3)
             run = crashed_run(conn, journal, src, tmp_path / f"out{n}")
-            run.submit()
+            submit(run)
             assert run.outcome.job_id is not None
             ids.append(run.outcome.job_id)
     end_this_process()  # SIGKILL: no manifest, no results, only the journal

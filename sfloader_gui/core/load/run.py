@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from sfloader_gui.core.load.journal import Journal, RunJournal
+from sfloader_gui.core.load.part.plan import PartPlan, part_plans
+from sfloader_gui.core.load.part.state import EventSink
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.results import RunFolder
-from sfloader_gui.core.load.runner import PartPlan, part_plans, run_part
+from sfloader_gui.core.load.runner import run_part
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[JobEvent], None]
 NEVER_SENT = "never reached UploadComplete"  # the note that marks a part whose records were not sent
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from sfloader_gui.core.load.runner import PartPlan
+from sfloader_gui.core.load.part.plan import PartPlan
 from sfloader_gui.core.models import JobOutcome, JobState
 
 log = logging.getLogger(__name__)

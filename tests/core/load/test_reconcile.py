@@ -14,9 +14,12 @@ import requests
 from sfloader_gui.core.load.engine import run_load
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.liveness import end_this_process
+from sfloader_gui.core.load.part.create import create_job
+from sfloader_gui.core.load.part.plan import part_plans
+from sfloader_gui.core.load.part.state import PartRun
+from sfloader_gui.core.load.part.submit import submit
 from sfloader_gui.core.load.reconcile import current_user_id, reconcile_strays
 from sfloader_gui.core.load.results import RunFolder, count_records
-from sfloader_gui.core.load.runner import _PartRun, part_plans
 from sfloader_gui.core.models import CancelToken, JobState
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -32,13 +35,13 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
     j.close()
 
 
-def crashed_run(conn: SalesforceConnection, journal: Journal, src: Path, out: Path) -> _PartRun:
+def crashed_run(conn: SalesforceConnection, journal: Journal, src: Path, out: Path) -> PartRun:
     """The runner's own pieces for one part, with the run's journal, as a run that is about to crash."""
     opts = options()
     (part,) = part_plans(plan([src], opts))
     folder = RunFolder.create(out, opts.object_name)
     run_journal = journal.for_run(conn.instance_url, folder.path)
-    return _PartRun(conn, part, opts, folder, Recorder(), CancelToken(), run_journal)
+    return PartRun(conn, part, opts, folder, Recorder(), CancelToken(), run_journal)
 
 
 def foreign_job(org: Any, object_name: str = "Account", token: str | None = None) -> str:
@@ -68,7 +71,7 @@ def test_a_job_created_before_a_crash_is_aborted_and_a_foreign_one_is_not(
     src = write_accounts(tmp_path / "a.csv", 1, 10)
     with connect(emulator) as conn:
         other = foreign_job(emulator)
-        info = crashed_run(conn, journal, src, tmp_path / "out").create_job()  # then "crash": no upload
+        info = create_job(crashed_run(conn, journal, src, tmp_path / "out"))  # then "crash": no upload
         assert info is not None and state(conn, info.id) == "Open"
         assert reconcile_strays(conn, journal).aborted == [], "a live run's jobs are its own business"
         end_this_process()  # the run's process dies
@@ -185,7 +188,7 @@ def test_a_job_left_running_by_a_crash_is_reported_and_its_results_fetched(
     src = write_accounts(tmp_path / "a.csv", 1, 12)
     with connect(slow_org) as conn:
         run = crashed_run(conn, journal, src, tmp_path / "out")
-        run.submit()  # created, uploaded, closed; then the process "dies" before it waits
+        submit(run)  # created, uploaded, closed; then the process "dies" before it waits
         job_id = run.outcome.job_id
         assert job_id is not None
         report = reconcile_strays(conn, journal)

@@ -1,0 +1,69 @@
+"""A part's bytes on the wire: read as they go (stopping at a cancel), gzip-compressed ahead when asked."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+from sfloader_gui.core.csvio.pgzip import GzipTuner, segmented_gzip
+from sfloader_gui.core.load.part.state import PartRun
+from sfloader_gui.core.models import EventKind
+from sfloader_gui.core.salesforce import bulk
+
+_PROGRESS_STEP = 1 << 20  # upload progress events at most once per MiB (or 1% of the part)
+
+
+class UploadCancelled(Exception):
+    """Raised inside the upload body so the PUT stops at once when the user cancels."""
+
+
+class SourceChanged(Exception):
+    """The file changed or became unreadable after it was planned: the part must not be sent."""
+
+
+def upload(part: PartRun, info: bulk.JobInfo, use_gzip: bool) -> None:
+    """PUT the part's records to the job, once; the outcome notes the gzip levels used."""
+    total = part.plan.size
+    last = [0]
+    step = max(_PROGRESS_STEP, total // 100)
+
+    def progress(sent: int) -> None:
+        if sent - last[0] >= step or sent >= total:
+            last[0] = sent
+            part.emit(EventKind.UPLOAD_PROGRESS, bytes_sent=sent, bytes_total=total)
+
+    def note_level(level: int, raw: int) -> None:
+        levels = part.outcome.gzip_levels
+        levels[level] = levels.get(level, 0) + raw
+
+    body = raw_body(part, progress)
+    part.outcome.gzip_levels = {}
+    wire = segmented_gzip(body, tuner_for(part.conn.instance_url), note_level) if use_gzip else body
+    bulk.upload_job_data(part.conn, info, wire, gzip=use_gzip)
+
+
+def raw_body(part: PartRun, progress: Callable[[int], None]) -> Iterator[bytes]:
+    sent = 0
+    chunks = part.plan.chunks()
+    while True:
+        if part.cancel.cancelled:
+            raise UploadCancelled
+        try:
+            chunk = next(chunks, None)
+        except OSError as exc:  # raised as-is so requests does not mistake it for a network error
+            raise SourceChanged(str(exc)) from exc
+        if chunk is None:
+            return
+        yield chunk
+        sent += len(chunk)
+        progress(sent)
+
+
+_tuners: dict[str, GzipTuner] = {}
+_tuners_lock = threading.Lock()
+
+
+def tuner_for(instance_url: str) -> GzipTuner:
+    """The gzip level chooser of one org's link, for every upload to it from this process."""
+    with _tuners_lock:
+        return _tuners.setdefault(instance_url, GzipTuner())

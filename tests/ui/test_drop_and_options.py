@@ -25,7 +25,7 @@ def make_tree(tmp_path: Path) -> tuple[list[Path], Path]:
     (folder / "nested").mkdir(parents=True)
     (folder / "contacts.csv").write_text("External_Id__c,LastName\nC1,Doe\n", encoding="utf-8")
     (folder / "nested" / "shipments.CSV").write_text("Ext__c,Name\nS1,Box\n", encoding="utf-8")
-    (folder / "report.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "report.docx").write_bytes(b"PK\x03\x04")
     (folder / ".hidden.csv").write_text("x\n1\n", encoding="utf-8")
     return [a, notes, empty], folder
 
@@ -50,9 +50,9 @@ def test_drop_of_files_and_a_folder_keeps_csv_and_lists_the_rest(qtbot: QtBot, t
     assert not panel.drop_zone.is_empty
     ignored = panel.ignored.text()
     assert panel.ignored.isVisibleTo(panel)
-    assert "notes.txt: not a CSV file (.txt)" in ignored
+    assert "notes.txt: not a CSV file or a workbook (.txt)" in ignored
     assert "empty.csv: the file is empty" in ignored
-    assert "report.xlsx: not a CSV file (.xlsx)" in ignored
+    assert "report.docx: not a CSV file or a workbook (.docx)" in ignored
     assert ".hidden.csv" not in ignored and ".hidden.csv" not in names
 
     # Dropping the same file again does not add it twice, and says so.

@@ -40,7 +40,7 @@ class DropZone(QFrame):
         self.empty_title = QLabel("Drop CSV files here")
         self.empty_title.setObjectName("emptyTitle")
         self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel("Files or whole folders from your file manager. Only .csv files are loaded.")
+        hint = QLabel("Files or whole folders from your file manager: .csv files and workbooks are loaded.")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
         hint.setObjectName("emptyHint")

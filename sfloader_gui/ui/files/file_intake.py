@@ -1,4 +1,4 @@
-"""Sort dropped or picked paths into CSV files to keep and other files ignored with a reason (no Qt)."""
+"""Sort dropped or picked paths: CSV files and workbooks to keep, the rest ignored with a reason (no Qt)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CSV_SUFFIXES = frozenset({".csv"})
+from sfloader_gui.core.mapping.source import WORKBOOK_SUFFIXES
+
+# Workbooks are read like CSV files (issue 11): their first sheet, typed cells, the same checks.
+CSV_SUFFIXES = frozenset({".csv"}) | WORKBOOK_SUFFIXES
 _MAX_FOLDER_FILES = 10_000  # a dropped home folder must not freeze the window listing it
 
 
@@ -45,10 +48,10 @@ def _walk(folder: Path) -> Iterable[Path]:
 
 
 def _reason(path: Path) -> str | None:
-    """Why ``path`` cannot be loaded, or None when it is a CSV file worth keeping."""
+    """Why ``path`` cannot be loaded, or None when it is a CSV file (or a workbook) worth keeping."""
     if path.suffix.lower() not in CSV_SUFFIXES:
         kind = path.suffix.lower() or "no extension"
-        return f"not a CSV file ({kind}); save it as CSV (UTF-8) first"
+        return f"not a CSV file or a workbook ({kind}); save it as CSV (UTF-8) first"
     try:
         if path.stat().st_size == 0:
             return "the file is empty"
@@ -60,7 +63,8 @@ def _reason(path: Path) -> str | None:
 
 
 def sort_paths(paths: Iterable[Path], already: Iterable[Path] = ()) -> Intake:
-    """Expand folders, keep readable non-empty ``.csv`` files once each, and say why the rest are ignored."""
+    """Expand folders, keep readable non-empty CSV files and workbooks once each, say why the rest are
+    ignored."""
     intake = Intake()
     known = {p.resolve() for p in already}
     for raw in paths:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.core.mapping.model import Mapping
+from sfloader_gui.core.mapping.source import WORKBOOK_SUFFIXES
 from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
 from sfloader_gui.ui.files.files_model import ENTRY_ROLE, Col, FileEntry, FilesModel
@@ -215,7 +216,10 @@ class FilesPanel(QWidget):
         self.bad_samples_button.setVisible(show)
 
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add CSV files", "", "CSV files (*.csv);;All files (*)")
+        workbooks = " ".join(f"*{s}" for s in sorted(WORKBOOK_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add CSV files", "", f"CSV files and workbooks (*.csv {workbooks});;All files (*)"
+        )
         if files:
             self.add_paths([Path(f) for f in files])
 

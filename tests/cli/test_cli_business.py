@@ -318,3 +318,112 @@ def test_retry_of_a_converted_file_applies_the_same_mapping_and_conversions(
     got = by_key(emulator)["R2"]
     # 01.02.2026 alone could be either order: the retry reads it as the first run did (day first).
     assert (got["Name"], got["Customer_Since__c"], got["AnnualRevenue"]) == ("Fixed", "2026-02-01", 10.5)
+
+
+def test_every_date_order_separator_time_form_and_checkbox_form(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """YMD, DMY and MDY with / . - separators and one-digit parts, times with seconds and AM/PM, and every
+    checkbox form (y/n, 1/0, TRUE/false, x and blank), one file per locale in one run, record by record."""
+    head = "External Id,Account Name,Customer Since,Last Review,Active Customer\n"
+    files = {
+        "ymd.csv": "Y1,A,2026/12/31,2026/12/31 23:59:59,y\nY2,B,2026.1.2,2026.01.02 7:08:09 AM,N\n",
+        "dmy.csv": "D1,C,31-12-2026,31-12-2026 11:59 PM,1\nD2,D,1-2-2026,13-02-2026 00:00:00,0\n",
+        "mdy.csv": "M1,E,12-31-2026,12/31/2026 12:30 AM,TRUE\nM2,F,1-2-2026,,false\n",
+        "marks.csv": "X1,G,,,x\nX2,H,,,\n",
+    }
+    paths = []
+    for name, rows in files.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_text(head + rows, encoding="utf-8")
+    code, out, err = run(capsys, *upsert(emulator, *paths, extra=("--time-zone", "UTC", "--json")))
+    assert code == 0, err
+    manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
+    orders = {
+        Path(f["path"]).name: {r["column"]: r.get("choice") for r in f["transform"]["conversions"]}
+        for f in manifest["files"]
+    }
+    assert [orders[n]["Customer Since"] for n in ("ymd.csv", "dmy.csv", "mdy.csv")] == ["YMD", "DMY", "MDY"]
+    assert orders["marks.csv"]["Active Customer"] == "x"
+    got = by_key(emulator)
+    want = {
+        "Y1": ("2026-12-31", "2026-12-31T23:59:59", True),
+        "Y2": ("2026-01-02", "2026-01-02T07:08:09", False),
+        "D1": ("2026-12-31", "2026-12-31T23:59:00", True),
+        "D2": ("2026-02-01", "2026-02-13T00:00:00", False),
+        "M1": ("2026-12-31", "2026-12-31T00:30:00", True),
+        "M2": ("2026-01-02", None, False),
+        "X1": (None, None, True),
+        "X2": (None, None, False),
+    }
+    for key, (since, review, active) in want.items():
+        rec = got[key]
+        assert rec["Customer_Since__c"] == since, key
+        assert (rec["Last_Review__c"] or "")[:19] == (review or ""), key
+        assert rec["Active__c"] is active, key
+
+
+def test_two_digit_years_are_refused_before_any_job(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "short.csv"
+    src.write_text("External Id,Account Name,Customer Since\nS1,Acme,12/31/26\nS2,Beta,1/2/2026\n")
+    code, out, _ = run(capsys, *upsert(emulator, src, extra=("--json",)))
+    assert code == 2
+    message = json.loads(out)["error"]
+    assert "'Customer Since'" in message and "12/31/26" in message and "record 1" in message
+    assert emulator.stats.jobs_created == 0
+
+
+def test_an_ambiguous_number_column_is_refused_then_loaded_with_a_separator(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "amounts.csv"
+    # 1,500 is 1500 with a decimal point and 1.5 with a decimal comma; no value of the column tells.
+    src.write_text('External Id,Account Name,Annual Revenue\nN1,Acme,"1,500"\nN2,Beta,"2,250"\n')
+    code, out, _ = run(capsys, *upsert(emulator, src, extra=("--json",)))
+    assert code == 2
+    doc = json.loads(out)
+    assert "Annual Revenue" in doc["error"] and "--decimal-separator" in doc["error"]
+    assert emulator.stats.jobs_created == 0
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--decimal-separator", ",")))
+    assert code == 0, err
+    got = by_key(emulator)
+    assert (got["N1"]["AnnualRevenue"], got["N2"]["AnnualRevenue"]) == (1.5, 2.25)
+
+
+def test_the_manifest_records_each_files_mapping_conversions_and_ignored_columns(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two files, one run: per file its mapping, each conversion (given or inferred) and what was not sent."""
+    us = tmp_path / "us.csv"
+    us.write_text("External Id,Account Name,Customer Since,Annual Revenue,Internal Notes\n"
+                  'G1,Acme,31/12/2026,"1,234.50",call\n')  # fmt: skip
+    eu = tmp_path / "eu.csv"
+    eu.write_text("External Id;Account Name;Customer Since;Annual Revenue;Kommentar\n"
+                  "G2;Beta;01.02.2026;1.234,50;Rückruf\n", encoding="utf-8")  # fmt: skip
+    sdl = tmp_path / "map.sdl"
+    sdl.write_text("External\\ Id=External_Id__c\nAccount\\ Name=Name\nCustomer\\ Since=Customer_Since__c\n"
+                   "Annual\\ Revenue=AnnualRevenue\n", encoding="iso-8859-1")  # fmt: skip
+    extra = ("--mapping", str(sdl), "--date-format", "DMY", "--json")
+    code, out, err = run(capsys, *upsert(emulator, us, eu, extra=extra))
+    assert code == 0, err
+    manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
+    files = {Path(f["path"]).name: f["transform"] for f in manifest["files"]}
+    assert files["us.csv"]["ignored_columns"] == ["Internal Notes"]
+    assert files["eu.csv"]["ignored_columns"] == ["Kommentar"]
+    assert files["us.csv"]["mapping"] == [
+        {"column": "External Id", "field": "External_Id__c", "how": "sdl"},
+        {"column": "Account Name", "field": "Name", "how": "sdl"},
+        {"column": "Customer Since", "field": "Customer_Since__c", "how": "sdl"},
+        {"column": "Annual Revenue", "field": "AnnualRevenue", "how": "sdl"},
+        {"column": "Internal Notes", "field": None, "how": "unlisted"},
+    ]
+    for name, separator in (("us.csv", "."), ("eu.csv", ",")):
+        rules = {r["column"]: r for r in files[name]["conversions"]}
+        assert rules["Customer Since"]["choice"] == "DMY" and rules["Customer Since"]["inferred"] is False
+        assert rules["Annual Revenue"]["choice"] == separator and rules["Annual Revenue"]["inferred"] is True
+        assert files[name]["choices"]["date_format"] == "DMY"
+    got = by_key(emulator)
+    assert (got["G1"]["Customer_Since__c"], got["G1"]["AnnualRevenue"]) == ("2026-12-31", 1234.5)
+    assert (got["G2"]["Customer_Since__c"], got["G2"]["AnnualRevenue"]) == ("2026-02-01", 1234.5)

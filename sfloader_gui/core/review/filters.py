@@ -43,7 +43,7 @@ def apply_filter(session: ReviewSession, flt: RowFilter) -> array[int]:
             part = session.groups.row_groups[start:end]
             rows = list(compress(rows, map(wanted.__contains__, part)))
         if needle:
-            hits = _text_hits(rf, needle) | _edit_hits(session, f, needle)
+            hits = _text_hits(rf, needle) | _edit_hits(session, f, needle) | _source_hits(session, f, needle)
             rows = list(compress(rows, map(hits.__contains__, map(sub, rows, repeat(start)))))
         out.extend(rows)
     return out
@@ -84,6 +84,21 @@ def _text_hits(rf: ResultsFile, needle: str) -> set[int]:
                 nxt = offsets[row + 1] - base  # one hit per row is enough: jump to the next row
                 pos = low.find(pattern, nxt)
     return hits
+
+
+def _source_hits(session: ReviewSession, file_index: int, needle: str) -> set[int]:
+    """Rows of a mapped file whose source row holds the needle (its ignored columns, its own formats).
+
+    Row by row (each source row read back): a mapped file's failures, not a whole load.
+    """
+    if session.views[file_index] is None:
+        return set()
+    rows = range(session.starts[file_index], session.starts[file_index + 1])
+    return {
+        info.local_row
+        for _row, info, values in session.iter_bundles(rows)
+        if info.from_source and any(needle in v.lower() for v in values)
+    }
 
 
 def _edit_hits(session: ReviewSession, file_index: int, needle: str) -> set[int]:

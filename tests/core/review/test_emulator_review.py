@@ -6,9 +6,11 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.review.filters import RowFilter, apply_filter
 from sfloader_gui.core.review.relaunch import launch_retry
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes, write_retry_files
 from sfloader_gui.core.review.session import ReviewSession
+from sfloader_gui.core.review.sorting import column_values
 from tests.core.review.emulator_runs import SAMPLES, connect, load, query
 
 # What a user types to fix each bad shipment (Shipment_Number__c -> column -> value).
@@ -242,13 +244,19 @@ def test_a_mapped_files_rows_show_its_own_columns_and_retry_converted_again(
         before = session.info(0)
         assert not before.from_source  # the source is not read yet: the values as sent, under its headers
         assert session.values(0)[2] == "2026-01-15" and session.values(0)[5] == ""
+        assert session.read_only_now(0)  # an edit waits for the file's own value
         session.build_joins()
+        assert not session.read_only_now(0)
         rows = {session.info(r).external_id: r for r in range(session.row_count)}
         info, values = session.bundle(rows["W2"])
         assert info.from_source and info.source_row == 2
         assert values == ["", "W2", "1/15/2026", "10,000", "no", "call back"]
         assert info.sent == {2: "2026-01-15", 3: "10000", 4: "false"}
         assert session.values(rows["W3"])[5] == 'says "hi"'
+        # Searching and sorting see the file's own values, the ignored column included.
+        assert list(apply_filter(session, RowFilter(text="CALL BACK"))) == [rows["W2"]]
+        assert list(apply_filter(session, RowFilter(text="2/28/2026"))) == [rows["W3"]]
+        assert column_values(session, "Internal Notes") == ["call back", 'says "hi"']
         session.set_value(rows["W2"], "Account Name", "Fixed Co")
         session.set_value(rows["W2"], "Customer Since", "3/4/2026")  # alone either order: MDY as before
         batches = write_retry_files(session, [rows["W2"]])

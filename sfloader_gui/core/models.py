@@ -60,6 +60,18 @@ class ConfigError(ValueError):
     """An option the user gave is not allowed; the message says why and what is allowed."""
 
 
+def check_pacing(jobs: int, uploads: int, poll_s: float, timeout_s: float, *, why_jobs: str = "") -> None:
+    """The limits a load's options and the saved settings share; ``ConfigError`` says which one and why."""
+    if not 1 <= jobs <= MAX_CONCURRENT_JOBS:
+        raise ConfigError(f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {jobs}{why_jobs}.")
+    if not 1 <= uploads <= MAX_CONCURRENT_JOBS:
+        raise ConfigError(f"Uploads at once must be between 1 and {MAX_CONCURRENT_JOBS}, not {uploads}.")
+    if poll_s <= 0:
+        raise ConfigError(f"Poll interval must be more than 0 seconds, not {poll_s}.")
+    if timeout_s <= 0:
+        raise ConfigError(f"Timeout must be more than 0 seconds, not {timeout_s}.")
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     """Everything that shapes one load, validated on construction."""
@@ -88,21 +100,11 @@ class LoadOptions:
 
     def __post_init__(self) -> None:
         self._check_conversions()
-        if not 1 <= self.max_concurrent_jobs <= MAX_CONCURRENT_JOBS:
-            raise ConfigError(
-                f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {self.max_concurrent_jobs}: "
-                f"Salesforce counts each running job against the org's concurrent request limit, "
-                f"so this app never runs more than {MAX_CONCURRENT_JOBS} at once."
-            )
-        if not 1 <= self.max_concurrent_uploads <= MAX_CONCURRENT_JOBS:
-            raise ConfigError(
-                f"Uploads at once must be between 1 and {MAX_CONCURRENT_JOBS}, not "
-                f"{self.max_concurrent_uploads}."
-            )
-        if self.poll_interval_s <= 0:
-            raise ConfigError(f"Poll interval must be more than 0 seconds, not {self.poll_interval_s}.")
-        if self.timeout_s <= 0:
-            raise ConfigError(f"Timeout must be more than 0 seconds, not {self.timeout_s}.")
+        check_pacing(
+            self.max_concurrent_jobs, self.max_concurrent_uploads, self.poll_interval_s, self.timeout_s,
+            why_jobs=f": Salesforce counts each running job against the org's concurrent request limit, "
+            f"so this app never runs more than {MAX_CONCURRENT_JOBS} at once",
+        )  # fmt: skip
         if not 1 <= self.part_size_bytes <= DEFAULT_PART_SIZE_BYTES:
             raise ConfigError(
                 f"Part size must be between 1 byte and 100 MB, not {self.part_size_bytes} bytes: "

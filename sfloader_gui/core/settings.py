@@ -18,6 +18,7 @@ from sfloader_gui.core.models import (
     DEFAULT_TIMEOUT_S,
     MAX_CONCURRENT_JOBS,
     ConfigError,
+    check_pacing,
 )
 from sfloader_gui.core.private import private_dir
 
@@ -45,19 +46,9 @@ class AppSettings:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_concurrent_jobs <= MAX_CONCURRENT_JOBS:
-            raise ConfigError(
-                f"Parallel jobs must be between 1 and {MAX_CONCURRENT_JOBS}, not {self.max_concurrent_jobs}."
-            )
-        if not 1 <= self.max_concurrent_uploads <= MAX_CONCURRENT_JOBS:
-            raise ConfigError(
-                f"Uploads at once must be between 1 and {MAX_CONCURRENT_JOBS}, "
-                f"not {self.max_concurrent_uploads}."
-            )
-        if self.poll_interval_s <= 0:
-            raise ConfigError(f"Poll interval must be more than 0 seconds, not {self.poll_interval_s}.")
-        if self.timeout_s <= 0:
-            raise ConfigError(f"Timeout must be more than 0 seconds, not {self.timeout_s}.")
+        check_pacing(
+            self.max_concurrent_jobs, self.max_concurrent_uploads, self.poll_interval_s, self.timeout_s
+        )
         if not 1 <= self.part_size_mb <= DEFAULT_PART_SIZE_BYTES // _MB:
             raise ConfigError(f"Part size must be between 1 and 100 MB, not {self.part_size_mb} MB.")
 

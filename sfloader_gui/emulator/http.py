@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -79,21 +80,10 @@ class Request:
                     while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                         pass
                     return
-                while size > 0:
-                    data = rfile.read(min(size, _CHUNK))
-                    if not data:
-                        raise DroppedConnection("client closed the connection")
-                    size -= len(data)
-                    yield data
+                yield from _exactly(rfile, size)
                 rfile.readline(1024)
         else:
-            remaining = int(self.headers.get("Content-Length") or 0)
-            while remaining > 0:
-                data = rfile.read(min(remaining, _CHUNK))
-                if not data:
-                    raise DroppedConnection("client closed the connection")
-                remaining -= len(data)
-                yield data
+            yield from _exactly(rfile, int(self.headers.get("Content-Length") or 0))
 
     def _throttled(self) -> Iterator[bytes]:
         org = self.handler.org
@@ -380,3 +370,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             delay = started + (i + step) / cap - time.monotonic()
             if delay > 0:
                 time.sleep(delay)  # bandwidth cap on the response
+
+
+def _exactly(rfile: BufferedIOBase, size: int) -> Iterator[bytes]:
+    """``size`` bytes of the request body, a chunk at a time; a client gone before the end is a drop."""
+    while size > 0:
+        data = rfile.read(min(size, _CHUNK))
+        if not data:
+            raise DroppedConnection("client closed the connection")
+        size -= len(data)
+        yield data

@@ -102,24 +102,11 @@ class RunFolder:
     def relative(self, path: Path | None) -> str | None:
         return None if path is None else path.relative_to(self.path).as_posix()
 
-    def write_manifest(
-        self,
-        plan: LoadPlan,
-        outcomes: Iterable[JobOutcome],
-        *,
-        instance_url: str,
-        retry_of: str | None = None,
-        finished_at: datetime | None = None,
-    ) -> dict[str, Any]:
-        """Write ``manifest.json`` (schema 1, see docs/dev/contracts.md) and return it.
+    def write_manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Write ``manifest`` (made by ``build_manifest``) as ``manifest.json`` and return it.
 
-        Blocked files are listed (``"blocked": true`` with their findings) but have no jobs: nothing of
-        them was sent. ``retry_of`` is the run id whose failed rows this run sends again.
         Raises ``OSError`` when the manifest cannot be written (disk full, read-only folder).
         """
-        manifest = self.build_manifest(
-            plan, outcomes, instance_url=instance_url, retry_of=retry_of, finished_at=finished_at
-        )
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
         write_atomic(self.manifest_path, data, replace=True)  # the manifest is ours: rewritten at the end
         return manifest
@@ -133,7 +120,11 @@ class RunFolder:
         retry_of: str | None = None,
         finished_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """The manifest ``write_manifest`` writes, without writing it."""
+        """The run's manifest (schema 1, see docs/dev/contracts.md); ``write_manifest`` puts it on disk.
+
+        Blocked files are listed (``"blocked": true`` with their findings) but have no jobs: nothing of
+        them was sent. ``retry_of`` is the run id whose failed rows this run sends again.
+        """
         options = plan.options
         outcomes = list(outcomes)
         jobs = [self._job_entry(o) for o in outcomes]

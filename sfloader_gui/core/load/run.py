@@ -142,7 +142,7 @@ class LoadRun:
         self._now: dict[str, JobOutcome] = {p.ref.key: self._queued(p) for p in self.parts}
         self._done: dict[str, JobOutcome] = {}
         self._manifest_broken = False
-        self._write_manifest(None)
+        self._write_manifest()
 
     @classmethod
     def create(
@@ -204,14 +204,12 @@ class LoadRun:
         """The last manifest (parts without an outcome count as not sent) and the accounting check."""
         outcomes = [self._done.get(p.ref.key) or self.skip(p, lambda _e: None) for p in self.parts]
         finished = datetime.now(UTC)
+        manifest = self._manifest(outcomes, finished)
         try:
-            manifest = self._write_manifest(finished, strict=True)
+            with self._lock:  # after any update still being written
+                self.folder.write_manifest(manifest)
         except OSError as exc:  # disk full, read-only folder: say so, still tell what every job did
             log.error("Could not write the manifest of run %s: %s", self.folder.run_id, exc)
-            manifest = self.folder.build_manifest(
-                self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
-                finished_at=finished,
-            )  # fmt: skip
             manifest[MANIFEST_ERROR] = f"manifest.json could not be written in {self.folder.path}: {exc}"
         else:
             # Only now, with the manifest that lists them on disk, are a job's results findable again.
@@ -256,32 +254,32 @@ class LoadRun:
             if changed:
                 now.state, now.job_id = event.state, event.job_id or now.job_id
         if changed:
-            self._write_manifest(None)
+            self._write_manifest()
 
     def _settle(self, outcome: JobOutcome) -> None:
         with self._lock:
             self._done.setdefault(outcome.part.key, outcome)
-        self._write_manifest(None)
+        self._write_manifest()
 
     def _queued(self, part: PartPlan) -> JobOutcome:
         return JobOutcome(
             part=part.ref, state=JobState.QUEUED, rows=part.records, first_record=part.first_record
         )
 
-    def _write_manifest(self, finished_at: datetime | None, strict: bool = False) -> dict[str, Any]:
-        """While running, a manifest that cannot be written is logged once and the load goes on; at the end
-        (``strict``) the error reaches the caller, who must say the summary was not saved."""
+    def _manifest(self, outcomes: list[JobOutcome], finished_at: datetime | None) -> dict[str, Any]:
+        return self.folder.build_manifest(
+            self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
+            finished_at=finished_at,
+        )  # fmt: skip
+
+    def _write_manifest(self) -> None:
+        """The manifest as the run stands; one that cannot be written is logged once and the load goes on
+        (``finish`` tells the user when the last one cannot be written)."""
         with self._lock:
             outcomes = [self._done.get(p.ref.key) or self._now[p.ref.key] for p in self.parts]
             try:
-                return self.folder.write_manifest(
-                    self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
-                    finished_at=finished_at,
-                )  # fmt: skip
+                self.folder.write_manifest(self._manifest(outcomes, None))
             except OSError as exc:
-                if strict:
-                    raise
                 if not self._manifest_broken:
                     log.warning("Could not update %s: %s", self.folder.manifest_path, exc)
                 self._manifest_broken = True
-                return {}

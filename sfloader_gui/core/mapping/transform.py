@@ -387,8 +387,7 @@ def _key_findings(
     column = mapping.columns[key_pos].column
     out = []
     if sci:
-        records = sorted(n for ns in sci.values() for n in ns)
-        examples = ", ".join(repr(v) for v in list(sci)[:3])
+        records, examples = _records_and_examples(sci)
         out.append(
             Finding(
                 ERROR, path, "scientific_external_id",
@@ -409,8 +408,7 @@ def _key_findings(
             )
         )  # fmt: skip
     if dupes:
-        records = sorted(n for ns in dupes.values() for n in ns)
-        examples = ", ".join(repr(v) for v in list(dupes)[:3])
+        records, examples = _records_and_examples(dupes)
         out.append(
             Finding(
                 ERROR, path, "duplicate_external_id",
@@ -419,6 +417,11 @@ def _key_findings(
             )
         )  # fmt: skip
     return out
+
+
+def _records_and_examples(found: dict[str, list[int]]) -> tuple[list[int], str]:
+    """The records of the values found, in order, and the first three values quoted."""
+    return sorted(n for ns in found.values() for n in ns), ", ".join(repr(v) for v in list(found)[:3])
 
 
 class _ZeroWatch:

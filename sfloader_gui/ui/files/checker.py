@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
-from sfloader_gui.ui.files.files_model import FileEntry, FilesModel
+from sfloader_gui.ui.files.files_model import FileEntry, FileFacts, FilesModel
 from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.tasks import BackgroundTasks
 
@@ -54,12 +54,12 @@ class FileChecker(QObject):
                 lambda message, e=entry: self._facts_failed(e, message),  # type: ignore[misc]
             )
 
-    def _facts_arrived(self, entry: FileEntry, facts: engine.FileFacts) -> None:
+    def _facts_arrived(self, entry: FileEntry, facts: FileFacts) -> None:
         if self._model.entry(entry.path) is not entry:
             return  # removed meanwhile
         entry.rows, entry.delimiter, entry.encoding = facts.rows, facts.delimiter, facts.encoding
         entry.line_ending, entry.header, entry.preview = facts.line_ending, facts.header, facts.preview
-        entry.read_error = facts.error
+        entry.read_error = facts.read_error
         self._model.entry_changed(entry)
         self.changed.emit()
 

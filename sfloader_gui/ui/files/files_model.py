@@ -53,9 +53,9 @@ class LoadedMark:
 
 
 @dataclass
-class FileEntry:
-    path: Path
-    size: int
+class FileFacts:
+    """What reading a file found (off the UI thread): its shape, header, first rows and record count."""
+
     rows: int | None = None  # None until counted
     delimiter: str = ""
     encoding: str = ""
@@ -63,9 +63,17 @@ class FileEntry:
     parts: int = 0
     header: list[str] = field(default_factory=list)
     preview: list[list[str]] = field(default_factory=list)
+    read_error: str | None = None  # the file could not be read as CSV at all (known before pre-flight)
+
+
+@dataclass(kw_only=True)
+class FileEntry(FileFacts):
+    """A file in the list: its facts, the last check's findings, the run that sent it, the user's choices."""
+
+    path: Path
+    size: int
     findings: list[FindingView] = field(default_factory=list)
     checked: bool = False  # pre-flight ran for the current object / External ID
-    read_error: str | None = None  # the file could not be read as CSV at all (known before pre-flight)
     loaded: LoadedMark | None = None  # the last run that sent this file
     # Issue 11: the user's choices for this file (kept while it is in the list) and the last check's view.
     convert_from: str | None = None  # "cp1252" after a click on the encoding finding

@@ -33,7 +33,7 @@ from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings
-from sfloader_gui.ui.files.files_model import FindingView
+from sfloader_gui.ui.files.files_model import FileFacts, FindingView
 
 if TYPE_CHECKING:
     from sfloader_gui.ui.failures.launcher import RetryLauncher
@@ -88,24 +88,12 @@ def load_options(
 
 
 # -- files ------------------------------------------------------------------------------------------------
-@dataclass
-class FileFacts:
-    rows: int | None = None
-    delimiter: str = ""
-    encoding: str = ""
-    line_ending: str = ""
-    parts: int = 0
-    header: list[str] = field(default_factory=list)
-    preview: list[list[str]] = field(default_factory=list)
-    error: str | None = None
-
-
 def inspect_file(path: Path) -> FileFacts:
     """Dialect, header, the first rows and the record count of one file (reads the whole file once)."""
     try:
         dialect = sniff(path)
     except CsvInputError as exc:
-        return FileFacts(rows=0, delimiter="unreadable", error=exc.message)
+        return FileFacts(rows=0, delimiter="unreadable", read_error=exc.message)
     preview = first_records(path, dialect, PREVIEW_ROWS)
     return FileFacts(
         rows=count_records(path, dialect.delimiter),

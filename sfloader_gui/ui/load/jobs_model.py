@@ -133,12 +133,10 @@ class JobsModel(FlatTableModel):
         return None if i is None else self._rows[i]
 
     def apply_event(self, event: JobEvent) -> None:
-        i = self._index.get(event.part.key)
-        if i is None:
+        found = self._moved(event.part, event.state, event.job_id)
+        if found is None:
             return
-        row = self._rows[i]
-        self._set_state(row, event.state)
-        row.job_id = event.job_id or row.job_id
+        i, row = found
         if event.kind is EventKind.UPLOAD_PROGRESS:
             row.bytes_sent, row.bytes_total = event.bytes_sent, event.bytes_total
         elif event.kind is EventKind.PROCESSING:
@@ -148,18 +146,26 @@ class JobsModel(FlatTableModel):
         self.row_changed(i)
 
     def apply_outcome(self, outcome: JobOutcome) -> None:
-        i = self._index.get(outcome.part.key)
-        if i is None:
+        found = self._moved(outcome.part, outcome.state, outcome.job_id)
+        if found is None:
             return
-        row = self._rows[i]
-        self._set_state(row, outcome.state)
-        row.job_id = outcome.job_id or row.job_id
+        i, row = found
         row.processed, row.failed = outcome.records_processed, outcome.records_failed
         row.rows = outcome.rows or row.rows
         row.error = outcome.error_message or row.error
         if row.started_at is not None and row.ended_at is None:
             row.ended_at = self._clock()
         self.row_changed(i)
+
+    def _moved(self, part: PartRef, state: JobState, job_id: str | None) -> tuple[int, JobRow] | None:
+        """The row of ``part`` (and its index), now in ``state`` with its job id (None: not in this run)."""
+        i = self._index.get(part.key)
+        if i is None:
+            return None
+        row = self._rows[i]
+        self._set_state(row, state)
+        row.job_id = job_id or row.job_id
+        return i, row
 
     def tick(self) -> None:
         """Refresh the Elapsed cell of running rows (called once a second by a timer)."""

@@ -58,7 +58,9 @@ def test_manifest_accounts_for_every_record(tmp_path: Path) -> None:
         notes=["never reached UploadComplete: all 5 records are unprocessed"],
     )  # fmt: skip
     plan = LoadPlan(OPTIONS, [FilePlan(src, records=15)])
-    run.write_manifest(plan, [done, never_sent], instance_url="http://x", finished_at=MOMENT)
+    run.write_manifest(
+        run.build_manifest(plan, [done, never_sent], instance_url="http://x", finished_at=MOMENT)
+    )
     manifest = load_manifest(run.path)
     assert manifest["totals"] == {
         "records": 15, "success": 8, "failed": 2, "unprocessed": 5, "jobs": 2, "jobs_failed": 1,
@@ -74,7 +76,7 @@ def test_manifest_flags_rows_that_are_nowhere(tmp_path: Path) -> None:
     run = RunFolder.create(tmp_path, "Account", MOMENT)
     lost = JobOutcome(part=PartRef(tmp_path / "a.csv", 1, 1), state=JobState.JOB_COMPLETE, rows=10,
                       records_processed=7)  # fmt: skip
-    manifest = run.write_manifest(LoadPlan(OPTIONS, []), [lost], instance_url="")
+    manifest = run.write_manifest(run.build_manifest(LoadPlan(OPTIONS, []), [lost], instance_url=""))
     assert manifest["accounting"] == {"balanced": False, "unaccounted": 3}
 
 

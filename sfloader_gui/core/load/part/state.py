@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from sfloader_gui.core.load.journal import RunJournal
 from sfloader_gui.core.load.part.plan import PartPlan
@@ -23,37 +23,35 @@ class PartStopped(Exception):
     """Ends the part early with the outcome already filled in."""
 
 
+@dataclass(eq=False)
 class PartRun:
     """The state one part's steps share; ``emit``/``set_state``/``say`` journal and report each change."""
 
-    def __init__(
-        self,
-        conn: SalesforceConnection,
-        plan: PartPlan,
-        options: LoadOptions,
-        run_folder: RunFolder,
-        on_event: EventSink,
-        cancel: CancelToken,
-        journal: RunJournal | None = None,
-    ) -> None:
-        self.conn = conn
-        self.journal = journal
-        self.plan = plan
-        self.options = options
-        self.run_folder = run_folder
-        self.on_event = on_event
-        self.cancel = cancel
+    conn: SalesforceConnection
+    plan: PartPlan
+    options: LoadOptions
+    run_folder: RunFolder
+    on_event: EventSink
+    cancel: CancelToken
+    journal: RunJournal | None = None
+    outcome: JobOutcome = field(init=False)
+    closed: bool = field(default=False, init=False)
+    close_unconfirmed: bool = field(default=False, init=False)  # the close's answer was lost: read the job
+    gzip_breaks: int = field(default=0, init=False)  # gzip uploads of this part that failed without an answer
+    refusal: SalesforceError | None = field(default=None, init=False)  # the last upload refused: too many
+    refusals: int = field(default=0, init=False)  # refusals in a row
+    unreachable: SalesforceError | None = field(default=None, init=False)  # the last create-job: no answer
+    create_failures: int = field(default=0, init=False)  # create-job calls in a row that got no answer
+
+    def __post_init__(self) -> None:
+        p = self.plan
         self.outcome = JobOutcome(
-            part=plan.ref, state=JobState.QUEUED, rows=plan.records, first_record=plan.first_record,
-            gzip=options.use_gzip,
-        )  # fmt: skip
-        self.closed = False
-        self.close_unconfirmed = False  # the close's answer was lost: read the job, close again if Open
-        self.gzip_breaks = 0  # gzip uploads of this part that failed without an answer
-        self.refusal: SalesforceError | None = None  # the last try's upload refused as "too many at once"
-        self.refusals = 0  # refusals in a row
-        self.unreachable: SalesforceError | None = None  # the last try's create-job call got no answer
-        self.create_failures = 0  # create-job calls in a row that got no answer
+            part=p.ref,
+            state=JobState.QUEUED,
+            rows=p.records,
+            first_record=p.first_record,
+            gzip=self.options.use_gzip,
+        )
 
     def emit(self, kind: EventKind, **fields: object) -> None:
         o = self.outcome

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sfloader_gui.core.review.filters import RowFilter, apply_filter
 from sfloader_gui.core.review.relaunch import launch_retry
 from sfloader_gui.core.review.retry import Outcome, RetryOutcomes, write_retry_files
 from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.review.sorting import column_values
-from tests.core.review.emulator_runs import SAMPLES, connect, load, query
+from tests.core.review.emulator_runs import SAMPLES, connect, load, load_mapped, query
 
 # What a user types to fix each bad shipment (Shipment_Number__c -> column -> value).
 SHIPMENT_FIXES = {
@@ -230,8 +233,6 @@ def test_a_mapped_files_rows_show_its_own_columns_and_retry_converted_again(
 ) -> None:
     """Issue 11: the file's headers (the ignored one too) and values, the value as sent beside a converted
     one; an edit in the file's format is converted by the retry as the first run converted the column."""
-    from tests.core.review.emulator_runs import load_mapped
-
     source = tmp_path / "accounts_us.csv"
     source.write_bytes(BUSINESS.encode("cp1252"))
     with connect(emulator) as conn:
@@ -275,4 +276,31 @@ def test_a_mapped_files_rows_show_its_own_columns_and_retry_converted_again(
         entry = result.manifest["files"][0]["transform"]
         assert entry["ignored_columns"] == ["Internal Notes"]
         assert {c["column"]: c.get("choice") for c in entry["conversions"]}["Customer Since"] == "MDY"
+        session.close()
+
+
+def test_a_workbooks_failed_rows_show_its_cells_and_retry(emulator: Any, tmp_path: Path) -> None:
+    """A workbook's rows are read back through the same reader (only the failed rows are kept)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "accounts.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["External Id", "Account Name", "Customer Since", "Active Customer", "Owner Notes"])
+    ws.append(["B1", "Acme", date(2026, 12, 31), "Yes", "fine"])
+    ws.append(["B2", None, date(2026, 1, 2), "No", "no name yet"])
+    wb.save(book)
+    with connect(emulator) as conn:
+        run = load_mapped(conn, book, "Account", tmp_path, ignore=("Owner Notes",))
+        session = ReviewSession(run.run_dir)
+        session.build_joins()
+        assert session.row_count == 1
+        info, values = session.bundle(0)
+        assert info.from_source and info.source_row == 2
+        assert values == ["B2", "", "2026-01-02", "No", "no name yet"]
+        assert info.sent == {3: "false"}
+        session.set_value(0, "Account Name", "Named")
+        result = launch_retry(conn, session, write_retry_files(session, [0]))
+        assert result.manifest["totals"]["failed"] == 0, result.manifest
+        got = query(conn, "SELECT Name, Active__c FROM Account WHERE External_Id__c = 'B2'")
+        assert [(g["Name"], g["Active__c"]) for g in got] == [("Named", False)]
         session.close()

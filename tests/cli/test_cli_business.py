@@ -427,3 +427,39 @@ def test_the_manifest_records_each_files_mapping_conversions_and_ignored_columns
     got = by_key(emulator)
     assert (got["G1"]["Customer_Since__c"], got["G1"]["AnnualRevenue"]) == ("2026-12-31", 1234.5)
     assert (got["G2"]["Customer_Since__c"], got["G2"]["AnnualRevenue"]) == ("2026-02-01", 1234.5)
+
+
+def test_columns_are_matched_by_api_name_case_label_and_relationship(
+    emulator: Any, tmp_path: Path, samples_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each auto-mapping rule in its order, on a Contact file whose parent comes by relationship + label."""
+    code, _, err = run(capsys, *upsert(emulator, samples_dir / "accounts.csv"))
+    assert code == 0, err
+    src = tmp_path / "people.csv"
+    src.write_text(
+        "External_Id__c,lastname,First-Name,Email Opt Out,birth date,Account External Id\n"
+        "P1,Lovelace,Ada,Yes,12/31/1815,ACC-0001\n"
+    )
+    code, out, err = run(capsys, *upsert(emulator, src, obj="Contact", extra=("--json",)))
+    assert code == 0, err
+    manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
+    mapping = {m["column"]: (m["field"], m["how"]) for m in manifest["files"][0]["transform"]["mapping"]}
+    assert mapping == {
+        "External_Id__c": ("External_Id__c", "name"),
+        "lastname": ("LastName", "name_case"),
+        "First-Name": ("FirstName", "label"),
+        "Email Opt Out": ("HasOptedOutOfEmail", "label"),
+        "birth date": ("Birthdate", "label"),
+        "Account External Id": ("Account.External_Id__c", "relationship"),
+    }
+    with connect(emulator) as conn:
+        soql = "SELECT LastName, FirstName, HasOptedOutOfEmail, Birthdate, AccountId FROM Contact"
+        got = conn.get_json("query", params={"q": soql + " WHERE External_Id__c = 'P1'"})
+        account = conn.get_json(
+            "query", params={"q": "SELECT Id FROM Account WHERE External_Id__c = 'ACC-0001'"}
+        )
+    rec = got["records"][0]
+    assert (rec["LastName"], rec["FirstName"], rec["HasOptedOutOfEmail"], rec["Birthdate"]) == (
+        "Lovelace", "Ada", True, "1815-12-31",
+    )  # fmt: skip
+    assert rec["AccountId"] == account["records"][0]["Id"]

@@ -21,9 +21,18 @@ run "$app" --demo --auto-load-samples --quit-when-done
 run "$cli" upsert "$samples/accounts.csv" --object Account --external-id External_Id__c --demo --json \
   >"$place/upsert.json"
 grep -q '"failed": 0' "$place/upsert.json" || { cat "$place/upsert.json"; exit 1; }
-# Both runs wrote their run folders under the fresh home, not into the clone or the bundle.
+# An Excel workbook from the frozen command: python-calamine (imported lazily) must be in the bundle. Its
+# shipments point at the business accounts, so those go first (Windows-1252, as Excel saved them).
+run "$cli" upsert "$samples/accounts_business.csv" --object Account --external-id External_Id__c \
+  --convert-from cp1252 --demo >/dev/null
+run "$cli" upsert "$samples/shipments_business.xlsx" --object Shipment__c --external-id Shipment_Number__c \
+  --demo --json >"$place/xlsx.json"
+# Its totals say 8 records, 8 loaded, 0 failed (read without a JSON tool: the machine may have no Python).
+tr -d ' \n' <"$place/xlsx.json" | grep -q '"totals":{"records":8,"success":8,"failed":0,' ||
+  { echo "smoke: the .xlsx load did not load its 8 rows" >&2; cat "$place/xlsx.json"; exit 1; }
+# Every run wrote its run folder under the fresh home, not into the clone or the bundle.
 runs=$(find "$place/home" -name manifest.json | wc -l)
-[ "$runs" -ge 2 ] || { echo "smoke: expected 2 run folders under the fresh home, found $runs" >&2; exit 1; }
+[ "$runs" -ge 4 ] || { echo "smoke: expected 4 run folders under the fresh home, found $runs" >&2; exit 1; }
 size=$(du -sm "$bundle" | cut -f1)
 [ "$size" -lt 250 ] || { echo "smoke: the bundle is $size MB, over the 250 MB budget" >&2; exit 1; }
 echo "smoke: bundle ok ($size MB, $runs run folders)"

@@ -4,6 +4,7 @@ Delete on a file, Ctrl+Enter to load; plus accessible names and the minimum wind
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,3 +180,22 @@ def test_enter_presses_a_focused_tool_button(qtbot: QtBot) -> None:
     box.show()
     with qtbot.waitSignal(tool.clicked, timeout=WAIT_MS):
         QTest.keyClick(tool, Qt.Key.Key_Return)
+
+
+def test_the_files_status_column_is_in_sight_at_the_usual_size(
+    qtbot: QtBot, window: MainWindow, samples_dir: Path
+) -> None:
+    """The verdict ("Ready", "Loaded: 40 succeeded…") must not sit past the right edge of the file list."""
+    from sfloader_gui.ui.files.files_model import Col
+
+    window.resize(QSize(1280, 800))
+    window.files_panel.add_paths([samples_dir / "contacts.csv", samples_dir / "bad_contacts.csv"])
+    wait_checked(qtbot, window)
+    view = window.files_panel.view
+    header = view.horizontalHeader()
+    # The stretched last column follows the viewport's width once the layout has settled.
+    qtbot.waitUntil(lambda: header.length() >= view.viewport().width() - 1, timeout=WAIT_MS)
+    right = header.sectionViewportPosition(Col.CHECK) + header.sectionSize(Col.CHECK)
+    assert header.sectionSize(Col.CHECK) >= 120 and right <= view.viewport().width() + 1
+    title = str(window.files_model.headerData(Col.CHECK, Qt.Orientation.Horizontal))
+    assert header.fontMetrics().horizontalAdvance(title) < header.sectionSize(Col.CHECK), "header cut off"

@@ -376,8 +376,15 @@ class WorkbenchWindow(QMainWindow):
         header = self.table.horizontalHeader()
         # Outcome, Source, Row, Job, Code, Message, Fields, What it means
         widths = [130, 130, 44, 150, 180, 250, 80, 320]
+        metrics = header.fontMetrics()
         for c in range(self.model.columnCount()):
-            header.resizeSection(c, widths[c] if c < len(widths) else 120)
+            if c < len(widths):
+                header.resizeSection(c, widths[c])
+                continue
+            # A data column is as wide as its name (a long relationship header such as
+            # Account.External_Id__c is not cut at both ends), within 120-260 px.
+            title = str(self.model.headerData(c, Qt.Orientation.Horizontal) or "")
+            header.resizeSection(c, max(120, min(260, metrics.horizontalAdvance(title) + 28)))
         # The row's own values first (the cell an error names is highlighted there), then what happened
         # to it and why in plain words, then Salesforce's text and where the row came from.
         order = [*range(len(INFO_HEADERS), self.model.columnCount()), OUTCOME, EXPLAIN, CODE, MESSAGE,

@@ -144,7 +144,7 @@ class Col(IntEnum):
     CHECK = 4
 
 
-HEADERS = ("File", "Size", "Rows", "Format", "Pre-flight check / loaded")
+HEADERS = ("File", "Size", "Rows", "Format", "Status")  # pre-flight verdict, then "Loaded: ..."
 
 
 class FilesModel(FlatTableModel):

@@ -170,6 +170,9 @@ class MappingView(QWidget):
         if target is not None and box.findData(target) < 0:
             box.addItem(target, target)  # a relationship column (Account.External_Id__c)
         box.setCurrentIndex(box.findData(target) if target is not None else 0)
+        edit = box.lineEdit()
+        if edit is not None:  # a long name shows its start ("Shipment Number (Ship…"), not its end
+            edit.setCursorPosition(0)
         if target is None and suggestions:
             box.setToolTip("Suggestions: " + ", ".join(suggestions))
         completer = box.completer()

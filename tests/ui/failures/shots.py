@@ -124,6 +124,14 @@ def main(out: Path) -> int:
         assert win.model is not None
         _report_picture(summary_html(win.session, win.model.outcomes), out / "workbench-report.png")
         win.close()
+        # Recent runs before the run is broken below: its line counts the row the retry loaded.
+        runs = RecentRunsDialog(work / "runs")
+        runs.resize(1180, 300)
+        runs.show()
+        runs.view.selectRow(1)
+        QApplication.processEvents()
+        runs.grab().save(str(out / "recent-runs.png"))
+        runs.close()
         source = work / "contacts_q3.csv"
         source.write_text(source.read_text(encoding="utf-8") + "CON-0999,New,Row,,,,,\n", encoding="utf-8")
         next(run.run_dir.glob("jobs/01_*/failed.csv")).unlink()
@@ -133,13 +141,6 @@ def main(out: Path) -> int:
         _settle(broken)
         broken.grab().save(str(out / "workbench-problems.png"))
         broken.close()
-        runs = RecentRunsDialog(work / "runs")
-        runs.resize(1180, 300)
-        runs.show()
-        runs.view.selectRow(1)
-        QApplication.processEvents()
-        runs.grab().save(str(out / "recent-runs.png"))
-        runs.close()
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)  # the private org and its runs: only the pictures are kept

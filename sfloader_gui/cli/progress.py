@@ -141,7 +141,7 @@ def _wait_with_ctrl_c(
                 print(f"\nsfloader: no new part is started. {again} (rows already processed stay "
                       f"loaded); {later}.", file=sys.stderr, flush=True)  # fmt: skip
             elif not cancel.abort_jobs:
-                cancel.cancel(abort_jobs=True)
+                cancel.cancel(abort_jobs=True, reason="you pressed Ctrl-C twice")
                 print("\nsfloader: aborting the running jobs in Salesforce, then saving what they processed…",
                       file=sys.stderr, flush=True)  # fmt: skip
         elif grace_until is not None and time.monotonic() >= grace_until and not cancel.cancelled:

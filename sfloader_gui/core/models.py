@@ -137,15 +137,19 @@ class CancelToken:
     """Cooperative cancel shared by the caller and the engine's workers.
 
     ``cancel(abort_jobs=False)`` stops queued parts and stops waiting; ``cancel(abort_jobs=True)``
-    also aborts running jobs on the server (their processed rows are still fetched).
+    also aborts running jobs on the server (their processed rows are still fetched). ``reason`` is the
+    user's, in their words ("you chose Abort jobs in Salesforce"): the parts report their jobs as aborted
+    at the user's request, not as a problem.
     """
 
     def __init__(self) -> None:
         self._event = threading.Event()
         self._no_new = threading.Event()
         self._abort_jobs = False
+        self.reason = ""
 
-    def cancel(self, abort_jobs: bool = False) -> None:
+    def cancel(self, abort_jobs: bool = False, reason: str = "") -> None:
+        self.reason = self.reason or reason
         self._abort_jobs = self._abort_jobs or abort_jobs
         self._no_new.set()
         self._event.set()
@@ -236,6 +240,11 @@ class JobOutcome:
     # Earlier jobs of the same part that were abandoned (refused gzip, dropped upload): id, state, reason.
     abandoned_jobs: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    user_abort: str | None = None  # the job was aborted because the user asked: their reason
+
+    @property
+    def aborted_by_user(self) -> bool:
+        return self.state is JobState.ABORTED and self.user_abort is not None
 
     @property
     def records_succeeded(self) -> int:

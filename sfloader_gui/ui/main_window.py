@@ -22,7 +22,7 @@ from sfloader_gui.ui.files.checker import FileChecker
 from sfloader_gui.ui.files.files_model import FileEntry, FilesModel
 from sfloader_gui.ui.files.files_panel import FilesPanel
 from sfloader_gui.ui.load import engine_bridge as engine
-from sfloader_gui.ui.load.cancel_dialog import CancelChoice, ask_cancel_choice
+from sfloader_gui.ui.load.cancel_dialog import CancelChoice, ask_cancel_choice, cancel_reason
 from sfloader_gui.ui.load.controller import LoadController, RunResult
 from sfloader_gui.ui.load.gate import blocking_reason, ready_text
 from sfloader_gui.ui.load.jobs_model import JobsModel
@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
         log.info(
             "Cancelling: %s.", "aborting the running jobs in Salesforce" if abort else "no longer waiting"
         )
-        self.controller.cancel(abort_jobs=abort)
+        self.controller.cancel(abort_jobs=abort, reason=cancel_reason(choice, closing))
         self._update_load_state()
         return True
 

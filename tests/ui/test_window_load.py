@@ -139,7 +139,7 @@ def test_a_failed_job_shows_its_message_and_file(qtbot: QtBot, emulator: Any, sa
 
 
 @pytest.mark.parametrize("choice", [CancelChoice.ABORT_JOBS, CancelChoice.STOP_WAITING])
-@pytest.mark.app_warnings("Aborted — no reason given", "Earlier session: ", "Fetch the results of those jobs")
+@pytest.mark.app_warnings("Earlier session: ", "Fetch the results of those jobs")
 def test_cancel_with_and_without_server_abort(
     qtbot: QtBot, emulator: Any, samples_dir: Path, choice: CancelChoice
 ) -> None:
@@ -180,7 +180,6 @@ def test_cancel_with_and_without_server_abort(
     assert window.load_button.isEnabled()
 
 
-@pytest.mark.app_warnings("Aborted — no reason given")
 def test_closing_while_loading_asks_and_keep_loading_keeps_the_window(
     qtbot: QtBot, emulator: Any, samples_dir: Path
 ) -> None:

@@ -196,9 +196,10 @@ class LoadRun:
         self._settle(outcome)
         return outcome
 
-    def cancel(self, abort_jobs: bool = False) -> None:
-        """No part starts from now on; running ones stop waiting, or their jobs are aborted on the server."""
-        self.cancel_token.cancel(abort_jobs=abort_jobs)
+    def cancel(self, abort_jobs: bool = False, reason: str = "") -> None:
+        """No part starts from now on; running ones stop waiting, or their jobs are aborted on the server
+        (``reason``: the user's, which their parts report)."""
+        self.cancel_token.cancel(abort_jobs=abort_jobs, reason=reason)
 
     def finish(self) -> RunResult:
         """The last manifest (parts without an outcome count as not sent) and the accounting check."""

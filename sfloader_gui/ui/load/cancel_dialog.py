@@ -39,3 +39,9 @@ def ask_cancel_choice(parent: QWidget, closing: bool = False) -> CancelChoice:
     if clicked is stop:
         return CancelChoice.STOP_WAITING
     return CancelChoice.KEEP_GOING
+
+
+def cancel_reason(choice: CancelChoice, closing: bool) -> str:
+    """The user's reason, in the words of the question they answered (logged with each aborted job)."""
+    chose = "Abort jobs in Salesforce" if choice is CancelChoice.ABORT_JOBS else "Stop waiting"
+    return f"you closed the window and chose {chose}" if closing else f"you chose Cancel, then {chose}"

@@ -136,12 +136,15 @@ class LoadController(QObject):
             return
         self._pool.start(self._not_started.pop(0))
 
-    def cancel(self, abort_jobs: bool) -> None:
-        """Cancel the run; parts still queued here are not sent (the run counts them as unprocessed)."""
+    def cancel(self, abort_jobs: bool, reason: str = "") -> None:
+        """Cancel the run; parts still queued here are not sent (the run counts them as unprocessed).
+        ``reason``: the user's, logged with the jobs aborted at their request."""
         run = self._run
         if run is None:
             return
-        run.cancel(abort_jobs=abort_jobs)  # first: a part that leaves the queue now is not sent either
+        run.cancel(
+            abort_jobs=abort_jobs, reason=reason
+        )  # first: a part that leaves the queue now is not sent either
         self._ramp.stop()
         never_queued, self._not_started = self._not_started, []
         dropped = 0
@@ -194,6 +197,11 @@ class LoadController(QObject):
             )  # fmt: skip
         elif o.state is JobState.CANCELLED:
             log.info("%s: not sent (cancelled).", name)
+        elif o.aborted_by_user:  # the user's own choice, not a problem: their reason, at INFO
+            log.info(
+                "%s: aborted at your request (%s) — %s loaded before the abort, %s not processed.",
+                name, o.user_abort, f"{o.records_succeeded:,}", f"{o.records_unprocessed:,}",
+            )  # fmt: skip
         else:
             reason = o.error_message or "no reason given"
             log.warning("%s: %s — %s", name, o.state.value, reason)

@@ -85,7 +85,6 @@ def test_parts_run_on_the_pool_and_every_row_completes(
 
 
 @pytest.mark.parametrize("abort", [True, False])
-@pytest.mark.app_warnings("Aborted — no reason given")
 def test_cancel_with_parts_queued_counts_them_not_sent_in_the_manifest(
     qtbot: QtBot,
     controller: LoadController,

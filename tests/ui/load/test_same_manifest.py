@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.engine import run_load
@@ -34,7 +33,6 @@ def comparable(manifest: dict[str, Any]) -> dict[str, Any]:
     return same
 
 
-@pytest.mark.app_warnings("Aborted — no reason given")
 def test_the_engine_and_the_app_write_the_same_manifest_for_a_cancelled_run(
     qtbot: QtBot, emulator: Any, tmp_path: Path
 ) -> None:

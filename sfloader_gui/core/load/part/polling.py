@@ -96,6 +96,7 @@ def on_cancel(part: PartRun, job_id: str) -> None:
         part.outcome.notes.append("cancelled: stopped waiting, job not aborted")
         raise PartStopped
     part.say(f"Cancelled: aborting job {job_id} on the server; its processed rows are kept.", note=True)
+    part.outcome.user_abort = part.cancel.reason or "cancelled"
     try:
         bulk.abort_job(part.conn, job_id)  # the answer carries no counts (as in Salesforce): read below
     except SalesforceError as exc:

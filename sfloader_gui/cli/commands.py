@@ -22,6 +22,7 @@ from sfloader_gui.cli.progress import run_with_progress
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.results import unbalanced
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -296,6 +297,9 @@ def report(result: RunResult | ResumeResult, as_json: bool) -> int:
     if problem:  # the disk refused the manifest: say so, but still tell what the jobs did
         print(f"sfloader: {problem}; the jobs' results can be fetched again with: sfloader results JOB_ID",
               file=sys.stderr)  # fmt: skip
+    not_adding_up = unbalanced(manifest)
+    if not_adding_up is not None:
+        print(f"sfloader: warning: {not_adding_up}", file=sys.stderr)
     if as_json:
         doc = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
         if problem:

@@ -13,6 +13,8 @@ Fields:
 - `fail_jobs` (the next N jobs go Failed after `fail_after_records` records; rest unprocessed)
 - `stall_jobs` (the next N jobs stay InProgress until aborted or released; -1 = every job);
   `release_stalled: true` (or `org.faults.release_stalled()`) lets the stalled jobs go on and finish
+- `miscount_jobs` (the next N jobs that complete report one record fewer processed than they processed:
+  a count off by one, so a client that checks its accounting finds a record unaccounted for)
 - `refuse_gzip` (415 on gzip/deflate request bodies), `ignore_content_encoding` (an upload is stored as
   the compressed bytes it came as, so its job fails on a garbled header or line endings),
   `request_limit` (403 REQUEST_LIMIT_EXCEEDED on API calls)
@@ -103,6 +105,7 @@ class Faults:
     fail_jobs: int = 0
     fail_after_records: int = 0
     stall_jobs: int = 0
+    miscount_jobs: int = 0
     refuse_gzip: bool = False
     ignore_content_encoding: bool = False
     request_limit: bool = False
@@ -192,12 +195,20 @@ class Faults:
                 return "stall"
         return None
 
+    def take_miscount(self) -> bool:
+        """True for a job that completes now with its processed count one short."""
+        with self._lock:
+            if self.miscount_jobs:
+                self.miscount_jobs -= 1 if self.miscount_jobs > 0 else 0
+                return True
+        return False
+
     def clear(self) -> None:
         with self._lock:
             self.latency, self.bandwidth = 0.0, None
             self.status_rules.clear()
             self.drop_upload_after, self.drop_upload_times = None, 1
-            self.fail_jobs = self.fail_after_records = self.stall_jobs = 0
+            self.fail_jobs = self.fail_after_records = self.stall_jobs = self.miscount_jobs = 0
             self.refuse_gzip = self.request_limit = self.ignore_content_encoding = False
             self.answer_rules.clear()
             self.outage_until = 0.0
@@ -243,6 +254,7 @@ _SIMPLE_FIELDS = (
     "fail_jobs",
     "fail_after_records",
     "stall_jobs",
+    "miscount_jobs",
     "refuse_gzip",
     "ignore_content_encoding",
     "request_limit",

@@ -192,6 +192,8 @@ class Processor:
             return  # server shutting down: the job resumes on the next start
         with self.registry.lock:
             job.processing_ms = int((time.monotonic() - started) * 1000)
+            if job.state == "InProgress" and job.processed and self.faults.take_miscount():
+                job.processed -= 1  # the fault: the count reported is one short of the rows processed
         self._end(job, ("InProgress",), "JobComplete")
 
     def _end(self, job: Job, from_states: tuple[str, ...], state: str, error: str | None = None) -> None:

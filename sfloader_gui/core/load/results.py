@@ -235,6 +235,18 @@ def accounting(jobs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def unbalanced(manifest: dict[str, Any]) -> str | None:
+    """What every front end tells the user when a run's records do not add up (None: they do)."""
+    check = manifest.get("accounting") or {}
+    if check.get("balanced", True):
+        return None
+    n = check.get("unaccounted", 0)
+    return (
+        f"{n:,} record{'s' if n != 1 else ''} not accounted for: the org's counts and the result files do "
+        "not add up to the records sent (the jobs' notes in manifest.json say where)."
+    )
+
+
 class ManifestPathError(ValueError):
     """A manifest names a file outside its run folder (an edited or foreign manifest): it is not read."""
 

@@ -21,7 +21,7 @@ from sfloader_gui.core.load.journal import Journal, RunJournal
 from sfloader_gui.core.load.part.plan import PartPlan, part_plans
 from sfloader_gui.core.load.part.state import EventSink
 from sfloader_gui.core.load.plan import LoadPlan
-from sfloader_gui.core.load.results import RunFolder
+from sfloader_gui.core.load.results import RunFolder, unbalanced
 from sfloader_gui.core.load.runner import run_part
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -216,8 +216,9 @@ class LoadRun:
             # Only now, with the manifest that lists them on disk, are a job's results findable again.
             if self._journal is not None:
                 self._journal.mark_saved(o.job_id for o in outcomes if o.job_id and _all_results(o))
-        if not manifest["accounting"]["balanced"]:
-            log.warning("Run %s: records not accounted for: %s", self.folder.run_id, manifest["accounting"])
+        problem = unbalanced(manifest)
+        if problem is not None:
+            log.warning("Run %s: %s", self.folder.run_id, problem)
         return RunResult(self.folder, outcomes, manifest)
 
     # ---- inside -----------------------------------------------------------------------------------------

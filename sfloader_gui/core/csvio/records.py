@@ -12,6 +12,8 @@ API::
     quotes_well_placed(segs, d, crlf) -> bool
     neutral_records(data, d) -> tuple[list[bytes], list[bytes]]   # (pieces, quote segments)
     fast_keys(recs, k, ncols, d) -> list[bytes]   # raw key field per record (may still be quoted)
+    flat_fields(text, d, ncols) -> list[bytes] | None   # every field of a block, record after record
+    outside_quotes(data, segs) -> bytes   # the block with each quoted value cut down to one '"'
     unquote(raw) -> bytes
     parse_record(rec, d) -> tuple[list[bytes], list[str]]        # fields and problem codes
     tokenize_records(data, d) -> Iterator[tuple[int, list[str]]]  # (start, problems) per record
@@ -79,6 +81,28 @@ def fast_keys(recs: list[bytes], k: int, ncols: int, d: bytes) -> list[bytes]:
     if k == ncols - 1:
         return list(map(itemgetter(2), map(bytes.rpartition, recs, repeat(d))))
     return list(map(itemgetter(k), map(bytes.split, recs, repeat(d), repeat(k + 1))))
+
+
+def outside_quotes(data: bytes, segs: list[bytes]) -> bytes:
+    """The block with each quoted value (delimiters and newlines included) cut down to one ``"``: one line
+    per record, and the unquoted fields as they are (``segs`` is ``data.split(b'"')``)."""
+    return b'"'.join(segs[::2]) if len(segs) > 1 else data
+
+
+def flat_fields(text: bytes, d: bytes, ncols: int) -> list[bytes] | None:
+    """Every field of a block of LF-terminated records whose quoted separators are masked or cut
+    (``neutral_records`` / ``outside_quotes``), in one list: field k of record r is at ``r * ncols + k``,
+    so ``fields[k::ncols]`` is column k. One split in C for the whole block, instead of one per record.
+    None when the block does not hold ncols fields per record (the scan checked each record's count of
+    delimiters when the file was planned; this only guards against a file changed since)."""
+    if not text:
+        return []
+    terminated = text.endswith(b"\n")
+    n = text.count(b"\n") + (0 if terminated else 1)
+    flat = text.replace(b"\n", d).split(d)
+    if terminated:
+        flat.pop()
+    return flat if len(flat) == n * ncols else None
 
 
 def unquote(raw: bytes, d: bytes) -> bytes:

@@ -38,7 +38,15 @@ from typing import Any, Protocol
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
-from sfloader_gui.core.csvio.records import DELIM_MARK, NL_MARK, fast_keys, neutral_records, unquote
+from sfloader_gui.core.csvio.records import (
+    DELIM_MARK,
+    NL_MARK,
+    fast_keys,
+    flat_fields,
+    neutral_records,
+    outside_quotes,
+    unquote,
+)
 from sfloader_gui.core.mapping.choices import Picklist
 from sfloader_gui.core.mapping.columns import Choices, ColumnCheck, ColumnRule, converter, kind_of
 from sfloader_gui.core.mapping.model import Mapping
@@ -470,11 +478,17 @@ class _ZeroWatch:
         return out
 
 
+def _lines(value: bytes) -> re.Pattern[bytes]:
+    """Every line of a column's joined values is ``value`` (or empty); possessive: no backtracking."""
+    one = b"(?:" + value + b"|#N/A)?+"
+    return re.compile(one + b"(?:\n" + one + b")*+")
+
+
 _PLAIN_LINES = {
-    "number": re.compile(rb"(?:-?\d+(?:\.\d+)?|#N/A)?(?:\n(?:-?\d+(?:\.\d+)?|#N/A)?)*"),
-    "integer": re.compile(rb"(?:-?\d+|#N/A)?(?:\n(?:-?\d+|#N/A)?)*"),
-    "date": re.compile(rb"(?:\d{4}-\d{2}-\d{2}|#N/A)?(?:\n(?:\d{4}-\d{2}-\d{2}|#N/A)?)*"),
-    "checkbox": re.compile(rb"(?:true|false|#N/A)?(?:\n(?:true|false|#N/A)?)*"),
+    "number": _lines(rb"-?[0-9]++(?:\.[0-9]++)?+"),
+    "integer": _lines(rb"-?[0-9]++"),
+    "date": _lines(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "checkbox": _lines(rb"true|false"),
 }
 _SCIENTIFIC_BYTES = re.compile(rb"(?m)^[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+$")
 
@@ -512,25 +526,29 @@ def already_plain(
         for block in iter_blocks(fh, d.data_offset):
             if should_stop is not None and should_stop():
                 return None
-            recs, _ = neutral_records(block.data, delim)
-
-            def column(i: int, recs: list[bytes] = recs) -> list[bytes]:
-                return fast_keys(recs, i, ncols, delim)  # one field per record, in C
-
+            # Quoted values cut down to one '"' (a checked column holding one needs the full check); every
+            # field of the block from one split in C, a column a slice of it: no work per record in Python.
+            flat = flat_fields(outside_quotes(block.data, block.segs), delim, ncols)
+            if flat is None:
+                return None
+            count = len(flat) // ncols
             if zero_cols and record < _ZERO_FAST_SAMPLE:
                 columns: list[tuple[str, ...]] = [()] * ncols
                 for i in zero_cols:
-                    raw_col = column(i)
+                    raw_col = flat[i::ncols]
                     if not any(b'"' in v for v in raw_col):
                         columns[i] = tuple(v.decode("utf-8", "replace") for v in raw_col)
                 zeros.see_many(columns, record + 1)
-            record += len(recs)
+            record += count
             if key_pos is not None:
-                keys = b"\n".join(column(key_pos))
+                keys = b"\n".join(flat[key_pos::ncols])
+                if b'"' in keys:  # quoted keys: their text, from the records with quoted bytes masked
+                    recs, _ = neutral_records(block.data, delim)
+                    keys = b"\n".join(fast_keys(recs, key_pos, ncols, delim))
                 if (b"E" in keys or b"e" in keys) and _SCIENTIFIC_BYTES.search(keys.replace(b'"', b"")):
                     return None
             for i, (kind, allowed) in kinds.items():
-                raw = column(i)
+                raw = flat[i::ncols]
                 joined = b"\n".join(raw)
                 if b'"' in joined:
                     return None

@@ -17,15 +17,18 @@ API::
         # fallback: the reading other columns of the file prove, for a column whose values cannot
         # tell (a file is written in one locale); recorded as inferred
     converter(rule, picklist=None) -> Callable[[str], str]   # values the check accepted
+    many_converter(rule, picklist=None) -> Callable[[list[str]], list[str]]   # a column of them
 """
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,14 @@ _LISTED = 20
 # Distinct values remembered per column (then the memo starts over): dates, checkboxes and picklists
 # repeat and hit it; amounts rarely repeat, and a small memo keeps memory flat (15 parts at once).
 _MEMO_LIMIT = 1 << 12
+# Distinct values (or number shapes) a column's check remembers: one check per column and file, so a
+# larger memo is cheap, and dates (a few tens of thousands at most) then never start over.
+_CHECK_MEMO_LIMIT = 1 << 15
 _SKIP = 1 << 20  # blank and #N/A: nothing to read
+# A number's readings depend on its layout, not on which digits it has (1,234.50 reads as 9,999.99
+# does), except that zeros matter to whole-number checks (1.000): every nonzero digit reads as 9, so a
+# column of a million different amounts is classified once per shape (a few dozen).
+_SHAPE = str.maketrans("12345678", "99999999")
 
 
 def kind_of(field_type: str) -> str | None:
@@ -136,6 +146,7 @@ class ColumnCheck:
         self.values = 0
         self.changes = False  # some value is not already in Salesforce's form
         self._pass = dates.ISO if kind in ("date", "datetime") else numbers.PLAIN
+        self._shapes = kind in ("number", "integer")
 
     def _classifier(self) -> Callable[[str], int]:
         if self.kind == "date":
@@ -167,11 +178,12 @@ class ColumnCheck:
                 if self.picklist.convert(value) is None:
                     self._bad(value, record)
             return
-        bits = self.memo.get(value)
+        key = value.translate(_SHAPE) if self._shapes else value
+        bits = self.memo.get(key)
         if bits is None:
-            if len(self.memo) >= _MEMO_LIMIT:
+            if len(self.memo) >= _CHECK_MEMO_LIMIT:
                 self.memo.clear()
-            bits = self.memo[value] = self.classify(value)
+            bits = self.memo[key] = self.classify(key)
             if not bits & self._pass:
                 self.changes = True
         tally = self.tallies.get(bits)
@@ -203,8 +215,13 @@ class ColumnCheck:
                         self.bad[v].records.remove(0)
             return
         memo = self.memo
+        keys = list(map(str.translate, values, repeat(_SHAPE))) if self._shapes else values
+        if self._shapes:
+            distinct = set(keys)
+            distinct.discard("")
+            distinct.discard("#N/A")
         missing = distinct.difference(memo)
-        if len(memo) + len(missing) > _MEMO_LIMIT:
+        if len(memo) + len(missing) > _CHECK_MEMO_LIMIT:
             memo.clear()
             missing = distinct
         classify, passthrough = self.classify, self._pass
@@ -214,7 +231,7 @@ class ColumnCheck:
                 self.changes = True
         memo.setdefault("", _SKIP)
         memo.setdefault("#N/A", _SKIP)
-        bits_list = list(map(memo.__getitem__, values))
+        bits_list = list(map(memo.__getitem__, keys))
         for bits, count in Counter(bits_list).items():
             if bits == _SKIP:
                 continue
@@ -422,3 +439,52 @@ def converter(rule: ColumnRule, picklist: Picklist | None = None) -> Callable[[s
         return out
 
     return convert
+
+
+# Amounts in the two common grouped forms (1,234,567.00 / 1.234.567,00), or plain, unsigned, no spaces:
+# the whole column converts with two replaces (to_plain gives the same for each value).
+_BULK_NUMBER = {
+    numbers.POINT: (re.compile(r"(?:(?:[0-9]{1,3}(?:,[0-9]{3})++|[0-9]++)(?:\.[0-9]++)?+|#N/A)?+"), ",", ""),
+    numbers.COMMA: (re.compile(r"(?:(?:[0-9]{1,3}(?:\.[0-9]{3})++|[0-9]++)(?:,[0-9]++)?+|#N/A)?+"), ".", ""),
+}
+# Distinct values remembered by one column's converter of repeating kinds (dates, checkboxes, picklists).
+_MANY_MEMO_LIMIT = 1 << 14
+
+
+def many_converter(rule: ColumnRule, picklist: Picklist | None = None) -> Callable[[list[str]], list[str]]:
+    """``converter`` for a whole column of a block at once: amounts in a common form with two string
+    replaces over the joined column, repeating values (dates, checkboxes, picklists) once per distinct
+    value; otherwise value by value."""
+    one = converter(rule, picklist)
+    if rule.kind == "number":
+        sep = numbers.SEPARATORS.get(rule.choice or ".", numbers.POINT)
+        rx, group, _ = _BULK_NUMBER[sep]
+        line = rx.pattern
+        column_rx = re.compile(f"{line}(?:\x02{line})*+")
+
+        def numbers_many(values: list[str]) -> list[str]:
+            joined = "\x02".join(values)
+            if column_rx.fullmatch(joined):
+                joined = joined.replace(group, "")
+                if sep == numbers.COMMA:
+                    joined = joined.replace(",", ".")
+                out = joined.split("\x02")
+                if len(out) == len(values):
+                    return out
+            return list(map(one, values))
+
+        return numbers_many
+    if rule.kind not in ("date", "checkbox", "picklist"):
+        return lambda values: list(map(one, values))
+    memo: dict[str, str] = {}
+
+    def repeating_many(values: list[str]) -> list[str]:
+        missing = set(values).difference(memo)
+        if len(memo) + len(missing) > _MANY_MEMO_LIMIT:
+            memo.clear()
+            missing = set(values)
+        for v in missing:
+            memo[v] = one(v)
+        return list(map(memo.__getitem__, values))
+
+    return repeating_many

@@ -45,7 +45,7 @@ def _core(value: str) -> tuple[str, str] | None:
     if m:
         v, sign = m.group(1).strip(), "-"
     v = v.strip(_DECORATION).strip()
-    if v[:1] in "+-":
+    if v[:1] and v[0] in "+-":  # (a value of only a currency sign leaves nothing)
         sign = "-" if v[0] == "-" else sign
         v = v[1:].strip(_DECORATION).strip()
     if v[-1:] == "-":  # trailing minus (some ERP exports)

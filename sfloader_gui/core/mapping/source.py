@@ -30,7 +30,13 @@ from pathlib import Path
 
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.dialect import CsvDialect
-from sfloader_gui.core.csvio.records import fast_keys, neutral_records, unquote
+from sfloader_gui.core.csvio.records import (
+    fast_keys,
+    flat_fields,
+    neutral_records,
+    neutral_text,
+    unquote_many,
+)
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _BATCH_ROWS = 2000
@@ -93,29 +99,40 @@ class ColumnBatch:
     columns: dict[int, tuple[str, ...]]
 
 
-def _column(recs: list[bytes], i: int, ncols: int, d: bytes, enc: str) -> tuple[str, ...]:
-    raw = fast_keys(recs, i, ncols, d)
+def _column(raw: list[bytes], d: bytes, enc: str) -> tuple[str, ...]:
+    """One column's text from its raw fields (quotes and masked bytes undone in bulk), decoded in one go."""
     joined = b"\x02".join(raw)
     if b'"' in joined or b"\x00" in joined or b"\x01" in joined or b"\r" in joined:
-        raw = [unquote(v, d) for v in raw]  # quotes, masked delimiters/newlines, a CRLF's \r
+        raw = unquote_many(raw, d)  # quotes, masked delimiters/newlines, a stray CR
         joined = b"\x02".join(raw)
     values = tuple(joined.decode(enc).split("\x02"))
     return values if len(values) == len(raw) else tuple(v.decode(enc) for v in raw)
 
 
 def column_batches(source: CsvSource, wanted: Callable[[int], set[int]]) -> Iterator[ColumnBatch]:
-    """The columns ``wanted(records so far)`` of each block, read with bytes operations (no CSV parser)."""
+    """The columns ``wanted(records so far)`` of each block, read with bytes operations (no CSV parser):
+    the block's fields come from one split in C (``flat_fields``), a column is a slice of them."""
     d = source.dialect
     delim, ncols = d.delimiter.encode(), len(d.header)
+    crlf = d.line_ending == "CRLF"
     records = 0
     with source.path.open("rb") as fh:
         for block in iter_blocks(fh, d.data_offset):
             data = block.data
-            recs, _ = neutral_records(data, delim)
+            neutral = neutral_text(data, delim, block.segs)
+            recs = neutral.split(b"\n")
+            if data.endswith(b"\n"):
+                recs.pop()
             sizes = [len(r) + 1 for r in recs]
             if sizes and not data.endswith(b"\n"):
                 sizes[-1] -= 1
-            columns = {i: _column(recs, i, ncols, delim, d.encoding) for i in wanted(records) if i < ncols}
+            # quoted newlines are masked, so \r\n here only ends records
+            flat = flat_fields(neutral.replace(b"\r\n", b"\n") if crlf else neutral, delim, ncols)
+            columns = {}
+            for i in wanted(records):
+                if i < ncols:
+                    raw = flat[i::ncols] if flat is not None else fast_keys(recs, i, ncols, delim)
+                    columns[i] = _column(raw, delim, d.encoding)
             yield ColumnBatch(block.offset, block.offset + len(data), len(recs), sizes, columns)
             records += len(recs)
 

@@ -31,7 +31,6 @@ from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,16 +43,25 @@ from sfloader_gui.core.csvio.records import (
     fast_keys,
     flat_fields,
     neutral_records,
+    neutral_text,
     outside_quotes,
     unquote,
 )
 from sfloader_gui.core.mapping.choices import Picklist
-from sfloader_gui.core.mapping.columns import Choices, ColumnCheck, ColumnRule, converter, kind_of
+from sfloader_gui.core.mapping.columns import (
+    Choices,
+    ColumnCheck,
+    ColumnRule,
+    converter,
+    kind_of,
+    many_converter,
+)
 from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.source import CsvSource, RowSource, column_batches
 
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+")
 _DIGITS = re.compile(r"\d+")
+_EXPONENT = re.compile(r"\d[Ee][+-]?\d")
 _ZERO_SAMPLE = 100_000  # records looked at for lost leading zeros (a warning: a sample is enough)
 _ZERO_FAST_SAMPLE = 2_000  # ... in the bytes-only check of files sent as they are (its first block)
 _GROWTH = {"date": 10, "datetime": 29, "checkbox": 5}
@@ -123,7 +131,8 @@ class FileTransform:
         ]
         plan = list(zip(kept, convs, strict=True))
         if isinstance(self.source, CsvSource):
-            yield from self._rewrite_bytes(span, plan)
+            many = {i: many_converter(self.rules[i], self.picklists.get(i)) for i in self.changes}
+            yield from self._rewrite_bytes(span, plan, many)
             return
         term = self.terminator.decode()
         for batch in self.source.batches(span.start, span.end, sizes=False):
@@ -141,35 +150,53 @@ class FileTransform:
             yield buf.getvalue().encode("utf-8")
 
     def _rewrite_bytes(
-        self, span: PartSpan, plan: list[tuple[int, Callable[[str], str] | None]]
+        self,
+        span: PartSpan,
+        plan: list[tuple[int, Callable[[str], str] | None]],
+        many: dict[int, Callable[[list[str]], list[str]]],
     ) -> Iterator[bytes]:
-        """A CSV part rewritten field by field on its bytes: only converted values are decoded; the other
-        fields (quoting included) are copied as they are, so no CSV parser runs in Python."""
+        """A CSV part rewritten on its bytes: only converted values are decoded; the other fields (quoting
+        included) are copied as they are, so no CSV parser runs in Python.
+
+        Block by block: every field from one split in C (``flat_fields``), the kept columns and the
+        converted ones put in place with slice assignments, and the records joined again with one join;
+        the only work per value is the conversions (per distinct value, or in bulk: ``many_converter``)."""
         assert isinstance(self.source, CsvSource)
         dialect = self.source.dialect
         d, enc, term = dialect.delimiter.encode(), dialect.encoding, self.terminator
         crlf = dialect.line_ending == "CRLF"
         ncols = len(dialect.header)
+        nk = len(plan)
+        identity = [i for i, _ in plan] == list(range(ncols))
         with self.source.path.open("rb") as fh:
             for block in iter_blocks(fh, span.start, end=span.end):
-                recs, _ = neutral_records(block.data, d)
-                if crlf and recs:  # quoted newlines are masked, so \r\n here only ends records
-                    recs = b"\n".join(recs).replace(b"\r\n", b"\n").removesuffix(b"\r").split(b"\n")
-                # Column by column: split every record once, take the kept columns, convert the converted
-                # ones (their converters remember repeated values), and join the records again; the work per
-                # value is C except the conversions.
-                fields = list(map(bytes.split, recs, repeat(d)))
-                if any(len(f) != ncols for f in fields):
+                neutral = neutral_text(block.data, d, block.segs)
+                if crlf:  # quoted newlines are masked, so \r\n here only ends records
+                    neutral = neutral.replace(b"\r\n", b"\n").removesuffix(b"\r")
+                flat = flat_fields(neutral, d, ncols)
+                if flat is None:  # some record has another number of fields: record by record
+                    recs = neutral.split(b"\n")
+                    if neutral.endswith(b"\n"):
+                        recs.pop()
                     yield from self._rewrite_slow(recs, plan, d, enc, term)
                     continue
-                cols = []
-                for i, conv in plan:
-                    col = list(map(itemgetter(i), fields))
-                    if conv is not None:
-                        values = [conv(v) for v in _decoded(col, d, enc)]
-                        col = _encoded(values, dialect.delimiter, enc)
-                    cols.append(col)
-                body = term.join(map(d.join, zip(*cols, strict=True))) + term if recs else b""
+                if not flat:
+                    continue
+                if identity:
+                    out = flat
+                else:
+                    out = [b""] * (len(flat) // ncols * nk)
+                    for j, (i, _) in enumerate(plan):
+                        out[j::nk] = flat[i::ncols]
+                for j, (i, _) in enumerate(plan):
+                    if i in many:
+                        values = many[i](_decoded(flat[i::ncols], d, enc))
+                        out[j::nk] = _encoded(values, dialect.delimiter, enc)
+                # Each record's last field carries the newline; the delimiter joined after it goes again.
+                out[nk - 1 :: nk] = list(map(bytes.__add__, out[nk - 1 :: nk], repeat(b"\n")))
+                body = d.join(out).replace(b"\n" + d, b"\n")
+                if term != b"\n":
+                    body = body.replace(b"\n", term)
                 body = body.replace(DELIM_MARK, d).replace(NL_MARK, b"\n")  # the masked bytes, restored
                 yield body if enc == "utf-8" else body.decode(enc).encode("utf-8")
 
@@ -294,9 +321,10 @@ def analyze(
                 check.see_many(columns[i], first)
         if key_pos is not None and key_pos < len(columns):
             keycol = columns[key_pos]
-            for n, key in enumerate(keycol):
-                if ("E" in key or "e" in key) and _SCIENTIFIC.fullmatch(key.strip()):
-                    sci.setdefault(key, []).append(first + n)
+            if _EXPONENT.search("\x02".join(keycol)):  # else no key can be in scientific notation
+                for n, key in enumerate(keycol):
+                    if ("E" in key or "e" in key) and _SCIENTIFIC.fullmatch(key.strip()):
+                        sci.setdefault(key, []).append(first + n)
             if by_rows:
                 for n, key in enumerate(keycol):
                     _track_key(key, first + n, keys, dupes, blanks)
@@ -356,10 +384,15 @@ def _decoded(raw: list[bytes], d: bytes, enc: str) -> list[str]:
 
 
 def _encoded(values: list[str], delimiter: str, enc: str) -> list[bytes]:
-    """Converted values as CSV fields in the file's encoding (quoted only when they must be)."""
+    """Converted values as CSV fields in the file's encoding (quoted only when they must be), their
+    delimiters and newlines masked as the copied fields' are (the caller restores them)."""
     joined = "\x02".join(values)
     if any(ch in joined for ch in (delimiter, '"', "\n", "\r")) or "\x02" in "".join(values):
-        return [_csv_field(v, delimiter).encode(enc) for v in values]
+        d = delimiter.encode(enc)
+        return [
+            _csv_field(v, delimiter).encode(enc).replace(d, DELIM_MARK).replace(b"\n", NL_MARK)
+            for v in values
+        ]
     return joined.encode(enc).split(b"\x02")
 
 

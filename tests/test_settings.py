@@ -57,3 +57,21 @@ def test_bad_value_is_dropped_with_a_log_line(caplog: pytest.LogCaptureFixture) 
 def test_sixteen_jobs_refused() -> None:
     with pytest.raises(ConfigError, match="between 1 and 15"):
         AppSettings().with_changes(max_concurrent_jobs=16)
+
+
+def test_settings_changes_name_every_setting() -> None:
+    """``with_changes`` is typed by ``SettingsChanges``: it must name every setting, with its type."""
+    from dataclasses import fields
+
+    from sfloader_gui.core.settings import AppSettings, SettingsChanges
+
+    assert SettingsChanges.__optional_keys__ == {f.name for f in fields(AppSettings)}
+
+
+def test_value_choices_are_load_options() -> None:
+    """The mapping view's ``ValueChoices`` are spread into ``LoadOptions``: each is one of its fields."""
+    from dataclasses import fields
+
+    from sfloader_gui.core.models import LoadOptions, ValueChoices
+
+    assert ValueChoices.__optional_keys__ <= {f.name for f in fields(LoadOptions)}

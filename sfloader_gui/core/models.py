@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TypedDict
 
 MAX_CONCURRENT_JOBS = 15
 # Uploads on the wire at once (bench/bench_load.py --uploads, see docs/cli.md): 4 fills a link as well
@@ -70,6 +71,15 @@ def check_pacing(jobs: int, uploads: int, poll_s: float, timeout_s: float, *, wh
         raise ConfigError(f"Poll interval must be more than 0 seconds, not {poll_s}.")
     if timeout_s <= 0:
         raise ConfigError(f"Timeout must be more than 0 seconds, not {timeout_s}.")
+
+
+class ValueChoices(TypedDict, total=False):
+    """How to read values that could be read more than one way (the mapping view's choices; None: inferred
+    per column): ``LoadOptions``' fields of the same names."""
+
+    date_format: str | None
+    decimal_separator: str | None
+    time_zone: str | None
 
 
 @dataclass(frozen=True)

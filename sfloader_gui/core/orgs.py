@@ -11,7 +11,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import (
@@ -78,6 +78,28 @@ def default_login_url(environment: Environment) -> str:
 _API_VERSION = re.compile(r"^\d{2,3}\.0$")
 
 
+class ProfileFields(TypedDict, total=False):
+    """``OrgProfile`` values besides its name, environment and login method (what a login form fills)."""
+
+    login_url: str
+    instance_url: str
+    api_version: str
+    username: str
+    consumer_key: str
+    callback_port: int
+    cli_target: str
+    save_token: bool
+    id: str
+
+
+class ProfileChanges(ProfileFields, total=False):
+    """Any ``OrgProfile`` value by name, for ``with_changes`` (a test keeps the two in step)."""
+
+    name: str
+    environment: Environment
+    login_method: LoginMethod
+
+
 @dataclass(frozen=True)
 class OrgProfile:
     """One org the user works with. Holds no secret: those are in the keyring under ``id``."""
@@ -125,7 +147,7 @@ class OrgProfile:
         """What the connection bar shows: the name and the environment, never ambiguous."""
         return f"{self.name} ({self.environment.label})"
 
-    def with_changes(self, **changes: Any) -> OrgProfile:
+    def with_changes(self, **changes: Unpack[ProfileChanges]) -> OrgProfile:
         return replace(self, **changes)
 
 
@@ -135,7 +157,7 @@ def build_profile(
     login_method: LoginMethod,
     *,
     my_domain: str = "",
-    **other: Any,
+    **other: Unpack[ProfileFields],
 ) -> OrgProfile:
     """Make a profile, deriving the login URL from the environment or from the My Domain URL typed.
 

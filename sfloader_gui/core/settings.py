@@ -8,7 +8,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sfloader_gui.core import paths
 from sfloader_gui.core.models import (
@@ -26,6 +26,22 @@ log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
 _MB = 1_000_000
+
+
+class SettingsChanges(TypedDict, total=False):
+    """``AppSettings`` values by name, for ``with_changes`` (a test keeps the two in step)."""
+
+    use_gzip: bool
+    max_concurrent_jobs: int
+    max_concurrent_uploads: int
+    output_dir: str
+    poll_interval_s: float
+    timeout_s: float
+    part_size_mb: int
+    last_object: str
+    last_external_id: str
+    reconnect_demo: bool
+    extra: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,7 @@ class AppSettings:
     def output_path(self) -> Path:
         return Path(self.output_dir) if self.output_dir else paths.default_output_dir()
 
-    def with_changes(self, **changes: Any) -> AppSettings:
+    def with_changes(self, **changes: Unpack[SettingsChanges]) -> AppSettings:
         """A copy with some values changed; raises ``ConfigError`` for a value that is not allowed."""
         return replace(self, **changes)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -15,7 +15,7 @@ from sfloader_gui.core.load.run import MANIFEST_ERROR
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
-from sfloader_gui.core.settings import AppSettings, save_settings
+from sfloader_gui.core.settings import AppSettings, SettingsChanges, save_settings
 from sfloader_gui.ui import window_layout as layout
 from sfloader_gui.ui.connection_bar import ConnectionBar
 from sfloader_gui.ui.files.checker import FileChecker
@@ -227,11 +227,11 @@ class MainWindow(QMainWindow):
             )
             self._inputs_changed()
 
-    def remember(self, **changes: Any) -> None:
+    def remember(self, **changes: Unpack[SettingsChanges]) -> None:
         """Change settings and save them (start-up choices such as returning to the demo org)."""
         self._save(**changes)
 
-    def _save(self, **changes: Any) -> None:
+    def _save(self, **changes: Unpack[SettingsChanges]) -> None:
         self.settings = self.settings.with_changes(**changes)
         self._persist()
 

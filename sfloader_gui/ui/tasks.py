@@ -40,7 +40,7 @@ class _TaskSignals(QObject):
     failed = Signal(int, str)
 
 
-def _call(task_id: int, fn: Callable[[], Any], signals: _TaskSignals) -> None:
+def _call(task_id: int, fn: Callable[[], object], signals: _TaskSignals) -> None:
     """The body of one task on a pool thread: compute, then report through the long-lived signals."""
     try:
         result = fn()
@@ -65,12 +65,12 @@ class BackgroundTasks(QObject):
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Callable[[], Any], Callable[[Any], None], OnError]] = {}
+        self._pending: dict[int, tuple[Callable[[], object], Callable[[Any], None], OnError]] = {}
         self._names: dict[str, int] = {}  # named tasks: at most one of each name at a time
         # Finished tasks' callables, dropped here on the UI thread once the pool is idle: the pool thread
         # lets go of its reference just after the result is sent, and the last reference to whatever a
         # callable holds (a dialog, a connection) must not be dropped on a pool thread.
-        self._retired: list[Callable[[], Any]] = []
+        self._retired: list[Callable[[], object]] = []
 
     def submit(
         self, fn: Callable[[], T], on_done: Callable[[T], None], on_error: OnError, *, name: str | None = None
@@ -104,7 +104,7 @@ class BackgroundTasks(QObject):
             self._retired.clear()
         return done
 
-    def _take(self, task_id: int) -> tuple[Callable[[], Any], Callable[[Any], None], OnError] | None:
+    def _take(self, task_id: int) -> tuple[Callable[[], object], Callable[[Any], None], OnError] | None:
         entry = self._pending.pop(task_id, None)
         if entry is not None:
             self._retired.append(entry[0])

@@ -160,3 +160,14 @@ def test_production_and_sandbox_may_log_in_through_their_my_domain() -> None:
             cli_target="x",
             my_domain="acme--uat.sandbox.my.salesforce.com",
         )
+
+
+def test_profile_changes_name_every_profile_field() -> None:
+    """``with_changes`` and ``build_profile`` are typed by these: they must name every field of a profile."""
+    from dataclasses import fields
+
+    from sfloader_gui.core.orgs import OrgProfile, ProfileChanges, ProfileFields
+
+    every = {f.name for f in fields(OrgProfile)}
+    assert ProfileChanges.__optional_keys__ == every
+    assert ProfileFields.__optional_keys__ == every - {"name", "environment", "login_method"}

@@ -23,7 +23,7 @@ from sfloader_gui.core.auth.sfcli import SalesforceCli
 from sfloader_gui.core.auth.urls import validate_instance_url
 from sfloader_gui.core.credentials import CredentialError, CredentialStore, SecretKind
 from sfloader_gui.core.logs import register_secret
-from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, OrgStore
+from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, OrgStore, ProfileFields
 from sfloader_gui.core.salesforce.errors import AuthError
 from sfloader_gui.core.salesforce.tokens import StaticToken, TokenProvider, checked_token
 
@@ -72,7 +72,7 @@ class LoginService:
 
     def _remember(self, profile: OrgProfile, instance_url: str, username: str = "") -> OrgProfile:
         """Save the instance URL (and user name) learnt at login; make the org the active one."""
-        changes: dict[str, str] = {"instance_url": instance_url}
+        changes: ProfileFields = {"instance_url": instance_url}
         if username:
             changes["username"] = username
         updated = profile.with_changes(**changes)

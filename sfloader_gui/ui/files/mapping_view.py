@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import zoneinfo
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.core.mapping.preview import FieldChoice
 from sfloader_gui.core.mapping.sdl import SdlError, apply_sdl, read_sdl, write_sdl
+from sfloader_gui.core.models import ValueChoices
 from sfloader_gui.ui.files.files_model import FileEntry
 
 NOT_SENT = "(not sent)"
@@ -104,7 +104,7 @@ class MappingView(QWidget):
         self.show_entry(None)
 
     # -- what the window reads -------------------------------------------------------------------------------
-    def choices(self) -> dict[str, Any]:
+    def choices(self) -> ValueChoices:
         tz = self.time_zone.currentData()
         return {"date_format": self.date_order.currentData(), "decimal_separator": self.decimal.currentData(),
                 "time_zone": tz}  # fmt: skip

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sfloader_gui.core.csvio.dialect import sniff
 from sfloader_gui.core.csvio.errors import CsvInputError
@@ -29,7 +29,7 @@ from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.preview import ColumnPreview, FieldChoice, field_choices, preview_columns
 from sfloader_gui.core.mapping.source import CsvSource
 from sfloader_gui.core.mapping.store import MappingStore
-from sfloader_gui.core.models import LoadOptions
+from sfloader_gui.core.models import LoadOptions, ValueChoices
 from sfloader_gui.core.salesforce import describe
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.settings import AppSettings
@@ -68,14 +68,14 @@ def load_options(
     object_name: str,
     external_id: str,
     poll_override_s: float | None = None,
-    conversions: dict[str, Any] | None = None,
+    conversions: ValueChoices | None = None,
 ) -> LoadOptions:
     """Raises ``ConfigError`` (a ValueError) when something is missing or not allowed.
 
     ``conversions``: the mapping view's date order, decimal separator and time zone (None: inferred).
     """
     return LoadOptions(
-        **(conversions or {}),
+        **(conversions or ValueChoices()),
         object_name=object_name,
         external_id_field=external_id,
         use_gzip=settings.use_gzip,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfloader_gui.core.orgs import DEFAULT_CALLBACK_PORT, OrgProfile
+from sfloader_gui.core.orgs import DEFAULT_CALLBACK_PORT, OrgProfile, ProfileFields
 
 
 def _note(text: str, *, warning: bool = False) -> QLabel:
@@ -48,7 +46,7 @@ class MethodPage(QWidget):
     def load(self, profile: OrgProfile | None) -> None:
         raise NotImplementedError
 
-    def profile_fields(self) -> dict[str, Any]:
+    def profile_fields(self) -> ProfileFields:
         raise NotImplementedError
 
     def clear_secrets(self) -> None:
@@ -92,7 +90,7 @@ class OAuthPage(MethodPage):
         self.port.setValue(profile.callback_port if profile else DEFAULT_CALLBACK_PORT)
         self.clear_secrets()
 
-    def profile_fields(self) -> dict[str, Any]:
+    def profile_fields(self) -> ProfileFields:
         return {"consumer_key": self.consumer_key.text().strip(), "callback_port": self.port.value()}
 
     def clear_secrets(self) -> None:
@@ -157,7 +155,7 @@ class CliPage(MethodPage):
     def load(self, profile: OrgProfile | None) -> None:
         self.target.setEditText(profile.cli_target if profile else "")
 
-    def profile_fields(self) -> dict[str, Any]:
+    def profile_fields(self) -> ProfileFields:
         return {"cli_target": self.selected_target()}
 
 
@@ -192,7 +190,7 @@ class PasswordPage(MethodPage):
         self.consumer_key.setText(profile.consumer_key if profile else "")
         self.clear_secrets()
 
-    def profile_fields(self) -> dict[str, Any]:
+    def profile_fields(self) -> ProfileFields:
         return {"username": self.username.text().strip(), "consumer_key": self.consumer_key.text().strip()}
 
     def clear_secrets(self) -> None:
@@ -225,7 +223,7 @@ class TokenPage(MethodPage):
         self.save.setChecked(bool(profile and profile.save_token))
         self.clear_secrets()
 
-    def profile_fields(self) -> dict[str, Any]:
+    def profile_fields(self) -> ProfileFields:
         return {"instance_url": self.instance_url.text().strip(), "save_token": self.save.isChecked()}
 
     def clear_secrets(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.core.auth.urls import PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL
 from sfloader_gui.core.models import DEFAULT_API_VERSION, ConfigError
-from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, build_profile
+from sfloader_gui.core.orgs import Environment, LoginMethod, OrgProfile, ProfileFields, build_profile
 from sfloader_gui.ui.orgs.environment import EnvironmentBanner
 from sfloader_gui.ui.orgs.method_pages import CliPage, MethodPage, OAuthPage, PasswordPage, TokenPage
 
@@ -142,17 +140,14 @@ class OrgEditor(QWidget):
                 "you log in and how carefully loads into it are confirmed."
             )
         method = self.current_method()
-        fields: dict[str, Any] = {"api_version": self.api_version.text().strip()}
+        fields: ProfileFields = {"api_version": self.api_version.text().strip()}
         if self._editing is not None:
-            fields.update(
-                id=self._editing.id,
-                username=self._editing.username,
-                instance_url=self._editing.instance_url,
-                consumer_key=self._editing.consumer_key,
-                callback_port=self._editing.callback_port,
-                cli_target=self._editing.cli_target,
-                save_token=self._editing.save_token,
-            )
+            e = self._editing
+            fields.update({
+                "id": e.id, "username": e.username, "instance_url": e.instance_url,
+                "consumer_key": e.consumer_key, "callback_port": e.callback_port, "cli_target": e.cli_target,
+                "save_token": e.save_token,
+            })  # fmt: skip
         fields.update(self.page().profile_fields())
         if env is Environment.DEMO and method is not LoginMethod.TOKEN:
             fields["instance_url"] = self.demo_url.text().strip()

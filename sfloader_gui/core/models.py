@@ -107,6 +107,9 @@ class LoadOptions:
     decimal_separator: str | None = None  # "." | ","
     encoding: str | None = None  # "cp1252" | "latin-1" | "utf-16"
     sheet: str | None = None
+    # A required field (for insert) that no column is sent to blocks the load, unless every row only
+    # updates existing records: then the user says so (app checkbox, sfloader --allow-missing-required).
+    allow_missing_required: bool = False
 
     def __post_init__(self) -> None:
         self._check_conversions()

@@ -12,6 +12,7 @@ API::
         dialect: CsvDialect | None; records: int
         parts: list[PartSpan]; findings: list[Finding]
         key_column: int | None
+        key_by_mapping: bool      # pre-flight placed key_column by the mapping (and checked its keys)
         transform: FileTransform | None   # how it is sent when not byte for byte (core/mapping):
                                   # a mapping, converted values, another encoding, a workbook sheet
         blocked: bool             # property: any error finding
@@ -77,6 +78,7 @@ class FilePlan:
     parts: list[PartSpan] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     key_column: int | None = None
+    key_by_mapping: bool = False  # pre-flight found the key column by the file's mapping (not its header)
     key_index: KeyIndex | None = field(default=None, repr=False, compare=False)
     transform: FileTransform | None = field(default=None, repr=False, compare=False)
     mapping: Mapping | None = field(default=None, repr=False, compare=False)  # set by pre-flight

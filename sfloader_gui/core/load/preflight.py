@@ -21,6 +21,12 @@ API::
         # parent fields; without it those columns are checked on this object only.
         # mappings: path -> Mapping chosen by the user (else plan.options.mapping: "auto" or an .sdl)
 
+Required fields and the key: a required field (for insert) that no column is sent to is an error
+(``required_missing``) unless ``options.allow_missing_required`` (every row updates an existing record:
+then a warning); the External ID field must be among the columns sent (``external_id_not_mapped``). A
+mapping that sends a column to the External ID field replaces the plan's ``no_external_id_column``
+(the column is found by its mapping, not its header), and that column's keys are checked for repeats.
+
 Mapping and conversion (core/mapping): each file's columns are mapped (auto-mapping, an .sdl, or the
 user's), and when the mapping is not the file's own header, the file is not UTF-8 or a workbook, or its
 first rows hold values not in Salesforce's form, the whole file is read once (``mapping.transform``):
@@ -35,7 +41,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from sfloader_gui.core.csvio.casekeys import case_duplicate_findings
+from sfloader_gui.core.csvio.dupes import KeyIndex, iter_keys
 from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding, Severity, describe_records
+from sfloader_gui.core.csvio.keycheck import duplicate_findings
 from sfloader_gui.core.csvio.sample import first_records
 from sfloader_gui.core.csvio.values import value_problem
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
@@ -63,6 +71,7 @@ PREFLIGHT_CODES = frozenset(
         "unknown_relationship",
         "parent_not_external_id",
         "required_missing",
+        "external_id_not_mapped",
         "type_mismatch",
         "unmapped_column",
         "mapping_note",
@@ -79,6 +88,12 @@ PREFLIGHT_CODES = frozenset(
 
 
 Parents = Callable[[str], DescribeLike]
+# Plan findings about the key column that the file's mapping decides again (the plan reads the header,
+# the mapping may send another column to the External ID field).
+_KEY_BY_MAPPING = frozenset({"no_external_id_column"})
+# Errors the mapping view resolves: the file's values are still read (previewed, checked) meanwhile.
+_USER_DECIDES = frozenset({"unknown_column", "required_missing", "external_id_not_mapped"})
+_KEY_CODES = frozenset({"no_external_id_column", "duplicate_external_id", "blank_external_id"})
 
 
 def preflight(
@@ -93,7 +108,9 @@ def preflight(
     out: list[Finding] = []
     for fp in plan.files:
         fp.findings = [f for f in fp.findings if f.code not in PREFLIGHT_CODES]
-        if fp.dialect is None or fp.blocked:
+        if fp.key_by_mapping:  # an earlier pre-flight checked the mapped key column: checked again below
+            fp.findings = [f for f in fp.findings if f.code not in _KEY_CODES]
+        if fp.dialect is None or any(f.blocking and f.code not in _KEY_BY_MAPPING for f in fp.findings):
             continue
         given = (mappings or {}).get(fp.path)
         found = _check_file(fp, describe, parents, plan.options, sample_rows, given)
@@ -150,12 +167,13 @@ def _check_file(
     checker.key_field()
     for position, column in enumerate(header, start=1):
         checker.column(position, column)
-    checker.required()
+    checker.required(options.allow_missing_required)
+    _key_by_mapping(fp, mapping, checker, key_field)
     fields = [checker.field_of(c) for c in header]
     key = checker.by_name.get(key_field.lower())
     if key is not None and folds_case(key) and fp.key_column is not None:
         checker.out.extend(case_duplicate_findings(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED))
-    if any(f.severity == ERROR and f.code != "unknown_column" for f in checker.out):
+    if any(f.severity == ERROR and f.code not in _USER_DECIDES for f in checker.out):
         return checker.out
     if mapping.undecided:
         # Still read the values of the columns that are placed (the mapping view previews them, and
@@ -185,6 +203,10 @@ def _check_file(
         fp.transform = FileTransform(mapping, {}, source, fp.dialect.terminator, choices, notes=notes)
         checker.out.extend(warnings)
         return checker.out
+    if not source.by_bytes:
+        # A workbook or UTF-16 file: the plan's read already reported repeated and blank keys, and this
+        # whole-file read reports them again (with the mapping's key column): keep one of each.
+        fp.findings = [f for f in fp.findings if f.code not in _KEY_CODES]
     transform, found, parts, records = analyze(
         fp.path, source, mapping, by_name, choices, key_field, options.part_size_bytes, fp.dialect.terminator
     )
@@ -192,6 +214,66 @@ def _check_file(
     fp.transform, fp.parts, fp.records = transform, parts, records
     checker.out.extend(found)
     return checker.out
+
+
+def _key_by_mapping(fp: FilePlan, mapping: Mapping, checker: _Checker, key_field: str) -> None:
+    """The External ID must be sent: found by the mapping (which may name another column than the
+    header check found), else a blocking finding. A key column only the mapping found is checked for
+    repeated and blank keys here (the plan's scan did not know it)."""
+    assert fp.dialect is not None
+    planned_without_key = fp.key_by_mapping or any(f.code == "no_external_id_column" for f in fp.findings)
+    fp.findings = [f for f in fp.findings if f.code not in _KEY_BY_MAPPING]
+    if checker.by_name.get(key_field.lower()) is None:
+        return  # unknown_external_id_field says it already
+    key = key_field.lower()
+    position = next(
+        (i for i, c in enumerate(mapping.columns) if c.sent and (c.target or "").lower() == key), None
+    )
+    if position is None:
+        source = [c.column for c in mapping.columns if c.column.strip().lower() == key_field.lower()]
+        why = (
+            f"the column {source[0]!r} is not sent" if source
+            else "no column of the file is mapped to it"
+        )  # fmt: skip
+        checker.add(
+            ERROR,
+            "external_id_not_mapped",
+            f"the External ID field {key_field} is not mapped: {why}. Every row needs its key to be "
+            "matched: map the column holding it to that field, or choose the External ID field the "
+            "file has.",
+        )
+        return
+    if fp.key_column == position and not planned_without_key:
+        return
+    fp.findings = [f for f in fp.findings if f.code not in _KEY_CODES]
+    fp.key_column, fp.key_by_mapping = position, True
+    if fp.transform is None or isinstance(fp.transform.source, CsvSource):
+        checker.out.extend(_key_repeats(fp, position, key_field))
+
+
+def _key_repeats(fp: FilePlan, position: int, key_field: str) -> list[Finding]:
+    """Repeated and blank keys of a CSV file's key column (rows sources are checked by ``analyze``)."""
+    dialect = fp.dialect
+    assert dialect is not None
+    index = KeyIndex(lambda n: iter_keys(fp.path, dialect, position, n))
+    blanks: list[int] = []
+    record = 0
+    for keys in iter_keys(fp.path, dialect, position):
+        if len(blanks) < MAX_LISTED:
+            blanks.extend(record + n for n, k in enumerate(keys, start=1) if not k.strip())
+        index.add([k for k in keys if k.strip()])
+        record += len(keys)
+    out = duplicate_findings(fp.path, dialect, position, index, key_field, MAX_LISTED)
+    if blanks:
+        column = dialect.header[position]
+        out.append(
+            Finding(
+                ERROR, fp.path, "blank_external_id",
+                f"{fp.path.name}: {describe_records(blanks[:MAX_LISTED])} have no External ID in column "
+                f"{column!r}; every row needs one to be matched.", blanks[:MAX_LISTED],
+            )
+        )  # fmt: skip
+    return out
 
 
 def folds_case(f: FieldLike) -> bool:
@@ -340,7 +422,8 @@ class _Checker:
         names = column.rpartition(".")[0].split(":")
         return next((self.by_rel[n.lower()] for n in names if n.lower() in self.by_rel), None)
 
-    def required(self) -> None:
+    def required(self, allowed: bool = False) -> None:
+        """Required fields (for insert) no column is sent to; ``allowed``: a warning, not an error."""
         present = {c.lower() for c in self.header}
         # A relationship column (Account.External_Id__c) sets its lookup field (AccountId).
         present |= {f.name.lower() for c in self.header if (f := self._lookup_of(c)) is not None}
@@ -355,13 +438,25 @@ class _Checker:
             and not getattr(f, "defaulted_on_create", False)
             and f.name.lower() not in present
         ]
-        if missing:
+        if not missing:
+            return
+        labels = {f.name: f.label for f in self.describe.fields}
+        names = ", ".join(f"{n} ({labels[n]})" if labels.get(n, n) != n else n for n in missing)
+        if allowed:
             self.add(
                 WARNING,
                 "required_missing",
-                f"required fields of {self.obj} are not in the file: {', '.join(missing)}. Rows that "
-                "update existing records are fine; rows that create new records will fail.",
+                f"required fields of {self.obj} are not mapped: {names}. Allowed because every row "
+                "updates an existing record; a row that creates a new record will fail.",
             )
+            return
+        self.add(
+            ERROR,
+            "required_missing",
+            f"required fields of {self.obj} are not mapped: {names}. Map a column to each (or give "
+            'every row a value). If every row updates an existing record, allow it: "Rows only update '
+            "existing records\" in the app's mapping view, --allow-missing-required with sfloader.",
+        )
 
 
 def type_findings(fp: FilePlan, fields: list[FieldLike | None], sample_rows: int) -> list[Finding]:

@@ -10,6 +10,7 @@ import pytest
 
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan, plan_load
 from sfloader_gui.core.load.preflight import preflight
+from sfloader_gui.core.mapping.model import ColumnMap, Mapping
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.core.salesforce.describe import Describer
@@ -76,12 +77,67 @@ def test_relationship_columns(tmp_path: Path, describer: Describer) -> None:
     assert "'Acount'" in rel
 
 
-def test_required_fields_missing_is_a_warning(tmp_path: Path, describer: Describer) -> None:
+def test_a_required_field_not_mapped_blocks_unless_rows_only_update(
+    tmp_path: Path, describer: Describer
+) -> None:
     plan = planned(tmp_path, "External_Id__c,Phone\nA1,1\n")
     findings = preflight(plan, describer("Account"))
     assert [f.code for f in findings] == ["required_missing"]
-    assert findings[0].severity == "warning" and "Name" in findings[0].message
+    assert findings[0].severity == "error" and "Name (Account Name)" in findings[0].message
+    assert "--allow-missing-required" in findings[0].message and plan.files[0].blocked
+    path = plan.files[0].path
+    options = LoadOptions(
+        object_name="Account", external_id_field="External_Id__c", allow_missing_required=True
+    )
+    plan = plan_load([path], options)
+    findings = preflight(plan, describer("Account"))
+    assert [(f.code, f.severity) for f in findings] == [("required_missing", "warning")]
     assert not plan.files[0].blocked
+
+
+def test_the_external_id_must_be_mapped(tmp_path: Path, describer: Describer) -> None:
+    """The key is found by the mapping: a column the header check missed, or a key column left out."""
+    plan = planned(tmp_path, "Ref,Account Name\nA1,Acme\nA2,Beta\nA1,Gamma\n")
+    assert by_code(plan.files[0], "no_external_id_column")  # the header alone does not name it
+    path = plan.files[0].path
+    auto = preflight(plan, describer("Account"))
+    assert {f.code for f in auto} == {"unknown_column", "external_id_not_mapped"}
+    assert not by_code(plan.files[0], "no_external_id_column")
+    (msg,) = by_code(plan.files[0], "external_id_not_mapped")
+    assert "External_Id__c is not mapped: no column" in msg
+    mapped = Mapping((ColumnMap("Ref", "External_Id__c", "user"), ColumnMap("Account Name", "Name", "label")))
+    preflight(plan, describer("Account"), mappings={path: mapped})
+    fp = plan.files[0]
+    assert fp.key_column == 0 and not by_code(fp, "no_external_id_column")
+    (dupes,) = by_code(fp, "duplicate_external_id")  # the mapped key column is checked for repeats
+    assert "'A1' in records 1 and 3" in dupes
+    ignored = mapped.with_target("Ref", None)
+    preflight(plan, describer("Account"), mappings={path: ignored})
+    (msg,) = by_code(plan.files[0], "external_id_not_mapped")
+    assert "the column 'Ref' is not sent" not in msg  # 'Ref' is not named like the key
+    keyed = planned(tmp_path, "External_Id__c,Name\nA1,Acme\n")
+    kpath = keyed.files[0].path
+    preflight(
+        keyed,
+        describer("Account"),
+        mappings={kpath: Mapping.identity(["External_Id__c", "Name"]).with_target("External_Id__c", None)},
+    )
+    (msg,) = by_code(keyed.files[0], "external_id_not_mapped")
+    assert "the column 'External_Id__c' is not sent" in msg and keyed.files[0].blocked
+
+
+def test_a_workbook_duplicate_key_is_reported_once(tmp_path: Path, describer: Describer) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "dupes.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["External_Id__c", "Name"], ["D1", "Acme"], ["D2", "Beta"], ["D1", "Gamma"], ["", "Delta"]):
+        ws.append(row)
+    wb.save(book)
+    plan = plan_load([book], LoadOptions(object_name="Account", external_id_field="External_Id__c"))
+    preflight(plan, describer("Account"))
+    codes = [f.code for f in plan.files[0].findings]
+    assert codes.count("duplicate_external_id") == 1 and codes.count("blank_external_id") == 1, codes
 
 
 def test_relationship_column_supplies_its_lookup(tmp_path: Path, describer: Describer) -> None:

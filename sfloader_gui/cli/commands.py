@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported where used: `sfloader --help` stays quick
     from sfloader_gui.core.load.reconcile import ReconcileReport
     from sfloader_gui.core.load.resume import ResumeResult
     from sfloader_gui.core.load.run import RunResult
+    from sfloader_gui.core.mapping.model import Mapping
     from sfloader_gui.core.salesforce.describe import ObjectDescribe
 
 
@@ -231,15 +232,49 @@ def describe_target(conn: SalesforceConnection, object_name: str) -> ObjectDescr
         raise UsageError(f"The org has no object named {object_name!r}; check --object.") from None
 
 
-def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptions) -> LoadPlan:
-    """Plan + pre-flight; print every finding (naming the file); refuse the load on any error."""
+SAVED_NOTE = (
+    "using the mapping saved for this org, object and header set (in the app, or with `sfloader mapping "
+    "--save`); pass --mapping FILE.sdl to use another, or `sfloader mapping FILE --forget` to drop it"
+)
+
+
+def saved_mappings(conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions) -> dict[Path, Mapping]:
+    """With ``--mapping auto``: the mapping remembered for each file's org, object and header set."""
+    from sfloader_gui.core.mapping.store import MappingStore
+
+    if options.mapping not in ("", "auto"):
+        return {}
+    store = MappingStore()
+    found: dict[Path, Mapping] = {}
+    for fp in plan.files:
+        if fp.dialect is not None:
+            saved = store.get(conn.instance_url, options.object_name, fp.dialect.header)
+            if saved is not None:
+                found[fp.path] = saved.mapping
+    return found
+
+
+def check_plan(
+    conn: SalesforceConnection, files: list[Path], options: LoadOptions
+) -> tuple[LoadPlan, dict[Path, str]]:
+    """Plan + pre-flight; print every finding (naming the file); refuse the load on any error.
+
+    Also returns where each file's mapping came from: "saved" (remembered for this org, object and
+    header set), "sdl" (--mapping FILE.sdl) or "auto".
+    """
     from sfloader_gui.core.load.plan import plan_load
     from sfloader_gui.core.load.preflight import preflight
     from sfloader_gui.core.salesforce import describe
 
     plan = plan_load(files, options)
-    if plan.loadable:
-        preflight(plan, describe_target(conn, options.object_name), describe.Describer(conn))
+    saved = saved_mappings(conn, plan, options)
+    sources = {fp.path: "saved" if fp.path in saved else ("auto" if options.mapping == "auto" else "sdl")
+               for fp in plan.files}  # fmt: skip
+    for path in saved:
+        print(f"sfloader: {path.name}: {SAVED_NOTE}", file=sys.stderr)
+    if any(fp.dialect is not None for fp in plan.files):  # a file the mapping may still fix is checked too
+        target = describe_target(conn, options.object_name)
+        preflight(plan, target, describe.Describer(conn), mappings=saved)
     for finding in plan.findings:
         print(f"sfloader: {finding.severity}: {finding.message}", file=sys.stderr)
     if any(f.code == "encoding" for f in plan.findings):
@@ -259,7 +294,7 @@ def check_plan(conn: SalesforceConnection, files: list[Path], options: LoadOptio
             f"Nothing was uploaded: fix {', '.join(blocked)} (see above) and run again. {details}".rstrip(),
             findings=errors,
         )
-    return plan
+    return plan, sources
 
 
 def describe_transform(fp: FilePlan) -> list[str]:
@@ -283,8 +318,11 @@ def describe_transform(fp: FilePlan) -> list[str]:
     return lines
 
 
-def report(result: RunResult | ResumeResult, as_json: bool) -> int:
-    """Print the outcome (a JSON document last on stdout with ``--json``) and return the exit status."""
+def report(result: RunResult | ResumeResult, as_json: bool, mappings: dict[Path, str] | None = None) -> int:
+    """Print the outcome (a JSON document last on stdout with ``--json``) and return the exit status.
+
+    ``mappings``: where each file's mapping came from (``check_plan``), listed in the JSON document.
+    """
     manifest = result.manifest
     keys = ("file", "part", "job_id", "state", "error_message", "records_processed", "records_failed")
     jobs = []
@@ -301,7 +339,9 @@ def report(result: RunResult | ResumeResult, as_json: bool) -> int:
     if not_adding_up is not None:
         print(f"sfloader: warning: {not_adding_up}", file=sys.stderr)
     if as_json:
-        doc = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
+        doc: dict[str, Any] = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
+        if mappings:
+            doc["mappings"] = [{"file": str(p), "source": s} for p, s in mappings.items()]
         if problem:
             doc["error"] = problem
         print(json.dumps(doc, indent=2))
@@ -324,10 +364,10 @@ def cmd_upsert(args: argparse.Namespace) -> int:
     with open_org(args) as conn:
         for line in reconcile(conn).lines():  # a crashed earlier run must not leave Open jobs behind
             print(f"sfloader: {line}", file=sys.stderr)
-        plan = check_plan(conn, files, options)
+        plan, sources = check_plan(conn, files, options)
         result = run_with_progress(conn, plan, options, out)
     assert result is not None, "only a retry can have nothing to send"
-    return report(result, args.json)
+    return report(result, args.json, sources)
 
 
 _STATUS = {
@@ -338,10 +378,15 @@ _STATUS = {
 
 
 def cmd_mapping(args: argparse.Namespace) -> int:
-    """Print the mapping FILE would be loaded with (and write it as an .sdl with --out)."""
+    """Print the mapping FILE would be loaded with (and write it as an .sdl with --out).
+
+    ``--save`` remembers it for the org, object and header set (the app and ``upsert --mapping auto``
+    use it); ``--forget`` drops the remembered one. With ``--mapping auto`` a remembered mapping is shown.
+    """
     from sfloader_gui.core.load.plan import LoadPlan, plan_file
     from sfloader_gui.core.load.preflight import file_mapping, preflight
     from sfloader_gui.core.mapping.sdl import SdlError, write_sdl
+    from sfloader_gui.core.mapping.store import MappingStore
     from sfloader_gui.core.salesforce import describe
 
     args.external_id = args.external_id or "Id"
@@ -352,12 +397,31 @@ def cmd_mapping(args: argparse.Namespace) -> int:
         if fp.dialect is None:
             raise UsageError("; ".join(f.message for f in fp.findings) or f"{args.file} cannot be read.")
         parents = describe.Describer(conn)
+        store, header, org = MappingStore(), fp.dialect.header, conn.instance_url
+        if args.forget:
+            gone = store.forget(org, options.object_name, header)
+            print(f"sfloader: {'forgot the' if gone else 'there was no'} mapping saved for this org, object "
+                  "and header set", file=sys.stderr)  # fmt: skip
+        plan = LoadPlan(options, [fp])
+        saved = saved_mappings(conn, plan, options)
         try:
-            mapping, notes = file_mapping(fp, target, parents, options)
-        except SdlError as exc:
-            raise UsageError(str(exc)) from None
+            mapping, notes = saved[fp.path], [SAVED_NOTE]
+        except KeyError:
+            try:
+                mapping, notes = file_mapping(fp, target, parents, options)
+            except SdlError as exc:
+                raise UsageError(str(exc)) from None
         if args.external_id != "Id":
-            preflight(LoadPlan(options, [fp]), target, parents)
+            preflight(plan, target, parents, mappings={fp.path: mapping})
+        if args.save:
+            if mapping.undecided:
+                left = ", ".join(repr(c.column) for c in mapping.undecided)
+                raise UsageError(f"Not saved: columns {left} need a field or to be left out (an .sdl given "
+                                 "to --mapping can say so).")  # fmt: skip
+            store.put(org, options.object_name, header, mapping)
+            print("sfloader: mapping saved for this org, object and header set: the app and `sfloader "
+                  "upsert` (with --mapping auto) use it for files with these columns",
+                  file=sys.stderr)  # fmt: skip
     labels = {f.name: f.label for f in target.fields}
     rows = []
     for c in mapping.columns:

@@ -73,6 +73,9 @@ def _add_mapping_flags(p: argparse.ArgumentParser, sheet: bool = True) -> None:
                    help="decimal separator of numbers (default: inferred per column)")  # fmt: skip
     if sheet:
         g.add_argument("--sheet", help="workbook sheet to load (default: the first)")
+    g.add_argument("--allow-missing-required", action="store_true",
+                   help="every row updates an existing record: a required field no column is sent to "
+                        "is a warning, not an error")  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--external-id", default="", help="External ID field (to check the file's values)")
     mp.add_argument("--out", dest="sdl_out", type=Path, metavar="X.sdl",
                     help="also write the mapping as a Data Loader .sdl")  # fmt: skip
+    remember = mp.add_mutually_exclusive_group()
+    remember.add_argument("--save", action="store_true",
+                          help="remember this mapping for the org, object and header set (the app and "
+                               "`sfloader upsert --mapping auto` use it)")  # fmt: skip
+    remember.add_argument("--forget", action="store_true",
+                          help="forget the mapping remembered for this org, object and header")  # fmt: skip
     _add_mapping_flags(mp)
     _add_org_flags(mp)
     mp.set_defaults(
@@ -167,6 +176,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         decimal_separator=_auto(getattr(args, "decimal_separator", None)),
         encoding=getattr(args, "convert_from", None),
         sheet=getattr(args, "sheet", None),
+        allow_missing_required=bool(getattr(args, "allow_missing_required", False)),
     )
 
 

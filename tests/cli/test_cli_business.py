@@ -463,3 +463,69 @@ def test_columns_are_matched_by_api_name_case_label_and_relationship(
         "Lovelace", "Ada", True, "1815-12-31",
     )  # fmt: skip
     assert rec["AccountId"] == account["records"][0]["Id"]
+
+
+def test_a_required_field_not_mapped_is_refused_unless_rows_only_update(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("External Id,Account Name\nQ1,Acme\n")
+    assert run(capsys, *upsert(emulator, first))[0] == 0
+    phones = tmp_path / "phones.csv"
+    phones.write_text("External Id,Phone\nQ1,555-0100\n")
+    code, out, err = run(capsys, *upsert(emulator, phones, extra=("--json",)))
+    assert code == 2 and "Name (Account Name)" in err and "--allow-missing-required" in err
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["required_missing"]
+    assert emulator.stats.jobs_created == 1  # the first load only
+    code, _, err = run(capsys, *upsert(emulator, phones, extra=("--allow-missing-required",)))
+    assert code == 0, err
+    assert "warning: phones.csv: required fields of Account are not mapped: Name" in err
+    assert by_key(emulator)["Q1"]["Name"] == "Acme"
+
+
+def test_the_external_id_must_be_mapped(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "ref.csv"
+    src.write_text("Ref,Account Name\nK1,Acme\nK2,Beta\n")
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2 and "External_Id__c is not mapped" in err and "'Ref'" in err
+    sdl = tmp_path / "ref.sdl"
+    sdl.write_text("Ref=External_Id__c\nAccount\\ Name=Name\n", encoding="iso-8859-1")
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--mapping", str(sdl))))
+    assert code == 0, err  # the key is the column the mapping sends to it
+    assert set(by_key(emulator)) == {"K1", "K2"}
+    left_out = tmp_path / "left_out.sdl"
+    left_out.write_text("Account\\ Name=Name\n", encoding="iso-8859-1")
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--mapping", str(left_out))))
+    assert code == 2 and "External_Id__c is not mapped" in err
+    assert emulator.stats.jobs_created == 1
+
+
+def test_sfloader_mapping_save_is_used_by_upsert_then_forgotten(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "crm.csv"
+    src.write_text("Key,Company,Remarks\nV1,Acme,x\n")
+    sdl = tmp_path / "crm.sdl"
+    sdl.write_text("Key=External_Id__c\nCompany=Name\n", encoding="iso-8859-1")
+    flags = ["--object", "Account", "--instance-url", emulator.instance_url,
+             "--access-token", emulator.access_token]  # fmt: skip
+    code, _, err = run(capsys, "mapping", str(src), *flags)
+    assert code == 2  # auto-mapping cannot place Key and Company
+    code, _, err = run(capsys, "mapping", str(src), *flags, "--mapping", str(sdl), "--save")
+    assert code == 0 and "mapping saved for this org" in err, err
+    # A new export with the columns in another order: the header set is the same.
+    nxt = tmp_path / "crm_next.csv"
+    nxt.write_text("Company,Remarks,Key\nBeta,y,V2\n")
+    code, out, err = run(capsys, *upsert(emulator, nxt, extra=("--json",)))
+    assert code == 0, err
+    assert "crm_next.csv: using the mapping saved for this org" in err
+    assert json.loads(out)["mappings"] == [{"file": str(nxt), "source": "saved"}]
+    assert by_key(emulator)["V2"]["Name"] == "Beta"
+    code, out, _ = run(capsys, "mapping", str(nxt), *flags, "--json")
+    assert code == 0 and {c["status"] for c in json.loads(out)["columns"]} == {"saved mapping", "ignored"}
+    code, _, err = run(capsys, "mapping", str(nxt), *flags, "--forget")
+    assert code == 2 and "forgot the mapping" in err
+    code, _, err = run(capsys, *upsert(emulator, nxt))
+    assert code == 2 and "using the mapping saved" not in err

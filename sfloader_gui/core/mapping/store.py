@@ -1,15 +1,18 @@
 """Saved mappings: remembered per org, object and header set, reapplied when the same header comes back.
 
-One JSON file (``mappings.json`` in ``paths.config_dir()``), written atomically. The header set is the
-file's column names, compared ignoring case and order, so a re-export with the columns moved still finds
-its mapping. Choices that belong to a file (encoding, date order) are kept with it.
+One JSON file (``mappings.json`` in ``paths.config_dir()``), written atomically, shared by the app and
+``sfloader`` (a mapping made in one is used by the other). The header set is the file's column names,
+compared ignoring case and order, so a re-export with the columns moved still finds its mapping. Choices
+that belong to a file (encoding, date order) are kept with it. The org is its instance URL; an org on
+this computer (the demo org, started on another port each time) is one org whatever its port.
 
 API::
 
     class MappingStore(path=None):
         get(org, object_name, header) -> Saved | None
         put(org, object_name, header, mapping, choices=None) -> None
-        forget(org, object_name, header) -> None
+        forget(org, object_name, header) -> bool       # True: there was one
+    org_key(instance_url) -> str
     @dataclass class Saved: mapping: Mapping; choices: dict[str, str]
 """
 
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sfloader_gui.core import paths
 from sfloader_gui.core.mapping.model import ColumnMap, Mapping
@@ -37,9 +41,17 @@ class Saved:
     choices: dict[str, str] = field(default_factory=dict)
 
 
+def org_key(instance_url: str) -> str:
+    """The org part of the key: its URL, without the port for an org on this computer (the demo org)."""
+    url = urlsplit(instance_url.strip().lower().rstrip("/"))
+    if url.hostname in ("127.0.0.1", "localhost", "::1"):
+        return f"{url.scheme}://{url.hostname}"
+    return url.geturl()
+
+
 def _key(org: str, object_name: str, header: Sequence[str]) -> str:
     cols = sorted(c.strip().lower() for c in header)
-    text = json.dumps([org.lower().rstrip("/"), object_name.lower(), cols])
+    text = json.dumps([org_key(org), object_name.lower(), cols])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -95,8 +107,10 @@ class MappingStore:
             }
             self._write(data)
 
-    def forget(self, org: str, object_name: str, header: Sequence[str]) -> None:
+    def forget(self, org: str, object_name: str, header: Sequence[str]) -> bool:
         with _LOCK:
             data = self._read()
-            if data.pop(_key(org, object_name, header), None) is not None:
-                self._write(data)
+            if data.pop(_key(org, object_name, header), None) is None:
+                return False
+            self._write(data)
+            return True

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
+from sfloader_gui import cli
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.main_window import MainWindow
 from tests.ui.helpers import connect, open_window, pick, wait_checked
@@ -108,3 +111,144 @@ def test_a_cp1252_file_is_converted_with_one_click(qtbot: QtBot, emulator: Any, 
     row = _query(emulator, "SELECT Name, AnnualRevenue FROM Account WHERE External_Id__c = 'W1'")[0]
     assert row["Name"] == "Café Müller" and row["AnnualRevenue"] == 1234.5
     assert src.read_bytes().startswith("External Id;Account Name".encode("cp1252"))  # the file is not changed
+
+
+def _choose(qtbot: QtBot, window: MainWindow, column: str, field: str | None) -> None:
+    """Pick ``field`` (None: "(not sent)") in ``column``'s picker, as a user choosing in the list."""
+    box = window.files_panel.details.mapping.picker_for(column)
+    box.setCurrentIndex(box.findData(field) if field is not None else 0)
+    box.activated.emit(box.currentIndex())
+    wait_checked(qtbot, window)
+
+
+def test_load_stays_disabled_while_a_required_field_or_the_key_is_missing(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "crm.csv"
+    src.write_text("Ref,Phone,Company\nR1,555-0100,Acme\nR2,555-0101,Beta\n")
+    window = _window(qtbot, emulator, src)
+    view = window.files_panel.details.mapping
+    assert not window.load_button.isEnabled() and "'Ref'" in window.blocking_reason()
+    assert view.problem.isVisibleTo(window)
+    assert "External_Id__c is not mapped" in view.problem.text()
+    assert "required fields of Account are not mapped: Name (Account Name)" in view.problem.text()
+    company = view.picker_for("Company")
+    assert company.itemText(1) == "★ Account Name (Name)"  # required and still missing: first
+    assert not company.itemText(2).startswith("★")
+
+    _choose(qtbot, window, "Ref", "External_Id__c")
+    _choose(qtbot, window, "Company", None)
+    reason = window.blocking_reason()
+    assert not window.load_button.isEnabled()
+    assert "required fields of Account are not mapped: Name (Account Name)" in reason
+    assert "Columns tab" in reason and window.load_reason.text() == reason
+    assert "External_Id__c" not in view.problem.text() and "Name (Account Name)" in view.problem.text()
+
+    view.updates_only.setChecked(True)  # every row updates an existing record: a warning only
+    wait_checked(qtbot, window)
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    assert not view.problem.isVisibleTo(window)
+    view.updates_only.setChecked(False)
+    wait_checked(qtbot, window)
+    assert not window.load_button.isEnabled()
+
+    _choose(qtbot, window, "Company", "Name")
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    assert not view.problem.isVisibleTo(window)
+    assert not view.picker_for("Phone").itemText(1).startswith("★")  # nothing required is missing now
+    _load(qtbot, window)
+    rows = _query(emulator, "SELECT External_Id__c, Name, Phone FROM Account")
+    assert {r["External_Id__c"]: r["Name"] for r in rows} == {"R1": "Acme", "R2": "Beta"}
+
+
+def test_one_mapping_for_a_group_of_files_with_the_same_header(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    jan, feb, other = tmp_path / "jan.csv", tmp_path / "feb.csv", tmp_path / "other.csv"
+    jan.write_text("External Id,Company,Memo\nG1,Acme,a\n")
+    feb.write_text("Memo,External Id,Company\nb,G2,Beta\n")  # the same columns, in another order
+    other.write_text("External Id,Account Name\nG3,Gamma\n")
+    window = open_window(qtbot, emulator, FAST)
+    pick(qtbot, window, "Account", "External_Id__c")
+    window.files_panel.add_paths([jan, feb, other])
+    wait_checked(qtbot, window)
+    window.files_panel.view.selectRow(0)
+    view = window.files_panel.details.mapping
+    window.files_panel.details.setCurrentWidget(view)
+    assert view.group.isVisibleTo(window)
+    assert "One mapping for 2 files with these columns (jan.csv, feb.csv)" in view.group.text()
+    _choose(qtbot, window, "Company", "Name")
+    _choose(qtbot, window, "Memo", "Description")
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    window.files_panel.view.selectRow(1)  # feb.csv: the change applied to it too, in its own order
+    assert [_cell(view, r, 0) for r in range(3)] == ["Memo", "External Id", "Company"]
+    assert [_cell(view, r, 3) for r in range(3)] == ["chosen by you", "matched by label", "chosen by you"]
+    assert "(feb.csv, jan.csv)" in view.group.text()
+    window.files_panel.view.selectRow(2)
+    assert not view.group.isVisibleTo(window)  # other.csv has columns of its own
+    _load(qtbot, window)
+    rows = _query(emulator, "SELECT External_Id__c, Name, Description FROM Account")
+    assert {r["External_Id__c"]: (r["Name"], r["Description"]) for r in rows} == {
+        "G1": ("Acme", "a"),
+        "G2": ("Beta", "b"),
+        "G3": ("Gamma", None),
+    }
+
+
+def test_read_as_windows_1252_is_remembered_for_that_file(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "legacy.csv"
+    src.write_bytes("External Id;Account Name\r\nW7;Zoë\r\n".encode("cp1252"))
+    window = _window(qtbot, emulator, src)
+    window.files_panel.details.mapping.convert_button.click()
+    wait_checked(qtbot, window)
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    window.close()
+    # The app starts again (same settings folder): the file is read as Windows-1252 with no click.
+    again = _window(qtbot, emulator, src)
+    assert again.load_button.isEnabled(), again.blocking_reason()
+    assert "Read as cp1252" in again.files_panel.details.mapping.summary.text()
+    # An edited file is a new file: it is checked afresh.
+    src.write_bytes("External Id;Account Name\r\nW7;Zoë Ltd\r\n".encode("cp1252"))
+    again.files_panel.clear()
+    again.files_panel.add_paths([src])
+    wait_checked(qtbot, again)
+    assert not again.load_button.isEnabled() and "Windows-1252" in again.blocking_reason()
+
+
+def test_a_mapping_made_in_the_app_is_used_by_sfloader_and_back(
+    qtbot: QtBot, emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = ["--instance-url", emulator.instance_url, "--access-token", emulator.access_token]
+    # App -> sfloader: the user maps two columns in the app; a script loads next month's export.
+    src = tmp_path / "app.csv"
+    src.write_text("Key,Company\nB1,Acme\n")
+    window = _window(qtbot, emulator, src)
+    _choose(qtbot, window, "Key", "External_Id__c")
+    _choose(qtbot, window, "Company", "Name")
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    nxt = tmp_path / "app_next.csv"
+    nxt.write_text("Company,Key\nBeta,B2\n")
+    code = cli.main(["upsert", str(nxt), "--object", "Account", "--external-id", "External_Id__c",
+                     *org, "--poll-interval", "0.05", "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "app_next.csv: using the mapping saved for this org" in err
+    assert json.loads(out)["mappings"] == [{"file": str(nxt), "source": "saved"}]
+    assert _query(emulator, "SELECT Name FROM Account WHERE External_Id__c = 'B2'")[0]["Name"] == "Beta"
+
+    # sfloader -> app: a mapping saved with `sfloader mapping --save` comes back in the app.
+    cli_file = tmp_path / "cli.csv"
+    cli_file.write_text("Client No,Client\nC1,Cyan\n")
+    sdl = tmp_path / "cli.sdl"
+    sdl.write_text("Client\\ No=External_Id__c\nClient=Name\n", encoding="iso-8859-1")
+    code = cli.main(["mapping", str(cli_file), "--object", "Account", "--mapping", str(sdl), "--save", *org])
+    assert code == 0, capsys.readouterr().err
+    window.files_panel.clear()
+    window.files_panel.add_paths([cli_file])
+    wait_checked(qtbot, window)
+    window.files_panel.view.selectRow(0)
+    view = window.files_panel.details.mapping
+    assert [_cell(view, r, 3) for r in range(2)] == ["saved mapping", "saved mapping"]
+    assert window.load_button.isEnabled(), window.blocking_reason()

@@ -16,16 +16,24 @@ API::
         .renames_only -> bool        # every column sent, under its own position
         .with_target(column, target, how="user") -> Mapping
         .to_json() / Mapping.from_json(data)
+        .for_header(header) -> Mapping | None   # the same columns in another order (None: not the same)
         Mapping.identity(header)     # every column sent as it is
+    header_key(header) -> tuple[str, ...]   # a header set: names ignoring case, spaces around and order
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 DECIDED = frozenset({"name", "name_case", "label", "relationship", "user", "saved", "sdl"})
 NOT_SENT = frozenset({"ignored", "unlisted"})
+
+
+def header_key(header: Sequence[str]) -> tuple[str, ...]:
+    """Files with the same key share a mapping (saved mappings, the app's groups of files)."""
+    return tuple(sorted(c.strip().lower() for c in header))
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,13 @@ class Mapping:
         return Mapping(
             tuple(replace(c, target=target, how=how) if c.column == column else c for c in self.columns)
         )
+
+    def for_header(self, header: Sequence[str]) -> Mapping | None:
+        """This mapping for a file with the same columns, maybe in another order; None if they differ."""
+        if header_key(header) != header_key([c.column for c in self.columns]):
+            return None
+        by_name = {c.column.strip().lower(): c for c in self.columns}
+        return Mapping(tuple(replace(by_name[h.strip().lower()], column=h) for h in header))
 
     def to_json(self) -> list[dict[str, Any]]:
         return [{"column": c.column, "field": c.target, "how": c.how} for c in self.columns]

@@ -6,7 +6,7 @@ API::
     class ColumnPreview: column, target, how, samples: tuple[str, ...], sent: tuple[str, ...],
                          suggestions, kind, choice
     @dataclass(frozen=True)
-    class FieldChoice: name, label, required      # the picker's entries, required-and-missing first
+    class FieldChoice: name, label, required, missing   # the picker's entries, required-and-missing first
     preview_columns(fp, mapping, fields, n=3) -> list[ColumnPreview]
     field_choices(fields, mapping) -> list[FieldChoice]
 """
@@ -51,7 +51,8 @@ class ColumnPreview:
 class FieldChoice:
     name: str
     label: str
-    required: bool
+    required: bool  # for insert (not nillable, not defaulted)
+    missing: bool = False  # required and no column is sent to it yet
 
 
 def preview_columns(
@@ -84,6 +85,9 @@ def field_choices(fields: AbcMapping[str, Any] | list[Any], mapping: Mapping) ->
     """Writable fields for the picker: required fields not mapped yet first, then by label."""
     values = list(fields.values()) if isinstance(fields, AbcMapping) else list(fields)
     mapped = {(c.target or "").lower() for c in mapping.columns if c.sent}
+    # A relationship column (Account.External_Id__c) sets its lookup field (AccountId).
+    rels = {t.rpartition(".")[0].split(":")[-1] for t in mapped if "." in t}
+    mapped |= {f.name.lower() for f in values if (f.relationship_name or "").lower() in rels}
     out = []
     for f in values:
         if not (f.createable or f.updateable or f.external_id):
@@ -92,5 +96,5 @@ def field_choices(fields: AbcMapping[str, Any] | list[Any], mapping: Mapping) ->
             f.createable and not f.nillable and f.type != "boolean" and f.name.lower() not in _DEFAULTED
             and not getattr(f, "defaulted_on_create", False)
         )  # fmt: skip
-        out.append(FieldChoice(f.name, f.label, required))
-    return sorted(out, key=lambda c: (not (c.required and c.name.lower() not in mapped), c.label.lower()))
+        out.append(FieldChoice(f.name, f.label, required, required and f.name.lower() not in mapped))
+    return sorted(out, key=lambda c: (not c.missing, c.label.lower()))

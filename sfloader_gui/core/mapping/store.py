@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sfloader_gui.core import paths
-from sfloader_gui.core.mapping.model import ColumnMap, Mapping
+from sfloader_gui.core.mapping.model import ColumnMap, Mapping, header_key
 from sfloader_gui.core.private import opener
 
 _LOCK = threading.Lock()
@@ -50,8 +50,7 @@ def org_key(instance_url: str) -> str:
 
 
 def _key(org: str, object_name: str, header: Sequence[str]) -> str:
-    cols = sorted(c.strip().lower() for c in header)
-    text = json.dumps([org_key(org), object_name.lower(), cols])
+    text = json.dumps([org_key(org), object_name.lower(), list(header_key(header))])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -10,6 +10,7 @@ from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.ui.files.files_model import FileEntry, FileFacts, FilesModel
+from sfloader_gui.ui.files.mapping_view import MAPPING_CODES
 from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.tasks import BackgroundTasks
 
@@ -135,8 +136,16 @@ class FileChecker(QObject):
     def blocking_reason(self) -> str:
         for entry in self._model.entries():
             if entry.errors:
+                first = entry.errors[0]
+                mapping = next((f for f in entry.errors if f.code in MAPPING_CODES), None)
+                if mapping is not None and all(f.code in MAPPING_CODES for f in entry.errors):
+                    # Only choices left: the Columns tab settles them (the file itself is fine).
+                    return (
+                        f"{entry.path.name}: {entry.short_message(mapping.message)} "
+                        "Decide it in the Columns tab."
+                    )
                 return (
-                    f"{entry.path.name} cannot be loaded: {entry.short_message(entry.errors[0].message)} "
+                    f"{entry.path.name} cannot be loaded: {entry.short_message(first.message)} "
                     "Fix the file or remove it from the list."
                 )
         if self._error:

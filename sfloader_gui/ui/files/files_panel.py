@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfloader_gui.core.mapping.model import Mapping
+from sfloader_gui.core.mapping.file_memory import FileChoices
+from sfloader_gui.core.mapping.model import Mapping, header_key
 from sfloader_gui.core.mapping.source import WORKBOOK_SUFFIXES
 from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
@@ -233,6 +234,9 @@ class FilesPanel(QWidget):
     def add_paths(self, paths: list[Path]) -> Intake:
         intake = sort_paths(paths, already=self.model.paths())
         entries = self.model.add(intake.kept)
+        remembered = FileChoices()
+        for entry in entries:  # "Read as Windows-1252" clicked for this very file before (any session)
+            entry.convert_from = remembered.encoding(entry.path)
         for path in intake.kept:
             log.info("Added %s", path.name)
         for path, reason in intake.ignored:
@@ -296,16 +300,32 @@ class FilesPanel(QWidget):
         if mark is not None and mark.left:
             self.review_requested.emit(mark.folder)
 
+    def group_of(self, entry: FileEntry) -> list[FileEntry]:
+        """The files sharing ``entry``'s mapping: the same columns (ignoring case and order), it first."""
+        key = header_key(_columns_of(entry))
+        if not key:
+            return [entry]
+        others = [e for e in self.model.entries() if e is not entry and header_key(_columns_of(e)) == key]
+        return [entry, *others]
+
     def _mapping_edited(self, path: Path, mapping: Mapping) -> None:
         entry = self.model.entry(path)
-        if entry is not None:
-            entry.mapping = mapping
-            self.recheck_requested.emit()
+        if entry is None:
+            return
+        for member in self.group_of(entry):  # one mapping per group of files with the same header
+            mine = mapping if member is entry else mapping.for_header(_columns_of(member))
+            if mine is not None:
+                member.mapping = mine
+        self.recheck_requested.emit()
 
     def _convert_requested(self, path: Path, encoding: str) -> None:
         entry = self.model.entry(path)
         if entry is not None:
-            entry.convert_from = encoding  # remembered for this file while it is in the list
+            entry.convert_from = encoding
+            try:  # remembered for this file (path, size, time) across restarts
+                FileChoices().remember_encoding(path, encoding)
+            except OSError as exc:
+                log.warning("The encoding chosen for %s could not be remembered (%s).", path.name, exc)
             self.recheck_requested.emit()
 
     def current_entry(self) -> FileEntry | None:
@@ -316,4 +336,13 @@ class FilesPanel(QWidget):
         return entry
 
     def _refresh_details(self) -> None:
-        self.details.show_entry(self.current_entry())
+        entry = self.current_entry()
+        self.details.show_entry(entry)
+        self.details.mapping.show_group([e.path.name for e in self.group_of(entry)] if entry else [])
+
+
+def _columns_of(entry: FileEntry) -> list[str]:
+    """The file's columns as the last check read them (any encoding or workbook), else as first sniffed."""
+    if entry.columns is not None:
+        return [c.column for c in entry.columns.mapping.columns]
+    return entry.header

@@ -1,7 +1,9 @@
-"""The mapping view of one file: each source column, samples, the field it goes to, its status, sent as.
+"""The mapping view of one file (or group of files with the same header): columns, samples, fields, status.
 
 It only shows what the engine's check found (``engine_bridge.FileColumns``) and reports the user's
-choices; the window checks the files again with them.
+choices; the files panel applies a change to every file of the group and the window checks them again.
+What still blocks the load (a column to decide, a required field or the External ID not mapped) is shown
+above the table, and the required fields still missing come first in each field picker.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QCompleter,
     QFileDialog,
@@ -31,6 +34,9 @@ from sfloader_gui.core.models import ValueChoices
 from sfloader_gui.ui.files.files_model import FileEntry
 
 NOT_SENT = "(not sent)"
+MISSING_MARK = "★ "  # a required field no column is sent to yet
+# Findings the user settles in this view (the rest are about the file's values or its form).
+MAPPING_CODES = frozenset({"unknown_column", "required_missing", "external_id_not_mapped"})
 DATE_ORDERS = [("Date order: from the file", None), ("Month/day/year", "MDY"), ("Day/month/year", "DMY"),
                ("Year/month/day", "YMD")]  # fmt: skip
 DECIMALS = [("Decimal separator: from the file", None), ("Decimal point (1,234.50)", "."),
@@ -54,6 +60,17 @@ class MappingView(QWidget):
         self._shown: tuple[object, ...] | None = None
         self.summary = QLabel("Select a file to see how its columns are sent.")
         self.summary.setWordWrap(True)
+        self.group = QLabel()  # "shared by N files with these columns"
+        self.group.setObjectName("mappingGroup")
+        self.group.setTextFormat(Qt.TextFormat.PlainText)  # file names: text, never HTML
+        self.group.setWordWrap(True)
+        self.group.hide()
+        self.problem = QLabel()  # what still blocks the load, as pre-flight says it
+        self.problem.setObjectName("mappingProblem")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.hide()
         self.convert_button = QPushButton("Read as &Windows-1252")
         self.convert_button.setToolTip(
             "Convert this file to UTF-8 while sending it (the file is not changed)."
@@ -82,6 +99,12 @@ class MappingView(QWidget):
             tz_completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         for choice in (self.date_order, self.decimal, self.time_zone):
             choice.currentIndexChanged.connect(lambda _i: self.choices_changed.emit())
+        self.updates_only = QCheckBox("Rows only &update existing records")
+        self.updates_only.setToolTip(
+            "Every row's External ID is already in Salesforce: required fields the file does not have\n"
+            "are not needed (a row that would create a record fails). Off: they must be mapped."
+        )
+        self.updates_only.toggled.connect(lambda _on: self.choices_changed.emit())
         self.save_button = QPushButton("&Save mapping…")
         self.save_button.clicked.connect(self._save_clicked)
         self.load_button = QPushButton("L&oad mapping…")
@@ -96,8 +119,11 @@ class MappingView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.load_button)
         buttons.addWidget(self.save_button)
+        choices.addWidget(self.updates_only)
         box = QVBoxLayout(self)
         box.addLayout(top)
+        box.addWidget(self.group)
+        box.addWidget(self.problem)
         box.addLayout(choices)
         box.addWidget(self.table, 1)
         box.addLayout(buttons)
@@ -107,7 +133,17 @@ class MappingView(QWidget):
     def choices(self) -> ValueChoices:
         tz = self.time_zone.currentData()
         return {"date_format": self.date_order.currentData(), "decimal_separator": self.decimal.currentData(),
-                "time_zone": tz}  # fmt: skip
+                "time_zone": tz, "allow_missing_required": self.updates_only.isChecked()}  # fmt: skip
+
+    def show_group(self, names: list[str]) -> None:
+        """The files that share this mapping (the selected one first); one file: no line."""
+        self.group.setVisible(len(names) > 1)
+        if len(names) > 1:
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            self.group.setText(
+                f"One mapping for {len(names)} files with these columns ({shown}): a change here applies "
+                "to all of them."
+            )
 
     # -- showing a file --------------------------------------------------------------------------------------
     def show_entry(self, entry: FileEntry | None) -> None:
@@ -123,6 +159,14 @@ class MappingView(QWidget):
         self.save_button.setEnabled(cols is not None)
         self.load_button.setEnabled(cols is not None)
         self.table.setRowCount(0)
+        # The columns to decide are in the summary; the fields still to map are said here, in short.
+        blocking = [
+            entry.short_message(f.message).split(". ")[0].rstrip(".")
+            for f in (entry.errors if entry is not None else [])
+            if f.code in ("external_id_not_mapped", "required_missing")
+        ]
+        self.problem.setVisible(bool(blocking))
+        self.problem.setText("Load waits: " + "; ".join(blocking) + "." if blocking else "")
         if entry is None or cols is None:
             self.summary.setText(
                 "Select a file to see how its columns are sent." if entry is None
@@ -164,9 +208,13 @@ class MappingView(QWidget):
         box.setEditable(True)
         box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         box.addItem(NOT_SENT, None)
-        for f in fields:
-            mark = "★ " if f.required else ""
+        for f in fields:  # the required fields still missing come first (field_choices sorts them)
+            mark = MISSING_MARK if f.missing else ""
             box.addItem(f"{mark}{f.label} ({f.name})", f.name)
+            if f.missing:
+                box.setItemData(
+                    box.count() - 1, "Required: no column is sent to it yet", Qt.ItemDataRole.ToolTipRole
+                )
         if target is not None and box.findData(target) < 0:
             box.addItem(target, target)  # a relationship column (Account.External_Id__c)
         box.setCurrentIndex(box.findData(target) if target is not None else 0)

@@ -160,11 +160,15 @@ class MappingView(QWidget):
         self.load_button.setEnabled(cols is not None)
         self.table.setRowCount(0)
         # The columns to decide are in the summary; the fields still to map are said here, in short.
-        blocking = [
-            entry.short_message(f.message).split(". ")[0].rstrip(".")
-            for f in (entry.errors if entry is not None else [])
-            if f.code in ("external_id_not_mapped", "required_missing")
-        ]
+        blocking = (
+            [
+                entry.short_message(f.message).split(". ")[0].rstrip(".")
+                for f in entry.errors
+                if f.code in ("external_id_not_mapped", "required_missing")
+            ]
+            if entry is not None
+            else []
+        )
         self.problem.setVisible(bool(blocking))
         self.problem.setText("Load waits: " + "; ".join(blocking) + "." if blocking else "")
         if entry is None or cols is None:

@@ -1,13 +1,15 @@
 """Screenshot of the mapping view for docs/: `uv run python -m tests.ui.mapping_shot docs/screenshots`.
 
 Opens the real window on a private emulator, adds the business-style shipments sample (labels, local dates
-and amounts, Windows-1252), clicks *Read as Windows-1252*, leaves one column out, and grabs the window with
-the Columns tab showing.
+and amounts, Windows-1252) and a copy of it (next month's export: the same columns, so one mapping for both),
+clicks *Read as Windows-1252* on each, leaves one column out, and grabs the window with the Columns tab
+showing.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -56,17 +58,21 @@ def main(out: Path) -> None:
                 or window.extid_picker.select("Shipment_Number__c")
             ),
         )
-        window.files_panel.add_paths([SAMPLE])
+        march = Path(os.environ["SFLOADER_HOME"]) / "shipments_march.csv"
+        shutil.copyfile(SAMPLE, march)
+        window.files_panel.add_paths([SAMPLE, march])
         settled = lambda: not window.checker.busy and not window.tasks.busy  # noqa: E731
         _wait(app, settled)
-        window.files_panel.view.selectRow(0)
         splitter = window.files_panel.details.parentWidget()
         if isinstance(splitter, QSplitter):
             splitter.setSizes([380, 1000])  # room for the Columns tab
         view = window.files_panel.details.mapping
         window.files_panel.details.setCurrentWidget(view)
-        view.convert_button.click()
-        _wait(app, settled)
+        for row in (1, 0):  # each file: one click on "Read as Windows-1252"
+            window.files_panel.view.selectRow(row)
+            _wait(app, lambda: view.convert_button.isVisible())
+            view.convert_button.click()
+            _wait(app, settled)
         _wait(app, lambda: view.table.rowCount() > 0)
         view.pick("Shipment Name", None)  # leave a column out: "ignored"
         _wait(app, settled)

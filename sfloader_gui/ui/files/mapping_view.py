@@ -116,10 +116,10 @@ class MappingView(QWidget):
         for w in (self.date_order, self.decimal, self.time_zone):
             choices.addWidget(w)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.updates_only)  # here, not with the choices: the window keeps 1280 px
         buttons.addStretch(1)
         buttons.addWidget(self.load_button)
         buttons.addWidget(self.save_button)
-        choices.addWidget(self.updates_only)
         box = QVBoxLayout(self)
         box.addLayout(top)
         box.addWidget(self.group)

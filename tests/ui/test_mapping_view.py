@@ -209,6 +209,7 @@ def test_read_as_windows_1252_is_remembered_for_that_file(
     again = _window(qtbot, emulator, src)
     assert again.load_button.isEnabled(), again.blocking_reason()
     assert "Read as cp1252" in again.files_panel.details.mapping.summary.text()
+    assert again.files_model.entries()[0].encoding == "Windows-1252 (sent as UTF-8)"  # the Format column
     # An edited file is a new file: it is checked afresh.
     src.write_bytes("External Id;Account Name\r\nW7;Zoë Ltd\r\n".encode("cp1252"))
     again.files_panel.clear()

@@ -15,6 +15,7 @@ from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 DEBOUNCE_MS = 150  # typing in a picker or adding many files triggers one check, not dozens
+_CONVERTED = {"cp1252": "Windows-1252 (sent as UTF-8)", "latin-1": "Latin-1 (sent as UTF-8)"}
 
 
 class FileChecker(QObject):
@@ -118,6 +119,9 @@ class FileChecker(QObject):
                 entry.parts = facts.parts
                 if facts.rows is not None:
                     entry.rows = facts.rows
+            read_as = entry.columns.encoding if entry.columns is not None else ""
+            if read_as in _CONVERTED:  # the quick sniff saw only the start of the file
+                entry.encoding = _CONVERTED[read_as]
             self._model.entry_changed(entry)
         self.changed.emit()
 

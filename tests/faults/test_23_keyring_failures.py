@@ -1,5 +1,11 @@
 """Case 23: no Secret Service with keyrings.alt present, a locked keyring, a 2,400-character token: the
-plaintext store is refused, messages say what to do, the long token is stored and read back."""
+plaintext store is refused, messages say what to do, the long token is stored and read back.
+
+These are the fast stand-ins (a backend posing as keyrings.alt's, a locked in-memory one). The same cases
+run for real elsewhere: tests/keyring/test_plaintext_store_refused.py with keyrings.alt installed and no
+D-Bus (run by .ci/run in an isolated environment), tests/keyring/test_keyring_failures.py against a locked
+gnome-keyring, tests/keyring/test_real_keyring.py chunking a long token in the Secret Service. Windows'
+2,560-byte Credential Manager limit itself cannot be reached from Linux."""
 
 from __future__ import annotations
 

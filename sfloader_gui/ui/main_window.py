@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Unpack
+from typing import Unpack
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.load.run import MANIFEST_ERROR
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -29,7 +28,7 @@ from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.load.jobs_panel import JobsPanel
 from sfloader_gui.ui.load.origin import RunOrigin, standing_line
 from sfloader_gui.ui.load.resend_dialog import ask_resend
-from sfloader_gui.ui.load.summary import not_saved_line, run_verdict, summary_text
+from sfloader_gui.ui.load.summary import run_end, summary_text
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
@@ -37,14 +36,11 @@ from sfloader_gui.ui.orgs import OrgsController
 from sfloader_gui.ui.orgs.org_manager import OrgManagerDialog
 from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.resources import SAMPLE_SETS, sample_files
-from sfloader_gui.ui.resume import Resumer
+from sfloader_gui.ui.run_windows import RunWindows
 from sfloader_gui.ui.settings_dialog import SettingsDialog
 from sfloader_gui.ui.target_box import TargetBox
 from sfloader_gui.ui.tasks import BackgroundTasks
 from sfloader_gui.ui.window_keys import install_keyboard
-
-if TYPE_CHECKING:  # imported when first used
-    from sfloader_gui.ui.runs import RecentRunsDialog
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +66,8 @@ class MainWindow(QMainWindow):
         self.last_result: RunResult | None = None
         self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
         self._close_when_idle = False
-        self._workbenches: list[QWidget] = []
-        self._recent_runs: RecentRunsDialog | None = None  # the Recent runs window, made on first use
+        self.runs = RunWindows(self, self.tasks, self.statusBar().showMessage)  # workbenches, Recent runs
         self._origin = RunOrigin()  # the last load's run folder (workbench retries report to it)
-        self._resumer = Resumer(self.tasks, self.statusBar().showMessage)
         self._journal: Journal | None = None  # opened at the first load; every run of this window uses it
         self._build()
         self._wire()
@@ -340,26 +334,18 @@ class MainWindow(QMainWindow):
 
     def _run_finished(self, result: RunResult) -> None:
         self.last_result = result
-        rows = self.jobs_model.rows()
-        self.jobs_panel.summary.setText(summary_text(rows, result.elapsed_s, False))
+        end = run_end(self.jobs_model.rows(), result)
+        self.jobs_panel.summary.setText(end.summary)
         folder = result.run_folder
         origin = self._origin.retried(result)
         if origin is not None:  # a workbench retry of this window's run: its totals follow
             self.tasks.submit(lambda: standing(origin), self._show_standing, lambda _m: None)
         elif folder is not None and self._origin.took(result):
             self.files_model.mark_loaded(result.manifest, folder)
-        has_failures = any(r.failed or not r.state.is_success for r in rows)
-        unsaved = result.finalize_error or result.manifest.get(MANIFEST_ERROR)
-        # Without its manifest the folder tells an old story: no review of it until a Resume completes it.
-        self.jobs_panel.set_run_folder(folder, has_failures=has_failures and not unsaved)
-        verdict = run_verdict(rows, result.cancelled)
-        if unsaved:
-            line = not_saved_line(folder, str(unsaved))
-            self.jobs_panel.summary.setText(self.jobs_panel.summary.text() + "\n" + line)
-            verdict = f"{verdict} {line}"
-        log.info("%s Results: %s", verdict, folder or "not saved")
-        self.statusBar().showMessage(verdict)
-        self.notifier.run_finished(verdict, result.elapsed_s)
+        self.jobs_panel.set_run_folder(folder, has_failures=end.reviewable)
+        log.info("%s Results: %s", end.verdict, folder or "not saved")
+        self.statusBar().showMessage(end.verdict)
+        self.notifier.run_finished(end.verdict, result.elapsed_s)
         self._update_load_state()
         self.load_finished.emit(result)
         if self._close_when_idle:
@@ -383,42 +369,17 @@ class MainWindow(QMainWindow):
 
     def open_recent_runs(self) -> QWidget:
         """Earlier runs from the results folder (one window, brought to the front if already open)."""
-        from sfloader_gui.ui.runs import RecentRunsDialog
-
-        dialog = self._recent_runs
-        if dialog is None or dialog.results_dir != self.settings.output_path():
-            dialog = RecentRunsDialog(self.settings.output_path(), self)
-            dialog.review_requested.connect(self.open_review_folder)
-            dialog.resume_requested.connect(self.resume_run)
-            self._recent_runs = dialog
-        else:
-            dialog.refresh()
-        dialog.show()
-        dialog.raise_()
-        return dialog
+        return self.runs.open_recent(self.settings.output_path(), self.open_review_folder, self.resume_run)
 
     def resume_run(self, folder: Path) -> None:
         """Wait for an earlier run's jobs and save their results in its folder, off the UI thread."""
-        conn = self.connection
-        dialog = self._recent_runs
-        if conn is None:
-            QMessageBox.information(self, "Resume", "Connect to the org of that run first, then Resume.")
-            if dialog is not None:
-                dialog.resumed(folder)
-            return
-        ended = dialog.resumed if dialog is not None else (lambda _folder: None)
         poll = self.poll_override_s or self.settings.poll_interval_s
-        self._resumer.resume(conn, folder, poll_s=poll, timeout_s=self.settings.timeout_s, ended=ended)
+        self.runs.resume(self.connection, folder, poll_s=poll, timeout_s=self.settings.timeout_s)
 
     def open_review_folder(self, folder: Path) -> QWidget:
         """The failed-record workbench (its own window) over any run folder."""
-        from sfloader_gui.ui.failures import open_workbench
-
         launcher = engine.retry_launcher(self.connection, self.controller, self.journal())
-        workbench = open_workbench(folder, self, retry_launcher=launcher)
-        self._workbenches.append(workbench)
-        workbench.show()
-        return workbench
+        return self.runs.open_workbench(folder, launcher)
 
     # -- closing -------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -436,7 +397,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop background work and detach from logging (idempotent)."""
-        self._resumer.stop()
+        self.runs.stop()
         self.controller.shutdown()
         self.tasks.wait()
         self.checker.stop()

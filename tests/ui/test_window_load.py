@@ -113,7 +113,7 @@ def test_full_load_of_the_samples_reaches_the_right_states_and_counts(
     assert "3 failed" in window.statusBar().currentMessage()
 
     window.jobs_panel.review_button.click()
-    workbench = window._workbenches[-1]
+    workbench = window.runs.workbenches[-1]
     assert workbench.isVisible() and workbench.windowTitle().startswith("Failed records")
     workbench.close()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfloader_gui.core.load.run import MANIFEST_ERROR
 from sfloader_gui.core.models import JobState
+from sfloader_gui.ui.load.controller import RunResult
 from sfloader_gui.ui.load.jobs_model import JobRow, format_elapsed
 
 
@@ -97,3 +99,24 @@ def not_saved_line(folder: Path | None, problem: str) -> str:
         f"but the results of run {where} are not saved: free some space or make its folder writable, then "
         "Resume it from Recent runs."
     )
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """What the window says when a run ended."""
+
+    summary: str  # under the jobs table
+    verdict: str  # the status line, the notification and the log
+    reviewable: bool  # failed rows to review, in a folder whose manifest is on disk
+
+
+def run_end(rows: list[JobRow], result: RunResult) -> RunEnd:
+    summary = summary_text(rows, result.elapsed_s, False)
+    verdict = run_verdict(rows, result.cancelled)
+    unsaved = result.finalize_error or result.manifest.get(MANIFEST_ERROR)
+    if unsaved:
+        line = not_saved_line(result.run_folder, str(unsaved))
+        summary, verdict = f"{summary}\n{line}", f"{verdict} {line}"
+    has_failures = any(r.failed or not r.state.is_success for r in rows)
+    # Without its manifest the folder tells an old story: no review of it until a Resume completes it.
+    return RunEnd(summary, verdict, reviewable=has_failures and not unsaved)

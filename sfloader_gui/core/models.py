@@ -74,12 +74,13 @@ def check_pacing(jobs: int, uploads: int, poll_s: float, timeout_s: float, *, wh
 
 
 class ValueChoices(TypedDict, total=False):
-    """How to read values that could be read more than one way (the mapping view's choices; None: inferred
-    per column): ``LoadOptions``' fields of the same names."""
+    """The mapping view's choices, ``LoadOptions``' fields of the same names: how to read values that could
+    be read more than one way (None: inferred per column), and whether rows only update existing records."""
 
     date_format: str | None
     decimal_separator: str | None
     time_zone: str | None
+    allow_missing_required: bool
 
 
 @dataclass(frozen=True)

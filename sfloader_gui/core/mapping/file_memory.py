@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
-from typing import Any
 
 from sfloader_gui.core import paths
-from sfloader_gui.core.private import opener
+from sfloader_gui.core.mapping.jsonfile import JsonFile
 
 LIMIT = 500
 _LOCK = threading.Lock()
@@ -37,22 +35,9 @@ def _key(file: Path) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-class FileChoices:
+class FileChoices(JsonFile):
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.config_dir() / "file_choices.json"
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def _write(self, data: dict[str, Any]) -> None:
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8", opener=opener) as out:  # 0600, like every file of the app
-            out.write(json.dumps(data, indent=1, ensure_ascii=False))
-        os.replace(tmp, self.path)
+        super().__init__(path or paths.config_dir() / "file_choices.json")
 
     def encoding(self, file: Path) -> str | None:
         key = _key(file)

@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from sfloader_gui.core import paths
+from sfloader_gui.core.mapping.jsonfile import JsonFile
 from sfloader_gui.core.mapping.model import ColumnMap, Mapping, header_key
-from sfloader_gui.core.private import opener
 
 _LOCK = threading.Lock()
 
@@ -54,22 +52,9 @@ def _key(org: str, object_name: str, header: Sequence[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-class MappingStore:
+class MappingStore(JsonFile):
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.config_dir() / "mappings.json"
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def _write(self, data: dict[str, Any]) -> None:
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8", opener=opener) as out:  # 0600, like every file of the app
-            out.write(json.dumps(data, indent=1, ensure_ascii=False))
-        os.replace(tmp, self.path)
+        super().__init__(path or paths.config_dir() / "mappings.json")
 
     def get(self, org: str, object_name: str, header: Sequence[str]) -> Saved | None:
         entry = self._read().get(_key(org, object_name, header))

@@ -106,7 +106,8 @@ class Org:
     def close(self) -> None:
         self.processor.stop.set()
         for t in self.processor.threads:
-            t.join(timeout=5)
+            if t.ident is not None:  # a close still starting its worker: nothing to wait for
+                t.join(timeout=5)
         self.store.close()
         if self._tmp is not None:
             self._tmp.cleanup()

@@ -42,6 +42,9 @@ class Processor:
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
         self._running: dict[str, threading.Thread] = {}
+        # Jobs are closed from several request threads at once: without this lock one close could drop
+        # another's worker from the lists, and an abort of that job would not wait for its unprocessed file.
+        self._threads_lock = threading.Lock()
 
     def data_path(self, job: Job) -> Path:
         return self.registry.folder(job) / "data.csv"
@@ -59,15 +62,18 @@ class Processor:
 
     def start(self, job: Job) -> None:
         t = threading.Thread(target=self._run, args=(job,), name=f"emulator-job-{job.id}", daemon=True)
-        self.threads = [x for x in self.threads if x.is_alive()]
-        self.threads.append(t)
-        self._running = {k: x for k, x in self._running.items() if x.is_alive()}
-        self._running[job.id] = t
+        with self._threads_lock:
+            # A thread not started yet (ident None) is another close's, about to run: keep it.
+            self.threads = [x for x in self.threads if x.is_alive() or x.ident is None]
+            self.threads.append(t)
+            self._running = {k: x for k, x in self._running.items() if x.is_alive() or x.ident is None}
+            self._running[job.id] = t
         t.start()
 
     def settle(self, job_id: str, timeout: float = 30.0) -> None:
         """Wait until the job's worker has stopped (after an abort it finishes the batch in hand)."""
-        t = self._running.get(job_id)
+        with self._threads_lock:
+            t = self._running.get(job_id)
         if t is not None and t is not threading.current_thread():
             t.join(timeout)
 

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QStyle,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
 from sfloader_gui.ui.plain import plain_label
+from sfloader_gui.ui.style import icon_button
 
 # Environment -> (badge text, background, foreground). Production is loud on purpose.
 _BADGES = {
@@ -60,20 +60,12 @@ class ConnectionBar(QFrame):
         texts.addWidget(self.org_label)
         texts.addWidget(self.details_label)
 
-        style = self.style()
-        self.demo_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Try the de&mo org"
-        )
+        pixmap = QStyle.StandardPixmap
+        self.demo_button = icon_button(self, pixmap.SP_MediaPlay, "Try the de&mo org")
         self.demo_button.setToolTip("Connect to a built-in practice org on this computer: no account needed.")
-        self.switch_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "S&witch org…"
-        )
-        self.settings_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView), "Setti&ngs…"
-        )
-        self.relogin_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogYesButton), "Log &in again…"
-        )
+        self.switch_button = icon_button(self, pixmap.SP_BrowserReload, "S&witch org…")
+        self.settings_button = icon_button(self, pixmap.SP_FileDialogDetailedView, "Setti&ngs…")
+        self.relogin_button = icon_button(self, pixmap.SP_DialogYesButton, "Log &in again…")
         self.relogin_button.setObjectName("reloginButton")
         self.relogin_button.hide()
         self.relogin_button.clicked.connect(self.relogin_requested)

@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.object_picker, self.extid_picker = self.target.object_picker, self.target.extid_picker
         self.files_panel = FilesPanel(self.files_model)
         self.options = OptionsPanel(self.settings)
-        self.load_button, self.cancel_button, self.load_reason = layout.load_buttons(self.style())
+        self.load_button, self.cancel_button, self.load_reason = layout.load_buttons(self)
         self.jobs_panel = JobsPanel(self.jobs_model)
         self.log_pane = LogPane()
         self.bottom_tabs = layout.bottom_tabs(self.jobs_panel, self.log_pane)

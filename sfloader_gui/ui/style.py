@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton, QStyle, QWidget
 
 STYLE_SHEET = """
 QGroupBox { font-weight: bold; margin-top: 10px; padding-top: 6px; }
@@ -38,3 +38,8 @@ QTabBar::tab:focus { text-decoration: underline; }
 def apply_style(app: QApplication) -> None:
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE_SHEET)
+
+
+def icon_button(owner: QWidget, icon: QStyle.StandardPixmap, text: str) -> QPushButton:
+    """A push button with one of the style's standard icons (``owner``'s style) before its text."""
+    return QPushButton(owner.style().standardIcon(icon), text)

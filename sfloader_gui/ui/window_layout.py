@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfloader_gui.ui.plain import plain_label
+from sfloader_gui.ui.style import icon_button
 
 
 def boxed(title: str, widget: QWidget) -> QGroupBox:
@@ -27,13 +28,13 @@ def boxed(title: str, widget: QWidget) -> QGroupBox:
     return box
 
 
-def load_buttons(style: QStyle) -> tuple[QPushButton, QPushButton, QLabel]:
+def load_buttons(owner: QWidget) -> tuple[QPushButton, QPushButton, QLabel]:
     """Load (the default button), Cancel (off until a run starts) and the line that says why Load is off."""
-    load = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp), "&Load")
+    load = icon_button(owner, QStyle.StandardPixmap.SP_ArrowUp, "&Load")
     load.setObjectName("loadButton")
     load.setDefault(True)
     load.setMinimumWidth(120)
-    cancel = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop), "&Cancel")
+    cancel = icon_button(owner, QStyle.StandardPixmap.SP_BrowserStop, "&Cancel")
     cancel.setEnabled(False)
     reason = plain_label()  # quotes file names and headers: shown as text, never HTML
     reason.setObjectName("loadReason")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -52,6 +53,21 @@ class MethodPage(QWidget):
     def clear_secrets(self) -> None:
         """Empty every secret field (after a login, or when another org is shown)."""
 
+    def _form(self, note: QLabel, *rows: tuple[str, QWidget | QLayout] | QWidget) -> None:
+        """The page: a note on top, then the labelled rows (a widget alone takes a whole row)."""
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 6, 0, 0)
+        form.addRow(note)
+        for row in rows:
+            if isinstance(row, tuple):
+                label, field = row
+                if isinstance(field, QLayout):  # addRow's overloads take one or the other
+                    form.addRow(label, field)
+                else:
+                    form.addRow(label, field)
+            else:
+                form.addRow(row)
+
 
 class OAuthPage(MethodPage):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -67,19 +83,17 @@ class OAuthPage(MethodPage):
         self.callback.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.callback.setTextFormat(Qt.TextFormat.PlainText)
         self.port.valueChanged.connect(self._show_callback)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 6, 0, 0)
-        form.addRow(
+        self._form(
             _note(
                 "Log in in your own browser, so single sign-on and security keys work. Your Salesforce "
                 "admin creates an External Client App (or Connected App) with PKCE and this callback URL, "
                 "and gives you its consumer key."
-            )
+            ),
+            ("Consumer key:", self.consumer_key),
+            ("Callback port:", self.port),
+            ("Callback URL:", self.callback),
+            ("Consumer secret:", self.client_secret),
         )
-        form.addRow("Consumer key:", self.consumer_key)
-        form.addRow("Callback port:", self.port)
-        form.addRow("Callback URL:", self.callback)
-        form.addRow("Consumer secret:", self.client_secret)
         self._show_callback()
 
     def _show_callback(self) -> None:
@@ -118,16 +132,14 @@ class CliPage(MethodPage):
         row = QHBoxLayout()
         row.addWidget(self.target, 1)
         row.addWidget(self.refresh)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 6, 0, 0)
-        form.addRow(
+        self._form(
             _note(
                 "Reuse a login of the Salesforce CLI (<code>sf org login web</code>). The app asks the CLI "
                 "for a token each time; nothing is saved here."
-            )
+            ),
+            ("CLI org:", row),
+            self.status,
         )
-        form.addRow("CLI org:", row)
-        form.addRow(self.status)
 
     def show_orgs(self, items: list[tuple[str, str]]) -> None:
         """``items``: (label, target) pairs from ``sf org list``."""
@@ -169,21 +181,19 @@ class PasswordPage(MethodPage):
         self.consumer_key = QLineEdit()
         self.consumer_secret = _secret_field("consumer secret")
         self.save = QCheckBox("Save the password in the system keyring")
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 6, 0, 0)
-        form.addRow(
+        self._form(
             _note(
                 "<b>Legacy login.</b> Salesforce is retiring username-password logins and many orgs block "
                 "them; External Client Apps do not support them. Use the browser login when you can.",
                 warning=True,
-            )
+            ),
+            ("Username:", self.username),
+            ("Password:", self.password),
+            ("Security token:", self.security_token),
+            ("Consumer key:", self.consumer_key),
+            ("Consumer secret:", self.consumer_secret),
+            self.save,
         )
-        form.addRow("Username:", self.username)
-        form.addRow("Password:", self.password)
-        form.addRow("Security token:", self.security_token)
-        form.addRow("Consumer key:", self.consumer_key)
-        form.addRow("Consumer secret:", self.consumer_secret)
-        form.addRow(self.save)
 
     def load(self, profile: OrgProfile | None) -> None:
         self.username.setText(profile.username if profile else "")
@@ -205,18 +215,16 @@ class TokenPage(MethodPage):
         self.instance_url.setPlaceholderText("https://yourcompany.my.salesforce.com")
         self.token = _secret_field("00D...!...")
         self.save = QCheckBox("Save the token in the system keyring")
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 6, 0, 0)
-        form.addRow(
+        self._form(
             _note(
                 "For admins: paste an access token (for example from <code>sf org display</code>). It is "
                 "kept in memory only and forgotten when the app closes, unless you tick the box. It cannot "
                 "be renewed: when it expires, paste a new one."
-            )
+            ),
+            ("Instance URL:", self.instance_url),
+            ("Access token:", self.token),
+            self.save,
         )
-        form.addRow("Instance URL:", self.instance_url)
-        form.addRow("Access token:", self.token)
-        form.addRow(self.save)
 
     def load(self, profile: OrgProfile | None) -> None:
         self.instance_url.setText(profile.instance_url if profile else "")

@@ -426,37 +426,30 @@ def _key_findings(
     if key_pos is None:
         return []
     column = mapping.columns[key_pos].column
-    out = []
+    out: list[Finding] = []
+
+    def error(code: str, records: list[int], says: Callable[[str], str]) -> None:
+        """A finding on ``records``: ``says(where)`` follows the file's name, ``where`` names the records."""
+        where = describe_records(records[:20], len(records))
+        out.append(Finding(ERROR, path, code, f"{path.name}: {says(where)}", records[:20]))
+
     if sci:
         records, examples = _records_and_examples(sci)
-        out.append(
-            Finding(
-                ERROR, path, "scientific_external_id",
-                f"{path.name}: column {column!r} (the External ID), "
-                f"{describe_records(records[:20], len(records))}: "
-                f"{examples} is a number Excel turned into scientific notation; the real key is lost, and an "
-                "upsert would create new records instead of updating. Format the column as Text in Excel "
-                "and export again.",
-                records[:20],
-            )
-        )  # fmt: skip
+        error("scientific_external_id", records, lambda where: (
+            f"column {column!r} (the External ID), {where}: {examples} is a number Excel turned into "
+            "scientific notation; the real key is lost, and an upsert would create new records instead of "
+            "updating. Format the column as Text in Excel and export again."
+        ))  # fmt: skip
     if blanks:
-        out.append(
-            Finding(
-                ERROR, path, "blank_external_id",
-                f"{path.name}: {describe_records(blanks[:20], len(blanks))} have no External ID in column "
-                f"{column!r}; every row needs one to be matched.", blanks[:20],
-            )
-        )  # fmt: skip
+        error("blank_external_id", blanks, lambda where: (
+            f"{where} have no External ID in column {column!r}; every row needs one to be matched."
+        ))  # fmt: skip
     if dupes:
         records, examples = _records_and_examples(dupes)
-        out.append(
-            Finding(
-                ERROR, path, "duplicate_external_id",
-                f"{path.name}: {describe_records(records[:20], len(records))} repeat External IDs in column "
-                f"{column!r} (e.g. {examples}); Salesforce fails every row of a repeated key.", records[:20],
-            )
-        )  # fmt: skip
+        error("duplicate_external_id", records, lambda where: (
+            f"{where} repeat External IDs in column {column!r} (e.g. {examples}); Salesforce fails every row "
+            "of a repeated key."
+        ))  # fmt: skip
     return out
 
 

@@ -15,17 +15,19 @@ API::
         key_by_mapping: bool      # pre-flight placed key_column by the mapping (and checked its keys)
         transform: FileTransform | None   # how it is sent when not byte for byte (core/mapping):
                                   # a mapping, converted values, another encoding, a workbook sheet
+        sheet: str | None         # the workbook sheet read (None: not a workbook)
         blocked: bool             # property: any error finding
     @dataclass
     class LoadPlan:
         options: LoadOptions; files: list[FilePlan]
         loadable: list[FilePlan]  # property: files without errors
         findings: list[Finding]   # property: every file's findings, in file order
-    plan_load(files, options, *, on_file=None, cancel=None, encodings=None) -> LoadPlan
+    plan_load(files, options, *, on_file=None, cancel=None, encodings=None, sheets=None) -> LoadPlan
         # on_file(FilePlan) after each file (for a progress display); safe on any thread;
         # cancel: a models.CancelToken, checked between blocks of ~0.5 MB;
         # encodings: path -> "cp1252"/"latin-1" for files the user chose to convert (else options.encoding)
-    plan_file(path, options, cancel=None, encoding=None) -> FilePlan   # one file, no cross-file check
+        # sheets: path -> the sheet the user chose in a workbook (else options.sheet, else the first)
+    plan_file(path, options, cancel=None, encoding=None, sheet=None) -> FilePlan   # no cross-file check
 
 Workbooks (.xlsx, .xls, .ods) and UTF-16 text are read as rows; they and files in another encoding get
 an identity ``FileTransform`` here (so they load even without pre-flight); pre-flight replaces it with
@@ -82,6 +84,7 @@ class FilePlan:
     key_index: KeyIndex | None = field(default=None, repr=False, compare=False)
     transform: FileTransform | None = field(default=None, repr=False, compare=False)
     mapping: Mapping | None = field(default=None, repr=False, compare=False)  # set by pre-flight
+    sheet: str | None = None  # the workbook sheet read
 
     @property
     def blocked(self) -> bool:
@@ -111,6 +114,7 @@ def plan_load(
     on_file: Callable[[FilePlan], None] | None = None,
     cancel: CancelToken | None = None,
     encodings: dict[Path, str] | None = None,
+    sheets: dict[Path, str] | None = None,
 ) -> LoadPlan:
     """Check and cut every file; problems become findings on the file they concern.
 
@@ -133,7 +137,8 @@ def plan_load(
         else:
             seen[real] = path
             chosen = (encodings or {}).get(path) or (encodings or {}).get(real) or options.encoding
-            fp = plan_file(path, options, cancel, chosen)
+            sheet = (sheets or {}).get(path) or (sheets or {}).get(real)
+            fp = plan_file(path, options, cancel, chosen, sheet)
         plans.append(fp)
         if on_file is not None:
             on_file(fp)
@@ -145,12 +150,16 @@ def plan_load(
 
 
 def plan_file(
-    path: Path, options: LoadOptions, cancel: CancelToken | None = None, encoding: str | None = None
+    path: Path,
+    options: LoadOptions,
+    cancel: CancelToken | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> FilePlan:
     """One file: stat, sniff, then a single pass that checks, cuts and fingerprints it."""
     fp = FilePlan(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
-        return _plan_rows(fp, options, cancel, "workbook")
+        return _plan_rows(fp, options, cancel, "workbook", sheet or options.sheet)
     try:
         fp.dialect = sniff(path, options.column_delimiter, options.line_ending, encoding)
         st = path.stat()
@@ -195,7 +204,9 @@ def plan_file(
     return fp
 
 
-def _plan_rows(fp: FilePlan, options: LoadOptions, cancel: CancelToken | None, kind: str) -> FilePlan:
+def _plan_rows(
+    fp: FilePlan, options: LoadOptions, cancel: CancelToken | None, kind: str, sheet: str | None = None
+) -> FilePlan:
     """A workbook sheet or a UTF-16 file: rows read through ``core/mapping/source.py``."""
     path = fp.path
     try:
@@ -204,7 +215,8 @@ def _plan_rows(fp: FilePlan, options: LoadOptions, cancel: CancelToken | None, k
         with path.open("rb") as fh:
             fp.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
         if kind == "workbook":
-            source: RowSource = workbook_source(path, options.sheet)
+            source: RowSource = workbook_source(path, sheet)
+            fp.sheet = source.sheet
             delimiter = ","
         else:
             delimiter = _utf16_delimiter(path, options.column_delimiter)

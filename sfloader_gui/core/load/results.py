@@ -203,6 +203,9 @@ def file_entry(fp: FilePlan) -> dict[str, Any]:
         "delimiter": d.delimiter_name if d else None,
         "line_ending": d.line_ending if d else None,
         "header": list(d.header) if d else [],
+        # The workbook sheet read (the CLI's --sheet or the app's choice; None: not a workbook): a retry
+        # and the workbench read the same sheet.
+        "sheet": fp.sheet,
         # How the file was sent when not byte for byte (issue 11): mapping, ignored columns, every
         # conversion choice and whether it was inferred or given; None when sent as it is.
         "transform": fp.transform.to_json() if fp.transform is not None else None,

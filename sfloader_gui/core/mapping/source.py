@@ -11,8 +11,10 @@ API::
         # start/end: byte offsets (CSV) or record indexes (rows sources); sizes: each record's bytes
         # in the file (CSV) or of its UTF-8 text (rows sources), terminator included
     class CsvSource(path, dialect)         .by_bytes = True ; .batches(start, end) -> Iterator[Batch]
-    class RowSource(path, header, rows)     .by_bytes = False; rows: callable -> Iterator[list[str]]
-    workbook_source(path, sheet) -> RowSource    # raises WorkbookError
+    class RowSource(path, header, rows, sheet=None)  .by_bytes = False; rows: callable -> Iterator[list[str]]
+        # .sheet: the workbook sheet read (None for UTF-16 text)
+    workbook_source(path, sheet) -> RowSource    # raises WorkbookError; sheet None: the first
+    sheet_names(path) -> list[str]               # raises WorkbookError
     utf16_source(path, delimiter) -> RowSource
     WORKBOOK_SUFFIXES: frozenset[str]
     cell_text(value) -> str
@@ -142,8 +144,10 @@ class RowSource:
 
     by_bytes = False
 
-    def __init__(self, path: Path, header: list[str], rows: Callable[[], Iterator[list[str]]]) -> None:
-        self.path, self.header, self._rows = path, header, rows
+    def __init__(
+        self, path: Path, header: list[str], rows: Callable[[], Iterator[list[str]]], sheet: str | None = None
+    ) -> None:
+        self.path, self.header, self._rows, self.sheet = path, header, rows, sheet
 
     def batches(
         self, start: int | None = None, end: int | None = None, sizes: bool = True
@@ -209,6 +213,7 @@ def _open_sheet(path: Path, sheet: str | None):  # type: ignore[no-untyped-def]
 
 
 def sheet_names(path: Path) -> list[str]:
+    """The workbook's sheets in their order (the first is read when no sheet is chosen)."""
     return list(_open_sheet(path, None)[1])
 
 
@@ -237,7 +242,7 @@ def workbook_source(path: Path, sheet: str | None) -> RowSource:
                 row.extend([""] * (width - len(row)))
             yield row
 
-    return RowSource(path, header, rows)
+    return RowSource(path, header, rows, str(ws.name))
 
 
 def utf16_source(path: Path, delimiter: str) -> RowSource:

@@ -49,9 +49,9 @@ class FileChecker(QObject):
     # -- per-file facts ------------------------------------------------------------------------------------
     def inspect(self, entries: list[FileEntry]) -> None:
         for entry in entries:
-            path = entry.path
+            path, sheet = entry.path, entry.sheet_choice
             self._readers.submit(
-                lambda p=path: engine.inspect_file(p),  # type: ignore[misc]
+                lambda p=path, s=sheet: engine.inspect_file(p, s),  # type: ignore[misc]
                 lambda facts, e=entry: self._facts_arrived(e, facts),  # type: ignore[misc]
                 lambda message, e=entry: self._facts_failed(e, message),  # type: ignore[misc]
             )
@@ -59,9 +59,11 @@ class FileChecker(QObject):
     def _facts_arrived(self, entry: FileEntry, facts: FileFacts) -> None:
         if self._model.entry(entry.path) is not entry:
             return  # removed meanwhile
+        if facts.sheet and entry.sheet_choice not in (None, facts.sheet):
+            return  # read from a sheet the user has since left; the new sheet's facts are on their way
         entry.rows, entry.delimiter, entry.encoding = facts.rows, facts.delimiter, facts.encoding
         entry.line_ending, entry.header, entry.preview = facts.line_ending, facts.header, facts.preview
-        entry.read_error = facts.read_error
+        entry.read_error, entry.sheets, entry.sheet = facts.read_error, facts.sheets, facts.sheet
         self._model.entry_changed(entry)
         self.changed.emit()
 
@@ -98,8 +100,9 @@ class FileChecker(QObject):
         entries = self._model.entries()
         encodings = {e.path: e.convert_from for e in entries if e.convert_from}
         mappings = {e.path: e.mapping for e in entries if e.mapping is not None}
+        sheets = {e.path: e.sheet_choice for e in entries if e.sheet_choice}
         self._tasks.submit(
-            lambda: engine.check_files(conn, paths, options, encodings, mappings),
+            lambda: engine.check_files(conn, paths, options, encodings, mappings, sheets),
             lambda result: self._check_done(generation, result),
             lambda message: self._check_failed(generation, message),
         )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sfloader_gui.core.mapping.source import WORKBOOK_SUFFIXES
 
-# Workbooks are read like CSV files (issue 11): their first sheet, typed cells, the same checks.
+# Workbooks are read like CSV files (issue 11): one sheet (the first unless the user picks another on the
+# file's row), typed cells, the same checks.
 CSV_SUFFIXES = frozenset({".csv"}) | WORKBOOK_SUFFIXES
 _MAX_FOLDER_FILES = 10_000  # a dropped home folder must not freeze the window listing it
 

@@ -64,6 +64,8 @@ class FileFacts:
     header: list[str] = field(default_factory=list)
     preview: list[list[str]] = field(default_factory=list)
     read_error: str | None = None  # the file could not be read as CSV at all (known before pre-flight)
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets, in order
+    sheet: str = ""  # the workbook sheet these facts were read from
 
 
 @dataclass(kw_only=True)
@@ -78,6 +80,7 @@ class FileEntry(FileFacts):
     # Issue 11: the user's choices for this file (kept while it is in the list) and the last check's view.
     convert_from: str | None = None  # "cp1252" after a click on the encoding finding
     mapping: Mapping | None = None  # the mapping the user edited; None: auto-mapping
+    sheet_choice: str | None = None  # the workbook sheet the user chose; None: the first
     columns: FileColumns | None = None  # the mapping view's content from the last check
 
     def loaded_now(self) -> LoadedMark | None:

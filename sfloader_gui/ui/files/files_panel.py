@@ -33,6 +33,7 @@ from sfloader_gui.ui.files.drop_zone import DropZone
 from sfloader_gui.ui.files.file_intake import Intake, sort_paths
 from sfloader_gui.ui.files.files_model import ENTRY_ROLE, Col, FileEntry, FilesModel
 from sfloader_gui.ui.files.mapping_view import MappingView
+from sfloader_gui.ui.files.sheet_picker import SheetPickers
 from sfloader_gui.ui.plain import plain_label
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ class FileDetails(QTabWidget):
 
 class FilesPanel(QWidget):
     """Signals:
-    files_added(list): FileEntry objects just added (the window starts their inspection).
+    files_added(list): FileEntry objects just added, or a workbook whose sheet the user changed (the window
+        starts their inspection).
     files_changed(): files were added or removed.
     review_requested(Path): a run folder (or its manifest.json) was added: review it, do not load it.
     samples_requested(bool): the demo's "Add the &sample files" (False) or "… with errors" (True) button.
@@ -131,6 +133,8 @@ class FilesPanel(QWidget):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(Col.CHECK, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(self._open_run_of)
+        self.sheet_pickers = SheetPickers(self.view, model)  # workbooks with several sheets
+        self.sheet_pickers.sheet_chosen.connect(self._sheet_chosen)
         self.view.setAccessibleName("Files to load")
         self.view.setAccessibleDescription("Delete removes the selected files")
         # Delete (and Backspace, the Mac's delete key) removes the selected files.
@@ -265,6 +269,7 @@ class FilesPanel(QWidget):
         """No list changes while a load runs."""
         for w in (*self._intake_buttons, self.drop_zone):
             w.setEnabled(not locked)
+        self.sheet_pickers.set_enabled(not locked)
         self._update_buttons(locked)
 
     # -- internals -----------------------------------------------------------------------------------------
@@ -327,6 +332,20 @@ class FilesPanel(QWidget):
             except OSError as exc:
                 log.warning("The encoding chosen for %s could not be remembered (%s).", path.name, exc)
             self.recheck_requested.emit()
+
+    def _sheet_chosen(self, path: Path, sheet: str) -> None:
+        entry = self.model.entry(path)
+        if entry is None:
+            return
+        log.info("%s: the sheet %r is loaded.", path.name, sheet)
+        # Another sheet has its own columns and rows: read it again, then auto-map it (or apply the
+        # mapping saved for its header) and check it like a newly added file.
+        entry.sheet_choice = entry.sheet = sheet
+        entry.mapping, entry.columns = None, None
+        entry.rows, entry.header, entry.preview, entry.parts = None, [], [], 0
+        self.model.entry_changed(entry)
+        self.files_added.emit([entry])
+        self.recheck_requested.emit()
 
     def current_entry(self) -> FileEntry | None:
         rows = self.view.selectionModel().selectedRows()

@@ -27,7 +27,13 @@ from sfloader_gui.core.load.resume import resume_line, runs_to_resume
 from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.preview import ColumnPreview, FieldChoice, field_choices, preview_columns
-from sfloader_gui.core.mapping.source import CsvSource
+from sfloader_gui.core.mapping.source import (
+    WORKBOOK_SUFFIXES,
+    CsvSource,
+    WorkbookError,
+    sheet_names,
+    workbook_source,
+)
 from sfloader_gui.core.mapping.store import MappingStore
 from sfloader_gui.core.models import LoadOptions, ValueChoices
 from sfloader_gui.core.salesforce import describe
@@ -88,8 +94,13 @@ def load_options(
 
 
 # -- files ------------------------------------------------------------------------------------------------
-def inspect_file(path: Path) -> FileFacts:
-    """Dialect, header, the first rows and the record count of one file (reads the whole file once)."""
+def inspect_file(path: Path, sheet: str | None = None) -> FileFacts:
+    """Dialect, header, the first rows and the record count of one file (reads the whole file once).
+
+    A workbook: its sheets, and the header, first rows and records of ``sheet`` (None: the first).
+    """
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _inspect_workbook(path, sheet)
     try:
         dialect = sniff(path)
     except CsvInputError as exc:
@@ -103,6 +114,25 @@ def inspect_file(path: Path) -> FileFacts:
         header=list(dialect.header),
         preview=preview,
     )
+
+
+def _inspect_workbook(path: Path, sheet: str | None) -> FileFacts:
+    try:
+        names = sheet_names(path)
+        source = workbook_source(path, sheet)
+        preview: list[list[str]] = []
+        rows = 0
+        for batch in source.batches(sizes=False):
+            if len(preview) < PREVIEW_ROWS:
+                preview.extend(batch.rows[: PREVIEW_ROWS - len(preview)])
+            rows += len(batch.rows)
+    except WorkbookError as exc:
+        return FileFacts(rows=0, delimiter="unreadable", read_error=str(exc))
+    kind = "OpenDocument spreadsheet" if path.suffix.lower() == ".ods" else "Excel workbook"
+    return FileFacts(
+        rows=rows, delimiter=kind, encoding=f"sheet {source.sheet}", header=list(source.header),
+        preview=preview, sheets=names, sheet=source.sheet or "",
+    )  # fmt: skip
 
 
 @dataclass
@@ -129,13 +159,15 @@ def check_files(
     options: LoadOptions,
     encodings: dict[Path, str] | None = None,
     mappings: dict[Path, Mapping] | None = None,
+    sheets: dict[Path, str] | None = None,
 ) -> CheckResult:
     """The engine's plan and pre-flight for these files, grouped per file for the list.
 
     ``encodings``: files the user chose to read as Windows-1252/Latin-1; ``mappings``: columns the user
-    mapped in the mapping view (the others are auto-mapped).
+    mapped in the mapping view (the others are auto-mapped); ``sheets``: the sheet chosen in a workbook
+    (the others: the first).
     """
-    plan = planning.plan_load(paths, options, encodings=encodings)
+    plan = planning.plan_load(paths, options, encodings=encodings, sheets=sheets)
     describer = describe.Describer(conn)
     target = describer(options.object_name)
     # A mapping the user made for this org, object and header set before comes back by itself.

@@ -1,4 +1,9 @@
-"""Exports of failed rows: raw (Salesforce's own bytes) and Excel-safe (formulas neutralised)."""
+"""Exports of failed rows: raw (Salesforce's own bytes) and Excel-safe (formulas neutralised).
+
+The Excel-safe copy of a mapped file's rows (issue 11) shows the source columns under their own headers,
+as the workbench does, and beside each column whose values were converted, "<column> (as sent)": the value
+Salesforce received where it differs from the file's (blank: sent as the file has it).
+"""
 
 from __future__ import annotations
 
@@ -64,12 +69,16 @@ def export_excel_safe(
     with a BOM so Excel reads accents right; CRLF as Excel expects. Written to a temp file and renamed.
     """
     _refuse_results(session, dest)
+    converted = set(session.converted_columns())
+    # Where each output data cell comes from: (column position, the value as sent?).
+    cells = [(i, sent) for i in range(len(session.columns)) for sent in (False, True)[: 1 + (i in converted)]]
     n = 0
     meanings: dict[tuple[str, str, str], str] = {}  # a few distinct errors repeat on many rows
     with _atomic(dest) as out:
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         w = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        w.writerow([excel_safe(c) for c in INFO_COLUMNS + session.columns])
+        names = [f"{session.columns[i]} (as sent)" if sent else session.columns[i] for i, sent in cells]
+        w.writerow([excel_safe(c) for c in INFO_COLUMNS + names])
         for _row, info, values in session.iter_bundles(rows):
             latest = outcomes.outcome(info.external_id) if outcomes is not None else None
             if skip_fixed and latest is not None and latest[0] is Outcome.SUCCEEDED:
@@ -82,6 +91,8 @@ def export_excel_safe(
             outcome = latest[0].value if latest else _KIND_OUTCOME.get(info.kind, "Failed")
             head = [outcome, info.source, ", ".join(map(str, info.source_rows)), info.job_id,
                     err.code, err.message, err.fields, meanings[key], info.sf_id]  # fmt: skip
+            if converted:
+                values = [info.sent.get(i, "") if sent else values[i] for i, sent in cells]
             w.writerow([f"'{c}" if c[:1] in _FORMULA_SET else c for c in head + values])
             n += 1
         text.flush()

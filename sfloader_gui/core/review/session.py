@@ -238,6 +238,10 @@ class ReviewSession:
                 join.wanted = frozenset(map(hash, result_values(self, ext_field, files)))
             join.build()
 
+    def converted_columns(self) -> list[int]:
+        """Positions in ``columns`` whose values a mapped file converted before sending (e.g. a date)."""
+        return sorted(frozenset().union(*self._converted))
+
     def column_note(self, column: str) -> str:
         """What became of a shown column in the mapped files that have it ("" for a column sent as is)."""
         notes = {v.note(column) for v in self.views if v is not None and column in v.header}

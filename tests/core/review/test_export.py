@@ -5,11 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sfloader_gui.core.review.export import ExportError, excel_safe, export_excel_safe, export_raw
+from sfloader_gui.core.review.export import (
+    INFO_COLUMNS,
+    ExportError,
+    excel_safe,
+    export_excel_safe,
+    export_raw,
+)
 from sfloader_gui.core.review.session import ReviewSession
+from tests.core.review.emulator_runs import connect, load_mapped
 from tests.core.review.runfolders import make_run
 
 DANGEROUS = [
@@ -115,3 +123,38 @@ def test_block_reads_and_row_reads_agree_and_keep_the_order_given(formula_run: P
     with (tmp_path / "reversed.csv").open(newline="", encoding="utf-8-sig") as f:
         ids = [r[9] for r in list(csv.reader(f))[1:]]
     assert ids == [f"F-{i}" for i in reversed(range(len(DANGEROUS)))]
+
+
+def test_excel_safe_export_of_a_mapped_file_shows_the_values_as_sent_beside_converted_ones(
+    emulator: Any, tmp_path: Path
+) -> None:
+    """The source columns under their own headers (ignored ones too), and "<column> (as sent)" beside each
+    converted column: the value Salesforce received where it differs from the file's."""
+    src = tmp_path / "us.csv"
+    src.write_text(
+        "External Id,Account Name,Customer Since,Active Customer,Owner Notes\n"
+        "E1,Acme,12/31/2026,Yes,fine\n"
+        "E2,,1/2/2026,No,no name yet\n"
+        "E3,,2026-03-04,true,sent as it is\n",
+        encoding="utf-8",
+    )
+    with connect(emulator) as conn:
+        run = load_mapped(conn, src, "Account", tmp_path, ignore=("Owner Notes",))
+    session = ReviewSession(run.run_dir)
+    try:
+        session.build_joins()
+        dest = tmp_path / "failed_excel.csv"
+        assert export_excel_safe(session, range(session.row_count), dest) == 2
+    finally:
+        session.close()
+    with dest.open(encoding="utf-8-sig", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    data = header[len(INFO_COLUMNS) :]
+    assert data == [
+        "External Id", "Account Name", "Customer Since", "Customer Since (as sent)",
+        "Active Customer", "Active Customer (as sent)", "Owner Notes",
+    ]  # fmt: skip
+    got = {r[len(INFO_COLUMNS)]: r[len(INFO_COLUMNS) :] for r in rows}
+    assert got["E2"] == ["E2", "", "1/2/2026", "2026-01-02", "No", "false", "no name yet"]
+    # Values already in Salesforce's form were sent as the file has them: nothing beside them.
+    assert got["E3"] == ["E3", "", "2026-03-04", "", "true", "", "sent as it is"]

@@ -27,36 +27,57 @@ _MAX_LENGTH = re.compile(r"max length=(\d+)")
 _LABELLED = re.compile(r"^(?P<label>[^:]{1,80}): ")
 
 
+# Codes whose explanation only names the field ({field}): what it means, what to do.
+_PLAIN = {
+    "REQUIRED_FIELD_MISSING": (
+        "A required field is empty: {field}.",
+        "Fill it in for this row (or have your admin give the field a default), then retry.",
+    ),
+    "INVALID_EMAIL_ADDRESS": (
+        "{field} is not a valid email address.",
+        "Write it as name@example.com: one @, a domain with a dot, no spaces or commas.",
+    ),
+    "INVALID_TYPE_ON_FIELD_IN_RECORD": (
+        "{field} holds a value of the wrong kind (text where a number, date or true/false is expected).",
+        "Use digits with a dot for decimals (1234.5), whole numbers where no decimals are allowed, "
+        "dates as YYYY-MM-DD and true/false for checkboxes.",
+    ),
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": (
+        "{field} is not one of the values its picklist allows.",
+        "Use one of the field's values exactly as Salesforce lists them (spelling and case), "
+        "or ask your admin to add this value.",
+    ),
+    "UNABLE_TO_LOCK_ROW": (
+        "Salesforce was saving the same or a related record for someone else at that moment.",
+        "Retry these rows; if it keeps happening, load with fewer parallel jobs or sort by parent.",
+    ),
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION": (
+        "A validation rule of your org refused the row; the message is the rule's own text.",
+        "Change the row so it meets that rule, or ask your admin what the rule expects.",
+    ),
+    "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY": (
+        "An automation of your org (a trigger, flow or process) failed while saving this record.",
+        "The rest of the message is the automation's error: fix the data it names, or ask your admin.",
+    ),
+    "NOT_PROCESSED": (
+        "Salesforce never got to this row: its job stopped first.",
+        "Retry it; nothing was written for it.",
+    ),
+}
+
+
 def explain(error: RowError) -> Explanation | None:
     """The plain-words explanation of a row error, or None for codes without one (the raw text stays)."""
     field = _what(error)
     code = error.code
-    if code == "REQUIRED_FIELD_MISSING":
-        return Explanation(
-            f"A required field is empty: {field}.",
-            "Fill it in for this row (or have your admin give the field a default), then retry.",
-        )
-    if code == "INVALID_EMAIL_ADDRESS":
-        return Explanation(
-            f"{field} is not a valid email address.",
-            "Write it as name@example.com: one @, a domain with a dot, no spaces or commas.",
-        )
-    if code == "INVALID_TYPE_ON_FIELD_IN_RECORD":
-        return Explanation(
-            f"{field} holds a value of the wrong kind (text where a number, date or true/false is expected).",
-            "Use digits with a dot for decimals (1234.5), whole numbers where no decimals are allowed, "
-            "dates as YYYY-MM-DD and true/false for checkboxes.",
-        )
+    plain = _PLAIN.get(code)
+    if plain is not None:
+        meaning, fix = plain
+        return Explanation(meaning.format(field=field), fix)
     if code == "STRING_TOO_LONG":
         limit = _MAX_LENGTH.search(error.message)
         most = f"at most {limit.group(1)} characters" if limit else "within the field's length"
         return Explanation(f"{field} is longer than the field allows.", f"Shorten it to {most}.")
-    if code == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST":
-        return Explanation(
-            f"{field} is not one of the values its picklist allows.",
-            "Use one of the field's values exactly as Salesforce lists them (spelling and case), "
-            "or ask your admin to add this value.",
-        )
     if code == "INVALID_FIELD":
         parent = _FOREIGN_KEY.search(error.message)
         if parent:
@@ -77,26 +98,6 @@ def explain(error: RowError) -> Explanation | None:
         return Explanation(
             f"Another record already has this value in {field}, which must be unique.",
             "Use a different value, or update the existing record instead.",
-        )
-    if code == "UNABLE_TO_LOCK_ROW":
-        return Explanation(
-            "Salesforce was saving the same or a related record for someone else at that moment.",
-            "Retry these rows; if it keeps happening, load with fewer parallel jobs or sort by parent.",
-        )
-    if code == "FIELD_CUSTOM_VALIDATION_EXCEPTION":
-        return Explanation(
-            "A validation rule of your org refused the row; the message is the rule's own text.",
-            "Change the row so it meets that rule, or ask your admin what the rule expects.",
-        )
-    if code == "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY":
-        return Explanation(
-            "An automation of your org (a trigger, flow or process) failed while saving this record.",
-            "The rest of the message is the automation's error: fix the data it names, or ask your admin.",
-        )
-    if code == "NOT_PROCESSED":
-        return Explanation(
-            "Salesforce never got to this row: its job stopped first.",
-            "Retry it; nothing was written for it.",
         )
     return None
 

@@ -253,3 +253,25 @@ def test_a_mapping_made_in_the_app_is_used_by_sfloader_and_back(
     view = window.files_panel.details.mapping
     assert [_cell(view, r, 3) for r in range(2)] == ["saved mapping", "saved mapping"]
     assert window.load_button.isEnabled(), window.blocking_reason()
+
+
+def test_a_workbook_key_that_differs_only_in_case_is_found_on_its_rows(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "keys.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["External Id", "Account Name"], ["k-1", "Acme"], ["K-1", "Beta"]):
+        ws.append(row)
+    wb.save(book)
+    window = open_window(qtbot, emulator, FAST)
+    window.files_panel.add_paths([book])  # no object chosen yet: nothing to check against
+    qtbot.waitUntil(lambda: window.files_model.entries()[0].rows == 2, timeout=20_000)
+    entry = window.files_model.entries()[0]
+    assert not entry.errors and entry.header == ["External Id", "Account Name"]
+    assert window.files_model.data(window.files_model.index(0, 3)).startswith("Excel workbook, sheet ")
+    pick(qtbot, window, "Account", "External_Id__c")
+    wait_checked(qtbot, window)
+    assert [f.code for f in entry.errors] == ["duplicate_external_id_case"]  # shown once, rows compared
+    assert not window.load_button.isEnabled()

@@ -7,11 +7,14 @@ compares exact values; this second look folds case, with the same bounded-memory
 API::
 
     case_duplicate_findings(path, dialect, key_col, key_field, max_listed) -> list[Finding]
+    case_duplicates_in_text(path, keys, key_field, max_listed) -> list[Finding]
+        # the same for keys already read as text (a workbook's or UTF-16 file's rows): keys is an
+        # iterable of each record's key, record 1 first
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sfloader_gui.core.csvio.dialect import CsvDialect
@@ -52,6 +55,29 @@ def case_duplicate_findings(
     groups = {low: s for low, s in spellings.items() if len(s) > 1}
     if not groups:
         return []
+    return [_finding(path, groups, key_field, max_listed)]
+
+
+def case_duplicates_in_text(
+    path: Path, keys: Iterable[str], key_field: str, max_listed: int
+) -> list[Finding]:
+    """``case_duplicate_findings`` for keys already read as text (rows sources hold them in memory)."""
+    spellings: dict[bytes, dict[bytes, KeyHits]] = {}
+    for record, key in enumerate(keys, start=1):
+        if not key.strip():
+            continue
+        raw = key.encode("utf-8")
+        hit = spellings.setdefault(raw.lower(), {}).setdefault(raw, KeyHits())
+        hit.count += 1
+        if len(hit.records) < max_listed:
+            hit.records.append(record)
+    groups = {low: s for low, s in spellings.items() if len(s) > 1}
+    return [_finding(path, groups, key_field, max_listed)] if groups else []
+
+
+def _finding(
+    path: Path, groups: dict[bytes, dict[bytes, KeyHits]], key_field: str, max_listed: int
+) -> Finding:
     total = sum(h.count for s in groups.values() for h in s.values())
     examples = "; ".join(
         " and ".join(
@@ -66,4 +92,4 @@ def case_duplicate_findings(
         f"{examples}{more}. {key_field} treats ABC and abc as the same value, so these rows are one record "
         "in Salesforce; keep one row per External ID."
     )
-    return [Finding(ERROR, path, "duplicate_external_id_case", message, records)]
+    return Finding(ERROR, path, "duplicate_external_id_case", message, records)

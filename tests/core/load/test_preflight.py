@@ -243,3 +243,22 @@ def test_the_exact_duplicate_message_does_not_claim_salesforce_would_reject_them
     (message,) = by_code(plan.files[0], "duplicate_external_id")
     assert "would fail every row" not in message
     assert "batch of 200" in message and "keep one row per External ID" in message
+
+
+def test_a_workbook_key_that_differs_only_in_case_is_a_duplicate(
+    tmp_path: Path, describer: Describer
+) -> None:
+    """Account.External_Id__c treats ABC and abc as one value: a workbook's rows are compared, not its
+    zip bytes (with the key's API name or its label as the header)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    for header in (["External_Id__c", "Name"], ["External Id", "Account Name"]):
+        book = tmp_path / f"case_{header[0]}.xlsx"
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for row in (header, ["ab-1", "Acme"], ["AB-1", "Beta"], ["ab-2", "Gamma"]):
+            ws.append(row)
+        wb.save(book)
+        plan = plan_load([book], LoadOptions(object_name="Account", external_id_field="External_Id__c"))
+        preflight(plan, describer("Account"))
+        (msg,) = by_code(plan.files[0], "duplicate_external_id_case")
+        assert "'ab-1' (record 1) and 'AB-1' (record 2)" in msg, msg

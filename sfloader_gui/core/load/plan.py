@@ -58,6 +58,7 @@ from sfloader_gui.core.mapping.source import (
     CsvSource,
     RowSource,
     WorkbookError,
+    sheet_names,
     utf16_source,
     workbook_source,
 )
@@ -247,8 +248,22 @@ def _plan_rows(
     fp.transform, fp.parts, fp.records = transform, parts, records
     fp.findings.extend(findings)
     if not records:
-        fp.findings.append(Finding(ERROR, path, "no_records", f"{path.name} has a header but no records."))
+        fp.findings.append(Finding(ERROR, path, "no_records", _no_records(path, fp.sheet)))
     return fp
+
+
+def _no_records(path: Path, sheet: str | None) -> str:
+    """A workbook of several sheets names them: the records are often on another sheet."""
+    try:
+        names = sheet_names(path) if sheet is not None else []
+    except WorkbookError:  # changed since it was read: the plain sentence
+        names = []
+    if len(names) < 2:
+        return f"{path.name} has a header but no records."
+    return (
+        f"{path.name}: the sheet {sheet!r} has a header but no records; choose another sheet "
+        f"(the workbook has {', '.join(repr(n) for n in names)})."
+    )
 
 
 def _utf16_delimiter(path: Path, override: str | None) -> str:

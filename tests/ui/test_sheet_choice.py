@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,10 @@ from sfloader_gui.core.review.relaunch import launch_retry
 from sfloader_gui.core.review.retry import write_retry_files
 from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.settings import AppSettings
+from sfloader_gui.ui.files.file_intake import sort_paths
 from sfloader_gui.ui.files.files_model import Col
+from sfloader_gui.ui.load.engine_bridge import inspect_file
+from tests.ods import write_ods
 from tests.ui.helpers import WAIT_MS, connect, open_window, pick, wait_checked
 
 
@@ -98,3 +102,26 @@ def test_pick_the_second_sheet_load_it_and_retry_from_it(qtbot: QtBot, emulator:
         session.close()
     (named,) = _query(emulator, "SELECT Name, Customer_Since__c FROM Account WHERE External_Id__c = 'WS2'")
     assert (named["Name"], named["Customer_Since__c"]) == ("Named on retry", "2026-01-02")
+
+
+def test_ods_and_xls_workbooks_are_kept_and_read_sheet_by_sheet(tmp_path: Path) -> None:
+    ods = write_ods(tmp_path / "book.ods", {"Notes": [["Not loaded"]], "Data": [["Key"], ["K1"], ["K2"]]})
+    xls = tmp_path / "accounts.xls"
+    shutil.copyfile(Path(__file__).parents[1] / "cli" / "data" / "accounts.xls", xls)
+    intake = sort_paths([ods, xls])
+    assert intake.kept == [ods, xls] and intake.ignored == []
+    first = inspect_file(ods)
+    assert (first.sheets, first.sheet, first.header, first.rows) == (
+        ["Notes", "Data"], "Notes", ["Not loaded"], 0,
+    )  # fmt: skip
+    data = inspect_file(ods, "Data")
+    assert (data.delimiter, data.encoding, data.rows, data.preview) == (
+        "OpenDocument spreadsheet", "sheet Data", 2, [["K1"], ["K2"]],
+    )  # fmt: skip
+    accounts = inspect_file(xls, "Accounts")
+    assert (accounts.delimiter, accounts.rows, accounts.preview[0][:4]) == (
+        "Excel workbook", 2, ["XLS1", "Old Format Co", "2026-12-31", "42"],
+    )  # fmt: skip
+    assert inspect_file(xls, "Gone").read_error == (
+        "accounts.xls has no sheet 'Gone'; its sheets are 'Notes', 'Accounts'."
+    )

@@ -15,6 +15,7 @@ API::
         # .sheet: the workbook sheet read (None for UTF-16 text)
     workbook_source(path, sheet) -> RowSource    # raises WorkbookError; sheet None: the first
     sheet_names(path) -> list[str]               # raises WorkbookError
+    glance_workbook(path, sheet, preview_rows) -> WorkbookGlance   # one read: sheets, header, rows, count
     utf16_source(path, delimiter) -> RowSource
     WORKBOOK_SUFFIXES: frozenset[str]
     cell_text(value) -> str
@@ -215,6 +216,40 @@ def _open_sheet(path: Path, sheet: str | None):  # type: ignore[no-untyped-def]
 def sheet_names(path: Path) -> list[str]:
     """The workbook's sheets in their order (the first is read when no sheet is chosen)."""
     return list(_open_sheet(path, None)[1])
+
+
+@dataclass
+class WorkbookGlance:
+    """What the app's file list shows of a workbook before pre-flight."""
+
+    sheets: list[str]
+    sheet: str
+    header: list[str]
+    preview: list[list[str]]
+    records: int
+
+
+def glance_workbook(path: Path, sheet: str | None, preview_rows: int) -> WorkbookGlance:
+    """The sheet read once (calamine loads a whole sheet at every open): only the first rows' cells are
+    turned into text; the others are only looked at to count the records (blank rows are not records)."""
+    ws, names = _open_sheet(path, sheet)
+    it = iter(ws.iter_rows())
+    header = [cell_text(v).strip() for v in next(it, None) or []]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    preview: list[list[str]] = []
+    records = 0
+    for raw in it:
+        if len(preview) < preview_rows:
+            row = [cell_text(v) for v in raw[:width]]
+            if not any(row):
+                continue
+            preview.append(row + [""] * (width - len(row)))
+        elif not any(v is not None and v != "" for v in raw[:width]):
+            continue
+        records += 1
+    return WorkbookGlance(list(names), str(ws.name), header, preview, records)
 
 
 def workbook_source(path: Path, sheet: str | None) -> RowSource:

@@ -27,13 +27,7 @@ from sfloader_gui.core.load.resume import resume_line, runs_to_resume
 from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.preview import ColumnPreview, FieldChoice, field_choices, preview_columns
-from sfloader_gui.core.mapping.source import (
-    WORKBOOK_SUFFIXES,
-    CsvSource,
-    WorkbookError,
-    sheet_names,
-    workbook_source,
-)
+from sfloader_gui.core.mapping.source import WORKBOOK_SUFFIXES, CsvSource, WorkbookError, glance_workbook
 from sfloader_gui.core.mapping.store import MappingStore
 from sfloader_gui.core.models import LoadOptions, ValueChoices
 from sfloader_gui.core.salesforce import describe
@@ -118,20 +112,13 @@ def inspect_file(path: Path, sheet: str | None = None) -> FileFacts:
 
 def _inspect_workbook(path: Path, sheet: str | None) -> FileFacts:
     try:
-        names = sheet_names(path)
-        source = workbook_source(path, sheet)
-        preview: list[list[str]] = []
-        rows = 0
-        for batch in source.batches(sizes=False):
-            if len(preview) < PREVIEW_ROWS:
-                preview.extend(batch.rows[: PREVIEW_ROWS - len(preview)])
-            rows += len(batch.rows)
+        seen = glance_workbook(path, sheet, PREVIEW_ROWS)
     except WorkbookError as exc:
         return FileFacts(rows=0, delimiter="unreadable", read_error=str(exc))
     kind = "OpenDocument spreadsheet" if path.suffix.lower() == ".ods" else "Excel workbook"
     return FileFacts(
-        rows=rows, delimiter=kind, encoding=f"sheet {source.sheet}", header=list(source.header),
-        preview=preview, sheets=names, sheet=source.sheet or "",
+        rows=seen.records, delimiter=kind, encoding=f"sheet {seen.sheet}", header=seen.header,
+        preview=seen.preview, sheets=seen.sheets, sheet=seen.sheet,
     )  # fmt: skip
 
 

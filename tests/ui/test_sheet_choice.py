@@ -56,7 +56,7 @@ def test_pick_the_second_sheet_load_it_and_retry_from_it(qtbot: QtBot, emulator:
     assert entry.header == ["Region", "Total"]
     assert not window.load_button.isEnabled()  # the first sheet's columns are no Account fields
     combo = panel.sheet_pickers.picker(book)
-    assert isinstance(combo, QComboBox) and combo.currentText() == "Summary"
+    assert isinstance(combo, QComboBox) and combo.currentText() == "Sheet: Summary"
     assert panel.view.indexWidget(panel.model.index(0, Col.FORMAT)) is combo  # on the file's row
 
     combo.setCurrentIndex(1)
@@ -69,7 +69,7 @@ def test_pick_the_second_sheet_load_it_and_retry_from_it(qtbot: QtBot, emulator:
     mapped = {c.column: c.target for c in entry.columns.mapping.columns} if entry.columns else {}
     assert mapped["Account Name"] == "Name" and mapped["Customer Since"] == "Customer_Since__c"
     assert window.load_button.isEnabled(), window.blocking_reason()
-    assert panel.sheet_pickers.picker(book) is combo and combo.currentText() == "Accounts"
+    assert panel.sheet_pickers.picker(book) is combo and combo.currentData() == "Accounts"
 
     with qtbot.waitSignal(window.load_finished, timeout=60_000) as done:
         window.load_button.click()

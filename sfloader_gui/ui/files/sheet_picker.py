@@ -57,15 +57,14 @@ class SheetPickers(QObject):
             if combo is not current:
                 self._view.setIndexWidget(cell, combo)
             shown = entry.sheet_choice or entry.sheet or entry.sheets[0]
-            if [combo.itemText(i) for i in range(combo.count())] != entry.sheets:
-                combo.blockSignals(True)
+            combo.blockSignals(True)  # only the user's picks are reported
+            if [combo.itemData(i) for i in range(combo.count())] != entry.sheets:
                 combo.clear()
-                combo.addItems(entry.sheets)
-                combo.blockSignals(False)
-            if combo.currentText() != shown:
-                combo.blockSignals(True)
-                combo.setCurrentText(shown)
-                combo.blockSignals(False)
+                for name in entry.sheets:
+                    combo.addItem(f"Sheet: {name}", name)
+            if combo.currentData() != shown:
+                combo.setCurrentIndex(combo.findData(shown))
+            combo.blockSignals(False)
 
     def _new_picker(self, entry: FileEntry) -> QComboBox:
         combo = QComboBox()
@@ -75,7 +74,7 @@ class SheetPickers(QObject):
             "(its first row holds the column names)."
         )
         path = entry.path
-        combo.activated.connect(lambda index: self._picked(path, combo.itemText(index)))
+        combo.activated.connect(lambda index: self._picked(path, str(combo.itemData(index) or "")))
         return combo
 
     def _picked(self, path: Path, sheet: str) -> None:

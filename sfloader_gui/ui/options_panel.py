@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QStyle,
-    QVBoxLayout,
     QWidget,
 )
 
 from sfloader_gui.core.models import MAX_CONCURRENT_JOBS, ConfigError, LoadOptions
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.plain import plain_label
+from sfloader_gui.ui.style import row_over
 
 
 def jobs_refusal(value: int) -> str:
@@ -123,11 +123,7 @@ class OptionsPanel(QWidget):
         row.addWidget(QLabel("Results folder:"))
         row.addWidget(self.output, 1)
         row.addWidget(self.choose_output)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(4)
-        box.addLayout(row)
-        box.addWidget(self.refusal)
+        row_over(self, row, self.refusal, spacing=4)
 
         self.apply(settings)
         self.gzip.toggled.connect(self.changed)

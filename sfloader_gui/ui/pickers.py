@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from sfloader_gui.ui.plain import plain_label, tooltip
+from sfloader_gui.ui.style import row_over
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 Choice = tuple[str, str]  # (API name, text shown)
@@ -92,11 +92,7 @@ class SearchablePicker(QWidget):
         row.addWidget(self.combo, 1)
         row.addWidget(self.busy)
         row.addWidget(self.retry_button)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addLayout(row)
-        box.addWidget(self.message)
+        row_over(self, row, self.message, spacing=2)
         self.clear(f"Connect to an org to list {what}.")
 
     # -- public --------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QPushButton, QStyle, QWidget
+from PySide6.QtWidgets import QApplication, QLayout, QPushButton, QStyle, QVBoxLayout, QWidget
 
 STYLE_SHEET = """
 QGroupBox { font-weight: bold; margin-top: 10px; padding-top: 6px; }
@@ -43,3 +43,12 @@ def apply_style(app: QApplication) -> None:
 def icon_button(owner: QWidget, icon: QStyle.StandardPixmap, text: str) -> QPushButton:
     """A push button with one of the style's standard icons (``owner``'s style) before its text."""
     return QPushButton(owner.style().standardIcon(icon), text)
+
+
+def row_over(owner: QWidget, row: QLayout, below: QWidget, spacing: int) -> None:
+    """``owner``'s layout: a row of controls with one widget (a message line) under it, edge to edge."""
+    box = QVBoxLayout(owner)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(spacing)
+    box.addLayout(row)
+    box.addWidget(below)

@@ -7,14 +7,14 @@ compares exact values; this second look folds case, with the same bounded-memory
 API::
 
     case_duplicate_findings(path, dialect, key_col, key_field, max_listed) -> list[Finding]
-    case_duplicates_in_text(path, keys, key_field, max_listed) -> list[Finding]
-        # the same for keys already read as text (a workbook's or UTF-16 file's rows): keys is an
-        # iterable of each record's key, record 1 first
+    case_duplicates_in_text(path, occurrences, key_field, max_listed) -> list[Finding]
+        # the same for keys a rows source (workbook, UTF-16 text) already gave as text:
+        # occurrences maps each distinct key to its record numbers
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sfloader_gui.core.csvio.dialect import CsvDialect
@@ -59,18 +59,18 @@ def case_duplicate_findings(
 
 
 def case_duplicates_in_text(
-    path: Path, keys: Iterable[str], key_field: str, max_listed: int
+    path: Path, occurrences: Mapping[str, Sequence[int]], key_field: str, max_listed: int
 ) -> list[Finding]:
-    """``case_duplicate_findings`` for keys already read as text (rows sources hold them in memory)."""
+    """``case_duplicate_findings`` for keys already read as text (the whole-file read of a rows source
+    collects them): no second read of the file."""
     spellings: dict[bytes, dict[bytes, KeyHits]] = {}
-    for record, key in enumerate(keys, start=1):
+    for key, records in occurrences.items():
         if not key.strip():
             continue
         raw = key.encode("utf-8")
         hit = spellings.setdefault(raw.lower(), {}).setdefault(raw, KeyHits())
-        hit.count += 1
-        if len(hit.records) < max_listed:
-            hit.records.append(record)
+        hit.count += len(records)
+        hit.records.extend(records[: max_listed - len(hit.records)])
     groups = {low: s for low, s in spellings.items() if len(s) > 1}
     return [_finding(path, groups, key_field, max_listed)] if groups else []
 

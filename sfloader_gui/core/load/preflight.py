@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sfloader_gui.core.csvio.casekeys import case_duplicate_findings, case_duplicates_in_text
+from sfloader_gui.core.csvio.casekeys import case_duplicate_findings
 from sfloader_gui.core.csvio.dupes import KeyIndex, iter_keys
 from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding, Severity, describe_records
 from sfloader_gui.core.csvio.keycheck import duplicate_findings
@@ -171,16 +171,10 @@ def _check_file(
     _key_by_mapping(fp, mapping, checker, key_field)
     fields = [checker.field_of(c) for c in header]
     key = checker.by_name.get(key_field.lower())
-    if key is not None and folds_case(key) and fp.key_column is not None:
-        rows = fp.transform.source if fp.transform is not None else None
-        if isinstance(rows, RowSource):  # a workbook or UTF-16 file: its rows, not its bytes
-            keys = (r[fp.key_column] if fp.key_column < len(r) else "" for b in rows.batches(sizes=False)
-                    for r in b.rows)  # fmt: skip
-            checker.out.extend(case_duplicates_in_text(fp.path, keys, key.name, MAX_LISTED))
-        else:
-            checker.out.extend(
-                case_duplicate_findings(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED)
-            )
+    rows_source = fp.transform is not None and isinstance(fp.transform.source, RowSource)
+    if key is not None and folds_case(key) and fp.key_column is not None and not rows_source:
+        # A workbook's or UTF-16 file's keys are compared on its rows by ``analyze`` (not its bytes).
+        checker.out.extend(case_duplicate_findings(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED))
     if any(f.severity == ERROR and f.code not in _USER_DECIDES for f in checker.out):
         return checker.out
     if mapping.undecided:

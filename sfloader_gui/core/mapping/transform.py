@@ -34,6 +34,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol
 
+from sfloader_gui.core.csvio.casekeys import case_duplicates_in_text
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.cutter import PartSpan
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
@@ -368,6 +369,12 @@ def analyze(
         if check.changes:
             changes.add(i)
     findings.extend(_key_findings(path, mapping, key_pos, sci, dupes, blanks))
+    key_info = fields.get(key_field.lower())
+    if by_rows and key_pos is not None and key_info is not None and _folds_case(key_info):
+        # Keys that differ only in letter case are one record for such a key: found from the keys this
+        # read collected (a CSV file's are checked on its bytes by pre-flight).
+        seen = {k: dupes.get(k) or [r] for k, r in keys.items()}
+        findings.extend(case_duplicates_in_text(path, seen, key_info.name, 20))
     findings.extend(zeros.findings(path, mapping))
     transform = FileTransform(mapping, rules, source, terminator, choices, picklists, [], sizes, changes)
     return transform, findings, parts, record
@@ -400,6 +407,11 @@ def _csv_field(value: str, delimiter: str) -> str:
     if any(ch in value for ch in (delimiter, '"', "\n", "\r")):
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+def _folds_case(f: Any) -> bool:
+    """As ``preflight.folds_case``: a unique key that treats ABC and abc as the same value."""
+    return bool(getattr(f, "unique", False)) and not getattr(f, "case_sensitive", True)
 
 
 def _track_key(

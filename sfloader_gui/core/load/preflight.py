@@ -455,9 +455,9 @@ class _Checker:
         self.add(
             ERROR,
             "required_missing",
-            f"required fields of {self.obj} are not mapped: {names}. Map a column to each (or give "
-            'every row a value). If every row updates an existing record, allow it: "Rows only update '
-            "existing records\" in the app's mapping view, --allow-missing-required with sfloader.",
+            f"required fields of {self.obj} are not mapped: {names}. Map a column to each; if every "
+            'row updates an existing record, allow it: "Rows only update existing records" in the '
+            "app's mapping view, --allow-missing-required with sfloader.",
         )
 
 

@@ -154,25 +154,22 @@ class RecentRunsDialog(QDialog):
         if run is None:
             self.detail.setText("")
             return
-        text = f"{run.run_id}: {run.folder}"
+        lines = [f"{run.run_id}: {run.folder}"]
         if run.state is RunState.TO_FETCH:
-            text += (
-                f"\nThe app stopped before saving the results of {len(run.to_fetch)} job(s): fetch them with "
-                f"`sfloader results {' '.join(run.to_fetch)}`."
-            )
+            jobs = " ".join(run.to_fetch)
+            lines.append(f"The app stopped before saving the results of {len(run.to_fetch)} job(s): fetch "
+                         f"them with `sfloader results {jobs}`.")  # fmt: skip
         elif run.state is RunState.NOT_FINISHED:
-            text += "\nStill running, or the app stopped during it: its manifest has no finish time."
+            lines.append("Still running, or the app stopped during it: its manifest has no finish time.")
         if run.fixed:
             left = run.failed_now + run.unprocessed_now
-            text += (
-                f"\nLater retries loaded {run.fixed:,} of its {run.failed + run.unprocessed:,} failed rows; "
-                f"{left:,} still to fix."
-            )
+            lines.append(f"Later retries loaded {run.fixed:,} of its {run.failed + run.unprocessed:,} failed "
+                         f"rows; {left:,} still to fix.")  # fmt: skip
         if run.folder in self.resuming:
-            text += "\nResuming: waiting for its jobs in Salesforce…"
+            lines.append("Resuming: waiting for its jobs in Salesforce…")
         elif run.resumable:
-            text += "\nResume waits for its jobs and saves their results here; nothing is sent again."
-        self.detail.setText(text)
+            lines.append("Resume waits for its jobs and saves their results here; nothing is sent again.")
+        self.detail.setText("\n".join(lines))
 
     def _resume(self) -> None:
         run = self.current()

@@ -189,7 +189,9 @@ class FilesModel(FlatTableModel):
         self.endResetModel()
 
     def entry_changed(self, entry: FileEntry) -> None:
-        row = self._entries.index(entry)
+        # By identity: list.index compares entries field by field (paths, previews), and two entries
+        # may be equal.
+        row = next(i for i, e in enumerate(self._entries) if e is entry)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def mark_loaded(self, manifest: dict[str, Any], folder: Path) -> list[FileEntry]:
@@ -211,7 +213,8 @@ class FilesModel(FlatTableModel):
                     int(info.get("size") or entry.size), float(info.get("mtime") or 0.0),
                 )  # fmt: skip
                 marked.append(entry)
-                self.entry_changed(entry)
+        if marked:  # one signal for the run's files, not one repaint (and details refresh) per file
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._entries) - 1, len(HEADERS) - 1))
         return marked
 
     def mark_fixed(self, folder: Path, fixed_by_source: dict[str, int]) -> None:

@@ -215,7 +215,7 @@ class FilesPanel(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(splitter)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
-        model.dataChanged.connect(lambda *_: self._refresh_details())
+        model.dataChanged.connect(self._rows_changed)
 
     # -- adding and removing -------------------------------------------------------------------------------
     def show_samples_button(self, show: bool) -> None:
@@ -353,6 +353,12 @@ class FilesPanel(QWidget):
             return None
         entry: FileEntry = self.model.data(rows[0], Qt.ItemDataRole.UserRole + 1)
         return entry
+
+    def _rows_changed(self, top: QModelIndex, bottom: QModelIndex, *_roles: object) -> None:
+        # Only a change to the selected file's row changes what the details show.
+        rows = self.view.selectionModel().selectedRows()
+        if rows and top.row() <= rows[0].row() <= bottom.row():
+            self._refresh_details()
 
     def _refresh_details(self) -> None:
         entry = self.current_entry()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,26 @@ def test_an_outage_is_ridden_out_with_a_handful_of_log_lines(
 ) -> None:
     caplog.set_level(logging.INFO, logger="sfloader_gui")
 
-    def outage_on_first_poll(event: JobEvent) -> bool:
+    # The outage starts once every job is on the server and polled: all three stay InProgress until then.
+    # (On its first "Upload complete", another part could still be uploading on a busy machine, and its
+    # job's failed upload and new job are a different case, with more to tell.)
+    emulator.faults.stall_jobs = 3
+    uploaded: set[str] = set()
+    lock = threading.Lock()
+
+    def outage_once_all_polled(event: JobEvent) -> bool:
         if event.kind is EventKind.STATE and event.message.startswith("Upload complete"):
-            emulator.faults.start_outage(OUTAGE_S)
+            with lock:
+                first_time = len(uploaded) < len(files)
+                uploaded.add(event.part.key)
+                if first_time and len(uploaded) == len(files):
+                    emulator.faults.start_outage(OUTAGE_S)
+                    emulator.faults.release_stalled()
         return False
 
     files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 10) for n in range(3)]
     result = load(emulator, files, tmp_path / "out", options(poll_interval_s=POLL_S, max_concurrent_jobs=3),
-                  recorder=Recorder(trigger=outage_on_first_poll))  # fmt: skip
+                  recorder=Recorder(trigger=outage_once_all_polled))  # fmt: skip
     assert result.ok
     dropped = [r for r in emulator.stats.find() if r.status == 0]
     assert len(dropped) >= 3  # the outage was felt

@@ -196,16 +196,23 @@ class FilesModel(FlatTableModel):
 
     def mark_loaded(self, manifest: dict[str, Any], folder: Path) -> list[FileEntry]:
         """Mark the listed files a run sent, with their counts from its manifest; returns them."""
-        counts: dict[Path, list[int]] = {}
+        counts: dict[str, list[int]] = {}
         for job in manifest.get("jobs") or []:
-            c = counts.setdefault(Path(str(job.get("file", ""))).resolve(), [0, 0])
+            c = counts.setdefault(str(job.get("file", "")), [0, 0])
             failed = int(job.get("records_failed") or 0)
             c[0] += int(job.get("records_processed") or 0) - failed
             c[1] += failed + int(job.get("records_unprocessed") or 0)
-        sizes = {Path(str(f.get("path", ""))).resolve(): f for f in manifest.get("files") or []}
+        sizes = {str(f.get("path", "")): f for f in manifest.get("files") or []}
+        # The manifest names the paths this list handed to the run, so the same string is the same file;
+        # only another spelling is resolved (a few file-system calls per path, on the UI thread).
+        resolved: dict[Path, str] | None = None
         marked = []
         for entry in self._entries:
-            key = entry.path.resolve()
+            key = str(entry.path)
+            if key not in counts or key not in sizes:
+                if resolved is None:
+                    resolved = {Path(k).resolve(): k for k in counts.keys() & sizes.keys()}
+                key = resolved.get(entry.path.resolve(), key)
             if key in counts and key in sizes:
                 info = sizes[key]
                 entry.loaded = LoadedMark(

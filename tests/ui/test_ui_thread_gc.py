@@ -77,3 +77,34 @@ def test_stop_gives_collection_back_to_python(qtbot: QtBot) -> None:
     collector.stop()
     assert gc.isenabled()
     gc.disable()  # the session's collector stays in charge for the other tests
+
+
+def test_the_whole_heap_is_walked_only_when_a_quarter_more_objects_lived_on(qtbot: QtBot) -> None:
+    """Python's rule for a full collection, kept on the UI thread: a full walk of the heap cost 55 to 100 ms
+    of the UI thread in the test process (issue 9's responsiveness tests failed on it). Thresholds of 1
+    make the generation counts alone ask for one every fourth collection."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, 1, 1)
+    collector = UiThreadCollector(check_ms=3_600_000)  # checked by hand below
+    full: list[int] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(on_gc)
+    kept: list[list[list[int]]] = []
+    try:
+        total = len(gc.get_objects(2))
+        checks = 0
+        while not full and checks < 1000:
+            kept.append([[i] for i in range(701)])  # each check: a young generation that lives on
+            collector.check()
+            checks += 1
+        assert full, "never a full collection"
+        assert checks * 701 > total // 4 * 0.9, f"a full collection after {checks} checks ({total} objects)"
+    finally:
+        gc.callbacks.remove(on_gc)
+        collector.stop()
+        gc.set_threshold(*thresholds)
+        gc.disable()  # the session's collector stays in charge for the other tests

@@ -25,8 +25,9 @@ class UiThreadCollector(QObject):
         gc.disable()
         # Python's rule for a full collection, which gc.get_count() alone does not show: only when the
         # objects moved to the oldest generation since the last one exceed a quarter of those that survived
-        # it. Without it every tenth middle collection walked the whole heap, on the UI thread, during a
-        # load: 25-50 ms in one go (issue 9's stall test). Counted here as Python counts them.
+        # it. Without it every eleventh middle collection walked the whole heap, on the UI thread, during a
+        # load: 25-100 ms in one go in the test process (issue 9's responsiveness tests). Counted here as
+        # Python counts them.
         self._long_lived_total = len(gc.get_objects(2))
         self._long_lived_pending = 0
         self._timer = QTimer(self)

@@ -355,14 +355,20 @@ class FilesPanel(QWidget):
         return entry
 
     def _rows_changed(self, top: QModelIndex, bottom: QModelIndex, *_roles: object) -> None:
-        # Only a change to the selected file's row changes what the details show.
+        # The details (preview, findings, mapping) are the selected file's: rebuilt only when its row
+        # changed, not on every progress repaint of the list; another file may still join or leave its group.
         rows = self.view.selectionModel().selectedRows()
         if rows and top.row() <= rows[0].row() <= bottom.row():
             self._refresh_details()
+        elif rows:
+            self._show_group(self.current_entry())
 
     def _refresh_details(self) -> None:
         entry = self.current_entry()
         self.details.show_entry(entry)
+        self._show_group(entry)
+
+    def _show_group(self, entry: FileEntry | None) -> None:
         self.details.mapping.show_group([e.path.name for e in self.group_of(entry)] if entry else [])
 
 

@@ -195,7 +195,8 @@ class ColumnCheck:
 
     def see_many(self, values: Sequence[str], first: int) -> None:
         """``see`` for a batch of one column's values (records ``first``...): set and dict work in C."""
-        distinct = set(values)
+        keys = list(map(str.translate, values, repeat(_SHAPE))) if self._shapes else values
+        distinct = set(keys)
         distinct.discard("")
         distinct.discard("#N/A")
         if self.kind in ("checkbox", "picklist"):
@@ -215,11 +216,6 @@ class ColumnCheck:
                         self.bad[v].records.remove(0)
             return
         memo = self.memo
-        keys = list(map(str.translate, values, repeat(_SHAPE))) if self._shapes else values
-        if self._shapes:
-            distinct = set(keys)
-            distinct.discard("")
-            distinct.discard("#N/A")
         missing = distinct.difference(memo)
         if len(memo) + len(missing) > _CHECK_MEMO_LIMIT:
             memo.clear()

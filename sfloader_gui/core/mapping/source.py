@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
@@ -93,13 +93,25 @@ class CsvSource:
 
 @dataclass
 class ColumnBatch:
-    """Some columns of a block of records, without parsing the others (``CsvSource.column_batches``)."""
+    """Some columns of a block of records, without parsing the others (``column_batches``)."""
 
     start: int
     end: int
     count: int
-    sizes: list[int]
     columns: dict[int, tuple[str, ...]]
+    neutral: bytes = field(repr=False)  # the block, quoted separators masked
+
+    @property
+    def sizes(self) -> list[int]:
+        """Each record's bytes, terminator included (only needed where a part ends inside the batch)."""
+        recs = self.neutral.split(b"\n")
+        terminated = self.neutral.endswith(b"\n")
+        if terminated:
+            recs.pop()
+        sizes = [len(r) + 1 for r in recs]
+        if sizes and not terminated:
+            sizes[-1] -= 1
+        return sizes
 
 
 def _column(raw: list[bytes], d: bytes, enc: str) -> tuple[str, ...]:
@@ -123,21 +135,19 @@ def column_batches(source: CsvSource, wanted: Callable[[int], set[int]]) -> Iter
         for block in iter_blocks(fh, d.data_offset):
             data = block.data
             neutral = neutral_text(data, delim, block.segs)
-            recs = neutral.split(b"\n")
-            if data.endswith(b"\n"):
-                recs.pop()
-            sizes = [len(r) + 1 for r in recs]
-            if sizes and not data.endswith(b"\n"):
-                sizes[-1] -= 1
             # quoted newlines are masked, so \r\n here only ends records
             flat = flat_fields(neutral.replace(b"\r\n", b"\n") if crlf else neutral, delim, ncols)
+            recs = neutral.split(b"\n") if flat is None else []
+            if flat is None and data.endswith(b"\n"):
+                recs.pop()
+            count = len(recs) if flat is None else len(flat) // ncols
             columns = {}
             for i in wanted(records):
                 if i < ncols:
                     raw = flat[i::ncols] if flat is not None else fast_keys(recs, i, ncols, delim)
                     columns[i] = _column(raw, delim, d.encoding)
-            yield ColumnBatch(block.offset, block.offset + len(data), len(recs), sizes, columns)
-            records += len(recs)
+            yield ColumnBatch(block.offset, block.offset + len(data), count, columns, neutral)
+            records += count
 
 
 class RowSource:

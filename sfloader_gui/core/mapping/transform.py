@@ -47,6 +47,7 @@ from sfloader_gui.core.csvio.records import (
     neutral_text,
     outside_quotes,
     unquote,
+    unquote_many,
 )
 from sfloader_gui.core.mapping.choices import Picklist
 from sfloader_gui.core.mapping.columns import (
@@ -62,7 +63,7 @@ from sfloader_gui.core.mapping.source import CsvSource, RowSource, column_batche
 
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+")
 _DIGITS = re.compile(r"\d+")
-_EXPONENT = re.compile(r"\d[Ee][+-]?\d")
+_NINES = str.maketrans("012345678", "999999999")
 _ZERO_SAMPLE = 100_000  # records looked at for lost leading zeros (a warning: a sample is enough)
 _ZERO_FAST_SAMPLE = 2_000  # ... in the bytes-only check of files sent as they are (its first block)
 _GROWTH = {"date": 10, "datetime": 29, "checkbox": 5}
@@ -322,7 +323,8 @@ def analyze(
                 check.see_many(columns[i], first)
         if key_pos is not None and key_pos < len(columns):
             keycol = columns[key_pos]
-            if _EXPONENT.search("\x02".join(keycol)):  # else no key can be in scientific notation
+            # A digit, then E: else no key of the batch can be in scientific notation.
+            if "9E" in (shape := "\x02".join(keycol).translate(_NINES)) or "9e" in shape:
                 for n, key in enumerate(keycol):
                     if ("E" in key or "e" in key) and _SCIENTIFIC.fullmatch(key.strip()):
                         sci.setdefault(key, []).append(first + n)
@@ -335,13 +337,14 @@ def analyze(
         last_end = batch.end
         if part_start is None:
             part_start = batch.start
-        total = sum(batch.sizes) + grow * count
+        total = (batch.end - batch.start if fast else sum(batch.sizes)) + grow * count
         if part_bytes + total <= body_limit:  # the whole batch fits in the part (the usual case)
             part_bytes += total
             part_records += count
             continue
         offset = batch.start
-        for n, size in enumerate(batch.sizes):
+        sizes_of = batch.sizes  # (computed on demand for a CSV block)
+        for n, size in enumerate(sizes_of):
             size += grow
             if part_records and part_bytes + size > body_limit:
                 parts.append(PartSpan(len(parts) + 1, part_start, offset, part_records, first_record))
@@ -349,7 +352,7 @@ def analyze(
                 part_start, part_bytes, part_records, first_record = offset, 0, 0, first + n
             part_bytes += size
             part_records += 1
-            offset += 1 if by_rows else batch.sizes[n]
+            offset += 1 if by_rows else sizes_of[n]
     if part_records and part_start is not None:
         end = last_end
         parts.append(PartSpan(len(parts) + 1, part_start, end, part_records, first_record))
@@ -384,7 +387,7 @@ def _decoded(raw: list[bytes], d: bytes, enc: str) -> list[str]:
     """The text of one column's raw fields (quotes and masked bytes undone), decoded in one go."""
     joined = b"\x02".join(raw)
     if b'"' in joined or b"\x00" in joined or b"\x01" in joined or b"\r" in joined:
-        raw = [unquote(v, d) for v in raw]
+        raw = unquote_many(raw, d)
         joined = b"\x02".join(raw)
     values = joined.decode(enc).split("\x02")
     return values if len(values) == len(raw) else [v.decode(enc) for v in raw]

@@ -10,6 +10,9 @@ API::
     case_duplicates_in_text(path, occurrences, key_field, max_listed) -> list[Finding]
         # the same for keys a rows source (workbook, UTF-16 text) already gave as text:
         # occurrences maps each distinct key to its record numbers
+    CaseKeys(path, dialect, key_col, key_field, max_listed)   # the same, fed by another pass
+        .add(keys)   # one block of key values, in record order (as dupes.iter_keys gives them)
+        .findings() -> list[Finding]
 """
 
 from __future__ import annotations
@@ -28,25 +31,51 @@ def _folded(
     path: Path, dialect: CsvDialect, key_col: int, records: int | None = None
 ) -> Iterator[list[bytes]]:
     for keys in iter_keys(path, dialect, key_col, records):
-        yield [k.lower() for k in keys]  # ASCII folding, as the emulator's NOCASE; enough for most keys
+        yield list(map(bytes.lower, keys))  # ASCII folding, as the emulator's NOCASE; enough for most keys
 
 
 def case_duplicate_findings(
     path: Path, dialect: CsvDialect, key_col: int, key_field: str, max_listed: int
 ) -> list[Finding]:
     """An error naming keys that are equal ignoring case (exact repeats are the plan's finding)."""
-    index = KeyIndex(lambda n: _folded(path, dialect, key_col, n))
-    for keys in _folded(path, dialect, key_col):
-        index.add(keys)
-    rep = index.repeated()
-    if not rep.values:
-        return []
+    found = CaseKeys(path, dialect, key_col, key_field, max_listed)
+    for keys in iter_keys(path, dialect, key_col):
+        found.add(keys)
+    return found.findings()
+
+
+class CaseKeys:
+    """The case-folded key index of one file, fed block by block by whichever pass reads the keys (the
+    whole-file check of a mapped file reads them anyway: one pass over the file instead of two)."""
+
+    def __init__(
+        self, path: Path, dialect: CsvDialect, key_col: int, key_field: str, max_listed: int
+    ) -> None:
+        self.path, self.dialect, self.key_col = path, dialect, key_col
+        self.key_field, self.max_listed = key_field, max_listed
+        self.index = KeyIndex(lambda n: _folded(path, dialect, key_col, n))
+
+    def add(self, keys: list[bytes]) -> None:
+        self.index.add(list(map(bytes.lower, keys)))
+
+    def findings(self) -> list[Finding]:
+        path, dialect, key_col, max_listed = self.path, self.dialect, self.key_col, self.max_listed
+        key_field = self.key_field
+        rep = self.index.repeated()
+        if not rep.values:
+            return []
+        return _findings(path, dialect, key_col, key_field, max_listed, rep.hashes)
+
+
+def _findings(
+    path: Path, dialect: CsvDialect, key_col: int, key_field: str, max_listed: int, hashes: set[int]
+) -> list[Finding]:
     spellings: dict[bytes, dict[bytes, KeyHits]] = {}
     record = 1
     for keys in iter_keys(path, dialect, key_col):
         folded = [k.lower() for k in keys]
         for offset, (key, low, h) in enumerate(zip(keys, folded, key_hashes(folded), strict=True)):
-            if h in rep.hashes and key.strip():
+            if h in hashes and key.strip():
                 hit = spellings.setdefault(low, {}).setdefault(key, KeyHits())
                 hit.count += 1
                 if len(hit.records) < max_listed:

@@ -15,6 +15,7 @@ API::
         shared_with(other, limit=MAX_LOCATED) -> Repeats  # cross-file
         __len__() -> int
     iter_keys(path, dialect, key_col, records=None) -> Iterator[list[bytes]]
+    clean_keys(keys, d) -> list[bytes]   # raw key fields of a block, unquoted as iter_keys gives them
     locate_keys(path, dialect, key_col, hashes, limit) -> dict[bytes, KeyHits]
 """
 
@@ -191,10 +192,7 @@ def iter_keys(
                 recs, left = recs[:left], left - len(recs)
             if dialect.line_ending == "CRLF":
                 recs = list(map(bytes.removesuffix, recs, repeat(b"\r")))
-            keys = _keys(recs, key_col, ncols, d)
-            if any(map(bytes.startswith, keys, repeat(b'"'))):
-                keys = [_clean(k, d) for k in keys]
-            yield keys
+            yield clean_keys(_keys(recs, key_col, ncols, d), d)
 
 
 def locate_keys(
@@ -212,6 +210,13 @@ def locate_keys(
                 entry.records.append(number)
         record += len(keys)
     return hits
+
+
+def clean_keys(keys: list[bytes], d: bytes) -> list[bytes]:
+    """Raw key fields of a block (``fast_keys`` of its neutral records) as ``iter_keys`` gives them."""
+    if any(map(bytes.startswith, keys, repeat(b'"'))):
+        return [_clean(k, d) for k in keys]
+    return keys
 
 
 def _keys(recs: list[bytes], k: int, ncols: int, d: bytes) -> list[bytes]:

@@ -13,7 +13,7 @@ API::
     neutral_records(data, d) -> tuple[list[bytes], list[bytes]]   # (pieces, quote segments)
     neutral_text(data, d, segs=None) -> bytes   # the same bytes, quoted delimiters/newlines masked
     fast_keys(recs, k, ncols, d) -> list[bytes]   # raw key field per record (may still be quoted)
-    flat_fields(text, d, ncols) -> list[bytes] | None   # every field of a block, record after record
+    flat_fields(text, d, ncols, exact=True) -> list[bytes] | None   # every field of a block, in order
     outside_quotes(data, segs) -> bytes   # the block with each quoted value cut down to one '"'
     unquote(raw) -> bytes
     unquote_many(raw, d) -> list[bytes]   # unquote of a column of fields, in bulk
@@ -97,20 +97,37 @@ def outside_quotes(data: bytes, segs: list[bytes]) -> bytes:
     return b'"'.join(segs[::2]) if len(segs) > 1 else data
 
 
-def flat_fields(text: bytes, d: bytes, ncols: int) -> list[bytes] | None:
+def flat_fields(text: bytes, d: bytes, ncols: int, exact: bool = True) -> list[bytes] | None:
     """Every field of a block of LF-terminated records whose quoted separators are masked or cut
     (``neutral_records`` / ``outside_quotes``), in one list: field k of record r is at ``r * ncols + k``,
     so ``fields[k::ncols]`` is column k. One split in C for the whole block, instead of one per record.
-    None when the block does not hold ncols fields per record (the scan checked each record's count of
-    delimiters when the file was planned; this only guards against a file changed since)."""
+    None when some record has not exactly ``ncols`` fields. ``exact=False`` only compares the total count
+    of fields (a short record and a long one in the same block go unseen): for a caller that reads values
+    of a file whose every record the plan's scan counted, and that sends nothing it built from them."""
     if not text:
         return []
     terminated = text.endswith(b"\n")
     n = text.count(b"\n") + (0 if terminated else 1)
+    if exact:
+        # Every record has ncols - 1 delimiters: keep only delimiters and newlines, compare the skeleton.
+        unit = d * (ncols - 1) + b"\n"
+        expected = unit * n if terminated else unit * (n - 1) + unit[:-1]
+        if text.translate(None, _strip_table(unit)) != expected:
+            return None
     flat = text.replace(b"\n", d).split(d)
     if terminated:
         flat.pop()
     return flat if len(flat) == n * ncols else None
+
+
+_STRIP: dict[bytes, bytes] = {}
+
+
+def _strip_table(keep: bytes) -> bytes:
+    table = _STRIP.get(keep)
+    if table is None:
+        table = _STRIP[keep] = bytes(b for b in range(256) if b not in keep)
+    return table
 
 
 def unquote_many(raw: list[bytes], d: bytes) -> list[bytes]:

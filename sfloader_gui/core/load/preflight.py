@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sfloader_gui.core.csvio.casekeys import case_duplicate_findings
+from sfloader_gui.core.csvio.casekeys import CaseKeys
 from sfloader_gui.core.csvio.dupes import KeyIndex, iter_keys
 from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding, Severity, describe_records
 from sfloader_gui.core.csvio.keycheck import duplicate_findings
@@ -172,11 +172,25 @@ def _check_file(
     fields = [checker.field_of(c) for c in header]
     key = checker.by_name.get(key_field.lower())
     rows_source = fp.transform is not None and isinstance(fp.transform.source, RowSource)
+    case_keys: CaseKeys | None = None
     if key is not None and folds_case(key) and fp.key_column is not None and not rows_source:
         # A workbook's or UTF-16 file's keys are compared on its rows by ``analyze`` (not its bytes).
-        checker.out.extend(case_duplicate_findings(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED))
-    if any(f.severity == ERROR and f.code not in _USER_DECIDES for f in checker.out):
+        # A CSV's: a pass over its keys, which a mapped file's whole-file check below makes anyway (then
+        # it feeds them: one pass, not two); the findings keep their place.
+        case_keys = CaseKeys(fp.path, fp.dialect, fp.key_column, key.name, MAX_LISTED)
+    case_at = len(checker.out)
+
+    def done(fed: bool = False) -> list[Finding]:
+        if case_keys is not None:
+            if not fed:
+                assert fp.dialect is not None and fp.key_column is not None
+                for keys in iter_keys(fp.path, fp.dialect, fp.key_column):
+                    case_keys.add(keys)
+            checker.out[case_at:case_at] = case_keys.findings()
         return checker.out
+
+    if any(f.severity == ERROR and f.code not in _USER_DECIDES for f in checker.out):
+        return done()
     if mapping.undecided:
         # Still read the values of the columns that are placed (the mapping view previews them, and
         # their problems show now rather than after the last column is decided).
@@ -190,21 +204,25 @@ def _check_file(
         and not _sample_converts(fp, fields, choices, sample_rows)
     ):
         checker.out.extend(type_findings(fp, fields, sample_rows))  # sent byte for byte, as before
-        return checker.out
+        return done()
     source = fp.transform.source if fp.transform is not None else CsvSource(fp.path, fp.dialect)
     by_name = {f.name.lower(): f for f in describe.fields}
+    feed = None if case_keys is None or fp.key_column is None else (fp.key_column, case_keys.add)
     if (
         isinstance(source, CsvSource)
         and fp.transform is None
         and len(FileTransform(mapping, {}, source, fp.dialect.terminator, choices).header_bytes)
         <= len(fp.dialect.header_bytes)  # the parts the scan cut still fit
-        and (warnings := already_plain(source, mapping, by_name, key_field)) is not None
+        and (warnings := already_plain(source, mapping, by_name, key_field, keys_to=feed)) is not None
     ):
         # Labels over values already in Salesforce's form: the file goes byte for byte under the
         # API-name header (checked over the whole file with bytes operations, no CSV parsing).
         fp.transform = FileTransform(mapping, {}, source, fp.dialect.terminator, choices, notes=notes)
         checker.out.extend(warnings)
-        return checker.out
+        return done(fed=case_keys is not None)
+    if feed is not None:  # the check stopped early: the keys it fed were not all of them
+        assert case_keys is not None and fp.key_column is not None
+        case_keys = CaseKeys(fp.path, fp.dialect, fp.key_column, case_keys.key_field, MAX_LISTED)
     if not source.by_bytes:
         # A workbook or UTF-16 file: the plan's read already reported repeated and blank keys, and this
         # whole-file read reports them again (with the mapping's key column): keep one of each.
@@ -215,7 +233,7 @@ def _check_file(
     transform.notes = notes
     fp.transform, fp.parts, fp.records = transform, parts, records
     checker.out.extend(found)
-    return checker.out
+    return done()
 
 
 def _key_by_mapping(fp: FilePlan, mapping: Mapping, checker: _Checker, key_field: str) -> None:

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from sfloader_gui.core.csvio.casekeys import case_duplicates_in_text
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.cutter import PartSpan
+from sfloader_gui.core.csvio.dupes import clean_keys
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
 from sfloader_gui.core.csvio.records import (
     DELIM_MARK,
@@ -63,6 +64,10 @@ from sfloader_gui.core.mapping.source import CsvSource, RowSource, column_batche
 
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+")
 _DIGITS = re.compile(r"\d+")
+# Bytes read at a time by each part's rewrite: several parts are rewritten at once, each holding a few
+# copies of its block (fields, converted columns, the joined records), so a smaller block keeps the peak
+# memory down (1M-row file, 4 parts at once: 512 KiB blocks +34 MiB, 128 KiB +7 MiB, for the same CPU).
+_REWRITE_CHUNK = 128 << 10
 _NINES = str.maketrans("012345678", "999999999")
 _ZERO_SAMPLE = 100_000  # records looked at for lost leading zeros (a warning: a sample is enough)
 _ZERO_FAST_SAMPLE = 2_000  # ... in the bytes-only check of files sent as they are (its first block)
@@ -171,7 +176,7 @@ class FileTransform:
         nk = len(plan)
         identity = [i for i, _ in plan] == list(range(ncols))
         with self.source.path.open("rb") as fh:
-            for block in iter_blocks(fh, span.start, end=span.end):
+            for block in iter_blocks(fh, span.start, chunk_size=_REWRITE_CHUNK, end=span.end):
                 neutral = neutral_text(block.data, d, block.segs)
                 if crlf:  # quoted newlines are masked, so \r\n here only ends records
                     neutral = neutral.replace(b"\r\n", b"\n").removesuffix(b"\r")
@@ -537,11 +542,15 @@ _SCIENTIFIC_BYTES = re.compile(rb"(?m)^[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+$")
 def already_plain(
     source: CsvSource, mapping: Mapping, fields: AbcMapping[str, Any], key_field: str,
     should_stop: Callable[[], bool] | None = None,
+    keys_to: tuple[int, Callable[[list[bytes]], None]] | None = None,
 ) -> list[Finding] | None:  # fmt: skip
     """True when every value the mapping sends is already in Salesforce's form, checked over the whole
     file with bytes operations only (no CSV parsing in Python): the file can then go byte for byte under
     its new header. None as soon as anything needs a closer look (quoted values, other formats); else
-    the warnings about codes that lost their leading zeros."""
+    the warnings about codes that lost their leading zeros.
+
+    ``keys_to``: (column, callback) is handed that column's values block by block, as ``dupes.iter_keys``
+    reads them (the case-folded duplicate check rides along instead of reading the file again)."""
     d = source.dialect
     if d.encoding != "utf-8" or d.line_ending != "LF" or not mapping.renames_only:
         return None
@@ -569,10 +578,17 @@ def already_plain(
                 return None
             # Quoted values cut down to one '"' (a checked column holding one needs the full check); every
             # field of the block from one split in C, a column a slice of it: no work per record in Python.
-            flat = flat_fields(outside_quotes(block.data, block.segs), delim, ncols)
-            if flat is None:
+            flat = flat_fields(outside_quotes(block.data, block.segs), delim, ncols, exact=False)
+            if flat is None or not block.complete:
                 return None
             count = len(flat) // ncols
+            if keys_to is not None:
+                col, feed = keys_to
+                values = flat[col::ncols]
+                if any(b'"' in v for v in values):  # quoted: their text, as iter_keys unquotes it
+                    recs, _ = neutral_records(block.data, delim)
+                    values = clean_keys(fast_keys(recs, col, ncols, delim), delim)
+                feed(values)
             if zero_cols and record < _ZERO_FAST_SAMPLE:
                 columns: list[tuple[str, ...]] = [()] * ncols
                 for i in zero_cols:

@@ -378,10 +378,11 @@ def analyze(
             changes.add(i)
     findings.extend(_key_findings(path, mapping, key_pos, sci, dupes, blanks))
     key_info = fields.get(key_field.lower())
-    if by_rows and key_pos is not None and key_info is not None and _folds_case(key_info):
+    if by_rows and not dupes and key_pos is not None and key_info is not None and _folds_case(key_info):
         # Keys that differ only in letter case are one record for such a key: found from the keys this
-        # read collected (a CSV file's are checked on its bytes by pre-flight).
-        seen = {k: dupes.get(k) or [r] for k, r in keys.items()}
+        # read collected (a CSV file's are checked on its bytes by pre-flight). As for a CSV file, exact
+        # repeats are reported alone first, so that one key is not named by two findings.
+        seen = {k: [r] for k, r in keys.items()}
         findings.extend(case_duplicates_in_text(path, seen, key_info.name, 20))
     findings.extend(zeros.findings(path, mapping))
     transform = FileTransform(mapping, rules, source, terminator, choices, picklists, [], sizes, changes)

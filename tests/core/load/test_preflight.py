@@ -262,3 +262,12 @@ def test_a_workbook_key_that_differs_only_in_case_is_a_duplicate(
         preflight(plan, describer("Account"))
         (msg,) = by_code(plan.files[0], "duplicate_external_id_case")
         assert "'ab-1' (record 1) and 'AB-1' (record 2)" in msg, msg
+    # An exact repeat is named once, by the repeat's finding alone (as in a CSV file).
+    book = tmp_path / "both.xlsx"
+    wb = openpyxl.Workbook()
+    for row in (["External Id", "Account Name"], ["ab-1", "A"], ["ab-1", "B"], ["AB-1", "C"]):
+        wb.active.append(row)
+    wb.save(book)
+    plan = plan_load([book], LoadOptions(object_name="Account", external_id_field="External_Id__c"))
+    preflight(plan, describer("Account"))
+    assert [f.code for f in plan.files[0].findings] == ["duplicate_external_id"]

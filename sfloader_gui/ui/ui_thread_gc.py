@@ -6,6 +6,8 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from sfloader_gui.ui.tasks import live_pools
+
 # Why (issue 15): Python's automatic collection runs on whichever thread happens to allocate: a pool
 # worker or an emulator thread. When it frees the wrapper of a window left in a reference cycle, Shiboken
 # either deletes the widget right there, off the UI thread (a Python subclass such as MainWindow), or queues
@@ -40,11 +42,12 @@ class UiThreadCollector(QObject):
         counts = gc.get_count()
         if counts[0] <= self._thresholds[0]:
             return
-        full = (
-            self._thresholds[2] > 0
-            and counts[2] > self._thresholds[2]
-            and self._long_lived_pending > self._long_lived_total // 4
-        )
+        # While the UI's pools work (a load, a file check), the user watches the window: a full walk of
+        # the heap (tens of ms, on this thread) waits for them to be idle, unless the oldest generation
+        # has doubled meanwhile (a load of hours still has its memory bounded).
+        busy = any(pool.activeThreadCount() for pool in live_pools())
+        due = self._long_lived_total if busy else self._long_lived_total // 4
+        full = self._thresholds[2] > 0 and counts[2] > self._thresholds[2] and self._long_lived_pending > due
         if full:
             gc.collect(2)
             self._long_lived_total = len(gc.get_objects(2))

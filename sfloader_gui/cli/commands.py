@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sfloader_gui.cli.parser import (
     EXIT_FAILED,
@@ -19,10 +19,11 @@ from sfloader_gui.cli.parser import (
     poll_interval,
 )
 from sfloader_gui.cli.progress import run_with_progress
+from sfloader_gui.cli.rows import ResultsRow, RunDoc, job_row, run_row
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.load.results import unbalanced
+from sfloader_gui.core.load.results import RESULT_KEYS, unbalanced
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -78,7 +79,7 @@ def open_org(args: argparse.Namespace) -> Iterator[SalesforceConnection]:
 
 def fetch_job(
     conn: SalesforceConnection, job_id: str, dest: Path, journal: Journal
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[ResultsRow, bool]:
     """One job's info and result files; returns its JSON row and whether anything failed.
 
     The job is settled in the journal only once it has ended and its three files are saved: results of
@@ -94,9 +95,15 @@ def fetch_job(
     except OSError as exc:  # disk full, read-only folder: the job is fine, its results are not saved
         message = f"results not saved ({exc.strerror or exc}); fetch them again later"
         return {"job_id": job_id, "state": info.state, "error_message": message}, True
-    row: dict[str, Any] = {"job_id": job_id, "state": info.state, "error_message": info.error_message}
-    row.update(records_processed=info.records_processed, records_failed=info.records_failed)
-    row.update({f"{name}_file": str(path) for name, path in saved.items()})
+    row: ResultsRow = {
+        "job_id": job_id,
+        "state": info.state,
+        "error_message": info.error_message,
+        "records_processed": info.records_processed,
+        "records_failed": info.records_failed,
+    }
+    for name, path in saved.items():
+        row[RESULT_KEYS[name]] = str(path)
     ended = info.state in _ENDED
     if problems:
         row["error_message"] = "; ".join(f"{n} results: {e}" for n, e in problems.items())
@@ -118,11 +125,12 @@ def cmd_results(args: argparse.Namespace) -> int:
     from sfloader_gui.core.load.results import RunFolder
     from sfloader_gui.core.load.resume import save_into_run
 
-    rows: list[dict[str, Any]] = []
+    rows: list[ResultsRow] = []
     failed = False
     folder: RunFolder | None = None
     with open_org(args) as conn, contextlib.closing(Journal()) as journal:
         for job_id in args.job_ids:
+            row: ResultsRow
             try:
                 into_run = save_into_run(conn, journal, job_id)
             except OSError as exc:  # disk full, read-only run folder: the job is fine, nothing settled
@@ -152,15 +160,6 @@ def cmd_results(args: argparse.Namespace) -> int:
     elif run_dir:
         print(f"Results saved in {run_dir}")
     return EXIT_FAILED if failed else EXIT_OK
-
-
-def run_row(run_dir: Path, job: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The JSON row of a job whose results were saved in its run's folder; and whether it is not clean."""
-    row: dict[str, Any] = {k: job[k] for k in ("job_id", "state", "error_message", "records_processed",
-                                               "records_failed")}  # fmt: skip
-    row.update({f"{n}_file": str(run_dir / job[f"{n}_file"]) for n in ("success", "failed", "unprocessed")})
-    row["run_dir"] = str(run_dir)
-    return row, job["state"] != "JobComplete" or job["records_failed"] > 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
@@ -324,13 +323,7 @@ def report(result: RunResult | ResumeResult, as_json: bool, mappings: dict[Path,
     ``mappings``: where each file's mapping came from (``check_plan``), listed in the JSON document.
     """
     manifest = result.manifest
-    keys = ("file", "part", "job_id", "state", "error_message", "records_processed", "records_failed")
-    jobs = []
-    for job in manifest["jobs"]:
-        row = {k: job[k] for k in keys}
-        for name in ("success_file", "failed_file", "unprocessed_file"):
-            row[name] = str(result.run_dir / job[name]) if job[name] else None
-        jobs.append(row)
+    jobs = [job_row(result.run_dir, job) for job in manifest["jobs"]]
     problem = manifest.get("manifest_error")
     if problem:  # the disk refused the manifest: say so, but still tell what the jobs did
         print(f"sfloader: {problem}; the jobs' results can be fetched again with: sfloader results JOB_ID",
@@ -339,7 +332,7 @@ def report(result: RunResult | ResumeResult, as_json: bool, mappings: dict[Path,
     if not_adding_up is not None:
         print(f"sfloader: warning: {not_adding_up}", file=sys.stderr)
     if as_json:
-        doc: dict[str, Any] = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
+        doc: RunDoc = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
         if mappings:
             doc["mappings"] = [{"file": str(p), "source": s} for p, s in mappings.items()]
         if problem:
@@ -429,7 +422,7 @@ def cmd_mapping(args: argparse.Namespace) -> int:
         rows.append({"column": c.column, "field": c.target, "label": labels.get(c.target or ""),
                      "status": how, "suggestions": list(c.suggestions)})  # fmt: skip
     if args.json:
-        doc: dict[str, Any] = {"object": options.object_name, "columns": rows, "notes": notes}
+        doc: dict[str, object] = {"object": options.object_name, "columns": rows, "notes": notes}
         if fp.transform is not None:
             doc["conversions"] = [r.to_json() for r in fp.transform.rules.values()]
         doc["findings"] = [

@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         origin = self._origin.retried(result)
         if origin is not None:  # a workbench retry of this window's run: its totals follow
             self.tasks.submit(lambda: standing(origin), self._show_standing, lambda _m: None)
-        elif folder is not None and self._origin.took(result):
+        elif folder is not None and self._origin.took(result) and result.manifest is not None:
             self.files_model.mark_loaded(result.manifest, folder)
         self.jobs_panel.set_run_folder(folder, has_failures=end.reviewable)
         log.info("%s Results: %s", end.verdict, folder or "not saved")

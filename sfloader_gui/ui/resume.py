@@ -70,10 +70,10 @@ def resumed_line(folder: Path, result: ResumeResult) -> str:
     """The status line after a resume: its totals, or the jobs still running."""
     from sfloader_gui.core.load.resume import pending
 
-    t = result.manifest.get("totals") or {}
-    left = sum(1 for job in result.manifest.get("jobs", []) if pending(job))
+    t = result.manifest["totals"]
+    left = sum(1 for job in result.manifest["jobs"] if pending(job))
     if left:
         return (f"Resume of {folder.name} stopped: {left} job(s) still running in Salesforce; "
                 "Resume again later to save their results.")  # fmt: skip
-    return (f"Resumed {folder.name}: {t.get('success', 0):,} loaded, {t.get('failed', 0):,} failed, "
-            f"{t.get('unprocessed', 0):,} not processed.")  # fmt: skip
+    return (f"Resumed {folder.name}: {t['success']:,} loaded, {t['failed']:,} failed, "
+            f"{t['unprocessed']:,} not processed.")  # fmt: skip

@@ -21,6 +21,6 @@ def test_no_refresh_and_a_clear_message(emulator: Any, tmp_path: Path) -> None:
         result = load(emulator, [src], tmp_path / "out", conn=conn)
     assert token.refresh_count == 0
     (job,) = result.manifest["jobs"]
-    assert job["state"] == "Error" and "blocked by admin" in job["error_message"]
+    assert job["state"] == "Error" and "blocked by admin" in (job["error_message"] or "")
     assert len(emulator.stats.find("POST", "/jobs/ingest")) == 1  # no loop
     nothing_lost(result.run_dir, emulator, records=10)

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.load.results import run_file
 from sfloader_gui.core.review.export import export_excel_safe, export_raw
 from sfloader_gui.core.review.session import ReviewSession
 from tests.core.load.loadkit import load
@@ -31,7 +32,7 @@ def test_failed_formula_rows_round_trip(emulator: Any, tmp_path: Path) -> None:
     session = ReviewSession(result.run_dir)
     raw = tmp_path / "raw.csv"
     export_raw(session, range(session.row_count), raw)
-    assert raw.read_bytes() == (result.run_dir / job["failed_file"]).read_bytes()
+    assert raw.read_bytes() == run_file(result.run_dir, job["failed_file"]).read_bytes()
     excel = tmp_path / "excel.csv"
     export_excel_safe(session, range(session.row_count), excel)
     cells = [c for r in csv.reader(io.StringIO(excel.read_text("utf-8-sig"), newline="")) for c in r]

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.results import run_file
 from tests.cli.test_cli import org_flags, run, upsert
 from tests.core.load.loadkit import load, write_accounts
 from tests.faults.kit import nothing_lost, read_only, tiny_filesystem_command
@@ -25,7 +26,7 @@ def test_awkward_names_are_sanitised_and_nothing_is_overwritten(emulator: Any, t
     src = write_accounts(tmp_path / ("..CON:" + "x" * 240 + ".csv"), 1, 5)
     result = load(emulator, [src], tmp_path / "out")
     (job,) = result.manifest["jobs"]
-    folder = (result.run_dir / job["success_file"]).parent
+    folder = run_file(result.run_dir, job["success_file"]).parent
     assert folder.parent == result.run_dir / "jobs" and ":" not in folder.name and len(folder.name) < 100
     assert not list(result.run_dir.rglob("*.part"))  # no partial file left under any name
     nothing_lost(result.run_dir, emulator, records=5)

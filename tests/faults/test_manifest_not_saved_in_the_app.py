@@ -51,7 +51,7 @@ def test_the_app_says_manifest_not_saved_and_resume_completes_the_run(
     assert "Manifest not saved" in status and "Resume it from Recent runs" in status, status
     assert "Manifest not saved" in window.jobs_panel.summary.text()
     assert not window.jobs_panel.review_button.isVisible()  # the folder's old manifest is not reviewed
-    assert result.manifest["jobs"][0]["success_file"] is None
+    assert result.manifest is not None and result.manifest["jobs"][0]["success_file"] is None
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert not on_disk["finished_at"]  # what was under way when the folder stopped taking writes
     with contextlib.closing(Journal()) as journal:

@@ -12,10 +12,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sfloader_gui.core.csvio.dialect import DELIMITERS
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan, plan_load
-from sfloader_gui.core.load.results import RunFolder, load_manifest, run_file, safe_name, source_file
+from sfloader_gui.core.load.results import (
+    Manifest,
+    ManifestFile,
+    ResultKey,
+    RunFolder,
+    delimiter_of,
+    load_manifest,
+    run_file,
+    safe_name,
+    source_file,
+)
 from sfloader_gui.core.load.run import NEVER_SENT, EventSink, LoadRun, RunResult
 from sfloader_gui.core.mapping.columns import Choices, ColumnRule
 from sfloader_gui.core.mapping.model import Mapping
@@ -82,7 +91,6 @@ def build_retry_files(run_dir: Path, new_run: RunFolder | None = None) -> list[P
     files = {f["path"]: f for f in manifest["files"]}
     wanted: dict[str, _Wanted] = {}
     for job in manifest["jobs"]:
-        entry = files.get(job["file"], {})
         want = wanted.setdefault(job["file"], _Wanted(set(), []))
         if any(NEVER_SENT in note for note in job.get("notes", [])):
             want.ranges.append((job["first_record"], job["first_record"] + job["records"] - 1))
@@ -90,16 +98,20 @@ def build_retry_files(run_dir: Path, new_run: RunFolder | None = None) -> list[P
         if job["state"] not in ("JobComplete", "Failed", "Aborted"):
             log.warning("Retry leaves out job %s (%s): it may still be running", job["job_id"], job["state"])
             continue
-        delimiter = DELIMITERS.get(entry.get("delimiter") or "COMMA", ",")
-        for key in ("failed_file", "unprocessed_file"):
+        delimiter = delimiter_of(files.get(job["file"]))
+        keys: tuple[ResultKey, ...] = ("failed_file", "unprocessed_file")
+        for key in keys:
             if job.get(key):  # run_file refuses a path that leaves the run folder (an edited manifest)
                 want.keys.update(_result_keys(run_file(run_dir, job[key]), ext, delimiter))
+    sheet = (manifest.get("options") or {}).get("sheet")  # a manifest from before files named theirs
     written: list[Path] = []
     for index, (source, want) in enumerate(wanted.items(), start=1):
         if want.keys or want.ranges:
+            entry = files.get(source)
             out = _copy_rows(
                 source_file(source),
-                {"sheet": (manifest.get("options") or {}).get("sheet"), **files.get(source, {})},
+                entry,
+                entry.get("sheet", sheet) if entry else sheet,
                 ext,
                 want,
                 new_run.sources_dir,
@@ -122,21 +134,27 @@ def _result_keys(path: Path, ext: str, delimiter: str) -> set[str]:
 
 
 def _copy_rows(
-    source: Path, entry: dict[str, Any], ext: str, want: _Wanted, dest_dir: Path, index: int
+    source: Path,
+    entry: ManifestFile | None,
+    sheet: str | None,
+    ext: str,
+    want: _Wanted,
+    dest_dir: Path,
+    index: int,
 ) -> Path | None:
     """Stream ``source`` and write the wanted records (header first) to a new CSV in ``dest_dir``."""
-    delimiter = DELIMITERS.get(entry.get("delimiter") or "COMMA", ",")
-    terminator = "\r\n" if entry.get("line_ending") == "CRLF" else "\n"
+    delimiter = delimiter_of(entry)
+    terminator = "\r\n" if entry and entry.get("line_ending") == "CRLF" else "\n"
     dest = dest_dir / f"{index:02d}_{safe_name(source.stem)}.csv"
     if not source.is_file():
         raise FileNotFoundError(f"{source} is gone: its failed rows cannot be copied for the retry.")
     # A mapped file (issue 11) keeps its own header in the copy; the key is the column mapped to it.
-    mapped = (entry.get("transform") or {}).get("mapping") or []
+    mapped = ((entry and entry.get("transform")) or {}).get("mapping") or []
     key_column = next((m["column"] for m in mapped if str(m.get("field") or "").lower() == ext.lower()), ext)
     kept = 0
     tmp = dest.with_name(f".{dest.name}.part")
     with (
-        _source_rows(source, entry, delimiter) as reader,
+        _source_rows(source, (entry and entry.get("encoding")) or "utf-8", sheet, delimiter) as reader,
         open(tmp, "x", newline="", encoding="utf-8", opener=opener) as out,
     ):
         writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
@@ -157,34 +175,31 @@ def _copy_rows(
 
 
 @contextlib.contextmanager
-def _source_rows(source: Path, entry: dict[str, Any], delimiter: str) -> Iterator[Iterator[list[str]]]:
+def _source_rows(
+    source: Path, encoding: str, sheet: str | None, delimiter: str
+) -> Iterator[Iterator[list[str]]]:
     """The source's records (header first) as the first run read them: its encoding, or a workbook."""
-    encoding = str(entry.get("encoding") or "utf-8")
     if encoding in ("workbook", "utf-16"):
-        rows = (
-            workbook_source(source, entry.get("sheet"))
-            if encoding == "workbook"
-            else utf16_source(source, delimiter)
-        )
+        rows = workbook_source(source, sheet) if encoding == "workbook" else utf16_source(source, delimiter)
         yield itertools.chain([rows.header], (r for b in rows.batches(sizes=False) for r in b.rows))
         return
     with source.open(newline="", encoding="utf-8-sig" if encoding == "utf-8" else encoding) as src:
         yield csv.reader(src, delimiter=delimiter)
 
 
-def _reapply_transforms(conn: SalesforceConnection, plan: LoadPlan, manifest: dict[str, Any]) -> None:
+def _reapply_transforms(conn: SalesforceConnection, plan: LoadPlan, manifest: Manifest) -> None:
     """A retry sends its rows with the mapping and conversions the first run used (from its manifest)."""
-    entries = [f for f in manifest.get("files", []) if f.get("transform")]
-    if not entries:
+    sent = [(f.get("header"), t) for f in manifest.get("files", []) if (t := f.get("transform"))]
+    if not sent:
         return
     target = describe.describe_object(conn, plan.options.object_name)
     fields = {f.name.lower(): f for f in target.fields}
     for fp in plan.files:
-        entry = next(
-            (e for e in entries if fp.dialect is not None and e.get("header") == fp.dialect.header), None
+        transform = next(
+            (t for header, t in sent if fp.dialect is not None and header == fp.dialect.header), None
         )
-        if entry is not None:
-            reapply_transform(fp, entry["transform"], fields, plan.options)
+        if transform is not None:
+            reapply_transform(fp, transform, fields, plan.options)
 
 
 def reapply_transform(

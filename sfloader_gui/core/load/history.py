@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from sfloader_gui.core.load.journal import JournalEntry
-from sfloader_gui.core.load.results import MANIFEST
+from sfloader_gui.core.load.results import MANIFEST, Manifest
 from sfloader_gui.core.load.resume import pending as is_pending
 
 
@@ -75,12 +75,13 @@ class RunSummary:
 def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary | None:
     """The summary of one run folder, or None when it has no readable manifest."""
     try:
-        manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        data: object = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(manifest, dict) or "jobs" not in manifest:
+    if not isinstance(data, dict) or "jobs" not in data:
         return None
-    totals = manifest.get("totals") or {}
+    manifest = cast(Manifest, data)  # read leniently below: an older or hand-edited one still lists
+    totals = manifest.get("totals", {})
     jobs = manifest.get("jobs") or []
     here = folder.resolve()
     to_fetch = tuple(e.job_id for e in unsettled if _same(e.run_dir, here))

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
+from sfloader_gui.core.csvio.dialect import DELIMITERS
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.models import JobOutcome, JobState, PartRef
 from sfloader_gui.core.private import DIR_MODE, private_dir
@@ -21,6 +22,114 @@ from sfloader_gui.core.salesforce.bulk import publish_new
 MANIFEST = "manifest.json"
 SCHEMA = 1
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# The manifest's shape (schema 1, docs/dev/contracts.md): what ``build_manifest`` writes and every reader
+# (the app, the CLI, resume, retry, the workbench, Recent runs) reads back from ``load_manifest``.
+class ManifestFinding(TypedDict):
+    severity: str
+    code: str
+    message: str
+    records: list[int]
+
+
+class ManifestFile(TypedDict):
+    """One input file of the run (``files``), sent or blocked."""
+
+    path: str
+    size: int
+    sha256: str
+    mtime: float
+    records: int
+    encoding: str | None
+    bom: bool
+    delimiter: str | None  # a dialect's name (COMMA, TAB...), as the Bulk API spells it
+    line_ending: str | None
+    header: list[str]
+    sheet: str | None
+    transform: dict[str, Any] | None  # the mapping's own JSON (core/mapping FileTransform.to_json)
+    parts: int
+    blocked: bool
+    findings: list[ManifestFinding]
+
+
+class ManifestJob(TypedDict):
+    """One part of a file and the job that sent it (``jobs``); paths are relative to the run folder."""
+
+    file: str
+    part: int
+    part_count: int
+    first_record: int
+    records: int
+    job_id: str | None
+    state: str
+    error_message: str | None
+    records_processed: int
+    records_failed: int
+    records_unprocessed: int
+    success_file: str | None
+    failed_file: str | None
+    unprocessed_file: str | None
+    gzip: bool
+    gzip_level: int | None
+    gzip_levels: dict[str, int]
+    abandoned_jobs: list[dict[str, str]]
+    notes: list[str]
+
+
+ResultKey = Literal["success_file", "failed_file", "unprocessed_file"]  # a job's three result files
+# The key of each result file by the name the Bulk API client saves it under (bulk.RESULT_FILES).
+RESULT_KEYS: dict[str, ResultKey] = {
+    "success": "success_file",
+    "failed": "failed_file",
+    "unprocessed": "unprocessed_file",
+}
+
+
+class Compression(TypedDict):
+    gzip_level: int | None
+    raw_bytes_by_level: dict[str, int]
+
+
+class Totals(TypedDict):
+    records: int
+    success: int
+    failed: int
+    unprocessed: int
+    jobs: int
+    jobs_failed: int
+
+
+class Balance(TypedDict):
+    balanced: bool
+    unaccounted: int
+
+
+class Accounting(TypedDict):
+    totals: Totals
+    accounting: Balance
+
+
+class Manifest(TypedDict):
+    """A run's ``manifest.json``."""
+
+    schema: int
+    run_id: str
+    created_at: str
+    finished_at: str | None
+    instance_url: str
+    api_version: str
+    object: str
+    external_id_field: str
+    operation: str
+    options: dict[str, Any]  # the LoadOptions as sent (asdict), read back by field name
+    retry_of: str | None
+    files: list[ManifestFile]
+    jobs: list[ManifestJob]
+    compression: Compression
+    totals: Totals
+    accounting: Balance
+    manifest_error: NotRequired[str]  # never on disk: why the disk refused it (the run's result only)
 
 
 def utc_stamp(moment: datetime) -> str:
@@ -102,7 +211,7 @@ class RunFolder:
     def relative(self, path: Path | None) -> str | None:
         return None if path is None else path.relative_to(self.path).as_posix()
 
-    def write_manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def write_manifest(self, manifest: Manifest) -> Manifest:
         """Write ``manifest`` (made by ``build_manifest``) as ``manifest.json`` and return it.
 
         Raises ``OSError`` when the manifest cannot be written (disk full, read-only folder).
@@ -119,7 +228,7 @@ class RunFolder:
         instance_url: str,
         retry_of: str | None = None,
         finished_at: datetime | None = None,
-    ) -> dict[str, Any]:
+    ) -> Manifest:
         """The run's manifest (schema 1, see docs/dev/contracts.md); ``write_manifest`` puts it on disk.
 
         Blocked files are listed (``"blocked": true`` with their findings) but have no jobs: nothing of
@@ -128,7 +237,7 @@ class RunFolder:
         options = plan.options
         outcomes = list(outcomes)
         jobs = [self._job_entry(o) for o in outcomes]
-        manifest: dict[str, Any] = {
+        return {
             "schema": SCHEMA,
             "run_id": self.run_id,
             "created_at": iso_utc(self.created_at),
@@ -143,11 +252,10 @@ class RunFolder:
             "files": [file_entry(fp) for fp in plan.files],
             "jobs": jobs,
             "compression": compression(outcomes),
+            **accounting(jobs),
         }
-        manifest.update(accounting(jobs))
-        return manifest
 
-    def _job_entry(self, o: JobOutcome) -> dict[str, Any]:
+    def _job_entry(self, o: JobOutcome) -> ManifestJob:
         return {
             "file": str(o.part.file),
             "part": o.part.part,
@@ -177,7 +285,7 @@ def _main_level(levels: dict[int, int]) -> int | None:
     return max(levels, key=levels.__getitem__) if levels else None
 
 
-def compression(outcomes: Iterable[JobOutcome]) -> dict[str, Any]:
+def compression(outcomes: Iterable[JobOutcome]) -> Compression:
     """The gzip level chosen for the run (the one most of its bytes went out at) and bytes per level."""
     total: dict[int, int] = {}
     for o in outcomes:
@@ -190,7 +298,7 @@ def compression(outcomes: Iterable[JobOutcome]) -> dict[str, Any]:
     }
 
 
-def file_entry(fp: FilePlan) -> dict[str, Any]:
+def file_entry(fp: FilePlan) -> ManifestFile:
     d = fp.dialect
     return {
         "path": str(fp.path),
@@ -218,7 +326,12 @@ def file_entry(fp: FilePlan) -> dict[str, Any]:
     }
 
 
-def accounting(jobs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def delimiter_of(entry: ManifestFile | None) -> str:
+    """The delimiter a ``files`` entry names, as a character (a comma when it names none)."""
+    return DELIMITERS.get((entry.get("delimiter") if entry else None) or "COMMA", ",")
+
+
+def accounting(jobs: Sequence[ManifestJob]) -> Accounting:
     """Totals, and the proof that each part's records = success + failed + unprocessed."""
     records = sum(j["records"] for j in jobs)
     failed = sum(j["records_failed"] for j in jobs)
@@ -238,10 +351,10 @@ def accounting(jobs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def unbalanced(manifest: dict[str, Any]) -> str | None:
+def unbalanced(manifest: Manifest) -> str | None:
     """What every front end tells the user when a run's records do not add up (None: they do)."""
-    check = manifest.get("accounting") or {}
-    if check.get("balanced", True):
+    check = manifest.get("accounting")
+    if check is None or check.get("balanced", True):
         return None
     n = check.get("unaccounted", 0)
     return (
@@ -282,11 +395,11 @@ def source_file(named: object) -> Path:
     return path
 
 
-def load_manifest(run_dir: Path) -> dict[str, Any]:
+def load_manifest(run_dir: Path) -> Manifest:
     """Read a run's manifest, with a clear message when the folder is not a run folder."""
     path = run_dir / MANIFEST
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: Manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{run_dir} has no {MANIFEST}: it is not an sfloader run folder.") from None
     if data.get("schema") != SCHEMA:

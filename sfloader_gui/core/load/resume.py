@@ -14,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sfloader_gui.core.csvio.dialect import DELIMITERS
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.load.results import (
+    RESULT_KEYS,
+    Manifest,
+    ManifestJob,
     accounting,
     count_records,
+    delimiter_of,
     iso_utc,
     load_manifest,
     safe_name,
@@ -44,7 +46,7 @@ class ResumeResult:
     """The completed manifest of a resumed (or aborted) run."""
 
     run_dir: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def ok(self) -> bool:
@@ -77,7 +79,7 @@ def resume_line(run_dir: Path, jobs: int) -> str:
     )
 
 
-def unfinished(run_dir: Path) -> list[dict[str, Any]]:
+def unfinished(run_dir: Path) -> list[ManifestJob]:
     """The run's jobs still running or whose results are not saved (what a resume would work on)."""
     return [j for j in load_manifest(run_dir)["jobs"] if pending(j)]
 
@@ -106,7 +108,7 @@ def resume_run(
     cancel = cancel or CancelToken()
     known = _journalled_ids(journal, run_dir)
     index = {f["path"]: n for n, f in enumerate(manifest["files"], start=1)}
-    delimiters = {f["path"]: DELIMITERS.get(f.get("delimiter") or "COMMA", ",") for f in manifest["files"]}
+    delimiters = {f["path"]: delimiter_of(f) for f in manifest["files"]}
     deadline = time.monotonic() + timeout_s
     for job in manifest["jobs"]:
         if not pending(job):
@@ -131,7 +133,7 @@ def resume_run(
 
 def save_into_run(
     conn: SalesforceConnection, journal: Journal, job_id: str
-) -> tuple[Path, dict[str, Any]] | None:
+) -> tuple[Path, ManifestJob] | None:
     """``sfloader results`` for a job of a run this machine journalled: once the job has ended, its three
     files are saved in that run's folder (where the run would have saved them), its manifest is completed
     and the job is settled, as ``resume`` would do for it. Returns the run folder and the job's manifest
@@ -159,7 +161,7 @@ def save_into_run(
     job["job_id"] = job_id
     if pending(job):
         index = {f["path"]: n for n, f in enumerate(manifest["files"], start=1)}
-        delimiter = {f["path"]: DELIMITERS.get(f.get("delimiter") or "COMMA", ",") for f in manifest["files"]}
+        delimiter = {f["path"]: delimiter_of(f) for f in manifest["files"]}
         _settle(conn, run_dir, job, index[job["file"]], delimiter[job["file"]], False, 0.0, 0.0,
                 CancelToken(), lambda _m: None)  # fmt: skip
         job["notes"][-1] = f"results saved by sfloader results ({job['state']})"
@@ -170,7 +172,7 @@ def save_into_run(
     return run_dir, job
 
 
-def pending(job: dict[str, Any]) -> bool:
+def pending(job: ManifestJob) -> bool:
     """A job of the manifest a resume would work on: sent, but its three result files are not all saved."""
     if any(NEVER_SENT in n for n in job.get("notes", [])):
         return False
@@ -184,7 +186,7 @@ def _journalled_ids(journal: Journal | None, run_dir: Path) -> dict[tuple[str, i
     return {(str(e.file), e.part): e.job_id for e in journal.jobs_of_run(run_dir)}
 
 
-def _not_sent(job: dict[str, Any], why: str) -> None:
+def _not_sent(job: ManifestJob, why: str) -> None:
     job["state"] = "Cancelled"
     job["records_processed"] = job["records_failed"] = 0
     job["records_unprocessed"] = job["records"]
@@ -196,7 +198,7 @@ def _not_sent(job: dict[str, Any], why: str) -> None:
 def _settle(
     conn: SalesforceConnection,
     run_dir: Path,
-    job: dict[str, Any],
+    job: ManifestJob,
     file_index: int,
     delimiter: str,
     abort: bool,
@@ -232,7 +234,7 @@ def _settle(
         dest = folder / f"{name}.csv"
         if not dest.exists():
             bulk.download_results(conn, job_id, kind, dest)
-        job[f"{name}_file"] = dest.relative_to(run_dir).as_posix()
+        job[RESULT_KEYS[name]] = dest.relative_to(run_dir).as_posix()
     job["records_unprocessed"] = count_records(folder / "unprocessed.csv", delimiter)
     job.setdefault("notes", []).append(f"results saved by resume ({info.state})")
     say(f"job {job_id}: {info.state}, {info.records_processed:,} processed, {info.records_failed:,} failed")
@@ -257,7 +259,7 @@ def _wait(
     return info
 
 
-def _write(run_dir: Path, manifest: dict[str, Any]) -> None:
+def _write(run_dir: Path, manifest: Manifest) -> None:
     manifest.update(accounting(manifest["jobs"]))
     data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
     write_atomic(run_dir / "manifest.json", data, replace=True)

@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Final
 
 from sfloader_gui.core.load.journal import Journal, RunJournal
 from sfloader_gui.core.load.part.plan import PartPlan, part_plans
 from sfloader_gui.core.load.part.state import EventSink
 from sfloader_gui.core.load.plan import LoadPlan
-from sfloader_gui.core.load.results import RunFolder, unbalanced
+from sfloader_gui.core.load.results import Manifest, RunFolder, unbalanced
 from sfloader_gui.core.load.runner import run_part
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -37,7 +37,7 @@ class RunResult:
 
     run_folder: RunFolder
     outcomes: list[JobOutcome]
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def run_dir(self) -> Path:
@@ -54,7 +54,9 @@ class RunResult:
         )
 
 
-MANIFEST_ERROR = "manifest_error"  # in a manifest that could not be written: why (disk full, read-only)
+MANIFEST_ERROR: Final = (
+    "manifest_error"  # in a manifest that could not be written: why (disk full, read-only)
+)
 
 
 def not_sent(
@@ -268,7 +270,7 @@ class LoadRun:
             part=part.ref, state=JobState.QUEUED, rows=part.records, first_record=part.first_record
         )
 
-    def _manifest(self, outcomes: list[JobOutcome], finished_at: datetime | None) -> dict[str, Any]:
+    def _manifest(self, outcomes: list[JobOutcome], finished_at: datetime | None) -> Manifest:
         return self.folder.build_manifest(
             self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
             finished_at=finished_at,

@@ -35,7 +35,7 @@ _KEPT = {
 def retry_options(session: ReviewSession, **overrides: Any) -> LoadOptions:
     """The original run's object, External ID field and sending options."""
     m = session.manifest
-    if not m.get("object") or not m.get("external_id_field"):
+    if not m or not m.get("object") or not m.get("external_id_field"):
         raise RetryError("Open the run folder (not a lone results file) to retry its rows.")
     known = {f.name for f in fields(LoadOptions)}
     kept = {k: v for k, v in dict(m.get("options") or {}).items() if k in _KEPT and k in known}
@@ -74,7 +74,7 @@ def prepare_retry(
         shutil.rmtree(folder.path, ignore_errors=True)  # refused before anything was sent: no run left
         raise
     record_retry(session, folder.path, sent)
-    run_id = str(session.manifest.get("run_id") or (session.run_dir.name if session.run_dir else ""))
+    run_id = session.run_id or (session.run_dir.name if session.run_dir else "")
     return LoadRun(conn, plan, options, folder, journal=journal, retry_of=run_id)
 
 

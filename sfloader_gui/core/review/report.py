@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
 
+from sfloader_gui.core.load.results import Manifest
 from sfloader_gui.core.private import opener
 from sfloader_gui.core.review.retry import RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
@@ -26,9 +27,10 @@ def summary_html(session: ReviewSession, retries: RetryOutcomes | None = None) -
     With ``retries`` it also says how many of the rows sent again succeeded, and in which runs.
     """
     m = session.manifest
-    totals: dict[str, Any] = m.get("totals", {})
+    totals: Mapping[str, object] = m.get("totals", {}) if m else {}
     groups = session.groups.compute()
-    title = f"Load report: {m.get('object', 'results')} — {m.get('run_id', session.target.name)}"
+    name = m.get("object", "results") if m else "results"
+    title = f"Load report: {name} — {session.run_id or session.target.name}"
     parts = [
         f"<html><head><meta charset='utf-8'><title>{escape(title)}</title>",
         f"<style>{_STYLE}</style></head><body>",
@@ -81,7 +83,7 @@ def write_summary_html(session: ReviewSession, dest: Path, retries: RetryOutcome
     return dest
 
 
-def _run_line(m: dict[str, Any]) -> str:
+def _run_line(m: Manifest | None) -> str:
     if not m:
         return (
             "<p class='muted'>A results file opened on its own: no run manifest, so totals are partial.</p>"
@@ -97,9 +99,9 @@ def _run_line(m: dict[str, Any]) -> str:
     return "<p>" + " · ".join(bits) + "</p>"
 
 
-def _per_file(m: dict[str, Any]) -> list[list[str]]:
+def _per_file(m: Manifest | None) -> list[list[str]]:
     rows: dict[str, list[int]] = {}
-    for job in m.get("jobs", []):
+    for job in m.get("jobs", []) if m else []:
         acc = rows.setdefault(str(job.get("file")), [0, 0, 0, 0])
         acc[0] += int(job.get("records", 0))
         acc[1] += int(job.get("records_processed", 0)) - int(job.get("records_failed", 0))

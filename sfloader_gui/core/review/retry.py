@@ -57,12 +57,12 @@ def write_retry_files(
     """
     if not rows:
         raise RetryError("Choose at least one failed row to retry.")
-    if not session.manifest.get("external_id_field"):
+    ext = session.external_id_field
+    if not ext:
         raise RetryError(
             "This results file was opened without its run folder, so the object and External ID field "
             "are unknown: open the run folder to retry its rows."
         )
-    ext = str(session.manifest["external_id_field"])
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = out_dir or session.review_dir / f"retry_{stamp}"
     private_dir(folder.parent)
@@ -158,7 +158,7 @@ def retry_runs(session: ReviewSession) -> list[Path]:
     known = {
         Path(r["run_dir"]) for r in (_read_json(session.review_dir / RETRIES_FILE) or {}).get("retries", [])
     }
-    ids = {str(session.manifest.get("run_id", session.run_dir.name))}
+    ids = {session.run_id or session.run_dir.name}
     found: list[Path] = []
     for candidate in sorted(p for p in session.run_dir.parent.iterdir() if p.name > session.run_dir.name):
         manifest = _read_json(candidate / MANIFEST)

@@ -10,11 +10,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from sfloader_gui.core.load.results import (
     MANIFEST,
+    Manifest,
+    ManifestJob,
     ManifestPathError,
+    ResultKey,
     load_manifest,
     run_file,
     source_file,
@@ -67,7 +70,7 @@ class ReviewSession:
     def __init__(self, target: Path) -> None:
         self.target = target
         self.run_dir: Path | None = None
-        self.manifest: dict[str, Any] = {}
+        self.manifest: Manifest | None = None  # None: a results file opened on its own
         self.files: list[ResultsFile] = []
         self.problems: list[str] = []
         self.joins: dict[str, SourceJoin] = {}
@@ -86,7 +89,7 @@ class ReviewSession:
                 join.keep_rows = True
         self.has_views = any(v is not None for v in self.views)
         self.columns = _union_columns(self.files, self.views)
-        ext_field = str(self.manifest.get("external_id_field", ""))
+        ext_field = self.external_id_field
         self._ext_cols = [
             rf.data_columns.index(ext_field) if ext_field in rf.data_columns else -1 for rf in self.files
         ]
@@ -131,12 +134,12 @@ class ReviewSession:
 
     def _open_run(self, run_dir: Path, only: Path | None = None) -> None:
         try:
-            self.manifest = load_manifest(run_dir)
+            self.manifest = manifest = load_manifest(run_dir)
         except (OSError, ValueError) as exc:
             raise ReviewError(str(exc)) from None
         self.run_dir = run_dir
-        ext_field = str(self.manifest.get("external_id_field", ""))
-        for entry in self.manifest.get("files", []):
+        ext_field = self.external_id_field
+        for entry in manifest.get("files", []):
             try:
                 source = source_file(entry.get("path"))
             except ManifestPathError as exc:
@@ -148,14 +151,10 @@ class ReviewSession:
                     f"{Path(entry['path']).name} was not sent: the checks before loading blocked it, so "
                     "it has no failed rows here. Fix the file and load it again."
                 )
-        for job in self.manifest.get("jobs", []):
-            files: list[dict[str, Any]] = self.manifest.get("files", [])
-            entry = next((f for f in files if f["path"] == job["file"]), {})
-            delimiter = DELIMITERS.get(str(entry.get("delimiter", "")))
-            for kind, key, count in (
-                (Kind.FAILED, "failed_file", "records_failed"),
-                (Kind.UNPROCESSED, "unprocessed_file", "records_unprocessed"),
-            ):
+        for job in manifest.get("jobs", []):
+            found = next((f for f in manifest.get("files", []) if f["path"] == job["file"]), None)
+            delimiter = DELIMITERS.get(str(found.get("delimiter", ""))) if found else None
+            for kind, key, count in _REVIEWED:
                 rel = job.get(key)
                 if not rel:
                     if job.get(count):
@@ -201,6 +200,20 @@ class ReviewSession:
         self.files.append(rf)
         self.problems.extend(rf.warnings)
 
+    # ----- the run's manifest ------------------------------------------------------------------------
+    @property
+    def run_id(self) -> str | None:
+        return self.manifest.get("run_id") if self.manifest else None
+
+    @property
+    def external_id_field(self) -> str:
+        """The run's External ID field ("" for a results file opened on its own)."""
+        return str(self.manifest.get("external_id_field", "")) if self.manifest else ""
+
+    @property
+    def instance_url(self) -> str:
+        return str(self.manifest.get("instance_url") or "") if self.manifest else ""
+
     # ----- addressing --------------------------------------------------------------------------------
     @property
     def review_dir(self) -> Path:
@@ -228,7 +241,7 @@ class ReviewSession:
 
     def build_joins(self) -> None:
         """Index every source file (a whole read each): call it from a worker thread."""
-        ext_field = str(self.manifest.get("external_id_field", ""))
+        ext_field = self.external_id_field
         for join in self.joins.values():
             if join.keep_rows and str(join.entry.get("encoding")) in ("workbook", "utf-16"):
                 # Rows a reader decodes are kept in memory: only those of this run's failed rows.
@@ -412,7 +425,14 @@ def _sent_position(view: SourceView, column: str, data_columns: list[str]) -> in
     return data_columns.index(name) if name is not None and name in data_columns else -1
 
 
-def _job_ref(job: dict[str, Any], count_key: str) -> JobRef:
+# The rows a run's jobs left to review: the results file that holds them and the count the org reported.
+_REVIEWED: tuple[tuple[Kind, ResultKey, Literal["records_failed", "records_unprocessed"]], ...] = (
+    (Kind.FAILED, "failed_file", "records_failed"),
+    (Kind.UNPROCESSED, "unprocessed_file", "records_unprocessed"),
+)
+
+
+def _job_ref(job: ManifestJob, count_key: Literal["records_failed", "records_unprocessed"]) -> JobRef:
     return JobRef(
         job_id=str(job.get("job_id") or "(no job)"),
         source=Path(job["file"]) if job.get("file") else None,

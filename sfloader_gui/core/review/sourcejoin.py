@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sfloader_gui.core.load.results import ManifestFile
 from sfloader_gui.core.mapping.source import utf16_source, workbook_source
 from sfloader_gui.core.review.records import RecordIndex, parse
 from sfloader_gui.core.review.resultsfile import DELIMITERS
@@ -50,7 +51,7 @@ class SourceJoin:
 
     path: Path
     external_id_field: str
-    entry: dict[str, Any] = field(default_factory=dict)  # the manifest's "files" entry
+    entry: ManifestFile  # the manifest's "files" entry
     status: JoinStatus = JoinStatus.PENDING
     message: str = ""
     _hashes: array[int] = field(default_factory=lambda: array("q"))
@@ -73,10 +74,6 @@ class SourceJoin:
 
     def check(self) -> JoinStatus:
         """Cheap checks (exists, size) that decide without reading the file."""
-        if not self.entry:
-            return self._set(
-                JoinStatus.UNKNOWN, "no run manifest describes this file, so rows are not joined"
-            )
         if not self.path.is_file():
             return self._set(
                 JoinStatus.MISSING,

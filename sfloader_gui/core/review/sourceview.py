@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sfloader_gui.core.load.results import ManifestFile
 from sfloader_gui.core.mapping.model import DECIDED
 
 
@@ -38,7 +39,7 @@ class SourceView:
         return f"{column}: the file's column, sent as {field}{how}."
 
 
-def source_view(entry: dict[str, Any]) -> SourceView | None:
+def source_view(entry: ManifestFile) -> SourceView | None:
     """The view of a manifest ``files`` entry; None when its columns went under their own names unchanged."""
     transform = entry.get("transform")
     if not transform or not transform.get("mapping"):

@@ -165,4 +165,4 @@ def _default_dir(win: WorkbenchWindow) -> Path:
 def _run_name(win: WorkbenchWindow) -> str:
     session = win.session
     assert session is not None
-    return str(session.manifest.get("run_id") or session.target.stem)
+    return session.run_id or session.target.stem

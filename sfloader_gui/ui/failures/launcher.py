@@ -31,7 +31,7 @@ class RetryLauncher:
         return self.controller.run_finished
 
     def prepare(self, session: ReviewSession, batches: list[RetryBatch]) -> LoadRun:
-        instance = str(session.manifest.get("instance_url") or "")
+        instance = session.instance_url
         if instance and instance.rstrip("/") != self.conn.instance_url.rstrip("/"):
             raise RetryError(
                 f"This run went to {instance}, but the app is connected to {self.conn.instance_url}. "

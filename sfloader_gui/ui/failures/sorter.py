@@ -34,7 +34,7 @@ def key_for(session: ReviewSession, column: int, outcomes: RetryOutcomes | None)
         return lambda row: names[session.locate(row)[0]]
     if column in (CODE, MESSAGE, FIELDS, EXPLAIN):
         return _error_key(session, column)
-    ext_field = str(session.manifest.get("external_id_field", ""))
+    ext_field = session.external_id_field
     ext = result_values(session, ext_field) if ext_field else [""] * session.row_count
     if column == ROW:
         joins = [session.join_for(f) for f in range(len(session.files))]

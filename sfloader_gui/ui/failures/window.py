@@ -181,7 +181,7 @@ class WorkbenchWindow(QMainWindow):
         self.table.horizontalHeader().setSelectionModel(self._header_selection)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_detail(cur.row()))
         self.detail.clear()
-        self.setWindowTitle(f"Failed records — {session.manifest.get('run_id') or path.name}")
+        self.setWindowTitle(f"Failed records — {session.run_id or path.name}")
         self.banner.show_problems(
             session.problems + ([session.edits.load_problem] if session.edits.load_problem else [])
         )
@@ -419,7 +419,7 @@ class WorkbenchWindow(QMainWindow):
         outcomes = self.model.outcomes
         if outcomes is None or not outcomes.runs:
             return list(range(self.session.row_count))
-        ext_field = str(self.session.manifest.get("external_id_field", ""))
+        ext_field = self.session.external_id_field
         keys = result_values(self.session, ext_field)  # one block-wise read, not one parse per row
         return [
             r
@@ -444,7 +444,7 @@ class WorkbenchWindow(QMainWindow):
             self.show_message(
                 "Cannot retry from here",
                 "Open the workbench from the main window while connected "
-                f"to {self.session.manifest.get('instance_url', 'the org')} to retry rows.",
+                f"to {self.session.instance_url or 'the org'} to retry rows.",
             )
             return False
         session, launcher = self.session, self.retry_launcher

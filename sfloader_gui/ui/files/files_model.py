@@ -14,6 +14,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from sfloader_gui.core.load.results import Manifest
 from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.ui.plain import tooltip
 from sfloader_gui.ui.table_model import FlatTableModel, Index
@@ -194,15 +195,14 @@ class FilesModel(FlatTableModel):
         row = next(i for i, e in enumerate(self._entries) if e is entry)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
-    def mark_loaded(self, manifest: dict[str, Any], folder: Path) -> list[FileEntry]:
+    def mark_loaded(self, manifest: Manifest, folder: Path) -> list[FileEntry]:
         """Mark the listed files a run sent, with their counts from its manifest; returns them."""
         counts: dict[str, list[int]] = {}
-        for job in manifest.get("jobs") or []:
-            c = counts.setdefault(str(job.get("file", "")), [0, 0])
-            failed = int(job.get("records_failed") or 0)
-            c[0] += int(job.get("records_processed") or 0) - failed
-            c[1] += failed + int(job.get("records_unprocessed") or 0)
-        sizes = {str(f.get("path", "")): f for f in manifest.get("files") or []}
+        for job in manifest["jobs"]:
+            c = counts.setdefault(job["file"], [0, 0])
+            c[0] += job["records_processed"] - job["records_failed"]
+            c[1] += job["records_failed"] + job["records_unprocessed"]
+        sizes = {f["path"]: f for f in manifest["files"]}
         # The manifest names the paths this list handed to the run, so the same string is the same file;
         # only another spelling is resolved (a few file-system calls per path, on the UI thread).
         resolved: dict[Path, str] | None = None
@@ -216,8 +216,8 @@ class FilesModel(FlatTableModel):
             if key in counts and key in sizes:
                 info = sizes[key]
                 entry.loaded = LoadedMark(
-                    str(manifest.get("run_id") or folder.name), folder, counts[key][0], counts[key][1],
-                    int(info.get("size") or entry.size), float(info.get("mtime") or 0.0),
+                    manifest["run_id"] or folder.name, folder, counts[key][0], counts[key][1],
+                    info["size"] or entry.size, info["mtime"],
                 )  # fmt: skip
                 marked.append(entry)
         if marked:  # one signal for the run's files, not one repaint (and details refresh) per file

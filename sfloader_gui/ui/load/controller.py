@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
+from sfloader_gui.core.load.results import Manifest
 from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.load.run import RunResult as LoadRunResult
 from sfloader_gui.core.models import MAX_CONCURRENT_JOBS, EventKind, JobEvent, JobOutcome, JobState
@@ -32,7 +32,12 @@ class RunResult:
     elapsed_s: float
     run_folder: Path | None = None
     finalize_error: str | None = None
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest | None = None  # None: the run could not be finished (``finalize_error``)
+
+    @property
+    def retry_of(self) -> str | None:
+        """The run whose failed rows this one sent again (a workbench retry), else None."""
+        return self.manifest["retry_of"] if self.manifest is not None else None
 
 
 class LoadController(QObject):

@@ -16,14 +16,14 @@ class RunOrigin:
 
     def retried(self, result: RunResult) -> Path | None:
         """The origin when ``result`` is a workbench retry of it (its totals then follow), else None."""
-        retry_of = result.manifest.get("retry_of")
+        retry_of = result.retry_of
         if result.run_folder is None or not retry_of or self.folder is None or retry_of != self.folder.name:
             return None
         return self.folder
 
     def took(self, result: RunResult) -> bool:
         """Remember ``result`` when it is a load of its own (not a retry); True when it is."""
-        if result.run_folder is None or result.manifest.get("retry_of"):
+        if result.run_folder is None or result.retry_of:
             return False
         self.folder = result.run_folder
         return True

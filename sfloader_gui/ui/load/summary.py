@@ -113,7 +113,7 @@ class RunEnd:
 def run_end(rows: list[JobRow], result: RunResult) -> RunEnd:
     summary = summary_text(rows, result.elapsed_s, False)
     verdict = run_verdict(rows, result.cancelled)
-    unsaved = result.finalize_error or result.manifest.get(MANIFEST_ERROR)
+    unsaved = result.finalize_error or (result.manifest.get(MANIFEST_ERROR) if result.manifest else None)
     if unsaved:
         line = not_saved_line(result.run_folder, str(unsaved))
         summary, verdict = f"{summary}\n{line}", f"{verdict} {line}"

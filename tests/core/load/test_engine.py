@@ -8,6 +8,7 @@ from typing import Any
 
 from sfloader_gui.core.load.engine import build_retry_files, retry_failed, run_load
 from sfloader_gui.core.load.plan import plan_load
+from sfloader_gui.core.load.results import run_file
 from sfloader_gui.core.models import CancelToken, EventKind, JobState
 from tests.core.load.loadkit import Recorder, connect, count, load, options, write_accounts
 
@@ -21,7 +22,7 @@ def test_a_file_loads_and_every_record_is_accounted_for(emulator: Any, tmp_path:
     assert job["state"] == "JobComplete" and job["records_processed"] == 50 and job["gzip"] is True
     assert result.manifest["totals"]["success"] == 50
     assert result.manifest["accounting"] == {"balanced": True, "unaccounted": 0}
-    success = result.run_dir / job["success_file"]
+    success = run_file(result.run_dir, job["success_file"])
     assert success.read_bytes().count(b'"true"') == 50  # all created
     assert json.loads((result.run_dir / "manifest.json").read_text())["jobs"][0]["job_id"] == job["job_id"]
     assert count(emulator) == 50
@@ -61,7 +62,7 @@ def test_a_large_file_is_cut_into_three_parts_with_no_row_lost_or_repeated(
     assert result.manifest["accounting"]["balanced"]
     keys: list[bytes] = []
     for job in jobs:
-        body = (result.run_dir / job["success_file"]).read_bytes()
+        body = run_file(result.run_dir, job["success_file"]).read_bytes()
         keys += [line.split(b",")[2] for line in body.splitlines() if line.startswith(b'"001')]
     assert len(keys) == 3000 and len(set(keys)) == 3000
     assert count(emulator) == 3000
@@ -74,7 +75,7 @@ def test_running_the_same_file_again_updates_and_creates_nothing(emulator: Any, 
     second = load(emulator, [src], tmp_path / "out")
     assert second.ok
     assert count(emulator) == 30
-    body = (second.run_dir / second.manifest["jobs"][0]["success_file"]).read_bytes()
+    body = run_file(second.run_dir, second.manifest["jobs"][0]["success_file"]).read_bytes()
     assert body.count(b'"false"') == 30 and b'"true"' not in body
     assert len({p.name for p in (tmp_path / "out").iterdir()}) == 2  # two run folders, none reused
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sfloader_gui.core.load.results import run_file
 from tests.core.load.loadkit import count, load, options, write_big_accounts
 
 ROWS = 1_120_000  # about 253 MB with write_big_accounts (226 bytes a row)
@@ -35,7 +36,7 @@ def test_a_250_mb_file_loads_in_three_parts_with_no_row_lost_or_repeated(
     seen = 0
     keys: set[str] = set()
     for job in jobs:
-        with (result.run_dir / job["success_file"]).open(newline="", encoding="utf-8") as f:
+        with run_file(result.run_dir, job["success_file"]).open(newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             col = next(reader).index("External_Id__c")
             for row in reader:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sfloader_gui.core.load.engine import run_load
-from sfloader_gui.core.load.results import count_records
+from sfloader_gui.core.load.results import count_records, run_file
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.orgstate import gzip_refused_by
@@ -28,7 +28,7 @@ def test_a_failed_job_keeps_its_error_counts_and_unprocessed_rows(emulator: Any,
     assert job["error_message"]
     assert job["records_processed"] + job["records_unprocessed"] == 40
     assert result.manifest["accounting"]["balanced"]
-    assert (result.run_dir / job["unprocessed_file"]).exists()
+    assert run_file(result.run_dir, job["unprocessed_file"]).exists()
     assert not result.ok
 
 
@@ -168,7 +168,7 @@ def test_cancel_with_abort_aborts_the_job_and_still_fetches_its_results(
     result = load(emulator, [src], tmp_path / "out", recorder=Recorder(trigger=on_poll), cancel=cancel)
     (job,) = result.manifest["jobs"]
     assert job["state"] == "Aborted"
-    assert (result.run_dir / job["unprocessed_file"]).exists()
+    assert run_file(result.run_dir, job["unprocessed_file"]).exists()
     assert job["records_processed"] + job["records_unprocessed"] == 10
     assert result.manifest["accounting"]["balanced"]
 
@@ -190,7 +190,7 @@ def test_an_abort_mid_job_counts_what_the_org_processed_before_it(tmp_path: Path
     (job,) = result.manifest["jobs"]
     assert job["state"] == "Aborted"
     assert 0 < job["records_processed"] < 2000
-    assert job["records_processed"] == loaded == count_records(result.run_dir / job["success_file"])
+    assert job["records_processed"] == loaded == count_records(run_file(result.run_dir, job["success_file"]))
     assert job["records_unprocessed"] == 2000 - loaded
     assert result.manifest["totals"]["success"] == loaded
     assert result.manifest["accounting"] == {"balanced": True, "unaccounted": 0}

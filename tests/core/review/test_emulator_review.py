@@ -274,6 +274,7 @@ def test_a_mapped_files_rows_show_its_own_columns_and_retry_converted_again(
             "Fixed Co", "2026-03-04", 10000, False,
         )  # fmt: skip
         entry = result.manifest["files"][0]["transform"]
+        assert entry is not None
         assert entry["ignored_columns"] == ["Internal Notes"]
         assert {c["column"]: c.get("choice") for c in entry["conversions"]}["Customer Since"] == "MDY"
         session.close()

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.engine import run_load
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.results import Manifest
 from sfloader_gui.core.load.run import LoadRun
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobState
 from sfloader_gui.ui.load.controller import LoadController
@@ -24,7 +25,7 @@ FILES, ROWS, AT_ONCE = 5, 10, 2
 _JOB_ID = re.compile(r"750[0-9A-Za-z]{12,15}")
 
 
-def comparable(manifest: dict[str, Any]) -> dict[str, Any]:
+def comparable(manifest: Manifest) -> dict[str, Any]:
     """The manifest without what differs between two runs of the same plan: ids, folders and times."""
     text = _JOB_ID.sub("JOB", json.dumps(manifest)).replace(str(manifest["run_id"]), "RUN")
     same: dict[str, Any] = json.loads(text)

@@ -18,7 +18,13 @@ from sfloader_gui.core.auth.oauth import (
     password_grant,
     revoke,
 )
-from sfloader_gui.core.auth.providers import CliProvider, OAuthRefreshProvider, PasswordProvider
+from sfloader_gui.core.auth.providers import (
+    CliProvider,
+    OAuthRefreshProvider,
+    PasswordProvider,
+    SecretSource,
+    TokenEndpoint,
+)
 from sfloader_gui.core.auth.sfcli import SalesforceCli
 from sfloader_gui.core.auth.urls import validate_instance_url
 from sfloader_gui.core.credentials import CredentialError, CredentialStore, SecretKind
@@ -138,15 +144,14 @@ class LoginService:
         if tokens is not None and not tokens.refresh_token:
             return StaticToken(tokens.access_token)
         return OAuthRefreshProvider(
-            profile.id,
-            profile.login_url,
-            profile.consumer_key or DEMO_CLIENT_ID,
-            self.store,
-            self._session(),
+            self._endpoint(profile, self._session()),
+            SecretSource(profile.id, self.store, memory),
             initial_access_token=tokens.access_token if tokens else "",
-            allow_loopback_http=self._loopback_ok(profile),
-            memory=memory,
         )
+
+    def _endpoint(self, profile: OrgProfile, session: requests.Session) -> TokenEndpoint:
+        client_id = profile.consumer_key or DEMO_CLIENT_ID
+        return TokenEndpoint(profile.login_url, client_id, session, self._loopback_ok(profile))
 
     def login_cli(self, profile: OrgProfile) -> LoginResult:
         """Take the access token and instance URL of a Salesforce CLI login; nothing is saved here."""
@@ -193,15 +198,10 @@ class LoginService:
             self._forget(profile.id, list(secrets))
         profile = self._remember(profile, tokens.instance_url)
         provider = PasswordProvider(
-            profile.id,
-            profile.login_url,
-            profile.consumer_key or DEMO_CLIENT_ID,
+            self._endpoint(profile, session),
+            SecretSource(profile.id, self.store, secrets),
             profile.username,
-            self.store,
-            session,
             initial=tokens.access_token,
-            allow_loopback_http=allow,
-            memory=secrets,
         )
         return LoginResult(profile, tokens.instance_url, provider, notice)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import requests
 
@@ -39,6 +40,16 @@ class SecretSource:
             self.store.set(self.org_id, kind, value)
 
 
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """Where a provider asks Salesforce for tokens: the org's login URL, the connected app, the session."""
+
+    login_url: str
+    client_id: str
+    session: requests.Session
+    allow_loopback_http: bool = False
+
+
 class OAuthRefreshProvider(RefreshingToken):
     """Access tokens from the refresh token in the keyring.
 
@@ -46,44 +57,30 @@ class OAuthRefreshProvider(RefreshingToken):
     token is handed out: if saving fails, nothing uses a grant whose refresh token would be lost.
     """
 
-    def __init__(
-        self,
-        org_id: str,
-        login_url: str,
-        client_id: str,
-        store: CredentialStore,
-        session: requests.Session,
-        *,
-        initial_access_token: str = "",
-        allow_loopback_http: bool = False,
-        memory: dict[SecretKind, str] | None = None,
-    ) -> None:
+    def __init__(self, endpoint: TokenEndpoint, secrets: SecretSource, *, initial_access_token: str = ""):
         super().__init__(initial_access_token, self._fetch)
-        self.org_id = org_id
-        self.login_url = login_url
-        self.client_id = client_id
-        self.secrets = SecretSource(org_id, store, memory)
-        self.session = session
-        self.allow_loopback_http = allow_loopback_http
+        self.endpoint = endpoint
+        self.secrets = secrets
         self.last_response: TokenResponse | None = None
 
     def _fetch(self) -> str:
         refresh_token = self.secrets.get(SecretKind.REFRESH_TOKEN)
         if not refresh_token:
             raise AuthError("There is no saved login for this org. Log in again with the browser.")
+        e = self.endpoint
         resp = refresh_grant(
-            self.login_url,
-            self.client_id,
+            e.login_url,
+            e.client_id,
             refresh_token,
             client_secret=self.secrets.get(SecretKind.CLIENT_SECRET),
-            session=self.session,
-            allow_loopback_http=self.allow_loopback_http,
+            session=e.session,
+            allow_loopback_http=e.allow_loopback_http,
         )
         if resp.refresh_token and resp.refresh_token != refresh_token:
             self.secrets.set(SecretKind.REFRESH_TOKEN, resp.refresh_token)
             log.info("Salesforce rotated the refresh token; the new one is saved before it is used")
         self.last_response = resp
-        log.info("access token refreshed for org profile %s", self.org_id)
+        log.info("access token refreshed for org profile %s", self.secrets.org_id)
         return resp.access_token
 
     def ensure_token(self) -> str:
@@ -92,7 +89,7 @@ class OAuthRefreshProvider(RefreshingToken):
         return current or self.refresh(current)
 
     def __repr__(self) -> str:
-        return f"OAuthRefreshProvider({self.org_id!r}, <hidden>, refreshes={self.refresh_count})"
+        return f"OAuthRefreshProvider({self.secrets.org_id!r}, <hidden>, refreshes={self.refresh_count})"
 
 
 class CliProvider(RefreshingToken):
@@ -123,42 +120,27 @@ class CliProvider(RefreshingToken):
 class PasswordProvider(RefreshingToken):
     """Legacy: logs in again with the saved password + security token (there is no refresh token)."""
 
-    def __init__(
-        self,
-        org_id: str,
-        login_url: str,
-        client_id: str,
-        username: str,
-        store: CredentialStore,
-        session: requests.Session,
-        *,
-        initial: str = "",
-        allow_loopback_http: bool = False,
-        memory: dict[SecretKind, str] | None = None,
-    ) -> None:
-        self.org_id = org_id
-        # Secrets the user chose not to save: kept in this object only, for re-logins in this session.
-        self.secrets = SecretSource(org_id, store, memory)
-        self.login_url = login_url
-        self.client_id = client_id
+    def __init__(self, endpoint: TokenEndpoint, secrets: SecretSource, username: str, *, initial: str = ""):
+        # Secrets the user chose not to save are in ``secrets``' memory, for re-logins in this session.
+        self.endpoint = endpoint
+        self.secrets = secrets
         self.username = username
-        self.session = session
-        self.allow_loopback_http = allow_loopback_http
         super().__init__(initial, self._fetch)
 
     def _fetch(self) -> str:
         password = self.secrets.get(SecretKind.PASSWORD)
         if password is None:
             raise AuthError("The password for this org is not saved. Log in again and enter it.")
+        e = self.endpoint
         resp = password_grant(
-            self.login_url,
-            self.client_id,
+            e.login_url,
+            e.client_id,
             self.secrets.get(SecretKind.CLIENT_SECRET) or "",
             self.username,
             password,
             self.secrets.get(SecretKind.SECURITY_TOKEN) or "",
-            session=self.session,
-            allow_loopback_http=self.allow_loopback_http,
+            session=e.session,
+            allow_loopback_http=e.allow_loopback_http,
         )
         return resp.access_token
 

@@ -14,7 +14,7 @@ from sfloader_gui.core.auth.login import LoginService
 from sfloader_gui.core.auth.network import new_session
 from sfloader_gui.core.auth.oauth import WebServerLogin, token_request
 from sfloader_gui.core.auth.pkce import challenge_for
-from sfloader_gui.core.auth.providers import OAuthRefreshProvider
+from sfloader_gui.core.auth.providers import OAuthRefreshProvider, SecretSource, TokenEndpoint
 from sfloader_gui.core.credentials import CredentialStore, SecretKind
 from sfloader_gui.core.orgs import Environment, LoginMethod, OrgStore, build_profile
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -153,7 +153,8 @@ def test_rotated_refresh_token_is_saved_before_the_access_token_is_used(emulator
 
     session = Rotating()
     provider = OAuthRefreshProvider(
-        "org", emulator.instance_url, "sfloader-test", store, session, allow_loopback_http=True
+        TokenEndpoint(emulator.instance_url, "sfloader-test", session, allow_loopback_http=True),
+        SecretSource("org", store),
     )
     original_set = store.set
 

@@ -19,6 +19,9 @@ from sfloader_gui.ui.plain import tooltip
 
 INFO_HEADERS = ["Outcome", "Source file", "Row", "Job ID", "Error code", "Message", "Fields", "What it means"]
 OUTCOME, SOURCE, ROW, JOB, CODE, MESSAGE, FIELDS, EXPLAIN = range(len(INFO_HEADERS))
+# As the workbench shows them, after the row's own values: what happened to it and why in plain words,
+# then Salesforce's text and where the row came from.
+SHOWN_ORDER = (OUTCOME, EXPLAIN, CODE, MESSAGE, FIELDS, SOURCE, ROW, JOB)
 CACHE_ROWS = 4000  # parsed rows kept: a few screens of scrolling; the file is re-read beyond that
 
 _EDITED = QBrush(QColor("#fff4c2"))

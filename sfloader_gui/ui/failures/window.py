@@ -28,19 +28,7 @@ from sfloader_gui.core.review.sorting import result_values
 from sfloader_gui.core.review.sourcejoin import JoinStatus
 from sfloader_gui.ui.failures import actions
 from sfloader_gui.ui.failures.panels import Banner, FilterBar, GroupPanel
-from sfloader_gui.ui.failures.table_model import (
-    CODE,
-    EXPLAIN,
-    FIELDS,
-    INFO_HEADERS,
-    JOB,
-    MESSAGE,
-    OUTCOME,
-    ROW,
-    SOURCE,
-    FailuresModel,
-    plain_words,
-)
+from sfloader_gui.ui.failures.table_model import INFO_HEADERS, SHOWN_ORDER, FailuresModel, plain_words
 from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.plain import warn
 from sfloader_gui.ui.tasks import BackgroundTasks
@@ -385,10 +373,8 @@ class WorkbenchWindow(QMainWindow):
             # Account.External_Id__c is not cut at both ends), within 120-260 px.
             title = str(self.model.headerData(c, Qt.Orientation.Horizontal) or "")
             header.resizeSection(c, max(120, min(260, metrics.horizontalAdvance(title) + 28)))
-        # The row's own values first (the cell an error names is highlighted there), then what happened
-        # to it and why in plain words, then Salesforce's text and where the row came from.
-        order = [*range(len(INFO_HEADERS), self.model.columnCount()), OUTCOME, EXPLAIN, CODE, MESSAGE,
-                 FIELDS, SOURCE, ROW, JOB]  # fmt: skip
+        # The row's own values first (the cell an error names is highlighted there), then the rest.
+        order = [*range(len(INFO_HEADERS), self.model.columnCount()), *SHOWN_ORDER]
         for visual, logical in enumerate(order):
             header.moveSection(header.visualIndex(logical), visual)
 

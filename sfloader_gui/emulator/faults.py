@@ -33,7 +33,7 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 _DEFAULT_BODIES = {
     401: ("INVALID_SESSION_ID", "Session expired or invalid"),
@@ -81,7 +81,17 @@ class AnswerRule:
         return bool(re.fullmatch(self.method, method, re.I)) and re.search(self.path, path) is not None
 
 
-def _take(rules: list[Any], method: str, path: str) -> Any:
+class _Rule(Protocol):
+    times: int
+    skip: int
+
+    def matches(self, method: str, path: str) -> bool: ...
+
+
+_R = TypeVar("_R", bound=_Rule)
+
+
+def _take(rules: list[_R], method: str, path: str) -> _R | None:
     """The first rule with uses left that matches (``skip`` lets that many matches pass first)."""
     for rule in rules:
         if rule.times == 0 or not rule.matches(method, path):
@@ -128,38 +138,34 @@ class Faults:
     ) -> StatusRule:
         """Answer the next `times` requests matching method/path (regexes) with `status`."""
         rule = StatusRule(status, method, path, times, skip, retry_after, error_code, message)
-        with self._lock:
-            self.status_rules.append(rule)
-        return rule
+        return self._add(self.status_rules, rule)
 
     def take_status(self, method: str, path: str) -> StatusRule | None:
         """The rule that fires for this request, consuming one of its uses."""
         with self._lock:
-            rule: StatusRule | None = _take(self.status_rules, method, path)
-        return rule
+            return _take(self.status_rules, method, path)
 
     def lose_answer(
         self, method: str = ".*", path: str = ".*", times: int = 1, skip: int = 0, hold: float = 0.0
     ) -> AnswerRule:
         """The org performs the next `times` matching calls, then closes the connection unanswered."""
-        return self._add_answer(AnswerRule(method, path, times, skip, hold, drop=True))
+        return self._add(self.answer_rules, AnswerRule(method, path, times, skip, hold, drop=True))
 
     def hold_answer(
         self, seconds: float, method: str = ".*", path: str = ".*", times: int = 1, skip: int = 0
     ) -> AnswerRule:
         """The org performs the next `times` matching calls and answers them `seconds` late."""
-        return self._add_answer(AnswerRule(method, path, times, skip, seconds, drop=False))
+        return self._add(self.answer_rules, AnswerRule(method, path, times, skip, seconds, drop=False))
 
-    def _add_answer(self, rule: AnswerRule) -> AnswerRule:
+    def _add(self, rules: list[_R], rule: _R) -> _R:
         with self._lock:
-            self.answer_rules.append(rule)
+            rules.append(rule)
         return rule
 
     def take_answer(self, method: str, path: str) -> AnswerRule | None:
         """The answer rule that fires for this (already performed) call, consuming one of its uses."""
         with self._lock:
-            rule: AnswerRule | None = _take(self.answer_rules, method, path)
-        return rule
+            return _take(self.answer_rules, method, path)
 
     def release_stalled(self) -> None:
         """Jobs stalled so far go on processing and finish (a long job that ends after all)."""
@@ -226,7 +232,7 @@ class Faults:
                     self.add_status(**rule)
             elif key == "answer_rules":
                 for answer in value:
-                    self._add_answer(AnswerRule(**answer))
+                    self._add(self.answer_rules, AnswerRule(**answer))
             elif key == "outage":
                 self.start_outage(float(value))
             elif key == "release_stalled":

@@ -155,12 +155,9 @@ class LoadRun:
         out_dir: Path,
         *,
         journal: Journal | None,
-        retry_of: str | None = None,
-        cancel: CancelToken | None = None,
     ) -> LoadRun:
         """A new run folder under ``out_dir`` (never an existing one) and the run that fills it."""
-        folder = RunFolder.create(out_dir, options.object_name)
-        return cls(conn, plan, options, folder, journal=journal, retry_of=retry_of, cancel=cancel)
+        return cls(conn, plan, options, RunFolder.create(out_dir, options.object_name), journal=journal)
 
     @property
     def cancelled(self) -> bool:

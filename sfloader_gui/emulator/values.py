@@ -194,35 +194,35 @@ def _boolean(f: Field) -> Converter:
     return conv
 
 
-def _date(f: Field) -> Converter:
+def _parsed(f: Field, pattern: re.Pattern[str], build: Callable[[re.Match[str]], str]) -> Converter:
+    """A converter of values of ``pattern``'s shape, made by ``build`` (its ValueError: not such a value)."""
+
     def conv(raw: str) -> Any:
-        m = _DATE.match(raw)
+        m = pattern.match(raw)
         try:
             if not m:
                 raise ValueError(raw)
-            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            return build(m)
         except ValueError:
             raise _bad_type(f, raw) from None
 
     return conv
+
+
+def _date(f: Field) -> Converter:
+    return _parsed(f, _DATE, lambda m: date(int(m[1]), int(m[2]), int(m[3])).isoformat())
 
 
 def _datetime(f: Field) -> Converter:
-    def conv(raw: str) -> Any:
-        m = _DATETIME.match(raw)
-        try:
-            if not m:
-                raise ValueError(raw)
-            tz = m[8] or "Z"
-            tz = "+00:00" if tz == "Z" else tz[:3] + ":" + tz[-2:]
-            text = f"{m[1]}-{m[2]}-{m[3]}T{m[4]}:{m[5]}:{m[6] or '00'}.{(m[7] or '0').ljust(3, '0')}{tz}"
-            stamp = datetime.fromisoformat(text)
-        except ValueError:
-            raise _bad_type(f, raw) from None
-        utc = stamp.astimezone(UTC)
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+    return _parsed(f, _DATETIME, _utc_stamp)
 
-    return conv
+
+def _utc_stamp(m: re.Match[str]) -> str:
+    tz = m[8] or "Z"
+    tz = "+00:00" if tz == "Z" else tz[:3] + ":" + tz[-2:]
+    text = f"{m[1]}-{m[2]}-{m[3]}T{m[4]}:{m[5]}:{m[6] or '00'}.{(m[7] or '0').ljust(3, '0')}{tz}"
+    utc = datetime.fromisoformat(text).astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
 
 
 def _reference(f: Field, prefixes: tuple[str, ...]) -> Converter:

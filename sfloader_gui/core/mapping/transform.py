@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sfloader_gui.core.csvio.casekeys import case_duplicates_in_text
 from sfloader_gui.core.csvio.chunks import iter_blocks
@@ -72,15 +72,6 @@ _NINES = str.maketrans("012345678", "999999999")
 _ZERO_SAMPLE = 100_000  # records looked at for lost leading zeros (a warning: a sample is enough)
 _ZERO_FAST_SAMPLE = 2_000  # ... in the bytes-only check of files sent as they are (its first block)
 _GROWTH = {"date": 10, "datetime": 29, "checkbox": 5}
-
-
-class TargetField(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def picklist_values(self) -> tuple[str, ...] | list[str]: ...
 
 
 @dataclass

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from sfloader_gui.cli.parser import EXIT_OK, UsageError
 from sfloader_gui.core.auth.login import LoginResult, LoginService
 from sfloader_gui.core.credentials import CredentialError, CredentialStore
 from sfloader_gui.core.orgs import OrgProfile, OrgStore
 from sfloader_gui.core.salesforce.errors import AuthError
+
+
+class OrgRow(TypedDict):
+    """One saved org as `sfloader orgs --json` lists it (never a secret)."""
+
+    name: str
+    id: str
+    environment: str
+    login_method: str
+    username: str
+    instance_url: str
+    saved_login: bool
+    active_in_app: bool
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,7 @@ class SavedOrgs:
             # resume() makes the org the app's active one; a script must not change what the app opens.
             self.orgs.set_active(active.id if active else None)
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[OrgRow]:
         """What `sfloader orgs` shows: names, environments, methods, whether a login is saved; no secret."""
         service = LoginService(self.orgs, self.store, open_browser=_no_browser)
         active = self.orgs.active()

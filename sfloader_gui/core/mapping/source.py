@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -225,7 +228,21 @@ def _open_sheet(path: Path, sheet: str | None):  # type: ignore[no-untyped-def]
 
 def sheet_names(path: Path) -> list[str]:
     """The workbook's sheets in their order (the first is read when no sheet is chosen)."""
+    if path.suffix.lower() in _STREAMED:
+        from sfloader_gui.core.mapping.xlsx import XlsxError, xlsx_sheet_names
+
+        try:
+            return xlsx_sheet_names(path)
+        except XlsxError as exc:
+            raise _unreadable(path, exc) from exc
     return list(_open_sheet(path, None)[1])
+
+
+def _unreadable(path: Path, exc: Exception) -> WorkbookError:
+    return WorkbookError(
+        f"{path.name} cannot be read as an Excel/OpenDocument workbook ({exc}). Open it in your "
+        "spreadsheet program and save it again, or save the sheet as 'CSV UTF-8'."
+    )
 
 
 @dataclass
@@ -264,6 +281,8 @@ def glance_workbook(path: Path, sheet: str | None, preview_rows: int) -> Workboo
 
 def workbook_source(path: Path, sheet: str | None) -> RowSource:
     """The sheet's first row is the header; trailing empty rows are dropped."""
+    if path.suffix.lower() in _STREAMED:
+        return _streamed_source(path, sheet)
     ws, _ = _open_sheet(path, sheet)
     first = next(iter(ws.iter_rows()), None)
     header = [cell_text(v).strip() for v in (first or [])]
@@ -288,6 +307,84 @@ def workbook_source(path: Path, sheet: str | None) -> RowSource:
             yield row
 
     return RowSource(path, header, rows, str(ws.name))
+
+
+# .xlsx/.xlsm are read as a stream (core/mapping/xlsx.py) into a CSV file of their cells' text in a temp
+# folder, once; every later read of the rows (pre-flight, each part) reads that file. Memory stays flat
+# (python-calamine holds the whole sheet: 200k rows, ~250 MiB, at every read), and the later reads are a
+# C CSV reader instead of a workbook parse. Measured on the 200k-row bench sheet (see bench/README.md).
+_STREAMED = frozenset({".xlsx", ".xlsm"})
+
+
+class _SheetCache:
+    """One sheet's rows as text in a temp CSV file: ``row number, cell A, cell B, ...`` per row that holds a
+    value; rows and columns keep calamine's layout (from row 1, from the leftmost column with a value)."""
+
+    def __init__(self, path: Path, sheet: str | None) -> None:
+        from sfloader_gui.core.mapping.xlsx import XlsxError, iter_xlsx_rows, xlsx_sheet_names
+
+        try:
+            names = xlsx_sheet_names(path)
+        except XlsxError as exc:
+            raise _unreadable(path, exc) from exc
+        if not names:
+            raise WorkbookError(f"{path.name} has no sheets.")
+        if sheet is not None and sheet not in names:
+            raise WorkbookError(
+                f"{path.name} has no sheet {sheet!r}; its sheets are {', '.join(repr(n) for n in names)}."
+            )
+        self.name = names[0] if sheet is None else sheet
+        self.folder = Path(tempfile.mkdtemp(prefix="sfloader-sheet-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
+        self.file = self.folder / "rows.csv"
+        self.first_col: int | None = None
+        header_cells: dict[int, object] = {}
+        try:
+            with self.file.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                for number, cells in iter_xlsx_rows(path, self.name):
+                    left = min(cells)
+                    if self.first_col is None or left < self.first_col:
+                        self.first_col = left
+                    if number == 1:
+                        header_cells = cells
+                    texts = [
+                        v if type(v) is str else cell_text(v) for v in map(cells.get, range(max(cells) + 1))
+                    ]
+                    writer.writerow([number, *texts])
+        except XlsxError as exc:
+            self._cleanup()
+            raise _unreadable(path, exc) from exc
+        left = self.first_col or 0
+        header = [
+            cell_text(header_cells.get(c)).strip() for c in range(left, max(header_cells, default=-1) + 1)
+        ]
+        while header and not header[-1]:
+            header.pop()
+        self.header = header
+
+    def rows(self) -> Iterator[list[str]]:
+        """The records under the header (blank rows are not records), each as wide as the header."""
+        width, left = len(self.header), (self.first_col or 0) + 1
+        with self.file.open(encoding="utf-8", newline="") as fh:
+            for line in csv.reader(fh):
+                if line[0] == "1":
+                    continue  # the header row
+                row = line[left : left + width]
+                if not any(row):
+                    continue
+                if len(row) < width:
+                    row.extend([""] * (width - len(row)))
+                yield row
+
+
+def _streamed_source(path: Path, sheet: str | None) -> RowSource:
+    cache = _SheetCache(path, sheet)
+    if not cache.header:
+        raise WorkbookError(
+            f"{path.name}: the sheet {cache.name!r} is empty; its first row must hold the column names."
+        )
+    return RowSource(path, cache.header, cache.rows, cache.name)
 
 
 def utf16_source(path: Path, delimiter: str) -> RowSource:

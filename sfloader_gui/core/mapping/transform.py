@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,7 +37,7 @@ from typing import Any
 from sfloader_gui.core.csvio.casekeys import case_duplicates_in_text
 from sfloader_gui.core.csvio.chunks import iter_blocks
 from sfloader_gui.core.csvio.cutter import PartSpan
-from sfloader_gui.core.csvio.dupes import clean_keys
+from sfloader_gui.core.csvio.dupes import KeyIndex, clean_keys, key_hashes
 from sfloader_gui.core.csvio.findings import ERROR, WARNING, Finding, describe_records
 from sfloader_gui.core.csvio.records import (
     DELIM_MARK,
@@ -283,9 +283,9 @@ def analyze(
     first_record = 1
     record = 0
     sci: dict[str, list[int]] = {}
-    keys: dict[str, int] = {}
     dupes: dict[str, list[int]] = {}
     blanks: list[int] = []
+    row_keys = _RowKeys(source, key_pos) if isinstance(source, RowSource) and key_pos is not None else None
     zeros = _ZeroWatch(zero_cols)
     check_items = list(checks.items())
     by_rows = not source.by_bytes
@@ -324,9 +324,8 @@ def analyze(
                 for n, key in enumerate(keycol):
                     if ("E" in key or "e" in key) and _SCIENTIFIC.fullmatch(key.strip()):
                         sci.setdefault(key, []).append(first + n)
-            if by_rows:
-                for n, key in enumerate(keycol):
-                    _track_key(key, first + n, keys, dupes, blanks)
+            if row_keys is not None:
+                row_keys.add(keycol, first)
         if zero_cols and record < _ZERO_SAMPLE:
             zeros.see_many(columns, first)
         record += count
@@ -367,14 +366,17 @@ def analyze(
         findings.extend(found)
         if check.changes:
             changes.add(i)
-    findings.extend(_key_findings(path, mapping, key_pos, sci, dupes, blanks))
     key_info = fields.get(key_field.lower())
-    if by_rows and not dupes and key_pos is not None and key_info is not None and _folds_case(key_info):
-        # Keys that differ only in letter case are one record for such a key: found from the keys this
-        # read collected (a CSV file's are checked on its bytes by pre-flight). As for a CSV file, exact
-        # repeats are reported alone first, so that one key is not named by two findings.
-        seen = {k: [r] for k, r in keys.items()}
-        findings.extend(case_duplicates_in_text(path, seen, key_info.name, 20))
+    spellings: dict[str, list[int]] = {}
+    if row_keys is not None:
+        dupes, spellings = row_keys.repeats()
+        blanks = row_keys.blanks
+    findings.extend(_key_findings(path, mapping, key_pos, sci, dupes, blanks))
+    if row_keys is not None and not dupes and key_info is not None and _folds_case(key_info):
+        # Keys that differ only in letter case are one record for such a key (a CSV file's are checked on
+        # its bytes by pre-flight). As for a CSV file, exact repeats are reported alone first, so that
+        # one key is not named by two findings.
+        findings.extend(case_duplicates_in_text(path, spellings, key_info.name, 20))
     findings.extend(zeros.findings(path, mapping))
     transform = FileTransform(mapping, rules, source, terminator, choices, picklists, [], sizes, changes)
     return transform, findings, parts, record
@@ -414,17 +416,56 @@ def _folds_case(f: Any) -> bool:
     return bool(getattr(f, "unique", False)) and not getattr(f, "case_sensitive", True)
 
 
-def _track_key(
-    key: str, record: int, keys: dict[str, int], dupes: dict[str, list[int]], blanks: list[int]
-) -> None:
-    if not key.strip():
-        blanks.append(record)
-        return
-    first = keys.get(key)
-    if first is None:
-        keys[key] = record
-    else:
-        dupes.setdefault(key, [first]).append(record)
+class _RowKeys:
+    """A rows source's External IDs over the whole read, in flat memory: 4-byte hashes of the keys and of
+    their case-folded form (``dupes.KeyIndex``, which reads the keys again only if they are not in order);
+    the repeated ones are then located by a second read of the keys (a workbook's rows come from their
+    temp CSV file: a quick read)."""
+
+    def __init__(self, source: RowSource, key_pos: int) -> None:
+        self.source, self.key_pos = source, key_pos
+        self.exact = KeyIndex(lambda n: self._reread(n, fold=False))
+        self.folded = KeyIndex(lambda n: self._reread(n, fold=True))
+        self.blanks: list[int] = []
+
+    def _keys(self, rows: list[list[str]]) -> list[bytes]:
+        k = self.key_pos
+        return [(r[k] if k < len(r) else "").encode("utf-8") for r in rows]
+
+    def _reread(self, n: int, fold: bool) -> Iterator[list[bytes]]:
+        for batch in self.source.batches(0, n, sizes=False):
+            keys = self._keys(batch.rows)
+            yield list(map(bytes.lower, keys)) if fold else keys
+
+    def add(self, keycol: Sequence[str], first: int) -> None:
+        keys = [k.encode("utf-8") for k in keycol]
+        self.exact.add(keys)
+        self.folded.add(list(map(bytes.lower, keys)))
+        if not all(map(str.strip, keycol)):
+            self.blanks.extend(first + n for n, k in enumerate(keycol) if not k.strip())
+
+    def repeats(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """(key -> records of keys repeated exactly, key -> records of keys whose folded form repeats)."""
+        exact, folded = self.exact.repeated(), self.folded.repeated()
+        if not exact.values and not folded.values:
+            return {}, {}
+        dupes: dict[str, list[int]] = {}
+        spellings: dict[str, list[int]] = {}
+        record = 1
+        for batch in self.source.batches(sizes=False):
+            keys = self._keys(batch.rows)
+            lows = list(map(bytes.lower, keys))
+            for n, (key, h, low) in enumerate(zip(keys, key_hashes(keys), key_hashes(lows), strict=True)):
+                if (h in exact.hashes or low in folded.hashes) and key.strip():
+                    text = key.decode("utf-8")
+                    if h in exact.hashes:
+                        dupes.setdefault(text, []).append(record + n)
+                    if low in folded.hashes:
+                        spellings.setdefault(text, []).append(record + n)
+            record += len(batch.rows)
+        # (hash collisions: a "repeat" seen once) named in the order their repeat comes, as read
+        repeated = sorted(((k, v) for k, v in dupes.items() if len(v) > 1), key=lambda kv: kv[1][1])
+        return dict(repeated), spellings
 
 
 def _key_findings(

@@ -191,3 +191,37 @@ def test_a_numbers_readings_depend_on_its_shape_only() -> None:
 
 def test_a_currency_sign_alone_is_not_a_number() -> None:
     assert numbers.classify_number("$") == numbers.BAD and numbers.to_plain("USD", numbers.POINT) is None
+
+
+def _workbook(path: Path, keys: list[str]) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Accounts")
+    ws.append(["External Id", "Account Name"])
+    for n, key in enumerate(keys):
+        ws.append([key, f"Firm {n}"])
+    wb.save(path)
+    return path
+
+
+def test_a_workbooks_repeated_keys_are_found_from_hashes_and_a_second_read(
+    tmp_path: Path, describer: Describer
+) -> None:
+    keys = [f"K-{(n * 7919) % 5000}" for n in range(5000)]  # not in order: the hashes are kept
+    keys[3999] = keys[9]
+    fp = _checked(_workbook(tmp_path / "repeats.xlsx", keys), describer)
+    (finding,) = [f for f in fp.findings if f.code == "duplicate_external_id"]
+    assert finding.records == [10, 4000] and repr(keys[9]) in finding.message
+
+
+def test_a_workbooks_keys_equal_but_for_case_are_found_from_hashes_and_a_second_read(
+    tmp_path: Path, describer: Describer
+) -> None:
+    keys = [f"K-{(n * 7919) % 5000}" for n in range(5000)]
+    keys[3999] = keys[9].lower()
+    keys[4999] = ""
+    fp = _checked(_workbook(tmp_path / "case.xlsx", keys), describer)
+    (finding,) = [f for f in fp.findings if f.code == "duplicate_external_id_case"]
+    assert finding.records == [10, 4000]
+    (blank,) = [f for f in fp.findings if f.code == "blank_external_id"]
+    assert blank.records == [5000]

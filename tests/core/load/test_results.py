@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
-from sfloader_gui.core.load.results import RunFolder, count_records, load_manifest, write_atomic
+from sfloader_gui.core.load.results import (
+    Manifest,
+    ManifestFile,
+    ManifestJob,
+    RunFolder,
+    count_records,
+    load_manifest,
+    write_atomic,
+)
+from sfloader_gui.core.load.run import MANIFEST_ERROR
 from sfloader_gui.core.models import JobOutcome, JobState, LoadOptions, PartRef
 
 MOMENT = datetime(2026, 11, 26, 10, 15, 0, tzinfo=UTC)
@@ -70,6 +79,20 @@ def test_manifest_accounts_for_every_record(tmp_path: Path) -> None:
     assert json.loads(run.manifest_path.read_text())["run_id"] == "20261126T101500Z_Account"
     assert manifest["files"][0]["records"] == 15
     assert manifest["options"]["max_concurrent_jobs"] == 15
+
+
+def test_the_manifest_types_name_exactly_the_keys_written_in_their_order(tmp_path: Path) -> None:
+    run = RunFolder.create(tmp_path, "Account", MOMENT)
+    src = tmp_path / "a.csv"
+    outcome = JobOutcome(part=PartRef(src, 1, 1), state=JobState.JOB_COMPLETE, rows=1, records_processed=1)
+    run.write_manifest(
+        run.build_manifest(LoadPlan(OPTIONS, [FilePlan(src, records=1)]), [outcome], instance_url="http://x")
+    )
+    on_disk = json.loads(run.manifest_path.read_text(encoding="utf-8"))
+    # Readers rely on the TypedDicts; scripts and existing run folders rely on the JSON: the two agree.
+    assert list(on_disk) == [k for k in Manifest.__annotations__ if k != MANIFEST_ERROR]  # never on disk
+    assert list(on_disk["files"][0]) == list(ManifestFile.__annotations__)
+    assert list(on_disk["jobs"][0]) == list(ManifestJob.__annotations__)
 
 
 def test_manifest_flags_rows_that_are_nowhere(tmp_path: Path) -> None:

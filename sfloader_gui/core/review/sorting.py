@@ -9,6 +9,9 @@ from typing import Any
 
 from sfloader_gui.core.review.session import ReviewSession
 
+# A sort key over global rows: one ready-made text or number per row.
+SortKey = Callable[[int], str] | Callable[[int], float]
+
 
 def column_values(session: ReviewSession, column: str) -> list[str]:
     """A shown column's value for every row of the session (edits applied), in global row order.
@@ -57,7 +60,7 @@ def sort_rows(rows: Sequence[int], key_of: Callable[[int], Any], descending: boo
     return sorted(rows, key=key_of, reverse=descending)
 
 
-def natural_key(values: list[str]) -> Callable[[int], Any]:
+def natural_key(values: list[str]) -> SortKey:
     """A key over precomputed values: numeric when every non-blank value is a number, else case-folded.
 
     Returns ``list.__getitem__`` of one list of ready-made keys: no tuple or new string per comparison,

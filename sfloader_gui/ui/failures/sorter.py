@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sfloader_gui.core.review.retry import RetryOutcomes
 from sfloader_gui.core.review.session import ReviewSession
-from sfloader_gui.core.review.sorting import column_values, natural_key, result_values
+from sfloader_gui.core.review.sorting import SortKey, column_values, natural_key, result_values
 from sfloader_gui.ui.failures.table_model import (
     CODE,
     EXPLAIN,
@@ -22,7 +21,7 @@ from sfloader_gui.ui.failures.table_model import (
 )
 
 
-def key_for(session: ReviewSession, column: int, outcomes: RetryOutcomes | None) -> Callable[[int], Any]:
+def key_for(session: ReviewSession, column: int, outcomes: RetryOutcomes | None) -> SortKey:
     """A key over global rows for the model column ``column``."""
     if column >= len(INFO_HEADERS):
         return natural_key(column_values(session, session.columns[column - len(INFO_HEADERS)]))
@@ -49,7 +48,7 @@ def key_for(session: ReviewSession, column: int, outcomes: RetryOutcomes | None)
     return texts.__getitem__
 
 
-def _error_key(session: ReviewSession, column: int) -> Callable[[int], Any]:
+def _error_key(session: ReviewSession, column: int) -> Callable[[int], str]:
     errors = []
     for rf in session.files:
         rf.count_errors()

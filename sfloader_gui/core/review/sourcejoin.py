@@ -25,7 +25,6 @@ class JoinStatus(StrEnum):
     READY = "ready"
     CHANGED = "changed"  # the source differs from the one that was loaded: rows are never joined
     MISSING = "missing"
-    UNKNOWN = "unknown"  # no manifest entry (a results CSV opened on its own)
 
 
 class _HashingReader(io.RawIOBase):

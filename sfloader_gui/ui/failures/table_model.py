@@ -193,7 +193,7 @@ class FailuresModel(QAbstractTableModel):
             )
         if col == ROW and info.source_row is None:
             join = self.session.join_for(info.file_index)
-            if join is None or join.status is JoinStatus.UNKNOWN:
+            if join is None:  # a results CSV opened on its own, or a source the manifest does not describe
                 return "No run manifest: rows cannot be joined to a source file."
             if join.status is JoinStatus.PENDING:
                 return "Indexing the source file…"

@@ -80,8 +80,15 @@ def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary
         return None
     if not isinstance(data, dict) or "jobs" not in data:
         return None
-    manifest = cast(Manifest, data)  # read leniently below: an older or hand-edited one still lists
-    totals = manifest.get("totals", {})
+    try:
+        return _summary(folder, cast(Manifest, data), unsettled)
+    except (AttributeError, TypeError, ValueError):
+        return None  # hand-edited fields of the wrong kind: not a run the list can show
+
+
+def _summary(folder: Path, manifest: Manifest, unsettled: Iterable[JournalEntry]) -> RunSummary:
+    """Read leniently: an older or hand-edited manifest with missing keys still lists."""
+    totals = manifest.get("totals") or {}
     jobs = manifest.get("jobs") or []
     here = folder.resolve()
     to_fetch = tuple(e.job_id for e in unsettled if _same(e.run_dir, here))

@@ -73,8 +73,9 @@ def test_a_run_the_app_stopped_in_says_what_is_left(tmp_path: Path) -> None:
 def test_hand_edited_manifests_never_break_the_list(tmp_path: Path) -> None:
     """A manifest edited by hand (null totals, text counts, a list for jobs' items) is left out or read
     leniently: the other runs are still listed."""
-    good = {"run_id": "good", "created_at": "2026-12-04T10:00:00Z", "finished_at": "2026-12-04T10:01:00Z",
-            "object": "Account", "jobs": [], "totals": None}  # fmt: skip
+    good: dict[str, Any] = {"run_id": "good", "created_at": "2026-12-04T10:00:00Z",
+                            "finished_at": "2026-12-04T10:01:00Z", "object": "Account", "jobs": [],
+                            "totals": None}  # fmt: skip
     bad = {**good, "run_id": "bad", "jobs": [["not", "a", "job"]], "totals": {"failed": "many"}}
     for name, manifest in (("20261204T100000Z_good", good), ("20261204T110000Z_bad", bad)):
         (tmp_path / name).mkdir()

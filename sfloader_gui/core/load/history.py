@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from sfloader_gui.core.load.journal import JournalEntry
 from sfloader_gui.core.load.results import MANIFEST, Manifest
@@ -88,7 +88,8 @@ def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary
 
 def _summary(folder: Path, manifest: Manifest, unsettled: Iterable[JournalEntry]) -> RunSummary:
     """Read leniently: an older or hand-edited manifest with missing keys still lists."""
-    totals = manifest.get("totals") or {}
+    loose = cast(dict[str, Any], manifest)  # what a hand edit may have put there, null included
+    totals: dict[str, Any] = loose.get("totals") or {}
     jobs = manifest.get("jobs") or []
     here = folder.resolve()
     to_fetch = tuple(e.job_id for e in unsettled if _same(e.run_dir, here))

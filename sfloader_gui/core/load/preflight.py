@@ -223,17 +223,19 @@ def _check_file(
     if feed is not None:  # the check stopped early: the keys it fed were not all of them
         assert case_keys is not None and fp.key_column is not None
         case_keys = CaseKeys(fp.path, fp.dialect, fp.key_column, case_keys.key_field, MAX_LISTED)
+        feed = (fp.key_column, case_keys.add)  # the whole-file read below feeds them instead
     if not source.by_bytes:
         # A workbook or UTF-16 file: the plan's read already reported repeated and blank keys, and this
         # whole-file read reports them again (with the mapping's key column): keep one of each.
         fp.findings = [f for f in fp.findings if f.code not in _KEY_CODES]
     transform, found, parts, records = analyze(
-        fp.path, source, mapping, by_name, choices, key_field, options.part_size_bytes, fp.dialect.terminator
-    )
+        fp.path, source, mapping, by_name, choices, key_field, options.part_size_bytes, fp.dialect.terminator,
+        keys_to=feed if isinstance(source, CsvSource) else None,
+    )  # fmt: skip
     transform.notes = notes
     fp.transform, fp.parts, fp.records = transform, parts, records
     checker.out.extend(found)
-    return done()
+    return done(fed=feed is not None and isinstance(source, CsvSource))
 
 
 def _key_by_mapping(fp: FilePlan, mapping: Mapping, checker: _Checker, key_field: str) -> None:

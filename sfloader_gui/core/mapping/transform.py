@@ -240,8 +240,11 @@ def analyze(
     terminator: bytes,
     should_stop: Callable[[], bool] | None = None,
     fixed: AbcMapping[str, ColumnRule] | None = None,
+    keys_to: tuple[int, Callable[[list[bytes]], None]] | None = None,
 ) -> tuple[FileTransform, list[Finding], list[PartSpan], int]:
-    """One pass over the whole file: conversions decided, bad values found, parts cut by sent size."""
+    """One pass over the whole file: conversions decided, bad values found, parts cut by sent size.
+    ``keys_to`` (CSV files): (column, callback) is handed that column's values block by block, in the
+    file's encoding, as ``already_plain`` hands them (the case-folded key check rides along)."""
     checks: dict[int, ColumnCheck] = {}
     picklists: dict[int, Picklist] = {}
     growth: list[tuple[int, int]] = []  # (position, bytes a converted value may take)
@@ -294,6 +297,10 @@ def analyze(
     ncols = len(mapping.columns)
     fast = isinstance(source, CsvSource)
     needed = {i for i, _ in check_items} | ({key_pos} if key_pos is not None else set())
+    if keys_to is not None and isinstance(source, CsvSource):
+        needed.add(keys_to[0])
+    else:
+        keys_to = None
     batches: Iterator[Any] = (
         column_batches(source, lambda n: needed | set(zero_cols) if n < _ZERO_SAMPLE else needed)
         if isinstance(source, CsvSource)
@@ -317,6 +324,9 @@ def analyze(
         for i, check in check_items:
             if i < len(columns) and columns[i]:
                 check.see_many(columns[i], first)
+        if keys_to is not None and columns[keys_to[0]]:
+            assert isinstance(source, CsvSource)
+            keys_to[1]("\x02".join(columns[keys_to[0]]).encode(source.dialect.encoding).split(b"\x02"))
         if key_pos is not None and key_pos < len(columns):
             keycol = columns[key_pos]
             # A digit, then E: else no key of the batch can be in scientific notation.

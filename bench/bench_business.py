@@ -158,21 +158,30 @@ def main() -> int:
     with EmulatorServer(EmulatorConfig(count_only=True)) as org:
         for rep in range(args.reps):
             for name in order[rep % 3 :] + order[: rep % 3]:
-                runs.append(run_child(org, name, files[name]))
+                runs.append({**run_child(org, name, files[name]), "rep": rep})
         if args.xlsx_rows:
             book = make_xlsx(args.xlsx_rows, files["plain"])
             runs.append(run_child(org, "xlsx", book))
-    print(f"\n## {args.rows:,} rows, {args.reps} reps (medians)")
-    print(f"{'file':<11}{'wall s':>8}{'check s':>9}{'cpu s':>8}{'RSS MiB':>9}{'x plain':>9}  mode")
+    load = os.getloadavg()[0]
+    print(f"\n## {args.rows:,} rows, {args.reps} reps (medians; load average {load:.1f} at the end)")
+    head = f"{'file':<11}{'wall s':>8}{'check s':>9}{'cpu s':>8}{'RSS MiB':>9}{'x plain':>9}{'paired':>8}"
+    print(f"{head}  mode")
     plain_wall = statistics.median(r["wall"] for r in runs if r["name"] == "plain")
+    plain_of = {r["rep"]: r["wall"] for r in runs if r["name"] == "plain" and r.get("ok")}
     for name in [*order, "xlsx"]:
         mine = [r for r in runs if r["name"] == name and r.get("ok")]
         if not mine:
             continue
         wall = statistics.median(r["wall"] for r in mine)
-        print(f"{name:<11}{wall:>8.2f}{statistics.median(r['check_s'] for r in mine):>9.2f}"
-              f"{statistics.median(r['cpu'] for r in mine):>8.1f}{max(r['rss_mib'] for r in mine):>9.1f}"
-              f"{wall / plain_wall:>9.2f}  {mine[0]['mode']} ({mine[0]['records']:,} records)")  # fmt: skip
+        # the median of each rep's ratio to the plain load of the same rep (run next to it)
+        paired = [r["wall"] / plain_of[r["rep"]] for r in mine if r.get("rep") in plain_of]
+        ratio = f"{statistics.median(paired):>8.2f}" if paired else f"{'':>8}"
+        cells = (
+            f"{name:<11}{wall:>8.2f}{statistics.median(r['check_s'] for r in mine):>9.2f}"
+            f"{statistics.median(r['cpu'] for r in mine):>8.1f}{max(r['rss_mib'] for r in mine):>9.1f}"
+            f"{wall / plain_wall:>9.2f}{ratio}"
+        )
+        print(f"{cells}  {mine[0]['mode']} ({mine[0]['records']:,} records)")
     return 0
 
 

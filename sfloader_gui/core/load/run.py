@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from sfloader_gui.core.load.arenas import share_malloc_arenas
 from sfloader_gui.core.load.journal import Journal, RunJournal
 from sfloader_gui.core.load.part.plan import PartPlan, part_plans
 from sfloader_gui.core.load.part.state import EventSink
@@ -139,6 +140,7 @@ class LoadRun:
         self._journal: RunJournal | None = (
             journal.for_run(conn.instance_url, folder.path) if journal else None
         )
+        share_malloc_arenas()  # before this run's part threads allocate
         self._gate = PartGate(conn, options.max_concurrent_jobs)
         self._lock = threading.Lock()
         self._now: dict[str, JobOutcome] = {p.ref.key: self._queued(p) for p in self.parts}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import threading
 import zlib
+from collections.abc import Iterator
 
 import pytest
 
@@ -66,3 +68,40 @@ def test_a_link_slower_than_the_compressor_moves_the_level_up_and_a_fast_one_kee
     choice = slow.choice()
     assert choice["level"] == 4
     assert choice["raw_bytes_by_level"] == {"1": 8 << 19, "4": 8 << 19, "6": 8 << 19}
+
+
+def test_raw_segments_in_flight_are_bounded_for_all_uploads_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """15 uploads at once hold at most ``SLOTS`` raw segments between reading and compressing (per upload
+    they were 2 each: 30 segments of 512 KiB for 2 compressors), and each is still one valid member."""
+    compress = pgzip._compress
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, most
+
+    def counted(data: bytes | memoryview, level: int, zdict: bytes) -> pgzip._Piece:
+        try:
+            return compress(data, level, zdict)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    def source(data: bytes) -> Iterator[bytes]:
+        for i in range(0, len(data), pgzip.SEGMENT):
+            with lock:  # a whole segment read: it is in flight until compressed
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight[1], in_flight[0])
+            yield data[i : i + pgzip.SEGMENT]
+
+    monkeypatch.setattr(pgzip, "_compress", counted)
+    data = _data(100_000)  # about 3 MB: 6 segments per upload
+    outs: list[bytes] = [b""] * 15
+
+    def upload(n: int) -> None:
+        outs[n] = b"".join(segmented_gzip(source(data), GzipTuner()))
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(15)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(gzip.decompress(out) == data for out in outs)
+    assert in_flight[1] <= pgzip.SLOTS

@@ -18,10 +18,11 @@ API::
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -180,16 +181,18 @@ def iter_xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, dict[in
             styles = _styles(book)
             strings = _shared_strings(book)
             with book.open(part) as fh:
-                yield from _rows(fh, styles, strings, date1904)
+                yield from _fast_rows(fh, _valuer(styles, strings, date1904))
         except (KeyError, ElementTree.ParseError, expat.ExpatError, zipfile.BadZipFile) as exc:
             raise XlsxError(f"not a readable .xlsx file ({exc})") from exc
 
 
-def _rows(
-    fh: IO[bytes], styles: list[str | None], strings: list[str], date1904: bool
+def _expat_rows(
+    chunks: Iterable[bytes], value: Valuer, first_row: int = 0
 ) -> Iterator[tuple[int, dict[int, object]]]:
-    """The expat handlers: the hot path of a sheet read, so plain closures over a few local variables and
-    name tables built as tags show up (the same few tags, maybe with a namespace prefix, repeat)."""
+    """Rows by the XML parser (what the fast path leaves: formulas, prefixes, other layouts). Plain
+    closures over a few local variables, and name tables built as tags show up (the same few tags,
+    maybe with a namespace prefix, repeat). ``first_row``: the row before the first (a row without
+    its number follows it)."""
     parser = expat.ParserCreate()
     parser.buffer_text = True
     done: list[tuple[int, dict[int, object]]] = []
@@ -197,7 +200,7 @@ def _rows(
     parts: list[str] = []
     kinds: dict[str, int] = {}  # tag as written -> 1 c, 2 v/t, 3 row, 4 rPh, 0 other
     columns: dict[str, int] = {}  # column letters -> index
-    row_number, col, kind, style, collect, phonetic = 0, -1, "n", 0, False, False
+    row_number, col, kind, style, collect, phonetic = first_row, -1, "n", 0, False, False
     run_start, preserve = 0, True  # where the text of the current <t> starts in parts; its xml:space
 
     def tag_kind(name: str) -> int:
@@ -257,6 +260,24 @@ def _rows(
         if collect:
             parts.append(data)
 
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    for chunk in chunks:
+        parser.Parse(chunk, False)
+        if done:
+            yield from done
+            done.clear()
+    parser.Parse(b"", True)
+    yield from done
+
+
+Valuer = Callable[[str, str, int], object]
+
+
+def _valuer(styles: list[str | None], strings: list[str], date1904: bool) -> Valuer:
+    """A cell's value from its type attribute, its text and its style, as python-calamine types it."""
+
     def value(kind: str, raw: str, style: int) -> object:
         if kind == "n":
             number = float(raw)
@@ -281,13 +302,143 @@ def _rows(
                 return raw
         return raw
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    while chunk := fh.read(_CHUNK):
-        parser.Parse(chunk, False)
-        if done:
-            yield from done
-            done.clear()
-    parser.Parse(b"", True)
-    yield from done
+    return value
+
+
+# The fast path: the cells Excel and most writers produce (<c r="B2" s="1" t="s"><v>3</v></c>, inline
+# strings, empty cells) read with one regex per row of cells; a row holding anything else (a formula,
+# rich text, whitespace between cells, a cell without its reference) goes to the XML parser. Measured on
+# the 200k-row bench sheet: 2.7 s instead of 5.2 s for the expat handlers alone.
+_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})[0-9]+"((?: [A-Za-z:]+="[^"]*")*)'
+    r'(?:/>|>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>|<is><t xml:space="preserve">([^<]*)</t></is>)?</c>)'
+)
+_ROW_START = re.compile(r"\s*<row\b([^>]*?)(/?)>")
+_ROW_NUMBER = re.compile(r'\br="([0-9]+)"')
+_ATTR = re.compile(r'([A-Za-z:]+)="([^"]*)"')
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match[str]) -> str:
+    ref = m.group(1)
+    if ref[0] == "#":
+        return chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
+    return _NAMED[ref]
+
+
+def _xml_text(raw: str) -> str:
+    """Character data as an XML parser gives it: line ends normalized, then references replaced."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return _ENTITY.sub(_entity, raw) if "&" in raw else raw
+
+
+def _fast_rows(fh: IO[bytes], value: Valuer) -> Iterator[tuple[int, dict[int, object]]]:
+    chunks = iter(lambda: fh.read(_CHUNK), b"")
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        at = head.find(b"<sheetData")
+        if at >= 0 and head.find(b">", at) >= 0:
+            break
+        if b":sheetData" in head or len(head) > (1 << 24):
+            break  # a prefixed sheet (x:sheetData): the XML parser reads it all
+    at = head.find(b"<sheetData")
+    if at < 0 or (at > 0 and head[at - 1 : at] == b":"):
+        yield from _expat_rows(itertools.chain([head], chunks), value)
+        return
+    close = head.find(b">", at)
+    if head[close - 1 : close] == b"/":
+        return  # <sheetData/>: no rows
+    columns: dict[str, int] = {}
+    attrs_of: dict[str, tuple[str, int]] = {}
+    buf, last = head[close + 1 :], 0
+    while True:
+        stop = buf.find(b"</sheetData>")
+        cut = stop if stop >= 0 else buf.rfind(b"</row>") + 6
+        if cut >= 6 or stop >= 0:
+            text, buf = buf[:cut].decode("utf-8"), buf[cut:]
+            for number, cells in _segment_rows(text, last, value, columns, attrs_of):
+                last = number
+                if cells:
+                    yield number, cells
+        if stop >= 0:
+            return
+        chunk = next(chunks, b"")
+        if not chunk:
+            if buf.strip():  # the sheet's end is missing: let the parser say what is wrong
+                yield from _expat_rows([buf], value, last)
+            return
+        buf += chunk
+
+
+def _segment_rows(
+    text: str, last: int, value: Valuer, columns: dict[str, int], attrs_of: dict[str, tuple[str, int]]
+) -> Iterator[tuple[int, dict[int, object]]]:
+    """(row number, cells) for each row of a run of whole rows; empty dicts for rows without values."""
+    pos, end = 0, len(text)
+    while pos < end:
+        m = _ROW_START.match(text, pos)
+        if m is None:
+            rest = text[pos:]
+            if rest.strip():
+                for number, cells in _expat_rows([rest.encode("utf-8")], value, last):
+                    last = number
+                    yield number, cells
+            return
+        found = _ROW_NUMBER.search(m.group(1))
+        number = int(found.group(1)) if found else last + 1
+        if m.group(2):  # <row r="5"/>
+            pos, last = m.end(), number
+            yield number, {}
+            continue
+        close = text.find("</row>", m.end())
+        if close < 0:
+            close = end
+        fast = _fast_cells(text, m.end(), close, value, columns, attrs_of)
+        if fast is None:
+            whole = text[m.start() : close + 6].lstrip().encode("utf-8")
+            fast = next((c for _, c in _expat_rows([whole], value, last)), {})
+        pos, last = close + 6, number
+        yield number, fast
+
+
+def _fast_cells(
+    text: str, start: int, end: int, value: Valuer, columns: dict[str, int],
+    attrs_of: dict[str, tuple[str, int]],
+) -> dict[int, object] | None:  # fmt: skip
+    """The cells of one row by the regex, or None if the row holds anything else."""
+    cells: dict[int, object] = {}
+    pos = start
+    for m in _CELL.finditer(text, start, end):
+        if m.start() != pos:
+            return None
+        pos = m.end()
+        letters, attrs, v, plain, kept = m.groups()
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = _column(letters)
+        typed = attrs_of.get(attrs)
+        if typed is None:
+            found = dict(_ATTR.findall(attrs))
+            typed = attrs_of[attrs] = (found.get("t", "n"), int(found.get("s") or 0))
+        kind, style = typed
+        if v:
+            raw = v
+        elif plain is not None:
+            raw = plain.strip(_XML_SPACE) if "&" not in plain and "\r" not in plain else None
+            if raw is None:
+                raw = _xml_text(plain).strip(_XML_SPACE)  # (calamine strips the run's text as read)
+            cells[col] = value(kind, raw, style)
+            continue
+        elif kept is not None:
+            raw = kept
+        else:
+            if kind == "inlineStr":
+                cells[col] = ""
+            continue
+        if "&" in raw or "\r" in raw:
+            raw = _xml_text(raw)
+        cells[col] = value(kind, raw, style)
+    return cells if pos == end else None

@@ -10,13 +10,16 @@ import pytest
 
 from sfloader_gui.core.mapping import source
 from sfloader_gui.core.mapping.source import WorkbookError, sheet_names, workbook_source
-from sfloader_gui.core.mapping.xlsx import iter_xlsx_rows
+from sfloader_gui.core.mapping.xlsx import _expat_rows, _shared_strings, _styles, _valuer, iter_xlsx_rows
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def _book(path: Path, sheets: dict[str, str], shared: str = "", date1904: bool = False) -> Path:
+def _book(
+    path: Path, sheets: dict[str, str], shared: str = "", date1904: bool = False, prefix: str = "x:",
+    pretty: bool = False,
+) -> Path:  # fmt: skip
     """A workbook written by hand, as other programs than openpyxl write them (shared strings, a
     namespace prefix, rich text with phonetic runs, cells without references, 1904 dates)."""
     pr = '<x:workbookPr date1904="1"/>' if date1904 else "<x:workbookPr/>"
@@ -59,10 +62,13 @@ def _book(path: Path, sheets: dict[str, str], shared: str = "", date1904: bool =
         if shared:
             z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{shared}</sst>')
         for i, body in enumerate(sheets.values(), start=1):
-            z.writestr(
-                f"xl/worksheets/sheet{i}.xml",
-                f'<x:worksheet xmlns:x="{_MAIN}"><x:sheetData>{body}</x:sheetData></x:worksheet>',
-            )
+            if pretty:  # whitespace between rows and between cells, as some writers indent
+                body = body.replace("</x:c><x:c", "</x:c>\n    <x:c").replace("</x:row>", "</x:row>\n  ")
+            xml = f'<x:worksheet xmlns:x="{_MAIN}"><x:dimension ref="A1"/><x:sheetData>{body}</x:sheetData>'
+            xml += "</x:worksheet>"
+            if prefix != "x:":  # the default namespace, as Excel writes it
+                xml = xml.replace('xmlns:x="', 'xmlns="').replace("<x:", "<").replace("</x:", "</")
+            z.writestr(f"xl/worksheets/sheet{i}.xml", xml)
     return path
 
 
@@ -93,6 +99,20 @@ OFFSET_SHEET = (
     '<x:row r="3"><x:c r="B3" t="inlineStr"><x:is><x:t>left</x:t></x:is></x:c><x:c r="C3"><x:v>1</x:v></x:c>'
     "</x:row>"
 )
+TEXT_SHEET = (
+    '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>A</x:t></x:is></x:c>'
+    '<x:c r="B1" t="inlineStr"><x:is><x:t>B</x:t></x:is></x:c><x:c r="C1" t="inlineStr"><x:is><x:t>C</x:t>'
+    "</x:is></x:c></x:row>"
+    '<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t xml:space="preserve"> a&#13;&#10;b &amp; c\r\nd </x:t>'
+    '</x:is></x:c><x:c r="B2" t="inlineStr"><x:is><x:t>  &lt;trimmed&gt;  </x:t></x:is></x:c>'
+    '<x:c r="C2" t="str"><x:v>&quot;quoted&quot; &#x263A;</x:v></x:c></x:row>'
+    '<x:row r="3"/>'
+    '<x:row r="4"><x:c r="A4"><x:f>1+1</x:f><x:v>2</x:v></x:c><x:c r="B4"><x:v></x:v></x:c>'
+    '<x:c r="C4" t="inlineStr"><x:is><x:t></x:t></x:is></x:c></x:row>'
+    '<x:row><x:c t="inlineStr"><x:is><x:t>no refs</x:t></x:is></x:c><x:c><x:v>7</x:v></x:c></x:row>'
+    '<x:row r="7" spans="1:3"><x:c r="C7" s="1"><x:v>46387</x:v></x:c><x:c r="A7" t="b"><x:v>1</x:v></x:c>'
+    "</x:row>"
+)
 LATE_SHEET = '<x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:t>late</x:t></x:is></x:c></x:row>'
 
 
@@ -111,15 +131,26 @@ def _both(path: Path, sheet: str | None, monkeypatch: pytest.MonkeyPatch) -> tup
     return streamed, calamine
 
 
-@pytest.mark.parametrize("sheet", [None, "Main", "Offset", "Late"])
+@pytest.mark.parametrize(("prefix", "pretty"), [("x:", False), ("", False), ("", True)])
+@pytest.mark.parametrize("sheet", [None, "Main", "Offset", "Late", "Text"])
 def test_a_hand_written_workbook_reads_as_calamine_reads_it(
-    tmp_path: Path, sheet: str | None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sheet: str | None, prefix: str, pretty: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book = _book(
-        tmp_path / "book.xlsx", {"Main": MAIN_SHEET, "Offset": OFFSET_SHEET, "Late": LATE_SHEET}, SHARED
-    )
+    sheets = {"Main": MAIN_SHEET, "Offset": OFFSET_SHEET, "Late": LATE_SHEET, "Text": TEXT_SHEET}
+    book = _book(tmp_path / "book.xlsx", sheets, SHARED, prefix=prefix, pretty=pretty)
     streamed, calamine = _both(book, sheet, monkeypatch)
     assert streamed == calamine
+    # the regex fast path (default namespace) gives what the XML parser alone gives
+    with zipfile.ZipFile(book) as z:
+        part = f"xl/worksheets/sheet{list(sheets).index(sheet or 'Main') + 1}.xml"
+        value = _valuer(_styles(z), _shared_strings(z), False)
+        assert list(iter_xlsx_rows(book, sheet)) == list(_expat_rows([z.read(part)], value))
+    if sheet == "Text":
+        assert streamed == (
+            ["A", "B", "C"],
+            [[" a\r\nb & c\nd ", "<trimmed>", '"quoted" ☺'], ["2", "", ""], ["no refs", "7", ""],
+             ["true", "", "2026-12-31"]],
+        )  # fmt: skip
     if sheet in (None, "Main"):
         assert streamed == (
             ["Key", "When", "Amount", "Flag", "Note", "Dur"],

@@ -259,6 +259,8 @@ class WorkbookGlance:
 def glance_workbook(path: Path, sheet: str | None, preview_rows: int) -> WorkbookGlance:
     """The sheet read once (calamine loads a whole sheet at every open): only the first rows' cells are
     turned into text; the others are only looked at to count the records (blank rows are not records)."""
+    if path.suffix.lower() in _STREAMED:
+        return _glance_streamed(path, sheet, preview_rows)
     ws, names = _open_sheet(path, sheet)
     it = iter(ws.iter_rows())
     header = [cell_text(v).strip() for v in next(it, None) or []]
@@ -385,6 +387,54 @@ def _streamed_source(path: Path, sheet: str | None) -> RowSource:
             f"{path.name}: the sheet {cache.name!r} is empty; its first row must hold the column names."
         )
     return RowSource(path, cache.header, cache.rows, cache.name)
+
+
+def _glance_streamed(path: Path, sheet: str | None, preview_rows: int) -> WorkbookGlance:
+    """``glance_workbook`` for a streamed sheet, in flat memory: the first rows are kept as cells until
+    the sheet's leftmost column is known (at its end); the others only count."""
+    from sfloader_gui.core.mapping.xlsx import XlsxError, iter_xlsx_rows, xlsx_sheet_names
+
+    try:
+        names = xlsx_sheet_names(path)
+        if not names:
+            raise WorkbookError(f"{path.name} has no sheets.")
+        if sheet is not None and sheet not in names:
+            raise WorkbookError(
+                f"{path.name} has no sheet {sheet!r}; its sheets are {', '.join(repr(n) for n in names)}."
+            )
+        name = names[0] if sheet is None else sheet
+        header_cells: dict[int, object] = {}
+        first: list[dict[int, object]] = []
+        lefts: dict[int, int] = {}  # leftmost column holding a value -> rows
+        left: int | None = None
+        for number, cells in iter_xlsx_rows(path, name):
+            here = min(cells)
+            left = here if left is None or here < left else left
+            if number == 1:
+                header_cells = cells
+                continue
+            filled = [c for c, v in cells.items() if v != ""]
+            if filled:
+                lo = min(filled)
+                lefts[lo] = lefts.get(lo, 0) + 1
+                if len(first) < 2 * preview_rows + 50:
+                    first.append(cells)
+    except XlsxError as exc:
+        raise _unreadable(path, exc) from exc
+    left = left or 0
+    header = [cell_text(header_cells.get(c)).strip() for c in range(left, max(header_cells, default=-1) + 1)]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    preview: list[list[str]] = []
+    for cells in first:
+        row = [cell_text(cells.get(c)) for c in range(left, left + width)]
+        if any(row):
+            preview.append(row)
+            if len(preview) == preview_rows:
+                break
+    records = sum(n for lo, n in lefts.items() if lo < left + width)
+    return WorkbookGlance(list(names), name, header, preview, records)
 
 
 def utf16_source(path: Path, delimiter: str) -> RowSource:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sfloader_gui.core.mapping import source
-from sfloader_gui.core.mapping.source import WorkbookError, sheet_names, workbook_source
+from sfloader_gui.core.mapping.source import WorkbookError, glance_workbook, sheet_names, workbook_source
 from sfloader_gui.core.mapping.xlsx import _expat_rows, _shared_strings, _styles, _valuer, iter_xlsx_rows
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -215,3 +215,16 @@ def test_a_damaged_workbook_is_a_workbook_error(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(WorkbookError, match="cannot be read as an Excel/OpenDocument workbook"):
         workbook_source(bad, None)
+
+
+@pytest.mark.parametrize("sheet", [None, "Offset", "Late", "Text"])
+def test_the_quick_look_at_a_streamed_workbook_agrees_with_calamines(
+    tmp_path: Path, sheet: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sheets = {"Main": MAIN_SHEET, "Offset": OFFSET_SHEET, "Late": LATE_SHEET, "Text": TEXT_SHEET}
+    book = _book(tmp_path / "book.xlsx", sheets, SHARED, prefix="")
+    streamed = glance_workbook(book, sheet, 2)
+    with monkeypatch.context() as m:
+        m.setattr(source, "_STREAMED", frozenset())
+        assert streamed == glance_workbook(book, sheet, 2)
+    assert streamed.sheets == list(sheets)

@@ -21,7 +21,7 @@ run "$app" --demo --auto-load-samples --quit-when-done
 run "$cli" upsert "$samples/accounts.csv" --object Account --external-id External_Id__c --demo --json \
   >"$place/upsert.json"
 grep -q '"failed": 0' "$place/upsert.json" || { cat "$place/upsert.json"; exit 1; }
-# An Excel workbook from the frozen command: python-calamine (imported lazily) must be in the bundle. Its
+# An Excel workbook from the frozen command: the streamed .xlsx reader (expat) must work frozen. Its
 # shipments point at the business accounts, so those go first (Windows-1252, as Excel saved them).
 run "$cli" upsert "$samples/accounts_business.csv" --object Account --external-id External_Id__c \
   --convert-from cp1252 --demo >/dev/null

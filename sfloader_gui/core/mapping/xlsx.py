@@ -29,7 +29,6 @@ from typing import IO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CHUNK = 1 << 16
 # Built-in number formats that are dates or times (ECMA-376 18.8.30, and the East Asian ones calamine
 # counts); 46 is [h]:mm:ss, a duration.
@@ -66,7 +65,9 @@ def _sheets(book: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
     targets = {r.get("Id"): r.get("Target", "") for r in _children(rels, "Relationship")}
     sheets = []
     for s in _children(root, "sheet"):
-        target = targets.get(s.get(_REL) or s.get("id"), "")
+        # r:id, in the transitional or the strict relationships namespace
+        rid = next((v for k, v in s.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rid, "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
         sheets.append((s.get("name", ""), part))
     pr = next(_children(root, "workbookPr"), None)

@@ -13,7 +13,11 @@ API::
     class CsvSource(path, dialect)         .by_bytes = True ; .batches(start, end) -> Iterator[Batch]
     class RowSource(path, header, rows, sheet=None)  .by_bytes = False; rows: callable -> Iterator[list[str]]
         # .sheet: the workbook sheet read (None for UTF-16 text)
+    column_batches(source, wanted) -> Iterator[ColumnBatch]   # some columns of each CSV block, no parser
+        # ColumnBatch: start, end, count, columns: {index: values}; .sizes computed only when asked
     workbook_source(path, sheet) -> RowSource    # raises WorkbookError; sheet None: the first
+        # .xlsx/.xlsm: streamed once (core/mapping/xlsx.py) into a temp CSV of the cells' text, which
+        # every later read of the rows reads (flat memory); other workbooks: python-calamine
     sheet_names(path) -> list[str]               # raises WorkbookError
     glance_workbook(path, sheet, preview_rows) -> WorkbookGlance   # one read: sheets, header, rows, count
     utf16_source(path, delimiter) -> RowSource

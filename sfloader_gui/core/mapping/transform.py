@@ -14,11 +14,17 @@ API::
         .header_bytes -> bytes ; .mode -> "raw" | "recode" | "rewrite"
         .iter_part(span) -> Iterator[bytes] ; .part_size(span) -> int ; .to_json() -> dict
     analyze(path, source, mapping, fields, choices, key_field, part_limit, terminator,
-            should_stop=None, fixed=None) -> tuple[FileTransform, list[Finding], list[PartSpan], int]
+            should_stop=None, fixed=None, keys_to=None)
+        -> tuple[FileTransform, list[Finding], list[PartSpan], int]
         # fixed: source column -> ColumnRule of an earlier run (a retry reads values the same way)
-    already_plain(source, mapping, fields, key_field) -> bool
+    already_plain(source, mapping, fields, key_field, should_stop=None, keys_to=None) -> list[Finding] | None
         # the fast check for a mapping-only file: every sent value already in Salesforce's form?
         # fields: target API name (lower) -> FieldInfo-like (name, label, type, picklist_values, ...)
+        # keys_to: (column, callback): that column's values handed over block by block (a CSV file's
+        # case-folded key check rides along instead of reading the file again)
+
+Both read a CSV block by block with one split in C per block (``csvio.records.flat_fields``): a column
+is a slice of the block's fields, and the rewrite puts columns back with slice assignments and one join.
 """
 
 from __future__ import annotations

@@ -634,7 +634,7 @@ def already_plain(
             if keys_to is not None:
                 col, feed = keys_to
                 values = flat[col::ncols]
-                if any(b'"' in v for v in values):  # quoted: their text, as iter_keys unquotes it
+                if b'"' in b"\n".join(values):  # quoted: their text, as iter_keys unquotes it
                     recs, _ = neutral_records(block.data, delim)
                     values = clean_keys(fast_keys(recs, col, ncols, delim), delim)
                 feed(values)

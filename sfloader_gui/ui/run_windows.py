@@ -24,6 +24,7 @@ class RunWindows:
         self._parent = parent
         self.workbenches: list[QWidget] = []
         self.recent: RecentRunsDialog | None = None  # made on first use
+        self._tasks = tasks
         self._resumer = Resumer(tasks, say)
 
     def open_workbench(self, folder: Path, launcher: RetryLauncher | None) -> QWidget:
@@ -43,7 +44,7 @@ class RunWindows:
 
         dialog = self.recent
         if dialog is None or dialog.results_dir != results_dir:
-            dialog = RecentRunsDialog(results_dir, self._parent)
+            dialog = RecentRunsDialog(results_dir, self._parent, self._tasks)
             dialog.review_requested.connect(review)
             dialog.resume_requested.connect(resume)
             self.recent = dialog

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sfloader_gui.core.load.history import RunState, RunSummary, recent_runs
+from sfloader_gui.core.load.history import RunState, RunSummary, fold_retries, list_runs, to_fold
 from sfloader_gui.core.load.journal import Journal
 from sfloader_gui.core.orgs import OrgStore
 from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.plain import plain_label, tooltip
+from sfloader_gui.ui.tasks import BackgroundTasks
 
 HEADERS = ["Date (UTC)", "Org", "Object", "Files", "Records", "Succeeded", "Failed", "Not processed", "State"]
 
@@ -47,26 +48,45 @@ def org_names() -> Callable[[str], str]:
 
 
 def load_runs(results_dir: Path) -> list[RunSummary]:
-    """Run folders with the journal's word on jobs left unsettled (read off the UI thread)."""
+    """Run folders with the journal's word on jobs left unsettled: manifests only, retries not folded in
+    (``fold_retries`` reads result files: the dialog does that in the background)."""
     try:
         with contextlib.closing(Journal()) as journal:
             unsettled = journal.unsettled()
     except Exception:  # noqa: BLE001 - no journal (a fresh machine, a locked file): the folders still tell
         unsettled = []
-    return recent_runs(results_dir, unsettled)
+    return list_runs(results_dir, unsettled)
+
+
+def _cells(run: RunSummary, org: Callable[[str], str]) -> list[str]:
+    """One run's row of the table."""
+    succeeded = f"{run.succeeded_now:,}" + (f" ({run.fixed:,} on retry)" if run.fixed else "")
+    return [run.when, org(run.instance_url), run.object_name, ", ".join(run.files) or "—",
+            f"{run.records:,}", succeeded, f"{run.failed_now:,}", f"{run.unprocessed_now:,}",
+            run.state.value + (" (a retry)" if run.retry_of else "")]  # fmt: skip
 
 
 class RecentRunsDialog(QDialog):
     """Signals:
     review_requested(Path): open this run folder in the failed-record workbench.
     resume_requested(Path): wait for this run's jobs and save their results (``core/load/resume.py``).
+    folded(): the rows later retries loaded are in the counts (or could not be read); see ``folding``.
+
+    The list shows at once from the manifests; the retry counts, which read the result files of the retried
+    runs (seconds on a million rows), are filled in from ``tasks`` when ready.
     """
 
     review_requested = Signal(object)
     resume_requested = Signal(object)
+    folded = Signal()
 
-    def __init__(self, results_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, results_dir: Path, parent: QWidget | None = None, tasks: BackgroundTasks | None = None
+    ) -> None:
         super().__init__(parent)
+        self.tasks = tasks if tasks is not None else BackgroundTasks(max_threads=1, parent=self)
+        self.folding = False  # retry counts being read in the background
+        self._generation = 0  # the listing a fold belongs to: an older fold's result is dropped
         self.setWindowTitle("Recent runs")
         self.setObjectName("recentRuns")
         self.resize(1100, 480)
@@ -119,28 +139,61 @@ class RecentRunsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
+        """List the runs now; fold the retries' counts in from the background when some run was retried."""
         self.show_runs(load_runs(self.results_dir))
 
     def show_runs(self, runs: list[RunSummary]) -> None:
+        self._generation += 1
         self.runs = runs
         org = org_names()
         self.model.removeRows(0, self.model.rowCount())
         for run in runs:
-            succeeded = f"{run.succeeded_now:,}" + (f" ({run.fixed:,} on retry)" if run.fixed else "")
-            cells = [run.when, org(run.instance_url), run.object_name, ", ".join(run.files) or "—",
-                     f"{run.records:,}", succeeded, f"{run.failed_now:,}", f"{run.unprocessed_now:,}",
-                     run.state.value + (" (a retry)" if run.retry_of else "")]  # fmt: skip
-            items = [QStandardItem(c) for c in cells]
+            items = [QStandardItem(c) for c in _cells(run, org)]
             for item in items[4:8]:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             items[0].setToolTip(tooltip(str(run.folder)))
             self.model.appendRow(items)
-        self.where.setText(
-            f"{len(runs)} run(s) in {self.results_dir}" if runs else f"No runs yet in {self.results_dir}."
-        )
+        self.folding = bool(to_fold(runs))
+        self._say_where()
         if runs:
             self.view.selectRow(0)
         self._update()
+        if self.folding:
+            generation = self._generation
+            self.tasks.submit(
+                lambda: fold_retries(runs),
+                lambda folded: self._folded(generation, folded),
+                lambda message: self._fold_failed(generation, message),
+            )
+
+    def _say_where(self, note: str = "") -> None:
+        runs, folder = self.runs, self.results_dir
+        text = f"{len(runs)} run(s) in {folder}" if runs else f"No runs yet in {folder}."
+        if self.folding:
+            note = "counting the rows later retries loaded…"
+        self.where.setText(text + (f" ({note})" if note else ""))
+
+    def _folded(self, generation: int, runs: list[RunSummary]) -> None:
+        """The retry counts are read: update the rows in place (selection and scrolling stay)."""
+        if generation != self._generation or len(runs) != len(self.runs):
+            return  # listed again meanwhile: that listing's own fold follows
+        org = org_names()
+        for row, (old, new) in enumerate(zip(self.runs, runs, strict=True)):
+            if new != old:
+                for col, text in enumerate(_cells(new, org)):
+                    self.model.setData(self.model.index(row, col), text)
+        self.runs = runs
+        self.folding = False
+        self._say_where()
+        self._update()
+        self.folded.emit()
+
+    def _fold_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self.folding = False
+        self._say_where(f"rows loaded by later retries not counted: {message}")
+        self.folded.emit()
 
     def current(self) -> RunSummary | None:
         row = self.view.currentIndex().row()

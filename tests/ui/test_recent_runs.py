@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 
-from sfloader_gui.core.load.history import RunState, recent_runs
+from sfloader_gui.core.load.history import RunState, RunSummary, fold_retries, recent_runs
 from sfloader_gui.core.load.journal import JournalEntry
 from sfloader_gui.core.models import JobState
+from sfloader_gui.core.review.retry import record_retry, write_retry_files
+from sfloader_gui.core.review.session import ReviewSession
 from sfloader_gui.core.settings import AppSettings
+from sfloader_gui.ui import runs as runs_ui
 from sfloader_gui.ui.failures import WorkbenchWindow
 from sfloader_gui.ui.main_window import CancelChoice
 from sfloader_gui.ui.runs import RecentRunsDialog
 from tests.core.review.emulator_runs import connect, load
+from tests.core.review.runfolders import make_run
 from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
 
 
@@ -117,3 +123,80 @@ def test_a_run_left_running_is_resumed_from_recent_runs(
     assert run.state is RunState.COMPLETE and (run.success, run.failed) == (25, 0)
     assert not dialog.resume_button.isEnabled()
     assert "Resumed" in window.statusBar().currentMessage()
+
+
+def _retried_run(tmp_path: Path) -> Path:
+    """A run with 7 failed or unprocessed rows, and a later retry of it that loaded A-3 (its own folder)."""
+    header = ["External_Id__c", "Name", "Phone"]
+    accounts = [[f"A-{i}", "" if i % 3 == 0 else f"Acme {i}", "1"] for i in range(1, 13)]
+    missing = "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"
+    run_dir = make_run(tmp_path / "runs", {"accounts.csv": (header, accounts)},
+                       {"accounts.csv": {r[0]: missing for r in accounts if not r[1]}})  # fmt: skip
+    session = ReviewSession(run_dir)
+    batches = write_retry_files(session, list(range(session.row_count)))
+    fixed = [["A-3", "Acme 3", "1"], ["A-6", "", "2"]]
+    retry = make_run(tmp_path / "retry_out", {"retry.csv": (header, fixed)}, {"retry.csv": {"A-6": missing}})
+    moved = run_dir.parent / "20261126T103000Z_Account"
+    retry.rename(moved)
+    manifest = json.loads((moved / "manifest.json").read_text(encoding="utf-8"))
+    manifest["retry_of"], manifest["run_id"], manifest["created_at"] = (
+        run_dir.name,
+        moved.name,
+        "2026-11-26T10:30:00Z",
+    )
+    (moved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    record_retry(session, moved, batches)
+    return run_dir
+
+
+def _folding(dialog: RecentRunsDialog) -> bool:
+    """Read afresh (a plain attribute read would be narrowed by mypy after an earlier assert)."""
+    return dialog.folding
+
+
+def test_the_list_shows_at_once_and_retry_counts_follow_from_the_background(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folding retries reads result files (seconds on a million rows): never on the UI thread. Here the
+    fold is held until the test lets it go: the dialog is up and usable meanwhile."""
+    run_dir = _retried_run(tmp_path)
+    gate, started = threading.Event(), threading.Event()
+    threads: list[threading.Thread] = []
+
+    def held(runs: list[RunSummary]) -> list[RunSummary]:
+        threads.append(threading.current_thread())
+        started.set()
+        assert gate.wait(WAIT_MS / 1000)
+        return fold_retries(runs)
+
+    monkeypatch.setattr(runs_ui, "fold_retries", held)
+    dialog = RecentRunsDialog(run_dir.parent)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.folding and "counting the rows later retries loaded" in dialog.where.text()
+    cells = [[dialog.model.index(r, c).data() for c in range(4, 9)] for r in range(dialog.model.rowCount())]
+    assert cells == [["2", "1", "1", "0", "Finished, with failed rows (a retry)"],
+                     ["12", "8", "4", "0", "Finished, with failed rows"]]  # fmt: skip
+    opened: list[QUrl] = []
+    dialog.opener = opened.append
+    dialog.view.selectRow(1)  # the user works with the list while the counts are read
+    dialog.folder_button.click()
+    assert opened and Path(opened[0].toLocalFile()) == run_dir
+    assert dialog.review_button.isEnabled()
+    assert started.wait(WAIT_MS / 1000) and threads[0] is not threading.main_thread()
+    with qtbot.waitSignal(dialog.folded, timeout=WAIT_MS):
+        gate.set()
+    assert not _folding(dialog) and "counting" not in dialog.where.text()
+    assert [dialog.model.index(1, c).data() for c in range(4, 9)] == [
+        "12", "9 (1 on retry)", "3", "0", "Finished, with failed rows"]  # fmt: skip
+    assert dialog.view.currentIndex().row() == 1, "the user's selection stays"
+    assert "Later retries loaded 1 of its 4 failed rows; 3 still to fix." in dialog.detail.text()
+    # Refresh lists again at once and folds again; a listing with no retry has nothing to wait for.
+    with qtbot.waitSignal(dialog.folded, timeout=WAIT_MS):
+        dialog.refresh_button.click()
+        assert _folding(dialog)
+    assert dialog.runs[1].fixed == 1
+    empty = RecentRunsDialog(tmp_path / "nothing")
+    qtbot.addWidget(empty)
+    assert not empty.folding

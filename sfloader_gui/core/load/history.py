@@ -126,7 +126,14 @@ def _summary(folder: Path, manifest: Manifest, unsettled: Iterable[JournalEntry]
 def recent_runs(
     results_dir: Path, unsettled: Iterable[JournalEntry] = (), limit: int = 200
 ) -> list[RunSummary]:
-    """The newest ``limit`` run folders directly under ``results_dir``, newest first."""
+    """The newest ``limit`` run folders directly under ``results_dir``, newest first, retries folded in."""
+    return fold_retries(list_runs(results_dir, unsettled, limit))
+
+
+def list_runs(
+    results_dir: Path, unsettled: Iterable[JournalEntry] = (), limit: int = 200
+) -> list[RunSummary]:
+    """The newest ``limit`` run folders, from their manifests only (quick: no result file is read)."""
     try:
         folders = [p for p in results_dir.iterdir() if p.is_dir() and (p / MANIFEST).is_file()]
     except OSError:
@@ -134,19 +141,26 @@ def recent_runs(
     entries = list(unsettled)
     runs = [r for r in (read_run(f, entries) for f in folders) if r is not None]
     runs.sort(key=lambda r: (r.created_at, r.run_id), reverse=True)
-    return fold_retries(runs[:limit])
+    return runs[:limit]
+
+
+def to_fold(runs: list[RunSummary]) -> list[RunSummary]:
+    """The runs whose counts ``fold_retries`` would read result files for (none: nothing to wait for)."""
+    retried = {r.retry_of for r in runs if r.retry_of}
+    return [r for r in runs if r.has_failures and r.run_id in retried and r.state is not RunState.TO_FETCH]
 
 
 def fold_retries(runs: list[RunSummary]) -> list[RunSummary]:
     """Runs with failed rows that a later run retried: the rows those retries loaded are counted as loaded
     (the workbench's and the main window's "N of its failed rows now loaded"), and a run with none left
-    is "Complete after retries". Reads the result files of those runs only."""
+    is "Complete after retries". Reads the result files of those runs only (``to_fold``): slow on big runs,
+    so the app calls it off the UI thread."""
     from sfloader_gui.core.review.standing import standing  # the review reader, for a few runs only
 
-    retried = {r.retry_of for r in runs if r.retry_of}
+    candidates = {id(r) for r in to_fold(runs)}
     folded = []
     for run in runs:
-        if run.has_failures and run.run_id in retried and run.state is not RunState.TO_FETCH:
+        if id(run) in candidates:
             try:
                 where = standing(run.folder)
             except Exception:  # noqa: BLE001 - an unreadable run keeps its own counts

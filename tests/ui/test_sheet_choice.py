@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -125,3 +126,54 @@ def test_ods_and_xls_workbooks_are_kept_and_read_sheet_by_sheet(tmp_path: Path) 
     assert inspect_file(xls, "Gone").read_error == (
         "accounts.xls has no sheet 'Gone'; its sheets are 'Notes', 'Accounts'."
     )
+
+
+def test_the_chosen_sheet_is_remembered_for_that_workbook(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    book = _book(tmp_path / "book.xlsx")
+    window = open_window(qtbot, emulator, AppSettings(poll_interval_s=0.2))
+    pick(qtbot, window, "Account", "External_Id__c")
+    window.files_panel.add_paths([book])
+    qtbot.waitUntil(lambda: window.files_panel.sheet_pickers.picker(book) is not None, timeout=WAIT_MS)
+    combo = window.files_panel.sheet_pickers.picker(book)
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(1)
+    combo.activated.emit(1)
+    entry = window.files_panel.model.entry(book)
+    assert entry is not None
+    qtbot.waitUntil(lambda: entry.rows == 3 and entry.checked, timeout=WAIT_MS)
+    window.close()
+    # The app starts again (same settings folder): the workbook opens on the sheet chosen before.
+    again = open_window(qtbot, emulator, AppSettings(poll_interval_s=0.2))
+    pick(qtbot, again, "Account", "External_Id__c")
+    again.files_panel.add_paths([book])
+    wait_checked(qtbot, again)
+    reopened = again.files_panel.model.entry(book)
+    assert reopened is not None and reopened.sheet_choice == "Accounts"
+    assert reopened.header[:2] == ["External Id", "Account Name"] and reopened.rows == 3
+    assert again.load_button.isEnabled(), again.blocking_reason()
+    # An edited workbook is a new file: its first sheet again.
+    _book(book)
+    stat = book.stat()
+    os.utime(book, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))  # saved later, whatever the clock
+    again.files_panel.clear()
+    again.files_panel.add_paths([book])
+    wait_checked(qtbot, again)
+    fresh = again.files_panel.model.entry(book)
+    assert fresh is not None and fresh.sheet_choice is None and fresh.header == ["Region", "Total"]
+
+
+def test_file_choices_keep_the_encoding_and_the_sheet_apart(tmp_path: Path) -> None:
+    from sfloader_gui.core.mapping.file_memory import FileChoices
+
+    book = _book(tmp_path / "book.xlsx")
+    choices = FileChoices(tmp_path / "choices.json")
+    choices.remember_sheet(book, "Accounts")
+    choices.remember_encoding(book, "cp1252")
+    again = FileChoices(tmp_path / "choices.json")
+    assert (again.sheet(book), again.encoding(book)) == ("Accounts", "cp1252")
+    again.remember_encoding(book, None)
+    assert (again.sheet(book), again.encoding(book)) == ("Accounts", None)
+    again.remember_sheet(book, None)
+    assert again.sheet(book) is None and "book.xlsx" not in (tmp_path / "choices.json").read_text()

@@ -239,8 +239,9 @@ class FilesPanel(QWidget):
         intake = sort_paths(paths, already=self.model.paths())
         entries = self.model.add(intake.kept)
         remembered = FileChoices()
-        for entry in entries:  # "Read as Windows-1252" clicked for this very file before (any session)
+        for entry in entries:  # "Read as Windows-1252" clicked, a sheet chosen for this very file before
             entry.convert_from = remembered.encoding(entry.path)
+            entry.sheet_choice = remembered.sheet(entry.path)
         for path in intake.kept:
             log.info("Added %s", path.name)
         for path, reason in intake.ignored:
@@ -341,6 +342,10 @@ class FilesPanel(QWidget):
         # Another sheet has its own columns and rows: read it again, then auto-map it (or apply the
         # mapping saved for its header) and check it like a newly added file.
         entry.sheet_choice = entry.sheet = sheet
+        try:  # remembered for this workbook (path, size, time) across restarts
+            FileChoices().remember_sheet(path, sheet)
+        except OSError as exc:
+            log.warning("The sheet chosen for %s could not be remembered (%s).", path.name, exc)
         entry.mapping, entry.columns = None, None
         entry.rows, entry.header, entry.preview, entry.parts = None, [], [], 0
         self.model.entry_changed(entry)

@@ -33,6 +33,9 @@ def _fail(args: argparse.Namespace, exc: Exception | str, status: int) -> int:
                 {"file": str(f.file), "code": f.code, "message": redact(f.message), "records": f.records}
                 for f in findings
             ]
+        mappings = getattr(exc, "mappings", None)
+        if mappings:  # a refused load says too which mapping (a saved one?) each file was checked with
+            doc["mappings"] = mappings
         print(json.dumps(doc))
     return status
 

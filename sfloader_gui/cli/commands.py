@@ -7,6 +7,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # imported where used: `sfloader --help` stays quick
     from sfloader_gui.core.load.reconcile import ReconcileReport
     from sfloader_gui.core.load.resume import ResumeResult
     from sfloader_gui.core.load.run import RunResult
-    from sfloader_gui.core.mapping.model import Mapping
+    from sfloader_gui.core.mapping.store import Saved
     from sfloader_gui.core.salesforce.describe import ObjectDescribe
 
 
@@ -237,19 +238,19 @@ SAVED_NOTE = (
 )
 
 
-def saved_mappings(conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions) -> dict[Path, Mapping]:
+def saved_mappings(conn: SalesforceConnection, plan: LoadPlan, options: LoadOptions) -> dict[Path, Saved]:
     """With ``--mapping auto``: the mapping remembered for each file's org, object and header set."""
     from sfloader_gui.core.mapping.store import MappingStore
 
     if options.mapping not in ("", "auto"):
         return {}
     store = MappingStore()
-    found: dict[Path, Mapping] = {}
+    found: dict[Path, Saved] = {}
     for fp in plan.files:
         if fp.dialect is not None:
             saved = store.get(conn.instance_url, options.object_name, fp.dialect.header)
             if saved is not None:
-                found[fp.path] = saved.mapping
+                found[fp.path] = saved
     return found
 
 
@@ -259,7 +260,8 @@ def check_plan(
     """Plan + pre-flight; print every finding (naming the file); refuse the load on any error.
 
     Also returns where each file's mapping came from: "saved" (remembered for this org, object and
-    header set), "sdl" (--mapping FILE.sdl) or "auto".
+    header set), "sdl" (--mapping FILE.sdl) or "auto". A saved mapping saved with "Rows only update
+    existing records" brings that back (``plan.options.allow_missing_required``), as in the app.
     """
     from sfloader_gui.core.load.plan import plan_load
     from sfloader_gui.core.load.preflight import preflight
@@ -271,9 +273,15 @@ def check_plan(
                for fp in plan.files}  # fmt: skip
     for path in saved:
         print(f"sfloader: {path.name}: {SAVED_NOTE}", file=sys.stderr)
+    updates_only = [p.name for p, s in saved.items() if s.allow_missing_required]
+    if updates_only and not options.allow_missing_required:
+        plan.options = options = replace(options, allow_missing_required=True)
+        print(f"sfloader: {', '.join(updates_only)}: rows only update existing records (as saved with the "
+              "mapping): required fields no column is sent to are allowed", file=sys.stderr)  # fmt: skip
     if any(fp.dialect is not None for fp in plan.files):  # a file the mapping may still fix is checked too
         target = describe_target(conn, options.object_name)
-        preflight(plan, target, describe.Describer(conn), mappings=saved)
+        mappings = {p: s.mapping for p, s in saved.items()}
+        preflight(plan, target, describe.Describer(conn), mappings=mappings)
     for finding in plan.findings:
         print(f"sfloader: {finding.severity}: {finding.message}", file=sys.stderr)
     if any(f.code == "encoding" for f in plan.findings):
@@ -292,8 +300,14 @@ def check_plan(
         raise UsageError(
             f"Nothing was uploaded: fix {', '.join(blocked)} (see above) and run again. {details}".rstrip(),
             findings=errors,
+            mappings=mapping_rows(sources) if saved else None,  # with a saved mapping: which file used it
         )
     return plan, sources
+
+
+def mapping_rows(sources: dict[Path, str]) -> list[dict[str, str]]:
+    """The ``mappings`` entry of a --json document: where each file's mapping came from."""
+    return [{"file": str(p), "source": s} for p, s in sources.items()]
 
 
 def describe_transform(fp: FilePlan) -> list[str]:
@@ -334,7 +348,7 @@ def report(result: RunResult | ResumeResult, as_json: bool, mappings: dict[Path,
     if as_json:
         doc: RunDoc = {"run_dir": str(result.run_dir), "jobs": jobs, "totals": manifest["totals"]}
         if mappings:
-            doc["mappings"] = [{"file": str(p), "source": s} for p, s in mappings.items()]
+            doc["mappings"] = mapping_rows(mappings)
         if problem:
             doc["error"] = problem
         print(json.dumps(doc, indent=2))
@@ -358,7 +372,7 @@ def cmd_upsert(args: argparse.Namespace) -> int:
         for line in reconcile(conn).lines():  # a crashed earlier run must not leave Open jobs behind
             print(f"sfloader: {line}", file=sys.stderr)
         plan, sources = check_plan(conn, files, options)
-        result = run_with_progress(conn, plan, options, out)
+        result = run_with_progress(conn, plan, plan.options, out)
     assert result is not None, "only a retry can have nothing to send"
     return report(result, args.json, sources)
 
@@ -398,7 +412,7 @@ def cmd_mapping(args: argparse.Namespace) -> int:
         plan = LoadPlan(options, [fp])
         saved = saved_mappings(conn, plan, options)
         try:
-            mapping, notes = saved[fp.path], [SAVED_NOTE]
+            mapping, notes = saved[fp.path].mapping, [SAVED_NOTE]
         except KeyError:
             try:
                 mapping, notes = file_mapping(fp, target, parents, options)
@@ -411,7 +425,8 @@ def cmd_mapping(args: argparse.Namespace) -> int:
                 left = ", ".join(repr(c.column) for c in mapping.undecided)
                 raise UsageError(f"Not saved: columns {left} need a field or to be left out (an .sdl given "
                                  "to --mapping can say so).")  # fmt: skip
-            store.put(org, options.object_name, header, mapping)
+            store.put(org, options.object_name, header, mapping,
+                      allow_missing_required=options.allow_missing_required)  # fmt: skip
             print("sfloader: mapping saved for this org, object and header set: the app and `sfloader "
                   "upsert` (with --mapping auto) use it for files with these columns",
                   file=sys.stderr)  # fmt: skip

@@ -25,9 +25,15 @@ _DEMO_POLL_S = 1.0  # the demo org finishes jobs in moments: poll faster unless 
 class UsageError(Exception):
     """Bad flags, pre-flight errors or no login: exit 2 with this message, nothing uploaded."""
 
-    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        findings: list[Finding] | None = None,
+        mappings: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.findings = findings or []  # blocking pre-flight findings, for --json
+        self.mappings = mappings or []  # where each file's mapping came from, for --json
 
 
 def _add_org_flags(p: argparse.ArgumentParser) -> None:

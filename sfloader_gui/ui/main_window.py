@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.files_panel.samples_requested.connect(self.add_samples)
         self.files_panel.review_requested.connect(self.open_review_folder)
         self.checker.changed.connect(self._update_load_state)
+        self.checker.updates_only_remembered.connect(self._updates_only_remembered)
         self.options.changed.connect(self._options_changed)
         self.load_button.clicked.connect(self.start_load)
         self.cancel_button.clicked.connect(self.request_cancel)
@@ -195,6 +196,12 @@ class MainWindow(QMainWindow):
     def _inputs_changed(self) -> None:
         self.checker.schedule(self.object_picker.value, self.extid_picker.value, self.load_options_or_none())
         self._update_load_state()
+
+    def _updates_only_remembered(self, file_name: str) -> None:
+        box = self.files_panel.details.mapping.updates_only
+        if not box.isChecked():
+            log.info("%s: rows only update existing records, as saved with its mapping.", file_name)
+            box.setChecked(True)  # the files are checked again with it
 
     def load_options_or_none(self) -> LoadOptions | None:
         try:

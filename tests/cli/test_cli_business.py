@@ -529,3 +529,39 @@ def test_sfloader_mapping_save_is_used_by_upsert_then_forgotten(
     assert code == 2 and "forgot the mapping" in err
     code, _, err = run(capsys, *upsert(emulator, nxt))
     assert code == 2 and "using the mapping saved" not in err
+
+
+def test_a_saved_mapping_brings_back_rows_only_update_and_a_refusal_names_it(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11: "Rows only update existing records" is saved with the mapping and reapplied; a load
+    refused after a saved mapping was used says so in its --json error (``mappings``)."""
+    first = tmp_path / "first.csv"
+    first.write_text("External Id,Account Name\nR1,Acme\n")
+    assert run(capsys, *upsert(emulator, first))[0] == 0
+    src = tmp_path / "phones.csv"
+    src.write_text("Client No,Tel\nR1,555-0100\n")
+    sdl = tmp_path / "phones.sdl"
+    sdl.write_text("Client\\ No=External_Id__c\nTel=Phone\n", encoding="iso-8859-1")
+    flags = ["--object", "Account", "--external-id", "External_Id__c",
+             "--instance-url", emulator.instance_url, "--access-token", emulator.access_token]  # fmt: skip
+    code, _, err = run(capsys, "mapping", str(src), *flags, "--mapping", str(sdl), "--save")
+    assert code == 0 and "mapping saved for this org" in err, err
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--json",)))
+    assert code == 2 and "Name (Account Name)" in err and "using the mapping saved" in err
+    doc = json.loads(out)
+    assert [f["code"] for f in doc["findings"]] == ["required_missing"]
+    assert doc["mappings"] == [{"file": str(src), "source": "saved"}]
+    # Saved again with rows only updating: the next load needs no flag.
+    extra = ("--mapping", str(sdl), "--save", "--allow-missing-required")
+    code, _, err = run(capsys, "mapping", str(src), *flags, *extra)
+    assert code == 0, err
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--json",)))
+    assert code == 0, err
+    assert "phones.csv: rows only update existing records (as saved with the mapping)" in err
+    assert json.loads(out)["mappings"] == [{"file": str(src), "source": "saved"}]
+    run_dir = Path(json.loads(out)["run_dir"])
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["allow_missing_required"] is True
+    (rec,) = records(emulator, "SELECT Name, Phone FROM Account WHERE External_Id__c = 'R1'")
+    assert (rec["Name"], rec["Phone"]) == ("Acme", "555-0100")

@@ -275,3 +275,34 @@ def test_a_workbook_key_that_differs_only_in_case_is_found_on_its_rows(
     wait_checked(qtbot, window)
     assert [f.code for f in entry.errors] == ["duplicate_external_id_case"]  # shown once, rows compared
     assert not window.load_button.isEnabled()
+
+
+def test_rows_only_update_is_saved_with_the_mapping_and_comes_back(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    """Issue 11: a mapping made for an update-only file (Name left out) is saved with "Rows only update
+    existing records"; the next file with that header gets both back (once: the user may turn it off)."""
+    src = tmp_path / "phones.csv"
+    src.write_text("Ref,Phone\nR1,555-0100\n")
+    window = _window(qtbot, emulator, src)
+    view = window.files_panel.details.mapping
+    _choose(qtbot, window, "Ref", "External_Id__c")
+    assert not window.load_button.isEnabled() and "Name (Account Name)" in window.blocking_reason()
+    view.updates_only.setChecked(True)
+    wait_checked(qtbot, window)
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    window.close()
+    # Next week's file, in a new session: the saved mapping and its "Rows only update" come back.
+    nxt = tmp_path / "phones_next.csv"
+    nxt.write_text("Phone,Ref\n555-0199,R2\n")
+    again = _window(qtbot, emulator, nxt)
+    wait_checked(qtbot, again)  # the box turned on by the saved mapping checks the files again
+    view = again.files_panel.details.mapping
+    assert view.updates_only.isChecked()
+    assert [_cell(view, r, 3) for r in range(2)] == ["saved mapping", "saved mapping"]
+    assert again.load_button.isEnabled(), again.blocking_reason()
+    options = again.load_options_or_none()
+    assert options is not None and options.allow_missing_required
+    view.updates_only.setChecked(False)  # the user's word stands: not turned on again
+    wait_checked(qtbot, again)
+    assert not view.updates_only.isChecked() and not again.load_button.isEnabled()

@@ -3,17 +3,19 @@
 One JSON file (``mappings.json`` in ``paths.config_dir()``), written atomically, shared by the app and
 ``sfloader`` (a mapping made in one is used by the other). The header set is the file's column names,
 compared ignoring case and order, so a re-export with the columns moved still finds its mapping. Choices
-that belong to a file (encoding, date order) are kept with it. The org is its instance URL; an org on
+that belong to a file (encoding, date order) are kept with it, and so is "Rows only update existing
+records" (``LoadOptions.allow_missing_required``: a mapping made for an update-only file leaves required
+fields out, and is refused again without it). The org is its instance URL; an org on
 this computer (the demo org, started on another port each time) is one org whatever its port.
 
 API::
 
     class MappingStore(path=None):
         get(org, object_name, header) -> Saved | None
-        put(org, object_name, header, mapping, choices=None) -> None
+        put(org, object_name, header, mapping, choices=None, *, allow_missing_required=False) -> None
         forget(org, object_name, header) -> bool       # True: there was one
     org_key(instance_url) -> str
-    @dataclass class Saved: mapping: Mapping; choices: dict[str, str]
+    @dataclass class Saved: mapping: Mapping; choices: dict[str, str]; allow_missing_required: bool
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _LOCK = threading.Lock()
 class Saved:
     mapping: Mapping
     choices: dict[str, str] = field(default_factory=dict)
+    allow_missing_required: bool = False  # "Rows only update existing records" was on when it was saved
 
 
 def org_key(instance_url: str) -> str:
@@ -68,7 +71,8 @@ class MappingStore(JsonFile):
                 return None
             target = d.get("field")
             columns.append(ColumnMap(column, target, "saved" if target else "ignored"))
-        return Saved(Mapping(tuple(columns)), dict(entry.get("choices", {})))
+        updates_only = entry.get("allow_missing_required") is True
+        return Saved(Mapping(tuple(columns)), dict(entry.get("choices", {})), updates_only)
 
     def put(
         self,
@@ -77,6 +81,8 @@ class MappingStore(JsonFile):
         header: Sequence[str],
         mapping: Mapping,
         choices: dict[str, str] | None = None,
+        *,
+        allow_missing_required: bool = False,
     ) -> None:
         with _LOCK:
             data = self._read()
@@ -88,6 +94,7 @@ class MappingStore(JsonFile):
                     {"column": c.column, "field": c.target if c.sent else None} for c in mapping.columns
                 ],
                 "choices": choices or {},
+                "allow_missing_required": allow_missing_required,
             }
             self._write(data)
 

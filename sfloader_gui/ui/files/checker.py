@@ -21,9 +21,13 @@ _CONVERTED = {"cp1252": "Windows-1252 (sent as UTF-8)", "latin-1": "Latin-1 (sen
 class FileChecker(QObject):
     """Signals:
     changed(): file facts or pre-flight results changed (the window re-evaluates Load).
+    updates_only_remembered(str): a file got the mapping saved for its header, saved with "Rows only update
+        existing records" on (the file's name): the window turns that on (once per file: the user may
+        turn it off again).
     """
 
     changed = Signal()
+    updates_only_remembered = Signal(str)
 
     def __init__(self, tasks: BackgroundTasks, model: FilesModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -113,7 +117,10 @@ class FileChecker(QObject):
             return
         self._checking = False
         self._plan = result.plan
+        remembered = ""
         for entry in self._model.entries():
+            if entry.path in result.updates_only and not entry.updates_only_applied:
+                entry.updates_only_applied, remembered = True, entry.path.name
             entry.findings = result.findings.get(entry.path, [])
             entry.columns = result.columns.get(entry.path)
             entry.checked = True
@@ -127,6 +134,8 @@ class FileChecker(QObject):
                 entry.encoding = _CONVERTED[read_as]
             self._model.entry_changed(entry)
         self.changed.emit()
+        if remembered:
+            self.updates_only_remembered.emit(remembered)
 
     def _check_failed(self, generation: int, message: str) -> None:
         if generation != self._generation:

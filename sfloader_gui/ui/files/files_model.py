@@ -82,6 +82,7 @@ class FileEntry(FileFacts):
     convert_from: str | None = None  # "cp1252" after a click on the encoding finding
     mapping: Mapping | None = None  # the mapping the user edited; None: auto-mapping
     sheet_choice: str | None = None  # the workbook sheet the user chose; None: the first
+    updates_only_applied: bool = False  # its saved mapping's "Rows only update" was turned on (once only)
     columns: FileColumns | None = None  # the mapping view's content from the last check
 
     def loaded_now(self) -> LoadedMark | None:

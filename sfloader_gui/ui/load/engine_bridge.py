@@ -138,6 +138,9 @@ class CheckResult:
     findings: dict[Path, list[FindingView]]
     facts: dict[Path, FileFacts]
     columns: dict[Path, FileColumns] = field(default_factory=dict)
+    # Files given their saved mapping, saved with "Rows only update existing records" on: the app turns
+    # the checkbox on (the mapping leaves required fields out and is refused without it).
+    updates_only: set[Path] = field(default_factory=set)
 
 
 def check_files(
@@ -160,16 +163,20 @@ def check_files(
     # A mapping the user made for this org, object and header set before comes back by itself.
     store = MappingStore()
     chosen = dict(mappings or {})
+    updates_only: set[Path] = set()
     for path, fp in zip(paths, plan.files, strict=True):
         if path not in chosen and fp.dialect is not None:
             saved = store.get(conn.instance_url, options.object_name, fp.dialect.header)
             if saved is not None:
                 chosen[path] = saved.mapping
+                if saved.allow_missing_required:
+                    updates_only.add(path)
     checks.preflight(plan, target, describer, mappings=chosen)  # adds its findings to each file
     for path, fp in zip(paths, plan.files, strict=True):
         mine = (mappings or {}).get(path)
         if mine is not None and fp.dialect is not None and not mine.undecided:
-            store.put(conn.instance_url, options.object_name, fp.dialect.header, mine)
+            store.put(conn.instance_url, options.object_name, fp.dialect.header, mine,
+                      allow_missing_required=options.allow_missing_required)  # fmt: skip
     findings: dict[Path, list[FindingView]] = {}
     facts: dict[Path, FileFacts] = {}
     columns: dict[Path, FileColumns] = {}
@@ -189,7 +196,7 @@ def check_files(
                 fp.mapping, preview_columns(sample, fp.mapping, fp.transform),
                 field_choices(list(target.fields), fp.mapping), fp.dialect.encoding,
             )  # fmt: skip
-    return CheckResult(plan=plan, findings=findings, facts=facts, columns=columns)
+    return CheckResult(plan=plan, findings=findings, facts=facts, columns=columns, updates_only=updates_only)
 
 
 # -- running ----------------------------------------------------------------------------------------------

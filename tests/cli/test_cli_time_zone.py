@@ -20,11 +20,11 @@ from tests.core.load.loadkit import connect
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="TZ is read by the C library on POSIX only")
 
 
-def _sfloader(emulator: Any, src: Path, *extra: str) -> dict[str, Any]:
+def _sfloader(emulator: Any, src: Path, *extra: str, tz: str = "America/New_York") -> dict[str, Any]:
     argv = [sys.executable, "-m", "sfloader_gui.cli", "upsert", str(src), "--object", "Account",
             "--external-id", "External_Id__c", "--instance-url", emulator.instance_url,
             "--access-token", emulator.access_token, "--poll-interval", "0.05", "--json", *extra]  # fmt: skip
-    env = {**os.environ, "TZ": "America/New_York"}
+    env = {**os.environ, "TZ": tz}
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     manifest = json.loads((Path(json.loads(done.stdout)["run_dir"]) / "manifest.json").read_text())
@@ -48,6 +48,12 @@ def test_datetimes_are_read_in_the_computers_zone_unless_a_zone_is_given(
         encoding="utf-8",
     )
     manifest = _sfloader(emulator, src)
+    (rule,) = [r for r in manifest["files"][0]["transform"]["conversions"] if r["column"] == "Last Review"]
+    assert rule["time_zone"] == "America/New_York"  # the computer's zone, by name: a retry elsewhere agrees
+    assert _reviews(emulator) == {"TZ1": "2026-07-01T17:05:00", "TZ2": "2027-01-01T04:59:00"}
+
+    # A zone given as a POSIX rule has no IANA name: "computer", read as the C library reads it.
+    manifest = _sfloader(emulator, src, tz="EST5EDT,M3.2.0,M11.1.0")
     (rule,) = [r for r in manifest["files"][0]["transform"]["conversions"] if r["column"] == "Last Review"]
     assert rule["time_zone"] == "computer"
     assert _reviews(emulator) == {"TZ1": "2026-07-01T17:05:00", "TZ2": "2027-01-01T04:59:00"}

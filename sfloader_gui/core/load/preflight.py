@@ -53,6 +53,7 @@ from sfloader_gui.core.mapping.model import Mapping
 from sfloader_gui.core.mapping.sdl import SdlError, apply_sdl, read_sdl
 from sfloader_gui.core.mapping.source import CsvSource, RowSource
 from sfloader_gui.core.mapping.transform import FileTransform, already_plain, analyze
+from sfloader_gui.core.mapping.zones import computer_zone
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce.errors import NotFoundError
 from sfloader_gui.core.salesforce.shapes import DescribeLike, FieldLike
@@ -196,7 +197,9 @@ def _check_file(
         # their problems show now rather than after the last column is decided).
         mapping = Mapping(tuple(c if c.decided else replace(c, how="ignored") for c in mapping.columns))
         given = mapping
-    choices = Choices(options.date_format, options.time_zone, options.decimal_separator)
+    # No --time-zone: the computer's, by name when known, so the manifest says which (a retry elsewhere).
+    zone = options.time_zone or computer_zone()
+    choices = Choices(options.date_format, zone, options.decimal_separator)
     if (
         given is None
         and mapping.is_identity

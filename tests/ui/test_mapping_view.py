@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from sfloader_gui import cli
 from sfloader_gui.core.settings import AppSettings
+from sfloader_gui.ui.files.files_model import Col
 from sfloader_gui.ui.main_window import MainWindow
 from tests.ui.helpers import connect, open_window, pick, wait_checked
 
@@ -106,7 +107,13 @@ def test_a_cp1252_file_is_converted_with_one_click(qtbot: QtBot, emulator: Any, 
     view.convert_button.click()
     wait_checked(qtbot, window)
     assert window.load_button.isEnabled(), window.blocking_reason()
-    assert "Read as cp1252" in view.summary.text()
+    assert "Read as Windows-1252" in view.summary.text()
+    # The file list and the Preview tab show the file as now read, not as the unreadable file it was.
+    model = window.files_panel.model
+    assert model.index(0, Col.FORMAT).data() == "Semicolon, Windows-1252 (sent as UTF-8), CRLF"
+    assert model.index(0, Col.ROWS).data() == "1"
+    preview = window.files_panel.details.preview
+    assert preview.item(0, 1).text() == "Café Müller" and preview.item(0, 2).text() == "1.234,50"
     _load(qtbot, window)
     row = _query(emulator, "SELECT Name, AnnualRevenue FROM Account WHERE External_Id__c = 'W1'")[0]
     assert row["Name"] == "Café Müller" and row["AnnualRevenue"] == 1234.5
@@ -208,7 +215,7 @@ def test_read_as_windows_1252_is_remembered_for_that_file(
     # The app starts again (same settings folder): the file is read as Windows-1252 with no click.
     again = _window(qtbot, emulator, src)
     assert again.load_button.isEnabled(), again.blocking_reason()
-    assert "Read as cp1252" in again.files_panel.details.mapping.summary.text()
+    assert "Read as Windows-1252" in again.files_panel.details.mapping.summary.text()
     assert again.files_model.entries()[0].encoding == "Windows-1252 (sent as UTF-8)"  # the Format column
     # An edited file is a new file: it is checked afresh.
     src.write_bytes("External Id;Account Name\r\nW7;Zoë Ltd\r\n".encode("cp1252"))

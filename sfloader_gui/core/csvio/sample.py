@@ -24,7 +24,7 @@ def first_records(path: Path, dialect: CsvDialect, limit: int) -> list[list[str]
         for block in iter_blocks(fh, dialect.data_offset, _BLOCK):
             if not block.complete:
                 break
-            text = block.data.decode("utf-8", errors="replace")
+            text = block.data.decode(dialect.encoding, errors="replace")  # cp1252 when asked for
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
             try:
                 for row in reader:

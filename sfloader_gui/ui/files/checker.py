@@ -15,7 +15,6 @@ from sfloader_gui.ui.load import engine_bridge as engine
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 DEBOUNCE_MS = 150  # typing in a picker or adding many files triggers one check, not dozens
-_CONVERTED = {"cp1252": "Windows-1252 (sent as UTF-8)", "latin-1": "Latin-1 (sent as UTF-8)"}
 
 
 class FileChecker(QObject):
@@ -53,9 +52,9 @@ class FileChecker(QObject):
     # -- per-file facts ------------------------------------------------------------------------------------
     def inspect(self, entries: list[FileEntry]) -> None:
         for entry in entries:
-            path, sheet = entry.path, entry.sheet_choice
+            path, sheet, encoding = entry.path, entry.sheet_choice, entry.convert_from
             self._readers.submit(
-                lambda p=path, s=sheet: engine.inspect_file(p, s),  # type: ignore[misc]
+                lambda p=path, s=sheet, c=encoding: engine.inspect_file(p, s, c),  # type: ignore[misc]
                 lambda facts, e=entry: self._facts_arrived(e, facts),  # type: ignore[misc]
                 lambda message, e=entry: self._facts_failed(e, message),  # type: ignore[misc]
             )
@@ -130,8 +129,8 @@ class FileChecker(QObject):
                 if facts.rows is not None:
                     entry.rows = facts.rows
             read_as = entry.columns.encoding if entry.columns is not None else ""
-            if read_as in _CONVERTED:  # the quick sniff saw only the start of the file
-                entry.encoding = _CONVERTED[read_as]
+            if read_as in engine.CONVERTED_LABELS:  # the quick sniff saw only the start of the file
+                entry.encoding = engine.CONVERTED_LABELS[read_as]
             self._model.entry_changed(entry)
         self.changed.emit()
         if remembered:

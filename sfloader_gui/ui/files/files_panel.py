@@ -103,8 +103,8 @@ class FileDetails(QTabWidget):
 
 class FilesPanel(QWidget):
     """Signals:
-    files_added(list): FileEntry objects just added, or a workbook whose sheet the user changed (the window
-        starts their inspection).
+    files_added(list): FileEntry objects just added, a workbook whose sheet the user changed, or a file to
+        read as Windows-1252 (the window starts their inspection).
     files_changed(): files were added or removed.
     review_requested(Path): a run folder (or its manifest.json) was added: review it, do not load it.
     samples_requested(bool): the demo's "Add the &sample files" (False) or "… with errors" (True) button.
@@ -332,6 +332,7 @@ class FilesPanel(QWidget):
                 FileChoices().remember_encoding(path, encoding)
             except OSError as exc:
                 log.warning("The encoding chosen for %s could not be remembered (%s).", path.name, exc)
+            self.files_added.emit([entry])  # read again: its format, preview and rows as Windows-1252
             self.recheck_requested.emit()
 
     def _sheet_chosen(self, path: Path, sheet: str) -> None:

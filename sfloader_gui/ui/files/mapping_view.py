@@ -39,6 +39,7 @@ MISSING_MARK = "★ "  # a required field no column is sent to yet
 MAPPING_CODES = frozenset({"unknown_column", "required_missing", "external_id_not_mapped"})
 DATE_ORDERS = [("Date order: from the file", None), ("Month/day/year", "MDY"), ("Day/month/year", "DMY"),
                ("Year/month/day", "YMD")]  # fmt: skip
+_ENCODING_NAMES = {"cp1252": "Windows-1252 (sent as UTF-8)", "latin-1": "Latin-1 (sent as UTF-8)"}
 DECIMALS = [("Decimal separator: from the file", None), ("Decimal point (1,234.50)", "."),
             ("Decimal comma (1.234,50)", ",")]  # fmt: skip
 
@@ -184,8 +185,8 @@ class MappingView(QWidget):
         sent = len(cols.columns) - len(needs) - len(ignored)
         text = f"{sent} column(s) sent, {len(ignored)} not sent"
         text += f", {len(needs)} need a choice: pick a field or “{NOT_SENT}”." if needs else "."
-        if cols.encoding not in ("utf-8",):
-            text += f" Read as {cols.encoding}."
+        if cols.encoding not in ("utf-8", "workbook"):  # a workbook says so in the Format column already
+            text += f" Read as {_ENCODING_NAMES.get(cols.encoding, cols.encoding)}."
         self.summary.setText(text)
         self.table.setRowCount(len(cols.columns))
         labels = {f.name: f.label for f in cols.fields}

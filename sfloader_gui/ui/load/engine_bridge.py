@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 _LINE_ENDING_LABELS = {"LF": "LF", "CRLF": "CRLF"}
+CONVERTED_LABELS = {"cp1252": "Windows-1252 (sent as UTF-8)", "latin-1": "Latin-1 (sent as UTF-8)"}
 
 
 # -- pickers ----------------------------------------------------------------------------------------------
@@ -88,22 +89,23 @@ def load_options(
 
 
 # -- files ------------------------------------------------------------------------------------------------
-def inspect_file(path: Path, sheet: str | None = None) -> FileFacts:
+def inspect_file(path: Path, sheet: str | None = None, encoding: str | None = None) -> FileFacts:
     """Dialect, header, the first rows and the record count of one file (reads the whole file once).
 
     A workbook: its sheets, and the header, first rows and records of ``sheet`` (None: the first).
+    ``encoding``: "cp1252"/"latin-1" once the user chose *Read as Windows-1252* (sent converted).
     """
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         return _inspect_workbook(path, sheet)
     try:
-        dialect = sniff(path)
+        dialect = sniff(path, encoding=encoding)
     except CsvInputError as exc:
         return FileFacts(rows=0, delimiter="unreadable", read_error=exc.message)
     preview = first_records(path, dialect, PREVIEW_ROWS)
     return FileFacts(
         rows=count_records(path, dialect.delimiter),
         delimiter=dialect.delimiter_name.title(),
-        encoding="UTF-8 with BOM" if dialect.bom else "UTF-8",
+        encoding=CONVERTED_LABELS.get(dialect.encoding) or ("UTF-8 with BOM" if dialect.bom else "UTF-8"),
         line_ending=_LINE_ENDING_LABELS.get(dialect.line_ending, dialect.line_ending),
         header=list(dialect.header),
         preview=preview,

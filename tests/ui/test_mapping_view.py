@@ -103,6 +103,14 @@ def test_a_cp1252_file_is_converted_with_one_click(qtbot: QtBot, emulator: Any, 
     window = _window(qtbot, emulator, src)
     view = window.files_panel.details.mapping
     assert not window.load_button.isEnabled() and "Windows-1252" in window.blocking_reason()
+    # The way out is the button, wherever the user reads about the problem.
+    assert "click “Read as Windows-1252” in the Columns tab" in window.blocking_reason()
+    findings = window.files_panel.details.findings
+    assert [findings.model().index(i, 0).data() for i in range(findings.count())] == [
+        "Error: legacy.csv is not UTF-8 text (first at line 2): it looks like Windows-1252 (cp1252). "
+        "Salesforce accepts UTF-8 only: click “Read as Windows-1252” in the Columns tab (the file is not "
+        "changed), or save it again as 'CSV UTF-8' from your spreadsheet program."
+    ]
     assert view.convert_button.isVisibleTo(window)
     view.convert_button.click()
     wait_checked(qtbot, window)
@@ -136,6 +144,9 @@ def test_load_stays_disabled_while_a_required_field_or_the_key_is_missing(
     window = _window(qtbot, emulator, src)
     view = window.files_panel.details.mapping
     assert not window.load_button.isEnabled() and "'Ref'" in window.blocking_reason()
+    # The app's words, not sfloader's: where to decide, once.
+    assert window.blocking_reason().endswith("Pick a field or “(not sent)” in the Columns tab.")
+    assert "sfloader" not in window.blocking_reason() and "sfloader" not in view.problem.text()
     assert view.problem.isVisibleTo(window)
     assert "External_Id__c is not mapped" in view.problem.text()
     assert "required fields of Account are not mapped: Name (Account Name)" in view.problem.text()

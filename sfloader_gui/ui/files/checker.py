@@ -152,13 +152,10 @@ class FileChecker(QObject):
         for entry in self._model.entries():
             if entry.errors:
                 first = entry.errors[0]
-                mapping = next((f for f in entry.errors if f.code in MAPPING_CODES), None)
-                if mapping is not None and all(f.code in MAPPING_CODES for f in entry.errors):
-                    # Only choices left: the Columns tab settles them (the file itself is fine).
-                    return (
-                        f"{entry.path.name}: {entry.short_message(mapping.message)} "
-                        "Decide it in the Columns tab."
-                    )
+                if first.code in MAPPING_CODES:  # a choice comes first: the Columns tab settles it
+                    text = entry.short_message(first.message)
+                    where = "" if "Columns tab" in text else " Decide it in the Columns tab."
+                    return f"{entry.path.name}: {text}{where}"
                 return (
                     f"{entry.path.name} cannot be loaded: {entry.short_message(first.message)} "
                     "Fix the file or remove it from the list."

@@ -89,6 +89,29 @@ def load_options(
 
 
 # -- files ------------------------------------------------------------------------------------------------
+# The engine's advice names sfloader's options; in the app, a tab or a button does the same thing.
+_APP_ADVICE = {
+    "unknown_column": (
+        " Map it to a field or leave it out",
+        " Pick a field or “(not sent)” in the Columns tab.",
+    ),
+    "encoding": (
+        " Salesforce accepts UTF-8 only.",
+        " Salesforce accepts UTF-8 only: click “Read as Windows-1252” in the Columns tab (the file is not "
+        "changed), or save it again as 'CSV UTF-8' from your spreadsheet program.",
+    ),
+}
+
+
+def in_app_words(code: str, message: str) -> str:
+    """``message`` with the app's way out instead of sfloader's (the part before the advice is kept)."""
+    cut, advice = _APP_ADVICE.get(code, ("", ""))
+    if code == "encoding" and "Windows-1252" not in message and "Latin-1" not in message:
+        return message  # UTF-16 and the like: the button does not read them, the engine's advice stands
+    head, found, _ = message.partition(cut) if cut else (message, "", "")
+    return head + advice if found else message
+
+
 def inspect_file(path: Path, sheet: str | None = None, encoding: str | None = None) -> FileFacts:
     """Dialect, header, the first rows and the record count of one file (reads the whole file once).
 
@@ -100,7 +123,7 @@ def inspect_file(path: Path, sheet: str | None = None, encoding: str | None = No
     try:
         dialect = sniff(path, encoding=encoding)
     except CsvInputError as exc:
-        return FileFacts(rows=0, delimiter="unreadable", read_error=exc.message)
+        return FileFacts(rows=0, delimiter="unreadable", read_error=in_app_words(exc.code, exc.message))
     preview = first_records(path, dialect, PREVIEW_ROWS)
     return FileFacts(
         rows=count_records(path, dialect.delimiter),
@@ -183,7 +206,9 @@ def check_files(
     facts: dict[Path, FileFacts] = {}
     columns: dict[Path, FileColumns] = {}
     for path, fp in zip(paths, plan.files, strict=True):  # the plan keeps the order it was given
-        findings[path] = [FindingView(f.severity, f.message, f.code) for f in fp.findings]
+        findings[path] = [
+            FindingView(f.severity, in_app_words(f.code, f.message), f.code) for f in fp.findings
+        ]
         facts[path] = FileFacts(rows=fp.records, parts=len(fp.parts))
         if fp.mapping is not None and fp.dialect is not None:
             if fp.transform is None or (

@@ -64,6 +64,7 @@ class WorkbenchWindow(QMainWindow):
         self.last_message = ""
         self.tasks = BackgroundTasks(max_threads=2, parent=self)
         self._group_filter: frozenset[int] = frozenset()
+        self._auto_current: tuple[int, int] | None = None  # the cell the window made current on opening
         self.skip_fixed_action: QAction  # set by the Export menu
         self._close_when_idle = False
         self._build()
@@ -180,9 +181,25 @@ class WorkbenchWindow(QMainWindow):
             self.empty.setText("No failed or unprocessed rows in this run." if not session.problems else "")
         self._update_count()
         self._size_columns()
+        if session.row_count:
+            self._start_on_first_fix()
         # After the first paint: the passes hold the GIL for seconds on big runs and would delay it.
         QTimer.singleShot(0, lambda: self._start_passes(session))
         return True
+
+    def _start_on_first_fix(self) -> None:
+        """The first row's cell to fix is current (not selected): its explanation shows, typing fixes it."""
+        assert self.model is not None
+        header = self.table.horizontalHeader()  # in the order shown: data columns first
+        columns = (header.logicalIndex(v) for v in range(header.count()))
+        shown = [self.model.index(0, c) for c in columns if not self.table.isColumnHidden(c)]
+        if not shown:
+            return
+        lit = next((i for i in shown if i.data(Qt.ItemDataRole.BackgroundRole) is not None), shown[0])
+        self.table.selectionModel().setCurrentIndex(lit, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.table.scrollTo(lit)
+        self._auto_current = (lit.row(), lit.column())  # moved again once the source rows are joined
+        self.table.setFocus()  # not the File filter: the rows are what the user came for
 
     def _show_detail(self, position: int) -> None:
         if self.model is None or not 0 <= position < self.model.rowCount():
@@ -260,6 +277,9 @@ class WorkbenchWindow(QMainWindow):
         session.problems.extend(n for n in notes if n not in session.problems)
         self.banner.show_problems(session.problems)
         model.refresh()
+        here = self.table.currentIndex()
+        if (here.row(), here.column()) == self._auto_current:  # the user has not moved: now the cell is known
+            self._start_on_first_fix()
 
     def _outcomes_read(self, session: ReviewSession, result: RetryOutcomes) -> None:
         model = self._current(session)

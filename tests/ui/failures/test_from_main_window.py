@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.results import load_manifest
@@ -48,6 +49,9 @@ def test_review_failed_records_then_retry_all(qtbot: QtBot, emulator: Any, sampl
     settle(bench)
     model = bench.model
     assert model is not None and model.rowCount() == 3
+    here = bench.table.currentIndex()  # it opens on the first row's cell to fix, ready to type into
+    assert here.row() == 0 and here.data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert bench.focusWidget() is bench.table and "→ " in bench.detail.text()
     names = [model.column_name(c) for c in range(model.columnCount())]
     for row in range(model.rowCount()):
         key = model.index(row, names.index("External_Id__c")).data()

@@ -62,3 +62,18 @@ def test_the_cell_named_by_the_error_is_highlighted_and_explained(workbench: Wor
         "bad_contacts.csv row" in text and "Salesforce: INVALID_EMAIL_ADDRESS: Email: invalid email" in text
     )
     assert "→ Email is not a valid email address. Write it as name@example.com" in text
+
+
+def test_the_workbench_opens_on_the_first_rows_cell_to_fix(workbench: WorkbenchWindow) -> None:
+    model = workbench.model
+    assert model is not None
+    header = workbench.table.horizontalHeader()
+    shown = [header.logicalIndex(v) for v in range(header.count())]
+    lit = [c for c in shown if model.index(0, c).data(Qt.ItemDataRole.BackgroundRole) is not None]
+    current = workbench.table.currentIndex()
+    assert (current.row(), current.column()) == (0, (lit or shown)[0])  # the cell to fix, else the first
+    assert not workbench.selected_rows()  # current, not selected: "Retry selected" still asks for a choice
+    assert workbench.focusWidget() is workbench.table  # typing fixes that cell, not the File filter
+    info, _ = model.row_data(0)
+    detail = workbench.detail.text()
+    assert detail.startswith(f"{info.source} row ") and info.error.code in detail

@@ -37,7 +37,9 @@ def test_drop_of_files_and_a_folder_keeps_csv_and_lists_the_rest(qtbot: QtBot, t
     panel.resize(900, 500)
     panel.show()
     empty_at_start = panel.drop_zone.is_empty
-    assert empty_at_start and panel.drop_zone.empty_title.text() == "Drop CSV files here"
+    assert (
+        empty_at_start and panel.drop_zone.empty_title.text() == "Drop CSV or Excel files here"
+    )  # workbooks load too
     files, folder = make_tree(tmp_path)
 
     with qtbot.waitSignal(panel.files_added) as added:

@@ -37,7 +37,7 @@ class DropZone(QFrame):
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon).pixmap(48, 48))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_title = QLabel("Drop CSV files here")
+        self.empty_title = QLabel("Drop CSV or Excel files here")
         self.empty_title.setObjectName("emptyTitle")
         self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint = QLabel("Files or whole folders from your file manager: .csv files and workbooks are loaded.")

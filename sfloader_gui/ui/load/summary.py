@@ -38,7 +38,7 @@ def totals(rows: list[JobRow]) -> Totals:
 
 def summary_text(rows: list[JobRow], elapsed_s: float, running: bool) -> str:
     if not rows:
-        return "No load yet. Choose an object and an External ID, add CSV files, then press Load."
+        return "No load yet. Choose an object and an External ID, add CSV or Excel files, then press Load."
     t = totals(rows)
     rate = t.processed / elapsed_s if elapsed_s > 0 else 0.0
     parts = [

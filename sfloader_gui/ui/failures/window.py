@@ -183,6 +183,7 @@ class WorkbenchWindow(QMainWindow):
         self._size_columns()
         if session.row_count:
             self._start_on_first_fix()
+            self.table.setFocus()  # not the File filter: the rows are what the user came for
         # After the first paint: the passes hold the GIL for seconds on big runs and would delay it.
         QTimer.singleShot(0, lambda: self._start_passes(session))
         return True
@@ -196,10 +197,9 @@ class WorkbenchWindow(QMainWindow):
         if not shown:
             return
         lit = next((i for i in shown if i.data(Qt.ItemDataRole.BackgroundRole) is not None), shown[0])
+        # No scrollTo: the window may not have its size yet, and the key columns must stay in sight.
         self.table.selectionModel().setCurrentIndex(lit, QItemSelectionModel.SelectionFlag.NoUpdate)
-        self.table.scrollTo(lit)
         self._auto_current = (lit.row(), lit.column())  # moved again once the source rows are joined
-        self.table.setFocus()  # not the File filter: the rows are what the user came for
 
     def _show_detail(self, position: int) -> None:
         if self.model is None or not 0 <= position < self.model.rowCount():
@@ -352,6 +352,10 @@ class WorkbenchWindow(QMainWindow):
         if (flt.codes or flt.groups) and not self.session.groups.ready:
             self.tasks.wait()  # the code filter needs the error pass: let a running one finish first
         self.model.set_rows(apply_filter(self.session, flt))
+        if self.model.rows:  # the detail line follows: never a row the filter has just hidden
+            self._start_on_first_fix()
+        else:
+            self.detail.clear()
         self._update_count()
 
     def _update_count(self) -> None:

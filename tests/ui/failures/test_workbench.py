@@ -60,10 +60,14 @@ def test_filters_by_file_code_and_search(workbench: WorkbenchWindow) -> None:
     workbench.filters.file.setCurrentText("(all)")
     workbench.filters.code.setCurrentText("NOT_PROCESSED")
     assert _column(workbench, "Outcome") == ["Not processed", "Not processed"]
+    assert "NOT_PROCESSED" in workbench.detail.text()  # the detail line is about a row still shown
     workbench.filters.code.setCurrentText("(all)")
     workbench.filters.search.setText("=1+1")
     workbench.filters.flush()
     assert _column(workbench, "External_Id__c") == ["M-3"]
+    workbench.filters.search.setText("no such text anywhere")
+    workbench.filters.flush()
+    assert _column(workbench, "External_Id__c") == [] and workbench.detail.text() == ""
 
 
 def test_sorting_any_column(workbench: WorkbenchWindow) -> None:

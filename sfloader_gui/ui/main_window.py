@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.bar.settings_requested.connect(self.open_settings)
         self.object_picker.value_changed.connect(self._object_changed)
+        self.object_picker.loaded.connect(self._objects_loaded)
         self.extid_picker.value_changed.connect(self._extid_changed)
         self.files_panel.files_added.connect(self.checker.inspect)
         self.files_panel.files_changed.connect(self._inputs_changed)
@@ -177,6 +178,12 @@ class MainWindow(QMainWindow):
         self.files_panel.add_paths(files)
 
     # -- inputs --------------------------------------------------------------------------------------------
+    def _objects_loaded(self) -> None:
+        """Step 1 takes the keyboard focus unless the user is elsewhere (at start it was on "Switch org…")."""
+        here = self.focusWidget()
+        if here is None or self.bar.isAncestorOf(here):
+            self.object_picker.combo.setFocus()
+
     def _object_changed(self, name: str) -> None:
         if name and self.connection is not None:
             self._save(last_object=name)

@@ -64,6 +64,12 @@ def window(qtbot: QtBot, emulator: Any) -> MainWindow:
     return win
 
 
+def test_the_focus_starts_on_step_1_not_on_switch_org(window: MainWindow) -> None:
+    assert (
+        focused() is window.object_picker.combo
+    )  # typing picks the object; Space never opens the org dialog
+
+
 # The completer's popup list: the offscreen platform cannot raise it or grab the keyboard for it.
 @pytest.mark.qt_log_ignore(".*does not support raise.*", ".*does not support grabbing the keyboard.*")
 def test_a_whole_load_with_key_presses_only(qtbot: QtBot, window: MainWindow) -> None:

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.checker = FileChecker(self.tasks, self.files_model, self)
         self.notifier = Notifier(self)
         self.last_result: RunResult | None = None
+        self._focus_at_load: QWidget | None = None
         self.poll_override_s: float | None = None  # the demo org polls faster than a real org needs
         self._close_when_idle = False
         self.runs = RunWindows(self, self.tasks, self.statusBar().showMessage)  # workbenches, Recent runs
@@ -286,6 +287,7 @@ class MainWindow(QMainWindow):
         if again and not self.confirm_resend(again):
             self.statusBar().showMessage("Load not started: those files were loaded already.")
             return
+        self._focus_at_load = self.focusWidget()  # Load is disabled while it runs: Qt moves the focus away
         options, plan, conn = self._load_options(), self.checker.current_plan(), self.connection
         assert plan is not None and conn is not None, "blocking_reason() says Load waits for both"
         try:
@@ -357,6 +359,7 @@ class MainWindow(QMainWindow):
         elif folder is not None and self._origin.took(result) and result.manifest is not None:
             self.files_model.mark_loaded(result.manifest, folder)
         self.jobs_panel.set_run_folder(folder, has_failures=end.reviewable)
+        self._focus_next_step()
         log.info("%s Results: %s", end.verdict, folder or "not saved")
         self.statusBar().showMessage(end.verdict)
         self.notifier.run_finished(end.verdict, result.elapsed_s)
@@ -364,6 +367,13 @@ class MainWindow(QMainWindow):
         self.load_finished.emit(result)
         if self._close_when_idle:
             QTimer.singleShot(0, self.close)
+
+    def _focus_next_step(self) -> None:
+        """The focus was on Load (or Cancel), disabled meanwhile: put it on what comes next, in sight."""
+        if self._focus_at_load not in (self.load_button, self.cancel_button, None):
+            return  # Ctrl+Enter from elsewhere: the focus stayed where the user was
+        review = self.jobs_panel.review_button
+        (review if review.isVisibleTo(self) else self.files_panel.add_files_button).setFocus()
 
     def _show_standing(self, where: RunStanding) -> None:
         """After a retry: the run's files and the summary line say what is left to fix."""

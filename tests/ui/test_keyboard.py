@@ -106,10 +106,29 @@ def test_a_whole_load_with_key_presses_only(qtbot: QtBot, window: MainWindow) ->
     wait_checked(qtbot, window)
     assert window.load_button.isEnabled(), window.blocking_reason()
 
+    before = focused()
     with qtbot.waitSignal(window.load_finished, timeout=60_000) as done:
         press(Qt.Key.Key_Return, CTRL)
     assert not done.args[0].cancelled
     assert window.jobs_model.rows()[0].processed == 25
+    assert focused() is before  # Ctrl+Enter from elsewhere: the focus stays there
+
+
+def test_after_a_load_from_the_load_button_the_focus_goes_to_the_next_step(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    src = tmp_path / "cities.csv"  # the long city passes pre-flight and fails in Salesforce
+    src.write_text(f"External_Id__c,Name,BillingCity\nK1,Acme,Paris\nK2,Beta,{'Llanfair' * 8}\n")
+    window.object_picker.select("Account")
+    qtbot.waitUntil(lambda: bool(window.extid_picker.choices()), timeout=WAIT_MS)
+    window.extid_picker.select("External_Id__c")
+    window.files_panel.add_paths([src])
+    wait_checked(qtbot, window)
+    assert window.load_button.isEnabled(), window.blocking_reason()
+    tab_to(window, window.load_button)
+    with qtbot.waitSignal(window.load_finished, timeout=60_000):
+        press(Qt.Key.Key_Space)
+    assert focused() is window.jobs_panel.review_button  # rows failed: reviewing them comes next
 
 
 def test_every_control_is_reachable_named_and_has_a_focus_ring(window: MainWindow) -> None:

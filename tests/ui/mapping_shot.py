@@ -1,9 +1,9 @@
 """Screenshot of the mapping view for docs/: `uv run python -m tests.ui.mapping_shot docs/screenshots`.
 
 Opens the real window on a private emulator, adds the business-style shipments sample (labels, local dates
-and amounts) and a copy of it (next month's export: the same columns, so one mapping for both), clicks *Read
-as Windows-1252* where a file needs it, leaves one column out, and grabs the window with the Columns tab
-showing.
+and amounts), a copy of it (next month's export) and the shipments workbook (its row has the sheet drop-down):
+the same columns, so one mapping for the three; clicks *Read as Windows-1252* where a file needs it, leaves
+one column out, and grabs the window with the Columns tab showing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from sfloader_gui.ui.main_window import MainWindow
 from sfloader_gui.ui.orgs import OrgsController
 from sfloader_gui.ui.style import apply_style
 
-SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "shipments_business.csv"
+SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
+SAMPLE = SAMPLES / "shipments_business.csv"
+WORKBOOK = SAMPLES / "shipments_business.xlsx"  # two sheets: its row shows the sheet drop-down
 
 
 def _wait(app: QApplication, done: object, seconds: float = 30) -> None:
@@ -44,7 +46,7 @@ def main(out: Path) -> None:
     apply_style(app)
     with EmulatorServer(EmulatorConfig()) as org:
         window = MainWindow(AppSettings(), OrgsController())
-        window.resize(1400, 860)
+        window.resize(1480, 860)
         window.show()
         window.set_connection(
             SalesforceConnection(org.instance_url, StaticToken(org.access_token)), "Demo org", "demo"
@@ -60,12 +62,12 @@ def main(out: Path) -> None:
         )
         march = Path(os.environ["SFLOADER_HOME"]) / "shipments_march.csv"
         shutil.copyfile(SAMPLE, march)
-        window.files_panel.add_paths([SAMPLE, march])
+        window.files_panel.add_paths([SAMPLE, march, WORKBOOK])
         settled = lambda: not window.checker.busy and not window.tasks.busy  # noqa: E731
         _wait(app, settled)
         splitter = window.files_panel.details.parentWidget()
         if isinstance(splitter, QSplitter):
-            splitter.setSizes([380, 1000])  # room for the Columns tab
+            splitter.setSizes([480, 980])  # room for the Columns tab and the Format column
         view = window.files_panel.details.mapping
         window.files_panel.details.setCurrentWidget(view)
         for row in (1, 0):  # each file: one click on "Read as Windows-1252" if it needs it

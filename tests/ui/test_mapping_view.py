@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui import cli
@@ -324,3 +325,20 @@ def test_rows_only_update_is_saved_with_the_mapping_and_comes_back(
     view.updates_only.setChecked(False)  # the user's word stands: not turned on again
     wait_checked(qtbot, again)
     assert not view.updates_only.isChecked() and not again.load_button.isEnabled()
+
+
+def test_a_file_added_before_the_external_id_says_it_is_not_checked_yet(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "later.csv"
+    src.write_text("External Id,Account Name\nL1,Later\n")
+    window = open_window(qtbot, emulator)
+    window.resize(1280, 760)
+    qtbot.waitUntil(lambda: bool(window.object_picker.choices()), timeout=20_000)
+    window.files_panel.add_paths([src])
+    qtbot.waitUntil(lambda: window.files_model.entries()[0].rows == 1, timeout=20_000)
+    status = window.files_panel.model.index(0, Col.CHECK)
+    assert status.data() == "Not checked yet"  # not "Waiting for pre-flight…": nothing runs until then
+    view = window.files_panel.view
+    assert view.fontMetrics().horizontalAdvance(status.data()) < view.columnWidth(Col.CHECK)  # whole
+    assert "External ID" in status.data(Qt.ItemDataRole.ToolTipRole)

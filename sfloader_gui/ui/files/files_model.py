@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the bridge imports this module (FindingView)
     from sfloader_gui.ui.load.engine_bridge import FileColumns
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+NOT_CHECKED = "Not checked yet"  # short: the column keeps it whole at the default window size
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class FileEntry(FileFacts):
             n = len(self.errors)
             return f"{n} problem{'s' if n > 1 else ''}: {self.short_message(self.errors[0].message)}"
         if not self.checked:
-            return "Waiting for pre-flight checks"
+            return NOT_CHECKED
         if self.warnings:
             n = len(self.warnings)
             return f"Ready, {n} warning{'s' if n > 1 else ''}: {self.short_message(self.warnings[0].message)}"
@@ -274,6 +275,8 @@ class FilesModel(FlatTableModel):
             return str(entry.path)
         if col is Col.CHECK and entry.findings:
             return "\n".join(f"{f.severity.title()}: {f.message}" for f in entry.findings)
+        if col is Col.CHECK and entry.status_text() == NOT_CHECKED:
+            return "Pre-flight checks the file once the object and the External ID field are chosen."
         mark = entry.loaded_now()
         if mark is not None:
             more = " Double-click to review its failed records." if mark.left else ""

@@ -342,3 +342,16 @@ def test_a_file_added_before_the_external_id_says_it_is_not_checked_yet(
     view = window.files_panel.view
     assert view.fontMetrics().horizontalAdvance(status.data()) < view.columnWidth(Col.CHECK)  # whole
     assert "External ID" in status.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_refused_value_is_explained_with_the_apps_way_out(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "dates.csv"
+    src.write_text("External Id,Account Name,Customer Since\nD1,One,28.02.2017\nD2,Two,30.02.2017\n")
+    window = _window(qtbot, emulator, src)
+    reason = window.blocking_reason()
+    assert "'30.02.2017' is not a date Salesforce can take." in reason and "nothing was sent" not in reason
+    assert (
+        "or choose “(not sent)” for the column in the Columns tab." in reason
+    )  # before Load: nothing sent yet

@@ -103,8 +103,17 @@ _APP_ADVICE = {
 }
 
 
+# A value pre-flight refuses: said before Load, where nothing has been sent yet.
+_VALUE_ADVICE = (
+    " Correct the value(s) or leave the column out; nothing was sent.",
+    " Correct the value(s) in the file, or choose “(not sent)” for the column in the Columns tab.",
+)
+
+
 def in_app_words(code: str, message: str) -> str:
     """``message`` with the app's way out instead of sfloader's (the part before the advice is kept)."""
+    if message.endswith(_VALUE_ADVICE[0]):
+        return message.removesuffix(_VALUE_ADVICE[0]) + _VALUE_ADVICE[1]
     cut, advice = _APP_ADVICE.get(code, ("", ""))
     if code == "encoding" and "Windows-1252" not in message and "Latin-1" not in message:
         return message  # UTF-16 and the like: the button does not read them, the engine's advice stands

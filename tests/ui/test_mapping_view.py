@@ -113,6 +113,7 @@ def test_a_cp1252_file_is_converted_with_one_click(qtbot: QtBot, emulator: Any, 
         "changed), or save it again as 'CSV UTF-8' from your spreadsheet program."
     ]
     assert view.convert_button.isVisibleTo(window)
+    assert window.files_panel.model.index(0, Col.FORMAT).data() == "not UTF-8"  # not "unreadable": one click
     view.convert_button.click()
     wait_checked(qtbot, window)
     assert window.load_button.isEnabled(), window.blocking_reason()

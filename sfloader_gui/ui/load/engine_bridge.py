@@ -132,7 +132,9 @@ def inspect_file(path: Path, sheet: str | None = None, encoding: str | None = No
     try:
         dialect = sniff(path, encoding=encoding)
     except CsvInputError as exc:
-        return FileFacts(rows=0, delimiter="unreadable", read_error=in_app_words(exc.code, exc.message))
+        # A Windows-1252 file is one click from readable: "unreadable" would say there is no way out.
+        form = "not UTF-8" if exc.code == "encoding" else "unreadable"
+        return FileFacts(rows=0, delimiter=form, read_error=in_app_words(exc.code, exc.message))
     preview = first_records(path, dialect, PREVIEW_ROWS)
     return FileFacts(
         rows=count_records(path, dialect.delimiter),

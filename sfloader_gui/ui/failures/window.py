@@ -280,6 +280,7 @@ class WorkbenchWindow(QMainWindow):
         here = self.table.currentIndex()
         if (here.row(), here.column()) == self._auto_current:  # the user has not moved: now the cell is known
             self._start_on_first_fix()
+        self._show_detail(self.table.currentIndex().row())  # its source row number is known now
 
     def _outcomes_read(self, session: ReviewSession, result: RetryOutcomes) -> None:
         model = self._current(session)

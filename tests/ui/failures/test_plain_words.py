@@ -77,3 +77,4 @@ def test_the_workbench_opens_on_the_first_rows_cell_to_fix(workbench: WorkbenchW
     info, _ = model.row_data(0)
     detail = workbench.detail.text()
     assert detail.startswith(f"{info.source} row ") and info.error.code in detail
+    assert info.source_rows and f" row {info.source_rows[0]} " in detail  # once joined: not "row ?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -47,20 +48,21 @@ def test_jobs_stop_and_every_id_is_kept_for_later(emulator: Any, tmp_path: Path)
 
     files = [write_accounts(tmp_path / f"f{n}.csv", n * 100, 5) for n in range(4)]
     opts = options(max_concurrent_jobs=2)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    provider = RefusedRefresh(emulator.access_token)
-    with SalesforceConnection(emulator.instance_url, provider, retry=FAST_RETRY) as conn:
-        result = run_load(conn, plan(files, opts), opts, tmp_path / "out",
-                          Recorder(trigger=expire_once_running), CancelToken(), journal=journal)  # fmt: skip
-    assert isinstance(conn.fatal_error, AuthError) and "Log in" in str(conn.fatal_error)
-    started = [o for o in result.outcomes if o.job_id]
-    assert len(started) == 2 and emulator.stats.jobs_created == 2  # no new job after the refusal
-    assert {e.job_id for e in journal.unsettled()} == {o.job_id for o in started}  # all ids kept
-    emulator.org.auth.add_access_token(emulator.access_token)  # the user logs in again
-    with connect(emulator) as c:
-        assert {bulk.get_job(c, o.job_id).state for o in started if o.job_id} == {"InProgress"}
-        emulator.faults.release_stalled()
-        resumed = resume_run(c, result.run_dir, journal, poll_interval_s=0.05)  # the same ids, reattached
-    assert [j["job_id"] for j in resumed.manifest["jobs"][:2]] == [o.job_id for o in started]
-    assert journal.unsettled() == [] and emulator.stats.jobs_created == 2
-    nothing_lost(result.run_dir, emulator, records=20)  # 10 loaded, 10 not sent: retry sends them
+    with contextlib.closing(Journal(tmp_path / "journal.sqlite3")) as journal:
+        provider = RefusedRefresh(emulator.access_token)
+        with SalesforceConnection(emulator.instance_url, provider, retry=FAST_RETRY) as conn:
+            trigger = Recorder(trigger=expire_once_running)
+            result = run_load(conn, plan(files, opts), opts, tmp_path / "out", trigger, CancelToken(),
+                              journal=journal)  # fmt: skip
+        assert isinstance(conn.fatal_error, AuthError) and "Log in" in str(conn.fatal_error)
+        started = [o for o in result.outcomes if o.job_id]
+        assert len(started) == 2 and emulator.stats.jobs_created == 2  # no new job after the refusal
+        assert {e.job_id for e in journal.unsettled()} == {o.job_id for o in started}  # all ids kept
+        emulator.org.auth.add_access_token(emulator.access_token)  # the user logs in again
+        with connect(emulator) as c:
+            assert {bulk.get_job(c, o.job_id).state for o in started if o.job_id} == {"InProgress"}
+            emulator.faults.release_stalled()
+            resumed = resume_run(c, result.run_dir, journal, poll_interval_s=0.05)  # the same ids, reattached
+        assert [j["job_id"] for j in resumed.manifest["jobs"][:2]] == [o.job_id for o in started]
+        assert journal.unsettled() == [] and emulator.stats.jobs_created == 2
+        nothing_lost(result.run_dir, emulator, records=20)  # 10 loaded, 10 not sent: retry sends them

@@ -3,6 +3,7 @@ only a job that can only be ours (issue 10: a second process's job is never touc
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +27,26 @@ def test_the_stray_is_aborted_and_no_open_job_is_left(emulator: Any, tmp_path: P
 
 
 def test_a_second_process_s_open_job_is_left_alone(emulator: Any, tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "journal.sqlite3")
-    # Another sfloader on this machine is uploading to its own job: journalled, so known.
-    with connect(emulator) as conn:
-        theirs = bulk.create_upsert_job(conn, "Account", "External_Id__c")
-    other = journal.for_run(emulator.instance_url, tmp_path / "their-run")
-    from sfloader_gui.core.models import PartRef
+    with contextlib.closing(Journal(tmp_path / "journal.sqlite3")) as journal:
+        # Another sfloader on this machine is uploading to its own job: journalled, so known.
+        with connect(emulator) as conn:
+            theirs = bulk.create_upsert_job(conn, "Account", "External_Id__c")
+        other = journal.for_run(emulator.instance_url, tmp_path / "their-run")
+        from sfloader_gui.core.models import PartRef
 
-    intent = other.intent(PartRef(tmp_path / "theirs.csv", 1, 1), "Account", "External_Id__c")
-    other.job_created(intent, theirs.id)
-    emulator.faults.lose_answer("POST", "/jobs/ingest$")
-    src = write_accounts(tmp_path / "a.csv", 1, 10)
-    opts = options()
-    with connect(emulator) as conn:
-        result = run_load(conn, plan([src], opts), opts, tmp_path / "out", Recorder(), CancelToken(),
-                          journal=journal)  # fmt: skip
-        assert bulk.get_job(conn, theirs.id).state == "Open"  # untouched
-    (job,) = result.manifest["jobs"]
-    assert job["state"] == "JobComplete" and len(job["abandoned_jobs"]) == 1
-    assert [j.id for j in open_jobs(emulator)] == [theirs.id]
-    assert count(emulator) == 10
+        intent = other.intent(PartRef(tmp_path / "theirs.csv", 1, 1), "Account", "External_Id__c")
+        other.job_created(intent, theirs.id)
+        emulator.faults.lose_answer("POST", "/jobs/ingest$")
+        src = write_accounts(tmp_path / "a.csv", 1, 10)
+        opts = options()
+        with connect(emulator) as conn:
+            result = run_load(conn, plan([src], opts), opts, tmp_path / "out", Recorder(), CancelToken(),
+                              journal=journal)  # fmt: skip
+            assert bulk.get_job(conn, theirs.id).state == "Open"  # untouched
+        (job,) = result.manifest["jobs"]
+        assert job["state"] == "JobComplete" and len(job["abandoned_jobs"]) == 1
+        assert [j.id for j in open_jobs(emulator)] == [theirs.id]
+        assert count(emulator) == 10
 
 
 def test_two_jobs_that_could_be_it_are_both_left_and_reported(emulator: Any, tmp_path: Path) -> None:

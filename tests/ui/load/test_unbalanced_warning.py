@@ -36,7 +36,8 @@ def test_the_command_says_the_records_do_not_add_up(
 ) -> None:
     emulator.faults.miscount_jobs = 1
     src = write_accounts(tmp_path / "a.csv", 1, 20)
-    cli.main(upsert(emulator, src, extra=("--out", str(tmp_path / "runs"))))
+    status = cli.main(upsert(emulator, src, extra=("--out", str(tmp_path / "runs"))))
+    assert status == 1, "every job completed with no failed record, but the records do not add up"
     err = capsys.readouterr().err
     assert f"sfloader: warning: {TOLD}" in err.splitlines()
     (run_dir,) = (tmp_path / "runs").iterdir()

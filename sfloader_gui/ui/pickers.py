@@ -21,6 +21,8 @@ from sfloader_gui.ui.style import row_over
 from sfloader_gui.ui.tasks import BackgroundTasks
 
 Choice = tuple[str, str]  # (API name, text shown)
+# A loader's result: the choices, or the choices and the one to select when nothing wanted is among them.
+Loaded = list[Choice] | tuple[list[Choice], str]
 
 
 class SearchablePicker(QWidget):
@@ -44,7 +46,7 @@ class SearchablePicker(QWidget):
         self._tasks = tasks
         self._what = what
         self._generation = 0
-        self._loader: Callable[[], list[Choice]] | None = None
+        self._loader: Callable[[], Loaded] | None = None
         self._wanted = ""
         self._value = ""
 
@@ -112,8 +114,9 @@ class SearchablePicker(QWidget):
         self.edit.setPlaceholderText(hint)
         self._set_state(busy=False, message="", error=False)
 
-    def load(self, loader: Callable[[], list[Choice]], select: str = "") -> None:
-        """Fetch choices with ``loader`` in the background, then select ``select`` if it is among them."""
+    def load(self, loader: Callable[[], Loaded], select: str = "") -> None:
+        """Fetch choices with ``loader`` in the background, then select ``select`` if it is among them,
+        else the loader's default (if it returned one), else the only choice."""
         self._generation += 1
         generation = self._generation
         self._loader, self._wanted = loader, select
@@ -148,16 +151,18 @@ class SearchablePicker(QWidget):
         return True
 
     # -- internals -----------------------------------------------------------------------------------------
-    def _on_loaded(self, generation: int, choices: list[Choice]) -> None:
+    def _on_loaded(self, generation: int, result: Loaded) -> None:
         if generation != self._generation:
             return  # an older request: the user moved on
+        choices, default = result if isinstance(result, tuple) else (result, "")
         self._fill(choices)
         self.combo.setEnabled(bool(choices))
         self.edit.setPlaceholderText(
             f"Type to search {len(choices)} {self._what}…" if choices else f"No {self._what} available."
         )
         self._set_state(busy=False, message="", error=False)
-        if not (self._wanted and self.select(self._wanted)) and len(choices) == 1:
+        chosen = bool(self._wanted and self.select(self._wanted)) or bool(default and self.select(default))
+        if not chosen and len(choices) == 1:
             self.combo.setCurrentIndex(0)
         self.loaded.emit()
 

@@ -40,6 +40,6 @@ class TargetBox(QGroupBox):
     def show_external_ids(self, conn: SalesforceConnection | None, object_name: str, select: str) -> None:
         """The External ID fields of ``object_name`` (none while no object is chosen)."""
         if object_name and conn is not None:
-            self.extid_picker.load(lambda: engine.external_id_choices(conn, object_name), select=select)
+            self.extid_picker.load(lambda: engine.external_id_picks(conn, object_name), select=select)
         else:
             self.extid_picker.clear("Choose an object first.")

@@ -79,3 +79,21 @@ def test_describe_failure_is_shown_in_place_with_a_retry(qtbot: QtBot, emulator:
         picker.retry_button.click()
     assert picker.retry_button.isHidden() and picker.message.isHidden()
     assert "Account" in [name for name, _ in picker.choices()]
+
+
+def test_the_only_true_external_id_is_preselected_when_none_was_remembered(
+    qtbot: QtBot, emulator: Any
+) -> None:
+    window = open_window(qtbot, emulator, AppSettings(last_external_id="Shipment_Number__c"))  # not Account's
+    qtbot.waitUntil(lambda: bool(window.object_picker.choices()), timeout=WAIT_MS)
+    assert window.object_picker.select("Account")
+    qtbot.waitUntil(lambda: window.extid_picker.value == "External_Id__c", timeout=WAIT_MS)
+    assert window.extid_picker.combo.currentText() == "External Id (External_Id__c)"
+    assert "External ID" not in window.load_reason.text()  # the user is not asked to choose it
+
+
+def test_a_remembered_external_id_wins_over_the_preselection(qtbot: QtBot, emulator: Any) -> None:
+    window = open_window(qtbot, emulator, AppSettings(last_object="Account", last_external_id="Id"))
+    qtbot.waitUntil(lambda: bool(window.extid_picker.value), timeout=WAIT_MS)
+    assert window.extid_picker.value == "Id"
+    assert window.extid_picker.combo.currentText().endswith("(Id)")

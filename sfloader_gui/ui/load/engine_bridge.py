@@ -56,11 +56,14 @@ def object_choices(conn: SalesforceConnection) -> list[tuple[str, str]]:
     ]
 
 
-def external_id_choices(conn: SalesforceConnection, object_name: str) -> list[tuple[str, str]]:
-    """Fields an upsert can match on; true External ID fields first, then idLookup fields such as Id."""
+def external_id_picks(conn: SalesforceConnection, object_name: str) -> tuple[list[tuple[str, str]], str]:
+    """Fields an upsert can match on (true External ID fields first, then idLookup fields such as Id), and
+    the one to preselect: the object's only true External ID field, if it has exactly one (with several,
+    the user decides)."""
     fields = describe.describe_object(conn, object_name).external_id_fields
     ordered = sorted(fields, key=lambda f: (not f.external_id, f.name != "Id", f.label.lower()))
-    return [(f.name, f"{f.label} ({f.name})") for f in ordered]
+    true_ids = [f.name for f in ordered if f.external_id]
+    return [(f.name, f"{f.label} ({f.name})") for f in ordered], true_ids[0] if len(true_ids) == 1 else ""
 
 
 # -- options ----------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from sfloader_gui.ui.keyboard import make_keyboard_friendly, name
 from sfloader_gui.ui.plain import plain_label, tooltip
 from sfloader_gui.ui.tasks import BackgroundTasks
 
-HEADERS = ["Date (UTC)", "Org", "Object", "Files", "Records", "Succeeded", "Failed", "Not processed", "State"]
+HEADERS = ["Date", "Org", "Object", "Files", "Records", "Succeeded", "Failed", "Not processed", "State"]
 
 
 def org_names() -> Callable[[str], str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.load.history import RunState, RunSummary, fold_retries, recent_runs
@@ -200,3 +202,32 @@ def test_the_list_shows_at_once_and_retry_counts_follow_from_the_background(
     empty = RecentRunsDialog(tmp_path / "nothing")
     qtbot.addWidget(empty)
     assert not empty.folding
+
+
+@pytest.fixture
+def in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The computer's clock in New York (UTC-5 in winter, UTC-4 in summer)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_runs_show_the_computers_local_time_newest_first(
+    qtbot: QtBot, tmp_path: Path, in_new_york: None
+) -> None:
+    for stamp, created in (
+        ("20260704T233000Z", "2026-07-04T23:30:00Z"),
+        ("20261204T100000Z", "2026-12-04T10:00:00Z"),
+    ):
+        run = tmp_path / f"{stamp}_Account"
+        run.mkdir()
+        manifest = {"run_id": run.name, "created_at": created, "finished_at": created, "object": "Account",
+                    "jobs": [], "totals": {"records": 0}}  # fmt: skip
+        (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    dialog = RecentRunsDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    assert dialog.model.headerData(0, Qt.Orientation.Horizontal) == "Date"
+    dates = [dialog.model.index(r, 0).data() for r in range(dialog.model.rowCount())]
+    assert dates == ["2026-12-04 05:00", "2026-07-04 19:30"]  # local time, not UTC; newest first

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, cast
@@ -68,8 +69,14 @@ class RunSummary:
 
     @property
     def when(self) -> str:
-        """``2026-12-04 17:52`` (UTC) for the table."""
-        return self.created_at[:16].replace("T", " ")
+        """``2026-12-04 18:52`` for the table, in the computer's time zone (what the user's clock said)."""
+        try:
+            moment = datetime.fromisoformat(self.created_at)
+        except ValueError:  # a manifest edited by hand: show what it says
+            return self.created_at[:16].replace("T", " ")
+        if moment.tzinfo is None:  # the manifest writes UTC; an older or edited one may omit the zone
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def read_run(folder: Path, unsettled: Iterable[JournalEntry] = ()) -> RunSummary | None:

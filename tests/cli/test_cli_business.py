@@ -184,7 +184,7 @@ def test_an_unmatched_column_is_refused_with_suggestions(
     src = tmp_path / "odd.csv"
     src.write_text("External Id,Account Nam,Notes\nX1,Acme,hi\n")
     code, _, err = run(capsys, *upsert(emulator, src))
-    assert code == 2 and "'Account Nam'" in err and "Did you mean Name" in err
+    assert code == 2 and "'Account Nam'" in err and "Did you mean Account Name (Name)" in err
     assert emulator.stats.jobs_created == 0
 
 

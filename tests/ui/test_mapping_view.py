@@ -356,3 +356,13 @@ def test_a_refused_value_is_explained_with_the_apps_way_out(
     assert (
         "or choose “(not sent)” for the column in the Columns tab." in reason
     )  # before Load: nothing sent yet
+
+
+def test_an_unmatched_column_suggests_fields_by_label_and_api_name(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "typo.csv"
+    src.write_text("External Id,Account Nam\nT1,Typo\n")
+    window = _window(qtbot, emulator, src)
+    reason = window.blocking_reason()
+    assert "'Account Nam'" in reason and "Did you mean Account Name (Name) or Account Phone (Phone)" in reason

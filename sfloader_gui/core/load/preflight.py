@@ -154,7 +154,8 @@ def _check_file(
     for position, cm in enumerate(mapping.columns, start=1):
         if cm.decided:
             continue
-        hint = f" Did you mean {' or '.join(cm.suggestions)}?" if cm.suggestions else ""
+        named = [_named(checker.by_name.get(s.lower()), s) for s in cm.suggestions]
+        hint = f" Did you mean {' or '.join(named)}?" if named else ""
         checker.add(
             ERROR,
             "unknown_column",
@@ -400,7 +401,7 @@ class _Checker:
 
     def _near(self, column: str) -> str:
         close = difflib.get_close_matches(column.lower(), list(self.by_name), n=3, cutoff=0.7)
-        names = [self.by_name[c].name for c in close]
+        names = [_named(self.by_name[c], c) for c in close]
         return f" Did you mean {' or '.join(names)}?" if names else " Remove or rename the column."
 
     def relationship(self, position: int, column: str) -> None:
@@ -507,3 +508,10 @@ def type_findings(fp: FilePlan, fields: list[FieldLike | None], sample_rows: int
         )
         out.append(Finding(WARNING, fp.path, "type_mismatch", text, numbers[:20]))
     return out
+
+
+def _named(f: FieldLike | None, name: str) -> str:
+    """``Account Number (AccountNumber)``: users know fields by label, files and mappings by API name."""
+    if f is None:
+        return name
+    return f"{f.label} ({f.name})" if f.label and f.label != f.name else f.name

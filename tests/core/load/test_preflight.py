@@ -50,7 +50,7 @@ def test_unknown_and_read_only_columns_block_the_file(tmp_path: Path, describer:
     fp = plan.files[0]
     assert fp.blocked
     (unknown,) = by_code(fp, "unknown_column")
-    assert "account.csv" in unknown and "'Nmae'" in unknown and "Did you mean Name" in unknown
+    assert "account.csv" in unknown and "'Nmae'" in unknown and "Did you mean Account Name (Name)" in unknown
     (ro,) = by_code(fp, "read_only_column")
     assert "CreatedDate" in ro and "read-only" in ro
     assert {f.code for f in findings} == {"unknown_column", "read_only_column"}

@@ -20,6 +20,7 @@ times the 15-part narrow file with that many uploads at once, and the first job'
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
@@ -220,7 +221,8 @@ def run_child(
     org.stats.reset()
     cmd = [sys.executable, __file__, "--child", client, url, org.access_token, str(csv_path), str(poll),
            "-" if level is None else str(level), json.dumps(extra or {})]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    env = {**os.environ, "SFLOADER_HOME": _home(client)}  # journals, and the links' remembered levels
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
     sampler = _RssSampler(proc.pid)
     assert proc.stdout is not None
     output = proc.stdout.read()
@@ -240,6 +242,20 @@ def run_child(
         ok=bool(detail.get("ok")),
         detail={**detail, "psutil_peak_rss_mib": round(sampler.peak / 2**20, 1)},
     )
+
+
+_HOMES = {"root": "", "cold": ""}
+
+
+def _home(client: str) -> str:
+    """The app folder of one child: one for the whole bench (a run starts at the gzip level the last run to
+    the same link ended at, as a user's second load does), or a new one each run with ``--cold``."""
+    if not _HOMES["root"]:
+        _HOMES["root"] = tempfile.mkdtemp(prefix="bench-home-")
+        atexit.register(shutil.rmtree, _HOMES["root"], True)
+    if _HOMES["cold"] and client == "ours":
+        return tempfile.mkdtemp(prefix="cold-", dir=_HOMES["root"])
+    return _HOMES["root"]
 
 
 class _RssSampler:
@@ -310,6 +326,8 @@ def ab_runs(org: Any, url: str, csv_path: Path, reps: int, poll: float) -> list[
         for client in order:
             run = run_child(client, org, url, csv_path, poll, None)
             line = f"wall {run.wall:.2f} s, cpu {run.cpu:.2f} s, rss {run.rss_mib:.0f} MiB"
+            start = (run.detail.get("compression") or {}).get("start_level")
+            line += f", gzip start level {start}" if start else ""
             print(
                 f"  rep {rep + 1} {client}: {line}, wire {run.wire_mb:.1f} MB, ok {run.ok}", file=sys.stderr
             )
@@ -339,7 +357,9 @@ def main() -> int:
     p.add_argument("--sweep-mbit", type=float, default=100.0, help="shared link of the sweep (0: loopback)")
     p.add_argument("--sweep-reps", type=int, default=2)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    p.add_argument("--cold", action="store_true", help="each run of ours in a new app folder (no memory)")
     args = p.parse_args()
+    _HOMES["cold"] = "1" if args.cold else ""
 
     from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 

@@ -113,6 +113,8 @@ class GzipTuner:
     def __init__(self, start: int = 1, fixed: bool = False) -> None:
         self.fixed = fixed  # keep ``start`` (benchmarks of one level); otherwise only the first level
         self._fixed_level = start
+        self.start = start  # the level it started at (a run's manifest records it)
+        self.decisions = 0  # how many times it has judged the link
         self._lock = threading.Lock()
         self._index = LADDER.index(start) if start in LADDER else 0
         self._ready = 0  # pulls that found the segment already compressed
@@ -171,6 +173,7 @@ class GzipTuner:
             self._index += 1
         elif waiting > _DOWN and self._index > 0:
             self._index -= 1
+        self.decisions += 1
         self.last_rates = {
             "waiting_share": round(waiting, 2),
             "wire_mb_s": round(wire / 1e6, 2),

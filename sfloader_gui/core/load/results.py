@@ -89,6 +89,7 @@ RESULT_KEYS: dict[str, ResultKey] = {
 class Compression(TypedDict):
     gzip_level: int | None
     raw_bytes_by_level: dict[str, int]
+    start_level: NotRequired[int | None]  # the level the run started at (remembered for the org, or 1)
 
 
 class Totals(TypedDict):
@@ -228,6 +229,7 @@ class RunFolder:
         instance_url: str,
         retry_of: str | None = None,
         finished_at: datetime | None = None,
+        gzip_start: int | None = None,
     ) -> Manifest:
         """The run's manifest (schema 1, see docs/dev/contracts.md); ``write_manifest`` puts it on disk.
 
@@ -251,7 +253,7 @@ class RunFolder:
             "retry_of": retry_of,
             "files": [file_entry(fp) for fp in plan.files],
             "jobs": jobs,
-            "compression": compression(outcomes),
+            "compression": {**compression(outcomes), "start_level": gzip_start},
             **accounting(jobs),
         }
 

@@ -19,8 +19,10 @@ from typing import Final
 
 from sfloader_gui.core.load.arenas import share_malloc_arenas
 from sfloader_gui.core.load.journal import Journal, RunJournal
+from sfloader_gui.core.load.links import remember_level
 from sfloader_gui.core.load.part.plan import PartPlan, part_plans
 from sfloader_gui.core.load.part.state import EventSink
+from sfloader_gui.core.load.part.upload import tuner_for
 from sfloader_gui.core.load.plan import LoadPlan
 from sfloader_gui.core.load.results import Manifest, RunFolder, unbalanced
 from sfloader_gui.core.load.runner import run_part
@@ -142,6 +144,9 @@ class LoadRun:
         )
         share_malloc_arenas()  # before this run's part threads allocate
         self._gate = PartGate(conn, options.max_concurrent_jobs)
+        # The link's gzip level chooser (one per org in this process), and the level this run starts at.
+        self._tuner = tuner_for(conn.instance_url) if options.use_gzip else None
+        self._gzip_start = self._tuner.level if self._tuner else None
         self._lock = threading.Lock()
         self._now: dict[str, JobOutcome] = {p.ref.key: self._queued(p) for p in self.parts}
         self._done: dict[str, JobOutcome] = {}
@@ -217,6 +222,8 @@ class LoadRun:
             # Only now, with the manifest that lists them on disk, are a job's results findable again.
             if self._journal is not None:
                 self._journal.mark_saved(o.job_id for o in outcomes if o.job_id and _all_results(o))
+        if self._tuner is not None and not self._tuner.fixed and self._tuner.decisions:
+            remember_level(self.conn.instance_url, self._tuner.level)  # where the next run starts
         problem = unbalanced(manifest)
         if problem is not None:
             log.warning("Run %s: %s", self.folder.run_id, problem)
@@ -272,7 +279,7 @@ class LoadRun:
     def _manifest(self, outcomes: list[JobOutcome], finished_at: datetime | None) -> Manifest:
         return self.folder.build_manifest(
             self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
-            finished_at=finished_at,
+            finished_at=finished_at, gzip_start=self._gzip_start,
         )  # fmt: skip
 
     def _write_manifest(self) -> None:

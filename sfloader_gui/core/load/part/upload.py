@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
-from sfloader_gui.core.csvio.pgzip import GzipTuner, segmented_gzip
+from sfloader_gui.core.csvio.pgzip import LADDER, GzipTuner, segmented_gzip
+from sfloader_gui.core.load.links import remembered_level
 from sfloader_gui.core.load.part.state import PartRun
 from sfloader_gui.core.models import EventKind
 from sfloader_gui.core.salesforce import bulk
@@ -64,6 +65,10 @@ _tuners_lock = threading.Lock()
 
 
 def tuner_for(instance_url: str) -> GzipTuner:
-    """The gzip level chooser of one org's link, for every upload to it from this process."""
+    """The gzip level chooser of one org's link, for every upload to it from this process; a new one
+    starts at the level the last run to that org ended at (``links.py``), else at level 1."""
     with _tuners_lock:
-        return _tuners.setdefault(instance_url, GzipTuner())
+        tuner = _tuners.get(instance_url)
+        if tuner is None:
+            tuner = _tuners[instance_url] = GzipTuner(remembered_level(instance_url) or LADDER[0])
+        return tuner

@@ -47,11 +47,20 @@ _FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empt
 # Levels tried, fastest first (1M-row benchmark file, one core, see gzipstream.py: level 1 105 MB/s and
 # 32.5 % of the size, level 4 58 MB/s and 29.1 %, level 6 27 MB/s and 27.5 %; 9 is no smaller than 6).
 LADDER = (1, 4, 6)
+# Relative speed (raw MB/s of one core) and size (compressed / raw) of each level on the same 1M-row file
+# (40 MB of it in primed 512 KiB segments, bench/README.md); only their ratios are used, to predict a
+# level not yet measured in this process from one that was. Level 1 is ISA-L's when it is installed.
+_SPEED = {1: 372.0 if _isal is not None else 133.0, 4: 76.0, 6: 37.0}
+_RATIO = {1: 0.3107 if _isal is not None else 0.3252, 4: 0.2912, 6: 0.2754}
 _DECIDE_EVERY = 8  # segments handed to the wire between two decisions, at least
 _DECIDE_SECONDS = (
     1.0  # and at least this long: kernel socket buffers take bursts that say nothing of the link
 )
 _UP, _DOWN = 0.10, 0.35  # share of the uploads' time spent waiting for the compressors
+_MARGIN = 1.05  # a level change must promise this much more throughput (measurements are noisy)
+_DOWN_MARGIN = 1.15  # and a step down more (a loaded 2-core box measures level 6 within 10 % of 4)
+_FASTER = 1.5  # a remembered link rate is dropped when a window carries this many times more
+_clock = time.monotonic
 _WARMUP = AHEAD  # the first pulls of each upload always wait (nothing is ahead yet): not evidence
 
 WORKERS = max(2, os.cpu_count() or 2)
@@ -110,22 +119,28 @@ def _compress(data: bytes | memoryview, level: int, zdict: bytes) -> _Piece:
 class GzipTuner:
     """The level for the next segment of any upload on one link, from how the last segments went."""
 
-    def __init__(self, start: int = 1, fixed: bool = False) -> None:
+    def __init__(self, start: int = 1, fixed: bool = False, link: float | None = None) -> None:
         self.fixed = fixed  # keep ``start`` (benchmarks of one level); otherwise only the first level
         self._fixed_level = start
         self.start = start  # the level it started at (a run's manifest records it)
         self.decisions = 0  # how many times it has judged the link
+        # Compressed bytes/s the link took when the compressors were ahead of it (None: not seen yet).
+        # ``link`` is what an earlier run saw; ``measured`` says whether this process has seen it itself.
+        self.link = link
+        self.measured = False
+        self._probe: tuple[int, float] | None = None  # the level stepped down from, and its raw rate
         self._lock = threading.Lock()
         self._index = LADDER.index(start) if start in LADDER else 0
-        self._ready = 0  # pulls that found the segment already compressed
         self._pulls = 0
         self._waited = 0.0  # seconds the uploads spent waiting for a segment
         self.streams = 0  # uploads compressing right now
         self._wire_bytes = 0
         self._raw_all = 0
-        self._raw = 0  # raw bytes compressed at the current level, and the seconds that took
-        self._comp_seconds = 0.0
-        self._since = time.monotonic()
+        self._raw = self._out = 0  # raw and compressed bytes of the current level's segments
+        self._comp_seconds = 0.0  # and the seconds compressing them took
+        self._speed: dict[int, float] = {}  # raw bytes/s of one worker at each level, as last measured
+        self._ratio: dict[int, float] = {}  # compressed / raw at each level, as last measured
+        self._since = _clock()
         self.raw_by_level: Counter[int] = Counter()
         self.last_rates: dict[str, float] = {}
 
@@ -147,41 +162,97 @@ class GzipTuner:
             self.raw_by_level[piece.level] += piece.raw
             self._raw_all += piece.raw
             self._pulls += 1
-            self._ready += waited == 0.0
             self._waited += waited
             self._wire_bytes += len(piece.out)
             if piece.level == self.level:
                 self._raw += piece.raw
+                self._out += len(piece.out)
                 self._comp_seconds += piece.seconds
-            if (
-                self._pulls >= _DECIDE_EVERY
-                and time.monotonic() - self._since >= _DECIDE_SECONDS
-                and not self.fixed
-            ):
+            if self._pulls >= _DECIDE_EVERY and _clock() - self._since >= _DECIDE_SECONDS and not self.fixed:
                 self._decide()
 
     def _decide(self) -> None:
-        now = time.monotonic()
+        now = _clock()
         elapsed = max(1e-6, now - self._since)
+        level = self.level
+        if self._raw and self._comp_seconds:
+            self._speed[level] = self._raw / self._comp_seconds
+            self._ratio[level] = self._out / self._raw
         wire = self._wire_bytes / elapsed  # compressed bytes/s the link took, all uploads together
-        speed = self._raw / self._comp_seconds if self._comp_seconds else 0.0  # raw bytes/s per worker
-        # Hill-climbing on one signal that needs no model of the link: uploads that hardly ever wait for
-        # a compressed segment mean the link is the bottleneck (spend CPU to send fewer bytes); uploads
-        # that often wait mean the compressors are (free CPU is short: a faster level).
+        raw_rate = self._raw_all / elapsed  # the raw bytes/s that carried
         waiting = self._waited / (elapsed * max(1, self.streams))
-        if waiting < _UP and self._index < len(LADDER) - 1:
-            self._index += 1
-        elif waiting > _DOWN and self._index > 0:
-            self._index -= 1
+        self._judge(wire, raw_rate, waiting, first=self.decisions == 0)
         self.decisions += 1
         self.last_rates = {
             "waiting_share": round(waiting, 2),
             "wire_mb_s": round(wire / 1e6, 2),
-            "compress_mb_s_per_core": round(speed / 1e6, 1),
+            "compress_mb_s_per_core": round(self._speed.get(level, 0.0) / 1e6, 1),
         }
-        self._pulls = self._ready = self._wire_bytes = self._raw = self._raw_all = 0
+        if self.link is not None:
+            self.last_rates["link_mb_s"] = round(self.link / 1e6, 2)
+        self._pulls = self._wire_bytes = self._raw = self._out = self._raw_all = 0
         self._comp_seconds = self._waited = 0.0
         self._since = now
+
+    def _judge(self, wire: float, raw_rate: float, waiting: float, first: bool) -> None:
+        """Move the level for the next window.
+
+        The share of their time the uploads waited for a compressed segment says which side was the
+        bottleneck: hardly ever, the link (``wire`` is then its rate); often, the compressors. Which
+        level is best follows from a model of both sides, so that the level does not swing between two
+        that are each wrong one way: a level's throughput is the lesser of what the link carries at the
+        level's ratio and what the compressors make at its speed.
+
+        Waiting alone misleads while socket buffers fill (several MB per connection): uploads then
+        outrun the compressors whatever the link, and keep doing so for as long as the compressors only
+        just outrun the link, so a level that keeps a slow link full looks too slow. Hence the first
+        judgment never steps down; a known link rate (this run's, or the last run's until the link is
+        seen to take much more) decides whether a lower level could move more records a second; and a
+        step down that moved no more is undone.
+        """
+        if self._probe is not None:
+            upper, raw_upper = self._probe
+            self._probe = None
+            if raw_rate <= raw_upper * _MARGIN:  # no more records a second: the link was the limit
+                self.link, self.measured = wire, True
+                self._index = LADDER.index(upper)
+                return
+        if first:
+            pass
+        elif waiting < _UP:
+            self.link = wire if not self.measured else max(wire, self.link or 0.0)
+            self.measured = True
+        elif self.link is not None and not self.measured and wire > self.link * _FASTER:
+            self.link = None  # an earlier run's link: this one takes much more
+        if waiting < _UP and self._index < len(LADDER) - 1:
+            # The link is the bottleneck: one level up pays if its compressors still outrun the link.
+            if self._capacity(LADDER[self._index + 1]) > raw_rate * _MARGIN:
+                self._index += 1
+        elif waiting > _DOWN and self._index > 0 and not first:
+            # The compressors are: one level down pays unless the link is known to take no more. A
+            # step down costs bytes for sure and gains only if the model is right: a wider margin.
+            down = LADDER[self._index - 1]
+            if self.link is None or (
+                min(self.link / self._ratio_at(down), self._capacity(down)) > raw_rate * _DOWN_MARGIN
+            ):
+                self._probe = (self.level, raw_rate)
+                self._index -= 1
+
+    def _capacity(self, level: int) -> float:
+        """Raw bytes/s the compressors can make at ``level``, all workers the uploads keep busy together."""
+        per_worker = self._estimate(self._speed, _SPEED, level) or 0.0
+        return per_worker * min(WORKERS, SLOTS, AHEAD * max(1, self.streams))
+
+    def _ratio_at(self, level: int) -> float:
+        return self._estimate(self._ratio, _RATIO, level) or _RATIO[level]
+
+    def _estimate(self, measured: dict[int, float], relative: dict[int, float], level: int) -> float | None:
+        """A figure of ``level``: as measured in this process, else scaled from a measured level by the
+        levels' relative figures on the benchmark file (the data's own mix sets the absolute ones)."""
+        if level in measured:
+            return measured[level]
+        base = self.level if self.level in measured else next(iter(measured), None)
+        return None if base is None else measured[base] * relative[level] / relative[base]
 
     def choice(self) -> dict[str, object]:
         """What the tuner chose and why (for the run's manifest)."""

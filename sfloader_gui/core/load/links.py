@@ -8,10 +8,18 @@ instance URL for ``MAX_AGE``: a laptop that moved to a faster network is correct
 two decisions (about 2 s), and a memory older than that is ignored. A file that cannot be read or
 written only costs the relearning: never an error.
 
+With the level goes the rate the link took while the compressors were ahead of it, when the run saw
+one: without it the tuner cannot tell, in a run's first seconds, a link as slow as before from a faster
+one (both keep the uploads waiting while the socket buffers fill), and it stepped down to find out,
+sending 3-4 MB more of the 1M-row file at 100 Mbit/s. A run that never saw the link take less than
+the compressors made, but was not contradicted by it either, passes the old rate on with its old age:
+a rate expires ``MAX_AGE`` after a run last saw it, whatever the runs in between did.
+
 API::
 
     remembered_level(instance_url, now=None) -> int | None   # a level of pgzip.LADDER, or None
-    remember_level(instance_url, level, now=None) -> None
+    remembered_link(instance_url, now=None) -> float | None  # compressed bytes/s the link took
+    remember_level(instance_url, level, now=None, link=None, seen=True) -> None
 """
 
 from __future__ import annotations
@@ -66,12 +74,36 @@ def remembered_level(instance_url: str, now: float | None = None) -> int | None:
     return level if level in LADDER and 0 <= age <= MAX_AGE else None
 
 
-def remember_level(instance_url: str, level: int, now: float | None = None) -> None:
-    """Keep ``level`` as where the next run to ``instance_url`` starts (atomic replace of the file)."""
+def remembered_link(instance_url: str, now: float | None = None) -> float | None:
+    """The compressed bytes/s a recent run to ``instance_url`` saw its link take, if one did; else None."""
+    entry = _read().get(instance_url)
+    if entry is None or remembered_level(instance_url, now) is None:
+        return None
+    link, seen = entry.get("link"), entry.get("link_at")
+    if not isinstance(link, int | float) or not isinstance(seen, int | float) or not 0 < link < 1e12:
+        return None
+    age = (time.time() if now is None else now) - seen
+    return float(link) if 0 <= age <= MAX_AGE else None
+
+
+def remember_level(
+    instance_url: str, level: int, now: float | None = None, link: float | None = None, seen: bool = True
+) -> None:
+    """Keep ``level`` (and the ``link`` rate) as where the next run to ``instance_url`` starts (atomic
+    replace of the file). ``seen=False``: the rate is the one remembered, which the run did not see
+    again but did not contradict either; it keeps the age it had, so it still expires."""
     if level not in LADDER:
         return
     data = _read()
-    data[instance_url] = {"level": level, "at": time.time() if now is None else now}
+    stamp = time.time() if now is None else now
+    entry: dict[str, float] = {"level": level, "at": stamp}
+    before = data.get(instance_url, {})
+    if link is not None and link > 0:
+        if seen:
+            entry["link"], entry["link_at"] = round(link), stamp
+        elif isinstance(before.get("link_at"), int | float):
+            entry["link"], entry["link_at"] = round(link), before["link_at"]
+    data[instance_url] = entry
     kept = dict(sorted(data.items(), key=lambda kv: kv[1]["at"])[-_MAX_ORGS:])
     tmp: str | None = None
     try:
@@ -86,4 +118,4 @@ def remember_level(instance_url: str, level: int, now: float | None = None) -> N
             Path(tmp).unlink(missing_ok=True)
 
 
-__all__ = ["remember_level", "remembered_level"]
+__all__ = ["remember_level", "remembered_level", "remembered_link"]

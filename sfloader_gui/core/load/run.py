@@ -223,7 +223,9 @@ class LoadRun:
             if self._journal is not None:
                 self._journal.mark_saved(o.job_id for o in outcomes if o.job_id and _all_results(o))
         if self._tuner is not None and not self._tuner.fixed and self._tuner.decisions:
-            remember_level(self.conn.instance_url, self._tuner.level)  # where the next run starts
+            # where the next run starts, and the link's rate (with its age when this run only kept it)
+            tuner = self._tuner
+            remember_level(self.conn.instance_url, tuner.level, link=tuner.link, seen=tuner.measured)
         problem = unbalanced(manifest)
         if problem is not None:
             log.warning("Run %s: %s", self.folder.run_id, problem)

@@ -11,6 +11,7 @@ import pytest
 
 from sfloader_gui.core.csvio import pgzip
 from sfloader_gui.core.csvio.pgzip import GzipTuner, segmented_gzip
+from tests.core.csvio.tunerkit import fake_clock, window
 
 
 def _data(n: int) -> bytes:
@@ -47,27 +48,65 @@ def test_levels_per_segment_are_reported_and_a_fixed_tuner_keeps_its_level() -> 
     assert seen == {6: len(data)}
 
 
-def test_a_link_slower_than_the_compressor_moves_the_level_up_and_a_fast_one_keeps_1(
+def test_a_link_slower_than_the_compressors_moves_the_level_up_and_a_fast_one_keeps_1(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pgzip, "_DECIDE_SECONDS", 0.0)  # decide on segment counts alone here
-    slow = GzipTuner()
-    steps = []
-    for _ in range(2):
-        for _ in range(pgzip._DECIDE_EVERY):  # always ready before the wire asks: the link is the bottleneck
-            slow.note(pgzip._Piece(1 << 19, b"x" * 150_000, slow.level, 0.005), waited=0.0)
-        steps.append(slow.level)
-    assert steps == [4, 6]
-    for _ in range(pgzip._DECIDE_EVERY):  # at 6 the wire now waits: one step back
-        slow.note(pgzip._Piece(1 << 19, b"x" * 150_000, 6, 0.05), waited=0.5)
-    assert slow.level == 4
+    clock = fake_clock(monkeypatch)
+    slow = GzipTuner()  # 100 Mbit/s: 12.5 MB/s of compressed data, compressors always ahead
+    assert [window(slow, clock, 40, waiting=0.0) for _ in range(3)] == [4, 6, 6]
+    assert slow.link is not None and 0.8 * 12.4e6 < slow.link < 1.2 * 12.4e6
     fast = GzipTuner()
-    for _ in range(pgzip._DECIDE_EVERY):  # the wire always waits for the compressors
-        fast.note(pgzip._Piece(1 << 19, b"x" * 150_000, 1, 0.005), waited=0.5)
-    assert fast.level == 1
+    assert window(fast, clock, 400, waiting=0.6) == 1  # loopback: the wire always waits for level 1
     choice = slow.choice()
-    assert choice["level"] == 4
-    assert choice["raw_bytes_by_level"] == {"1": 8 << 19, "4": 8 << 19, "6": 8 << 19}
+    assert choice["level"] == 6
+    by_level = choice["raw_bytes_by_level"]
+    assert isinstance(by_level, dict) and set(by_level) == {"1", "4", "6"}
+
+
+def test_a_link_faster_than_the_next_level_can_feed_keeps_its_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = fake_clock(monkeypatch)
+    lan = GzipTuner()  # a gigabit LAN takes 400 MB/s of level-1 data: two cores at level 4 make 100
+    assert [window(lan, clock, 400, waiting=0.05) for _ in range(3)] == [1, 1, 1]
+
+
+def test_compressors_just_behind_a_slow_link_keep_the_smaller_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 6 the uploads wait for the compressors, but level 4 would send more bytes than the link, known
+    from the windows before, can take in that time: 6 still moves more records a second."""
+    clock = fake_clock(monkeypatch)
+    tuner = GzipTuner()
+    assert [window(tuner, clock, 40, waiting=0.0) for _ in range(2)] == [4, 6]
+    assert [window(tuner, clock, 46, waiting=0.5) for _ in range(3)] == [6, 6, 6]
+    # the compressors fall far behind what the link took: one step back
+    assert window(tuner, clock, 20, waiting=0.9) == 4
+
+
+def test_the_first_judgment_does_not_step_down_while_buffers_fill(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = fake_clock(monkeypatch)
+    tuner = GzipTuner(6)  # a remembered level, no remembered link
+    assert window(tuner, clock, 50, waiting=0.9) == 6  # the buffers took 3 MB at once: no evidence
+    assert window(tuner, clock, 40, waiting=0.6) == 4  # starved again, link unknown: find out
+    assert tuner.decisions == 2
+
+
+def test_a_remembered_link_keeps_the_level_until_the_link_takes_much_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = fake_clock(monkeypatch)
+    again = GzipTuner(6, link=12.4e6)  # the same office line as last time: 6 only just keeps it full
+    assert [window(again, clock, w, waiting=0.9) for w in (50, 47, 42, 46)] == [6, 6, 6, 6]
+    assert not again.measured  # so the next run is not told a rate this one never saw
+    moved = GzipTuner(6, link=12.4e6)  # an 8-core laptop on a LAN now: 6 makes 80 MB/s, all taken
+    assert [window(moved, clock, 290, waiting=0.97) for _ in range(2)] == [6, 4]
+    assert moved.link is None
+    assert window(moved, clock, 580, waiting=0.9) == 1  # 4 moved twice as much: keep going down
+
+
+def test_a_step_down_that_moves_no_more_records_is_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = fake_clock(monkeypatch)
+    tuner = GzipTuner(6)  # no link known
+    assert [window(tuner, clock, 45, waiting=0.9) for _ in range(2)] == [6, 4]
+    assert window(tuner, clock, 45, waiting=0.4) == 6  # the link was the limit at 6 already
+    assert tuner.measured and tuner.link is not None and 0.9 * 45e6 * 0.29 < tuner.link < 1.1 * 45e6 * 0.29
 
 
 def test_raw_segments_in_flight_are_bounded_for_all_uploads_together(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,16 +4,17 @@ the manifest says which level a run started at."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sfloader_gui.core import paths
-from sfloader_gui.core.csvio import pgzip
 from sfloader_gui.core.load import links
-from sfloader_gui.core.load.links import MAX_AGE, remember_level, remembered_level
+from sfloader_gui.core.load.links import MAX_AGE, remember_level, remembered_level, remembered_link
 from sfloader_gui.core.load.part import upload
+from tests.core.csvio.tunerkit import RATIO, fake_clock, window
 from tests.core.load.loadkit import load, options, write_big_accounts
 
 URL = "https://acme.my.salesforce.com"
@@ -60,22 +61,50 @@ def test_a_run_starts_at_the_level_its_org_was_left_at(emulator: Any, tmp_path: 
     assert result.ok
 
 
-def test_a_run_whose_tuner_judged_the_link_leaves_its_level_for_the_next_process(
+def test_a_run_whose_tuner_judged_the_link_leaves_its_level_and_rate_for_the_next_process(
     emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pgzip, "_DECIDE_SECONDS", 0.0)
+    clock = fake_clock(monkeypatch)  # frozen during the loads below: only the windows here are judged
     tuner = upload.tuner_for(emulator.instance_url)
-    for _ in range(pgzip._DECIDE_EVERY):  # earlier uploads of this process found a slow link
-        tuner.note(pgzip._Piece(1 << 19, b"x" * 150_000, tuner.level, 0.005), waited=0.0)
-    assert tuner.level == 4
+    # earlier uploads of this process found a slow link: 40 MB/s of raw data, compressors always ahead
+    assert [window(tuner, clock, 40, waiting=0.0) for _ in range(2)] == [4, 6]
     src = write_big_accounts(tmp_path / "big.csv", 2_000)
     first = load(emulator, [src], tmp_path / "out", options(use_gzip=True))
-    assert first.manifest["compression"].get("start_level") == 4
-    assert remembered_level(emulator.instance_url) == 4
+    assert first.manifest["compression"].get("start_level") == 6
+    assert remembered_level(emulator.instance_url) == 6
+    link = remembered_link(emulator.instance_url)
+    assert link is not None and 0.9 * 40e6 * RATIO[4] < link < 1.1 * 40e6 * RATIO[4]
     monkeypatch.setattr(upload, "_tuners", {})  # a new sfloader process, or the app after a restart
     second = load(emulator, [src], tmp_path / "out", options(use_gzip=True))
-    assert second.manifest["compression"].get("start_level") == 4
-    assert second.manifest["compression"]["raw_bytes_by_level"] == {"4": src.stat().st_size}
+    assert second.manifest["compression"].get("start_level") == 6
+    assert second.manifest["compression"]["raw_bytes_by_level"] == {"6": src.stat().st_size}
+    assert upload._tuners[emulator.instance_url].link == link  # it starts knowing the link, too
+
+
+def test_a_rate_a_run_did_not_see_again_keeps_its_age_and_one_contradicted_is_forgotten(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = emulator.instance_url
+    seen_at = time.time() - MAX_AGE + 600  # seen by a run almost two weeks ago
+    remember_level(url, 6, now=seen_at, link=12.4e6)
+    remember_level(url, 6, link=12.4e6, seen=False)  # runs since then kept it without seeing it
+    clock = fake_clock(monkeypatch)
+    tuner = upload.tuner_for(url)
+    assert tuner.link == 12.4e6
+    for _ in range(2):  # the compressors were the bottleneck all along, at about the remembered rate
+        window(tuner, clock, 47, waiting=0.5)
+    small = write_big_accounts(tmp_path / "small.csv", 50)
+    load(emulator, [small], tmp_path / "out", options(use_gzip=True))
+    assert remembered_level(url) == 6
+    assert remembered_link(url) == 12.4e6
+    assert remembered_link(url, now=seen_at + MAX_AGE + 1) is None  # its age is the age of the sighting
+    monkeypatch.setattr(upload, "_tuners", {})
+    faster = upload.tuner_for(url)  # the next process: its link takes far more than was remembered
+    for _ in range(2):
+        window(faster, clock, 290, waiting=0.97)
+    load(emulator, [small], tmp_path / "out", options(use_gzip=True))
+    assert remembered_link(url) is None
+    assert remembered_level(url) == 4  # and it went down to find the link
 
 
 def test_a_run_that_never_judged_the_link_does_not_overwrite_what_is_remembered(

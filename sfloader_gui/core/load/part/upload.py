@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from sfloader_gui.core.csvio.pgzip import LADDER, GzipTuner, segmented_gzip
-from sfloader_gui.core.load.links import remembered_level
+from sfloader_gui.core.load.links import remembered_level, remembered_link
 from sfloader_gui.core.load.part.state import PartRun
 from sfloader_gui.core.models import EventKind
 from sfloader_gui.core.salesforce import bulk
@@ -70,5 +70,6 @@ def tuner_for(instance_url: str) -> GzipTuner:
     with _tuners_lock:
         tuner = _tuners.get(instance_url)
         if tuner is None:
-            tuner = _tuners[instance_url] = GzipTuner(remembered_level(instance_url) or LADDER[0])
+            start = remembered_level(instance_url) or LADDER[0]
+            tuner = _tuners[instance_url] = GzipTuner(start, link=remembered_link(instance_url))
         return tuner

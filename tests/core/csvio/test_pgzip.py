@@ -11,7 +11,7 @@ import pytest
 
 from sfloader_gui.core.csvio import pgzip
 from sfloader_gui.core.csvio.pgzip import GzipTuner, segmented_gzip
-from tests.core.csvio.tunerkit import fake_clock, window
+from tests.core.csvio.tunerkit import SEG, fake_clock, window
 
 
 def _data(n: int) -> bytes:
@@ -107,6 +107,39 @@ def test_a_step_down_that_moves_no_more_records_is_undone(monkeypatch: pytest.Mo
     assert [window(tuner, clock, 45, waiting=0.9) for _ in range(2)] == [6, 4]
     assert window(tuner, clock, 45, waiting=0.4) == 6  # the link was the limit at 6 already
     assert tuner.measured and tuner.link is not None and 0.9 * 45e6 * 0.29 < tuner.link < 1.1 * 45e6 * 0.29
+
+
+def test_waiting_is_a_share_of_the_uploads_own_time_while_they_come_and_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Four uploads for 0.9 s and one to the end: 0.2 s of waiting is 5 % of their 3.7 upload-seconds (the
+    link is the bottleneck), not 20 % of the one upload left when the window closes."""
+    clock = fake_clock(monkeypatch)
+    tuner = GzipTuner()
+    tuner.attach(4)
+    clock.now = 0.9
+    tuner.attach(-3)
+    clock.now = 1.0
+    for _ in range(pgzip._DECIDE_EVERY):
+        tuner.note(pgzip._Piece(SEG, b"x" * (SEG // 3), 1, SEG / 300e6), waited=0.2 / pgzip._DECIDE_EVERY)
+    assert tuner.decisions == 1 and tuner.level == 4
+
+
+def test_an_upload_that_waits_for_the_link_after_its_last_byte_counts_as_link_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small part fits in the socket buffers: it waits for the compressors while it writes (0.05 of 0.1 s)
+    and then 0.9 s for the link to carry it. Half its writing time waiting is not a slow compressor."""
+    clock = fake_clock(monkeypatch)
+    tuner = GzipTuner()
+    tuner.attach(1)
+    clock.now = 0.1
+    tuner.attach(-1)
+    tuner.drained(0.9)
+    clock.now = 1.0
+    for _ in range(pgzip._DECIDE_EVERY):
+        tuner.note(pgzip._Piece(SEG, b"x" * (SEG // 3), 1, SEG / 300e6), waited=0.05 / pgzip._DECIDE_EVERY)
+    assert tuner.level == 4
 
 
 def test_raw_segments_in_flight_are_bounded_for_all_uploads_together(monkeypatch: pytest.MonkeyPatch) -> None:

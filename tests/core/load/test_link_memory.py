@@ -126,3 +126,14 @@ def test_without_gzip_the_manifest_has_no_start_level(emulator: Any, tmp_path: P
     result = load(emulator, [src], tmp_path / "out", options(use_gzip=False))
     assert result.manifest["compression"].get("start_level") is None
     assert result.manifest["compression"]["raw_bytes_by_level"] == {}
+
+
+def test_a_gzip_upload_tells_the_tuner_how_long_the_link_took_after_its_last_byte(
+    emulator: Any, tmp_path: Path
+) -> None:
+    src = write_big_accounts(tmp_path / "small.csv", 400)  # one segment: no judgment resets the count
+    emulator.faults.bandwidth = 20_000  # bytes/s the org reads: the gzip body sits in socket buffers
+    load(emulator, [src], tmp_path / "out", options(use_gzip=True))
+    tuner = upload._tuners[emulator.instance_url]
+    assert tuner.decisions == 0
+    assert tuner._drain_seconds > 0.2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from sfloader_gui.core.csvio.pgzip import LADDER, GzipTuner, segmented_gzip
@@ -39,8 +40,19 @@ def upload(part: PartRun, info: bulk.JobInfo, use_gzip: bool) -> None:
 
     body = raw_body(part, progress)
     part.outcome.gzip_levels = {}
-    wire = segmented_gzip(body, tuner_for(part.conn.instance_url), note_level) if use_gzip else body
-    bulk.upload_job_data(part.conn, info, wire, gzip=use_gzip)
+    if not use_gzip:
+        bulk.upload_job_data(part.conn, info, body, gzip=False)
+        return
+    tuner = tuner_for(part.conn.instance_url)
+    written = [0.0]
+
+    def wire() -> Iterator[bytes]:
+        yield from segmented_gzip(body, tuner, note_level)
+        written[0] = time.monotonic()  # the last byte is in the socket; the answer comes once it is sent
+
+    bulk.upload_job_data(part.conn, info, wire(), gzip=True)
+    if written[0]:
+        tuner.drained(time.monotonic() - written[0])
 
 
 def raw_body(part: PartRun, progress: Callable[[int], None]) -> Iterator[bytes]:

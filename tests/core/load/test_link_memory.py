@@ -132,8 +132,9 @@ def test_a_gzip_upload_tells_the_tuner_how_long_the_link_took_after_its_last_byt
     emulator: Any, tmp_path: Path
 ) -> None:
     src = write_big_accounts(tmp_path / "small.csv", 400)  # one segment: no judgment resets the count
-    emulator.faults.bandwidth = 20_000  # bytes/s the org reads: the gzip body sits in socket buffers
+    # the org answers the upload 0.5 s after it has read the last byte, as a slow link drains its buffers
+    emulator.faults.hold_answer(0.5, "PUT", "/batches$")
     load(emulator, [src], tmp_path / "out", options(use_gzip=True))
     tuner = upload._tuners[emulator.instance_url]
     assert tuner.decisions == 0
-    assert tuner._drain_seconds > 0.2
+    assert tuner._drain_seconds >= 0.5

@@ -238,12 +238,10 @@ class GzipTuner:
                 self.link, self.measured = wire, True
                 self._index = LADDER.index(upper)
                 return
-        if first:
-            pass
-        elif waiting < _UP:
+        if not first and waiting < _UP:
             self.link = wire if not self.measured else max(wire, self.link or 0.0)
             self.measured = True
-        elif self.link is not None and not self.measured and wire > self.link * _FASTER:
+        elif not first and self.link is not None and not self.measured and wire > self.link * _FASTER:
             self.link = None  # an earlier run's link: this one takes much more
         if waiting < _UP and self._index < len(LADDER) - 1:
             # The link is the bottleneck: one level up pays if its compressors still outrun the link.

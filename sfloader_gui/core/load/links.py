@@ -4,9 +4,9 @@ The tuner (``csvio/pgzip.py``) learns a link in a few seconds of each process's 
 link it starts at level 1 and climbs to 6, sending the first ~25 % of the 1M-row file 8 % larger than it
 needs to (0.26 s of a 7.5 s load on a shared 100 Mbit/s link). ``sfloader`` is one process a run, and
 the app starts afresh after a restart, so each would relearn the same office line. Remembered per
-instance URL for ``MAX_AGE``: a laptop that moved to a faster network is corrected by the tuner within
-two decisions (about 2 s), and a memory older than that is ignored. A file that cannot be read or
-written only costs the relearning: never an error.
+instance URL for ``MAX_AGE``: a laptop that moved to a network taking 1.5x more than remembered is
+corrected by the tuner within two decisions (about 2 s), and a memory older than that is ignored. A
+file that cannot be read or written only costs the relearning: never an error.
 
 With the level goes the rate the link took while the compressors were ahead of it, when the run saw
 one: without it the tuner cannot tell, in a run's first seconds, a link as slow as before from a faster
@@ -77,13 +77,14 @@ def remembered_level(instance_url: str, now: float | None = None) -> int | None:
 def remembered_link(instance_url: str, now: float | None = None) -> float | None:
     """The compressed bytes/s a recent run to ``instance_url`` saw its link take, if one did; else None."""
     entry = _read().get(instance_url)
-    if entry is None or remembered_level(instance_url, now) is None:
+    if entry is None:
         return None
     link, seen = entry.get("link"), entry.get("link_at")
     if not isinstance(link, int | float) or not isinstance(seen, int | float) or not 0 < link < 1e12:
         return None
-    age = (time.time() if now is None else now) - seen
-    return float(link) if 0 <= age <= MAX_AGE else None
+    now = time.time() if now is None else now
+    fresh = 0 <= now - entry["at"] <= MAX_AGE and 0 <= now - seen <= MAX_AGE
+    return float(link) if fresh and entry["level"] in LADDER else None
 
 
 def remember_level(

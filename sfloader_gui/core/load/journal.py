@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -160,6 +161,29 @@ class RunJournal:
             log.warning("Could not update job intent %s in the journal: %s", intent_id, exc)
 
 
+_WAL_WAIT = 5.0  # seconds to keep trying to switch a new journal to WAL (sqlite3's own busy timeout)
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the journal to WAL, waiting for other connections that are doing the same.
+
+    SQLite does not call its busy handler for a change of journal mode, so two connections opening a new
+    journal at once (the window's and the org check's thread at the app's first start) got "database is
+    locked" at once: 22 of 800 opens by 4 threads at a time failed. The loser retries for a while instead.
+    """
+    deadline = time.monotonic() + _WAL_WAIT
+    delay = 0.002
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)  # a short backoff on a lock SQLite will not wait for itself
+        delay = min(delay * 2, 0.05)
+
+
 class Journal:
     """Thread-safe; one row per job id, updated at every state change the engine reports."""
 
@@ -168,7 +192,7 @@ class Journal:
         self._lock = threading.Lock()
         private_file(self.path)  # before SQLite creates it 0644; its -wal and -shm files take this mode
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self._db)
         self._db.execute(_SCHEMA)
         self._db.execute(_INTENTS)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(intents)")}

@@ -13,6 +13,7 @@ API::
         body_limit: int
         add(offset, data, records, first_record) -> list[tuple[int, int]]
             # (record number, file offset) of records that alone exceed the limit
+        take(length, records) -> bool   # a block that fits whole, known by its size; False: use add
         finish() -> None
         parts: list[PartSpan]
 """
@@ -79,6 +80,15 @@ class PartCutter:
             self._records += n
             pos, done = cut, done + n
             self._close()
+
+    def take(self, length: int, records: int) -> bool:
+        """Take a block of ``length`` bytes and ``records`` records if it fits in the current part (what
+        ``add`` would do without looking at its bytes); False takes nothing."""
+        if length > self.body_limit - self._bytes:
+            return False
+        self._bytes += length
+        self._records += records
+        return True
 
     def _close(self) -> None:
         end = self._start + self._bytes

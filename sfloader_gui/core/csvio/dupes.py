@@ -10,6 +10,7 @@ API::
 
     class KeyIndex(reread: Callable[[int], Iterable[list[bytes]]]):
         add(keys: list[bytes]) -> None          # one block of keys, in record order
+        add_run(first, last, n) -> None         # n keys checked elsewhere, strictly increasing
         ordered: bool                           # True while keys are strictly increasing
         repeated(limit=MAX_LOCATED) -> Repeats           # values, records, some hashes
         shared_with(other, limit=MAX_LOCATED) -> Repeats  # cross-file
@@ -89,6 +90,19 @@ class KeyIndex:
             self._bucketize()
         self._n += len(keys)
         self._gather(keys)
+
+    def add_run(self, first: bytes, last: bytes, n: int) -> None:
+        """``n`` keys in strictly increasing order from ``first`` to ``last``, checked elsewhere (a scan
+        worker). Out of order with the keys before them, every key so far is read again, theirs too."""
+        if self._buckets is not None:
+            raise ValueError("the keys so far are out of order: add these with add(), key by key")
+        if self._last is None or first > self._last:
+            self._first = first if self._first is None else self._first
+            self._last = last
+            self._n += n
+            return
+        self._n += n
+        self._bucketize()
 
     def _gather(self, keys: Iterable[bytes]) -> None:
         self._pending.extend(key_hashes(keys))

@@ -28,20 +28,34 @@ API::
         key_index: KeyIndex | None  # hashes of the keys (for cross-file duplicate checks)
 
     scan_file(path, dialect, external_id_field, max_part_bytes, *, on_read=None,
-              chunk_size=DEFAULT_CHUNK, max_listed=MAX_LISTED, should_stop=None) -> ScanResult
-        # on_read(bytes) sees every byte of the file in order (plan.py feeds sha256 with it);
-        # should_stop() is asked before each block: True ends the pass with a "cancelled" error
+              chunk_size=DEFAULT_CHUNK, max_listed=MAX_LISTED, should_stop=None,
+              parallel=None) -> ScanResult
+        # on_read(bytes) sees every byte of the file in order (then the pass is never shared out);
+        # should_stop() is asked before each block: True ends the pass with a "cancelled" error;
+        # parallel: share a large file's pass with worker processes (parscan.py); same result
+    scan_range(job: RangeJob) -> RangeScan   # a worker's pass over one range, fast path only
 """
 
 from __future__ import annotations
 
+import logging
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import add, not_, sub
+from functools import partial
+from itertools import compress, islice, pairwise, repeat
+from operator import add, lt, not_, sub
 from pathlib import Path
+from time import monotonic
+from typing import BinaryIO
 
-from sfloader_gui.core.csvio.chunks import DEFAULT_CHUNK, Block, iter_blocks, trailing_blank_lines
+from sfloader_gui.core.csvio.chunks import (
+    DEFAULT_CHUNK,
+    Block,
+    iter_blocks,
+    last_boundary,
+    trailing_blank_lines,
+)
 from sfloader_gui.core.csvio.cutter import PartCutter, PartSpan
 from sfloader_gui.core.csvio.dialect import CsvDialect
 from sfloader_gui.core.csvio.dupes import KeyIndex, iter_keys
@@ -49,6 +63,14 @@ from sfloader_gui.core.csvio.encoding import not_utf8_error
 from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding
 from sfloader_gui.core.csvio.header import check_header
 from sfloader_gui.core.csvio.keycheck import duplicate_findings
+from sfloader_gui.core.csvio.parscan import (
+    WORKER_CHUNK,
+    WORKER_START_BYTES,
+    Parallel,
+    RangeJob,
+    RangeScan,
+    RangeWorker,
+)
 from sfloader_gui.core.csvio.problems import FIELD_LIMIT, Problems, lines_at
 from sfloader_gui.core.csvio.records import (
     fast_keys,
@@ -59,8 +81,14 @@ from sfloader_gui.core.csvio.records import (
     unquote,
 )
 
-__all__ = ["PartSpan", "ScanResult", "scan_file"]
+__all__ = ["PartSpan", "ScanResult", "scan_file", "scan_range"]
+log = logging.getLogger(__name__)
 STOP_AFTER = 10_000  # problem records after which the detailed check gives up (the file is blocked)
+# A cut between ranges is probed in this much of the file after it, at up to this many newlines.
+PROBE_BYTES = 64 << 10
+PROBE_TRIES = 64
+# How a run of blocks ended.
+_DONE, _STOPPED, _CANCELLED, _UNPROVEN = range(4)
 
 
 @dataclass
@@ -82,6 +110,7 @@ def scan_file(
     chunk_size: int = DEFAULT_CHUNK,
     max_listed: int = MAX_LISTED,
     should_stop: Callable[[], bool] | None = None,
+    parallel: Parallel | None = None,
 ) -> ScanResult:
     """Check and cut ``path`` in one pass; problems come back as findings, never as exceptions."""
     path = Path(path)
@@ -100,7 +129,6 @@ def scan_file(
     scanner = _Scanner(path, dialect, key_col, max_part_bytes, max_listed)
     # A block never needs to be much larger than a part: the cutter then searches each block once.
     chunk_size = max(1, min(chunk_size, scanner.cutter.body_limit))
-    cancelled = False
     with path.open("rb") as fh:
         end, blank = trailing_blank_lines(fh)
         if blank and end >= dialect.data_offset:
@@ -110,14 +138,18 @@ def scan_file(
         fh.seek(0)
         if on_read is not None:
             on_read(fh.read(dialect.data_offset))
-        for block in iter_blocks(fh, dialect.data_offset, chunk_size, on_read=on_read, end=end):
-            if should_stop is not None and should_stop():
-                findings.append(Finding(ERROR, path, "cancelled", f"{path.name}: the check was stopped."))
-                cancelled = True
-                break
-            if not scanner.feed(block):
-                break
-        if on_read is not None and not cancelled:  # after an early stop the sha256 still needs the rest
+        start = dialect.data_offset
+        cuts = []
+        if parallel is not None and on_read is None and end - start >= parallel.min_bytes:
+            cuts = _cuts(fh, scanner, start, end, parallel.ranges)
+        if cuts:
+            assert parallel is not None
+            outcome = _scan_shared(fh, scanner, start, end, cuts, parallel, chunk_size, should_stop)
+        else:
+            outcome, _ = _feed_range(fh, scanner, start, end, chunk_size, should_stop, on_read)
+        if outcome == _CANCELLED:
+            findings.append(Finding(ERROR, path, "cancelled", f"{path.name}: the check was stopped."))
+        if on_read is not None and outcome != _CANCELLED:  # after an early stop sha256 still needs the rest
             while rest := fh.read(1 << 20):
                 on_read(rest)
     findings += scanner.finish(external_id_field)
@@ -132,6 +164,151 @@ def scan_file(
             )
         )
     return ScanResult(scanner.records, scanner.cutter.parts, findings, key_col, scanner.keys)
+
+
+def _feed_range(
+    fh: BinaryIO,
+    scanner: _Scanner,
+    start: int,
+    end: int,
+    chunk_size: int,
+    should_stop: Callable[[], bool] | None,
+    on_read: Callable[[bytes], None] | None = None,
+    *,
+    last: bool = True,
+) -> tuple[int, int]:
+    """Feed the blocks of [start, end): how that ended, and the offset the blocks taken reach.
+
+    ``last=False``: ``end`` is a cut, not the end of the file; a last block left open there means the
+    cut lies inside a quoted value (_UNPROVEN, the open block not taken)."""
+    for block in iter_blocks(fh, start, chunk_size, on_read=on_read, end=end):
+        if should_stop is not None and should_stop():
+            return _CANCELLED, block.offset
+        if not last and not block.complete and block.offset + len(block.data) == end:
+            return _UNPROVEN, block.offset
+        if not scanner.feed(block):
+            return _STOPPED, block.offset
+    return _DONE, end
+
+
+def _scan_shared(
+    fh: BinaryIO,
+    scanner: _Scanner,
+    start: int,
+    end: int,
+    cuts: list[int],
+    parallel: Parallel,
+    chunk_size: int,
+    should_stop: Callable[[], bool] | None,
+) -> int:
+    """The first range here, the others in workers; each answer is taken only where the scan before it
+    proved its start a record boundary, and whatever is left unproven is scanned here."""
+    bounds = [start, *cuts, end]
+    workers: list[RangeWorker | None] = []
+    try:
+        for a, b in pairwise(bounds[1:]):
+            job = RangeJob(
+                str(scanner.path), scanner.dialect, scanner.key_col, a, b, min(chunk_size, WORKER_CHUNK)
+            )
+            try:
+                workers.append(parallel.launch(job))
+            except OSError as exc:  # no process to be had: this range is scanned here
+                log.info("a scan worker could not start (%s); this process scans its range", exc)
+                workers.append(None)
+        began = monotonic()
+        outcome, pos = _feed_range(fh, scanner, start, cuts[0], chunk_size, should_stop, last=False)
+        if outcome not in (_DONE, _UNPROVEN):
+            return outcome
+        # A worker scans as fast as this process: one that takes much longer is stuck, not slow.
+        patience = 3 * (monotonic() - began) + 10
+        stop = should_stop or _never
+        for worker in workers if outcome == _DONE else []:
+            answer = None if worker is None else worker.result(stop, monotonic() + patience)
+            if answer is None or answer.start != pos:
+                break
+            taken = scanner.merge(fh, answer)
+            if taken == _STOPPED:
+                return _STOPPED
+            if taken == _UNPROVEN:
+                break
+            pos = answer.stop
+            if pos != answer.end:
+                break
+        if pos == end:
+            return _DONE
+        log.debug("the check goes on in this process from byte %d", pos)
+        return _feed_range(fh, scanner, pos, end, chunk_size, should_stop)[0]
+    finally:
+        for worker in workers:
+            if worker is not None:
+                worker.close()
+
+
+def _never() -> bool:
+    return False
+
+
+def _read_at(fh: BinaryIO, offset: int, length: int) -> bytes:
+    fh.seek(offset)
+    return fh.read(length)
+
+
+def _cuts(fh: BinaryIO, scanner: _Scanner, start: int, end: int, ranges: int) -> list[int]:
+    """Where to cut the body into ``ranges`` ranges of about equal size: record boundaries as far as
+    a probe can tell (the scan proves each one later). Fewer cuts where no boundary is found."""
+    cuts: list[int] = []
+    head = min(WORKER_START_BYTES, (end - start) // (2 * ranges))  # this process starts sooner
+    share = (end - start - head) // ranges
+    for k in range(1, ranges):
+        cut = _probe(fh, scanner, start + head + share * k, end)
+        if cut is not None and cut > (cuts[-1] if cuts else start) and cut < end:
+            cuts.append(cut)
+    return cuts
+
+
+def _probe(fh: BinaryIO, scanner: _Scanner, at: int, end: int) -> int | None:
+    """The first offset just after a newline at or after ``at`` from which the next few KiB read as
+    good records on the fast path. A newline inside a quoted value nearly always fails that (its
+    quotes then stand in the wrong places); if one passed, the scan would find out and go on here."""
+    fh.seek(at)
+    window = fh.read(min(PROBE_BYTES, end - at))
+    pos = 0
+    for _ in range(PROBE_TRIES):
+        nl = window.find(b"\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+        cut = last_boundary(window, pos)
+        if cut > pos:
+            data = window[pos:cut]
+            if scanner.quick(Block(at + pos, data, data.split(b'"'))) is not None:
+                return at + pos
+    return None
+
+
+def scan_range(job: RangeJob) -> RangeScan:
+    """A worker's pass: the blocks of [start, end) while each passes on the fast path with its keys in
+    strictly increasing order; it stops at the first that does not (this process takes over there)."""
+    scanner = _Scanner(Path(job.path), job.dialect, job.key_col, 1 << 62, MAX_LISTED)
+    blocks: array[int] = array("q")
+    first: bytes | None = None
+    last: bytes | None = None
+    records, stop = 0, job.start
+    with open(job.path, "rb") as fh:
+        for block in iter_blocks(fh, job.start, job.chunk_size, end=job.end):
+            counted = scanner.quick(block)
+            if counted is None:
+                break
+            n, keys = counted
+            if keys:
+                if (last is not None and keys[0] <= last) or not all(map(lt, keys, islice(keys, 1, None))):
+                    break
+                first = keys[0] if first is None else first
+                last = keys[-1]
+            blocks.extend((block.offset, len(block.data), n))
+            records += n
+            stop = block.offset + len(block.data)
+    return RangeScan(job.start, job.end, stop, blocks, records, first, last)
 
 
 def _trailing_blank_warning(path: Path, count: int) -> Finding:
@@ -165,6 +342,59 @@ class _Scanner:
 
     def feed(self, block: Block) -> bool:
         """Check one block; False stops the pass (the rest cannot be read reliably)."""
+        counted = self.quick(block)
+        if counted is None:
+            if not self._readable(block):
+                return False
+            counted = self._slow(block)
+        n, keys = counted
+        if self.keys is not None:
+            self.keys.add(keys)
+        return self._take(block.offset, len(block.data), n, lambda: block.data)
+
+    def quick(self, block: Block) -> tuple[int, list[bytes]] | None:
+        """(records, keys) of a block that passes every check with bytes operations alone; None when
+        the block needs the detailed check (which may still find nothing wrong)."""
+        data = block.data
+        if not block.complete or b"\x00" in data:
+            return None
+        if self.dialect.encoding == "utf-8" and not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        return self._fast(data, block.segs)
+
+    def merge(self, fh: BinaryIO, scan: RangeScan) -> int:
+        """Take a worker's blocks as if they were fed here: _DONE, or _STOPPED (too many problems), or
+        _UNPROVEN with nothing taken when the keys so far are out of order (their hashes would need
+        the range's keys, which the worker does not send)."""
+        if self.keys is not None and scan.records:
+            if not self.keys.ordered or scan.first_key is None or scan.last_key is None:
+                return _UNPROVEN
+            self.keys.add_run(scan.first_key, scan.last_key, scan.records)
+        blocks = scan.blocks
+        for i in range(0, len(blocks), 3):
+            offset, length, n = blocks[i], blocks[i + 1], blocks[i + 2]
+            if not self._take(offset, length, n, partial(_read_at, fh, offset, length)):
+                return _STOPPED
+        return _DONE
+
+    def _take(self, offset: int, length: int, n: int, data: Callable[[], bytes]) -> bool:
+        """Count a checked block and cut parts; its bytes are only needed when it crosses a part limit."""
+        if not self.cutter.take(length, n):
+            for number, at in self.cutter.add(offset, data(), n, self.records + 1):
+                self.problems.add(
+                    "part_too_small", number, at, f"{self.cutter.body_limit:,} bytes after the header"
+                )
+        self.records += n
+        if self.problems.total >= STOP_AFTER:
+            self.problems.add("too_many_problems", self.records, offset + length, f"{STOP_AFTER:,}")
+            return False
+        return True
+
+    def _readable(self, block: Block) -> bool:
+        """Report what stops the pass at this block (no record end, NUL bytes, not UTF-8); True if none."""
         data = block.data
         if not block.complete:
             if len(block.segs) % 2 == 0:
@@ -181,18 +411,6 @@ class _Scanner:
             except UnicodeDecodeError as exc:
                 self._not_utf8(block, exc)
                 return False
-        counted = self._fast(data, block.segs)
-        n, keys = counted if counted is not None else self._slow(block)
-        if self.keys is not None:
-            self.keys.add(keys)
-        for number, offset in self.cutter.add(block.offset, data, n, self.records + 1):
-            self.problems.add(
-                "part_too_small", number, offset, f"{self.cutter.body_limit:,} bytes after the header"
-            )
-        self.records += n
-        if self.problems.total >= STOP_AFTER:
-            self.problems.add("too_many_problems", self.records, block.offset + len(data), f"{STOP_AFTER:,}")
-            return False
         return True
 
     def _unpaired_quotes(self, block: Block) -> None:

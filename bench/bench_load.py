@@ -187,7 +187,11 @@ def client_simple_salesforce(url: str, token: str, csv_path: Path) -> dict[str, 
 
 def child_main(argv: list[str]) -> int:
     client, url, token, csv_path, poll, level, extra = argv
-    if client == "ours":
+    if client == "ours-seq":  # the same engine with the pre-flight's pass in this process only
+        from sfloader_gui.core.csvio import parscan
+
+        parscan.default_parallel = lambda: None
+    if client.startswith("ours"):
         gzip_level = int(level) if level != "-" else None
         out = client_ours(url, token, Path(csv_path), float(poll), gzip_level, json.loads(extra))
     else:
@@ -240,11 +244,17 @@ def run_child(
         wire_mb=sum(r.bytes_in for r in puts) / 1e6,
         requests=len(org.stats.requests),
         ok=bool(detail.get("ok")),
-        detail={**detail, "psutil_peak_rss_mib": round(sampler.peak / 2**20, 1)},
+        detail={
+            **detail,
+            "psutil_peak_rss_mib": round(sampler.peak / 2**20, 1),
+            "tree_peak_rss_mib": round(sampler.tree_peak / 2**20, 1),
+            "workers_peak_rss_mib": round(sampler.workers_peak / 2**20, 1),
+        },
     )
 
 
 _HOMES = {"root": "", "cold": ""}
+_SEQUENTIAL_TOO: list[bool] = []  # --with-sequential: a third client, ours with a one-process pre-flight
 
 
 def _home(client: str) -> str:
@@ -253,16 +263,19 @@ def _home(client: str) -> str:
     if not _HOMES["root"]:
         _HOMES["root"] = tempfile.mkdtemp(prefix="bench-home-")
         atexit.register(shutil.rmtree, _HOMES["root"], True)
-    if _HOMES["cold"] and client == "ours":
+    if _HOMES["cold"] and client.startswith("ours"):
         return tempfile.mkdtemp(prefix="cold-", dir=_HOMES["root"])
     return _HOMES["root"]
 
 
 class _RssSampler:
-    """psutil's view of the child's RSS every 20 ms: a cross-check of the kernel's ru_maxrss."""
+    """psutil's view of the child's RSS every 20 ms: a cross-check of the kernel's ru_maxrss, and the
+    child's whole footprint with the processes it starts (the pre-flight's scan worker) at each sample."""
 
     def __init__(self, pid: int) -> None:
         self.peak = 0
+        self.tree_peak = 0
+        self.workers_peak = 0
         self._done = threading.Event()
         self._proc = psutil.Process(pid)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -271,9 +284,19 @@ class _RssSampler:
     def _run(self) -> None:
         while not self._done.wait(0.02):
             try:
-                self.peak = max(self.peak, self._proc.memory_info().rss)
+                own = self._proc.memory_info().rss
+                kids = self._proc.children(recursive=True)
             except psutil.Error:
                 return
+            workers = 0
+            for kid in kids:
+                try:
+                    workers += kid.memory_info().rss
+                except psutil.Error:  # ended between the listing and the reading
+                    pass
+            self.peak = max(self.peak, own)
+            self.workers_peak = max(self.workers_peak, workers)
+            self.tree_peak = max(self.tree_peak, own + workers)
 
     def stop(self) -> None:
         self._done.set()
@@ -287,7 +310,7 @@ def median(values: list[float]) -> float:
 def summarize(title: str, runs: list[Run]) -> dict[str, Any]:
     print(f"\n## {title}")
     head = f"{'client':<22}{'n':>3}{'wall s':>9}{'cpu s':>9}{'peak RSS MiB':>14}{'wire MB':>10}"
-    print(f"{head}{'requests':>10}{'psutil MiB':>12}  ok")
+    print(f"{head}{'requests':>10}{'psutil MiB':>12}{'+workers MiB':>14}  ok")
     table: dict[str, Any] = {}
     for name in dict.fromkeys(r.client for r in runs):
         mine = [r for r in runs if r.client == name]
@@ -298,6 +321,8 @@ def summarize(title: str, runs: list[Run]) -> dict[str, Any]:
             "rss_mib": median([r.rss_mib for r in mine]),
             "rss_max_mib": max(r.rss_mib for r in mine),
             "rss_psutil_mib": median([float(r.detail.get("psutil_peak_rss_mib", "nan")) for r in mine]),
+            # The largest sum of the child's RSS and its workers' seen at one sample (of all runs).
+            "rss_tree_max_mib": max(float(r.detail.get("tree_peak_rss_mib", "nan")) for r in mine),
             "wire_mb": median([r.wire_mb for r in mine]),
             "requests": median([float(r.requests) for r in mine]),
             "ok": all(r.ok for r in mine),
@@ -305,6 +330,7 @@ def summarize(title: str, runs: list[Run]) -> dict[str, Any]:
         table[name] = row
         cells = f"{row['n']:>3}{row['wall']:>9.2f}{row['cpu']:>9.2f}{row['rss_mib']:>14.1f}"
         more = f"{row['wire_mb']:>10.1f}{row['requests']:>10.0f}{row['rss_psutil_mib']:>12.1f}"
+        more += f"{row['rss_tree_max_mib']:>14.1f}"
         print(f"{name:<22}{cells}{more}  {row['ok']}")
     return table
 
@@ -321,11 +347,15 @@ def paired(runs: list[Run], a: str, b: str) -> float:
 
 def ab_runs(org: Any, url: str, csv_path: Path, reps: int, poll: float) -> list[Run]:
     runs: list[Run] = []
+    clients = ["ours", "ss"] + (["ours-seq"] if _SEQUENTIAL_TOO else [])
     for rep in range(reps):
-        order = ("ours", "ss") if rep % 2 == 0 else ("ss", "ours")
+        order = clients[rep % len(clients) :] + clients[: rep % len(clients)]
         for client in order:
             run = run_child(client, org, url, csv_path, poll, None)
             line = f"wall {run.wall:.2f} s, cpu {run.cpu:.2f} s, rss {run.rss_mib:.0f} MiB"
+            line += f" (with workers {run.detail.get('tree_peak_rss_mib')})"
+            if "plan_s" in run.detail:
+                line += f", plan {run.detail['plan_s']:.2f} s"
             start = (run.detail.get("compression") or {}).get("start_level")
             line += f", gzip start level {start}" if start else ""
             print(
@@ -358,8 +388,12 @@ def main() -> int:
     p.add_argument("--sweep-reps", type=int, default=2)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     p.add_argument("--cold", action="store_true", help="each run of ours in a new app folder (no memory)")
+    p.add_argument("--with-sequential", action="store_true",
+                   help="also run ours with the pre-flight check in one process (ours-seq)")  # fmt: skip
     args = p.parse_args()
     _HOMES["cold"] = "1" if args.cold else ""
+    if args.with_sequential:
+        _SEQUENTIAL_TOO.append(True)
 
     from sfloader_gui.emulator.server import EmulatorConfig, EmulatorServer
 
@@ -372,6 +406,8 @@ def main() -> int:
             runs = ab_runs(org, org.instance_url, csv_path, args.reps, args.poll)
             figures["loopback"] = summarize(f"loopback, gzip on, {csv_path.name}", runs)
             figures["loopback_ratio"] = paired(runs, "ours", "ss")
+            if args.with_sequential:
+                figures["loopback_seq_ratio"] = paired(runs, "ours-seq", "ss")
             _levels_seen(runs)
         if args.cap_mbit > 0:
             org.faults.bandwidth = int(args.cap_mbit * 1e6 / 8)
@@ -387,6 +423,8 @@ def main() -> int:
                                for x in args.levels.split(",")]  # fmt: skip
             figures[f"shared_{mbit:g}"] = summarize(f"shared link {mbit:g} Mbit/s (proxy)", shared)
             figures[f"shared_{mbit:g}_ratio"] = paired(shared, "ours", "ss")
+            if args.with_sequential:
+                figures[f"shared_{mbit:g}_seq_ratio"] = paired(shared, "ours-seq", "ss")
             _levels_seen(shared)
         if args.uploads_sweep:
             figures["uploads_sweep"] = uploads_sweep(org, args)

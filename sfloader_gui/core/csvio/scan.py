@@ -64,6 +64,7 @@ from sfloader_gui.core.csvio.findings import ERROR, MAX_LISTED, WARNING, Finding
 from sfloader_gui.core.csvio.header import check_header
 from sfloader_gui.core.csvio.keycheck import duplicate_findings
 from sfloader_gui.core.csvio.parscan import (
+    SHARED_CHUNK,
     WORKER_CHUNK,
     WORKER_START_BYTES,
     Parallel,
@@ -216,12 +217,14 @@ def _scan_shared(
                 log.info("a scan worker could not start (%s); this process scans its range", exc)
                 workers.append(None)
         began = monotonic()
-        outcome, pos = _feed_range(fh, scanner, start, cuts[0], chunk_size, should_stop, last=False)
+        mine = min(chunk_size, SHARED_CHUNK)  # smaller blocks while a worker's memory counts too
+        outcome, pos = _feed_range(fh, scanner, start, cuts[0], mine, should_stop, last=False)
         if outcome not in (_DONE, _UNPROVEN):
             return outcome
         # A worker scans as fast as this process: one that takes much longer is stuck, not slow.
         patience = 3 * (monotonic() - began) + 10
         stop = should_stop or _never
+        here = scanner.records
         for worker in workers if outcome == _DONE else []:
             answer = None if worker is None else worker.result(stop, monotonic() + patience)
             if answer is None or answer.start != pos:
@@ -234,9 +237,13 @@ def _scan_shared(
             pos = answer.stop
             if pos != answer.end:
                 break
+        log.info(
+            "%s: %d records checked in this process, %d by %d worker process(es) in %.2f s",
+            scanner.path.name, here, scanner.records - here, len(workers), monotonic() - began,
+        )  # fmt: skip
         if pos == end:
             return _DONE
-        log.debug("the check goes on in this process from byte %d", pos)
+        log.info("%s: the check goes on in this process from byte %d", scanner.path.name, pos)
         return _feed_range(fh, scanner, pos, end, chunk_size, should_stop)[0]
     finally:
         for worker in workers:

@@ -28,7 +28,7 @@ from sfloader_gui.core.csvio.parscan import (
 from sfloader_gui.core.csvio.scan import ScanResult, scan_file
 from sfloader_gui.core.load.plan import plan_file
 from sfloader_gui.core.models import LoadOptions
-from tests.core.csvio.test_scan_fuzz import make_rows, render
+from tests.core.csvio.test_scan_fuzz import make_rows, plant, render
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -79,13 +79,7 @@ def fuzz_file(tmp_path: Path, seed: int, defect: str | None) -> tuple[Path, CsvD
     header = [f"C{i}" for i in range(ncols)]
     header[key] = "Ext__c"
     rows = make_rows(rnd, rnd.randint(200, 600), ncols, key, d)
-    victim = rnd.randrange(1, len(rows))
-    if defect == "ragged_row":
-        rows[victim] = rows[victim][:-1]
-    elif defect == "blank_external_id":
-        rows[victim][key] = ""
-    elif defect == "duplicate_external_id":
-        rows[victim][key] = rows[victim - 1][key]
+    plant(rows, defect, rnd.randrange(1, len(rows)), key)
     data = render(rows, header, d, rnd.choice(["\n", "\r\n"]), rnd)
     if defect == "stray_quote":  # a quote never closed, late in the file
         at = data.rfind(b"\n", 0, len(data) * 3 // 4) + 1

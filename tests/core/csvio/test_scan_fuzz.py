@@ -61,6 +61,16 @@ def render(
     return text.encode("utf-8")
 
 
+def plant(rows: list[list[str]], code: str | None, victim: int, key: int) -> None:
+    """A ragged row, a blank or a repeated External ID at row ``victim`` (other codes: nothing here)."""
+    if code == "ragged_row":
+        rows[victim] = rows[victim][:-1]
+    elif code == "blank_external_id":
+        rows[victim][key] = ""
+    elif code == "duplicate_external_id":
+        rows[victim][key] = rows[victim - 1][key]
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_random_valid_files_scan_clean_and_parts_rebuild_the_rows(tmp_path: Path, seed: int) -> None:
     rnd = random.Random(seed)
@@ -107,12 +117,7 @@ def test_a_planted_defect_is_reported_with_its_record_number(tmp_path: Path, see
     rows = make_rows(rnd, 300, ncols, key, d)
     victim = rnd.randrange(1, 300)
     other = next(i for i in range(ncols) if i != key)
-    if code == "ragged_row":
-        rows[victim] = rows[victim][:-1]
-    elif code == "blank_external_id":
-        rows[victim][key] = ""
-    elif code == "duplicate_external_id":
-        rows[victim][key] = rows[victim - 1][key]
+    plant(rows, code, victim, key)
     le = rnd.choice(["\n", "\r\n"])
     if code == "space_before_quote":
         rows[victim][other] = "SBQ"

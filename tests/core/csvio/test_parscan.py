@@ -94,14 +94,14 @@ def fuzz_file(tmp_path: Path, seed: int, defect: str | None) -> tuple[Path, CsvD
 @pytest.mark.parametrize(
     "defect", [None, "ragged_row", "blank_external_id", "duplicate_external_id", "stray_quote"]
 )
-@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("seed", range(6))
 def test_a_shared_check_finds_exactly_what_one_pass_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, defect: str | None
 ) -> None:
     path, dialect, limit = fuzz_file(tmp_path, seed, defect)
-    for chunk in (7, 300, 1 << 16):
+    for chunk in (7, 1 << 16):
         alone = outcome(scan_file(path, dialect, "Ext__c", limit, chunk_size=chunk))
-        for ranges in (2, 3, 5):
+        for ranges in (2, 5):
             for probe in (scan._probe, naive_probe):
                 monkeypatch.setattr(scan, "_probe", probe)
                 par = Parallel(ranges, 0, start_thread)

@@ -7,7 +7,9 @@ quotes may only open or close a field; no piece of text is long enough to hold a
 line endings match; the block is UTF-8. A block that fails a check is parsed record by record to say
 exactly which records are wrong (``records.parse_record``). External IDs are hashed into a bounded
 ``KeyIndex``; a second, targeted pass runs only when a value repeats. Line numbers for messages are
-counted only when there is a problem to report.
+counted only when there is a problem to report. A large file's pass can be shared with a worker process
+(``parscan.py``: the worker's range is taken only from a proven record boundary, so the result is the
+one pass's).
 
 API::
 

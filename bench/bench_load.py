@@ -466,10 +466,13 @@ def uploads_sweep(org: Any, args: argparse.Namespace) -> dict[str, Any]:
     runs: list[Run] = []
 
     def go(url: str) -> None:
+        clients = ["ours", "ours-seq"] if _SEQUENTIAL_TOO else ["ours"]
         for _ in range(args.sweep_reps):
             for n in counts:
                 extra = {"max_concurrent_uploads": n, "part_size_bytes": part}
-                runs.append(run_child("ours", org, url, narrow, args.poll, None, extra, f"ours uploads={n}"))
+                for client in clients:
+                    label = f"{client} uploads={n}"
+                    runs.append(run_child(client, org, url, narrow, args.poll, None, extra, label))
 
     if args.sweep_mbit > 0:
         with ThrottleProxy(org.instance_url, args.sweep_mbit * 1e6 / 8) as proxy:

@@ -172,6 +172,29 @@ def test_cancelling_while_a_worker_runs_ends_the_worker_and_reports_cancelled(
     assert proc.returncode is not None and proc.returncode != 0  # killed, not left running
 
 
+def test_a_worker_that_hangs_is_ended_and_its_range_checked_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_file(tmp_path)
+    dialect = sniff(path)
+    alone = outcome(scan_file(path, dialect, "External_Id__c", 300_000))
+    monkeypatch.setattr(
+        parscan, "worker_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"]
+    )
+    monkeypatch.setattr(scan, "_patience", lambda took: 0.3)
+    workers: list[RangeWorker] = []
+
+    def launch(job: RangeJob) -> RangeWorker:
+        workers.append(start_process(job))
+        return workers[-1]
+
+    assert (
+        outcome(scan_file(path, dialect, "External_Id__c", 300_000, parallel=Parallel(2, 0, launch))) == alone
+    )
+    proc = workers[0]._proc  # type: ignore[attr-defined]
+    assert proc.returncode is not None and proc.returncode != 0  # killed, not left running
+
+
 def test_a_frozen_launcher_hands_the_worker_argument_to_the_worker(tmp_path: Path) -> None:
     """The bundle starts itself with WORKER_ARG: both entry scripts must answer as a worker."""
     path = big_file(tmp_path, 2_000)

@@ -12,6 +12,7 @@ API::
         add(keys: list[bytes]) -> None          # one block of keys, in record order
         add_run(first, last, n) -> None         # n keys checked elsewhere, strictly increasing
         ordered: bool                           # True while keys are strictly increasing
+        last: bytes | None                      # the last key, while in order
         repeated(limit=MAX_LOCATED) -> Repeats           # values, records, some hashes
         shared_with(other, limit=MAX_LOCATED) -> Repeats  # cross-file
         __len__() -> int
@@ -77,6 +78,11 @@ class KeyIndex:
     @property
     def ordered(self) -> bool:
         return self._buckets is None
+
+    @property
+    def last(self) -> bytes | None:
+        """The last key while the keys are in order (None before the first)."""
+        return self._last
 
     def add(self, keys: list[bytes]) -> None:
         if not keys:

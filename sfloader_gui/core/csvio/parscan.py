@@ -3,11 +3,12 @@
 The scan is bytes operations that hold the GIL, so threads cannot share it; a worker process can. The
 body is cut near equal offsets at newlines that look like record boundaries (``scan.py`` probes them);
 this process scans the first range itself while each worker scans one later range on the fast path
-only, and returns where its blocks lie, their record counts and its first and last External ID. Nothing
-a worker says is taken on trust about where it started: the range before it must end with a complete
-block exactly at its start (quote parity proves the boundary), and anything a worker could not prove
-(a block that needs the detailed check, keys out of order, a start inside a quoted value, a worker that
-died) makes this process scan the rest of the file itself. The result is the same as one pass by
+only, and returns where its blocks lie, their record counts and its first and last External ID; the
+keys themselves go to a private temp file, read only when they are not in order with this process's.
+Nothing a worker says is taken on trust about where it started: the range before it must end with a
+complete block exactly at its start (quote parity proves the boundary), and anything a worker could
+not prove (a block that needs the detailed check, a start inside a quoted value, a worker that died or
+hangs) makes this process scan the rest of the file itself. The result is the same as one pass by
 construction, only sooner on a machine with more than one core.
 
 Workers are this program started again: ``python -P -c ...`` from a virtual environment, or the frozen
@@ -19,13 +20,16 @@ API::
 
     WORKER_ARG = "--sfloader-scan-worker"
     @dataclass(frozen=True)
-    class RangeJob: path, dialect, key_col, start, end, chunk_size
+    class RangeJob: path, dialect, key_col, start, end, chunk_size, keys_path
+        # keys_path: a private temp file the worker writes each block's External IDs to, NUL-separated
     @dataclass(frozen=True)
     class RangeScan:
         start: int; end: int     # the range asked for
         stop: int                # where its proven-good blocks end (== end: the whole range)
-        blocks: array            # offset, length, records of each block, flat
-        records: int; first_key: bytes | None; last_key: bytes | None
+        blocks: array            # offset, length, records, bytes of keys in keys_path of each block, flat
+        records: int
+        ordered: bool            # its keys strictly increasing; then first_key .. last_key
+        first_key: bytes | None; last_key: bytes | None
     class RangeWorker(Protocol):
         result(should_stop, deadline) -> RangeScan | None   # None: no usable answer
         close() -> None                                      # ends the worker if it still runs
@@ -78,6 +82,7 @@ class RangeJob:
     start: int
     end: int
     chunk_size: int
+    keys_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class RangeScan:
     stop: int
     blocks: array[int] = field(repr=False)
     records: int
+    ordered: bool
     first_key: bytes | None
     last_key: bytes | None
 

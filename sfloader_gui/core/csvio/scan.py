@@ -41,8 +41,11 @@ API::
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from array import array
 from collections.abc import Callable
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, islice, pairwise, repeat
@@ -208,11 +211,14 @@ def _scan_shared(
     proved its start a record boundary, and whatever is left unproven is scanned here."""
     bounds = [start, *cuts, end]
     workers: list[RangeWorker | None] = []
+    key_files: list[str | None] = []
     try:
         for a, b in pairwise(bounds[1:]):
+            key_files.append(_key_file() if scanner.key_col is not None else None)
             job = RangeJob(
-                str(scanner.path), scanner.dialect, scanner.key_col, a, b, min(chunk_size, WORKER_CHUNK)
-            )
+                str(scanner.path), scanner.dialect, scanner.key_col, a, b, min(chunk_size, WORKER_CHUNK),
+                key_files[-1],
+            )  # fmt: skip
             try:
                 workers.append(parallel.launch(job))
             except OSError as exc:  # no process to be had: this range is scanned here
@@ -226,11 +232,11 @@ def _scan_shared(
         patience = _patience(monotonic() - began)
         stop = should_stop or _never
         here = scanner.records
-        for worker in workers if outcome == _DONE else []:
+        for worker, keys_path in zip(workers if outcome == _DONE else [], key_files, strict=False):
             answer = None if worker is None else worker.result(stop, monotonic() + patience)
             if answer is None or answer.start != pos:
                 break
-            taken = scanner.merge(fh, answer)
+            taken = scanner.merge(fh, answer, keys_path)
             if taken == _STOPPED:
                 return _STOPPED
             if taken == _UNPROVEN:
@@ -250,6 +256,10 @@ def _scan_shared(
         for worker in workers:
             if worker is not None:
                 worker.close()
+        for name in key_files:
+            if name is not None:
+                with suppress(OSError):
+                    os.unlink(name)
 
 
 def _patience(took: float) -> float:
@@ -258,6 +268,17 @@ def _patience(took: float) -> float:
     stuck or starved (a busy machine, a virus scanner holding the new process), and scanning its range
     here is then the sooner way to the result."""
     return 2 * took + 3
+
+
+def _key_file() -> str | None:
+    """A private temp file (0600) for a worker's External IDs; None if none can be made (the keys are
+    then only sent while in order)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix="sfloader-keys-", suffix=".bin")
+    except OSError:
+        return None
+    os.close(fd)
+    return name
 
 
 def _never() -> bool:
@@ -303,28 +324,42 @@ def _probe(fh: BinaryIO, scanner: _Scanner, at: int, end: int) -> int | None:
 
 
 def scan_range(job: RangeJob) -> RangeScan:
-    """A worker's pass: the blocks of [start, end) while each passes on the fast path with its keys in
-    strictly increasing order; it stops at the first that does not (this process takes over there)."""
+    """A worker's pass: the blocks of [start, end) while each passes on the fast path; it stops at the first
+    that does not (this process takes over there). Each block's keys go to ``job.keys_path``, NUL-separated
+    (a block with a NUL byte never passes); without that file it stops where the keys leave order."""
     scanner = _Scanner(Path(job.path), job.dialect, job.key_col, 1 << 62, MAX_LISTED)
     blocks: array[int] = array("q")
     first: bytes | None = None
     last: bytes | None = None
-    records, stop = 0, job.start
-    with open(job.path, "rb") as fh:
-        for block in iter_blocks(fh, job.start, job.chunk_size, end=job.end):
-            counted = scanner.quick(block)
-            if counted is None:
-                break
-            n, keys = counted
-            if keys:
-                if (last is not None and keys[0] <= last) or not all(map(lt, keys, islice(keys, 1, None))):
+    records, stop, ordered = 0, job.start, True
+    keys_out = open(job.keys_path, "wb") if job.keys_path and job.key_col is not None else None  # noqa: SIM115
+    try:
+        with open(job.path, "rb") as fh:
+            for block in iter_blocks(fh, job.start, job.chunk_size, end=job.end):
+                counted = scanner.quick(block)
+                if counted is None:
                     break
-                first = keys[0] if first is None else first
-                last = keys[-1]
-            blocks.extend((block.offset, len(block.data), n))
-            records += n
-            stop = block.offset + len(block.data)
-    return RangeScan(job.start, job.end, stop, blocks, records, first, last)
+                n, keys = counted
+                written = 0
+                if keys:
+                    if ordered and (
+                        (last is not None and keys[0] <= last)
+                        or not all(map(lt, keys, islice(keys, 1, None)))
+                    ):
+                        ordered = False
+                    if keys_out is None and not ordered:
+                        break
+                    first = keys[0] if first is None else first
+                    last = keys[-1]
+                    if keys_out is not None:
+                        written = keys_out.write(b"\x00".join(keys))
+                blocks.extend((block.offset, len(block.data), n, written))
+                records += n
+                stop = block.offset + len(block.data)
+    finally:
+        if keys_out is not None:
+            keys_out.close()
+    return RangeScan(job.start, job.end, stop, blocks, records, ordered, first, last)
 
 
 def _trailing_blank_warning(path: Path, count: int) -> Finding:
@@ -381,19 +416,25 @@ class _Scanner:
                 return None
         return self._fast(data, block.segs)
 
-    def merge(self, fh: BinaryIO, scan: RangeScan) -> int:
+    def merge(self, fh: BinaryIO, scan: RangeScan, keys_path: str | None) -> int:
         """Take a worker's blocks as if they were fed here: _DONE, or _STOPPED (too many problems), or
-        _UNPROVEN with nothing taken when the keys so far are out of order (their hashes would need
-        the range's keys, which the worker does not send)."""
-        if self.keys is not None and scan.records:
-            if not self.keys.ordered or scan.first_key is None or scan.last_key is None:
-                return _UNPROVEN
-            self.keys.add_run(scan.first_key, scan.last_key, scan.records)
-        blocks = scan.blocks
-        for i in range(0, len(blocks), 3):
-            offset, length, n = blocks[i], blocks[i + 1], blocks[i + 2]
-            if not self._take(offset, length, n, partial(_read_at, fh, offset, length)):
-                return _STOPPED
+        _UNPROVEN with nothing taken when its keys would be needed but are not in ``keys_path``."""
+        run = self.keys is None or not scan.records
+        if not run and self.keys is not None and self.keys.ordered and scan.ordered:
+            assert scan.first_key is not None and scan.last_key is not None
+            run = self.keys.last is None or scan.first_key > self.keys.last
+            if run:  # still in order: no key needs reading, let alone hashing
+                self.keys.add_run(scan.first_key, scan.last_key, scan.records)
+        if not run and keys_path is None:
+            return _UNPROVEN
+        with nullcontext() if run or keys_path is None else open(keys_path, "rb") as keys_in:
+            blocks = scan.blocks
+            for i in range(0, len(blocks), 4):
+                offset, length, n, key_bytes = blocks[i : i + 4]
+                if keys_in is not None and self.keys is not None:
+                    self.keys.add(keys_in.read(key_bytes).split(b"\x00"))
+                if not self._take(offset, length, n, partial(_read_at, fh, offset, length)):
+                    return _STOPPED
         return _DONE
 
     def _take(self, offset: int, length: int, n: int, data: Callable[[], bytes]) -> bool:

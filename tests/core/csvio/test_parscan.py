@@ -135,6 +135,29 @@ def test_a_worker_process_checks_its_range_and_its_answer_is_used(tmp_path: Path
     )
 
 
+def test_keys_out_of_order_and_a_repeat_across_the_ranges_are_found_with_a_worker(tmp_path: Path) -> None:
+    """Business exports are often sorted by name, not by ID: the worker's keys come back through its key
+    file, and a key of the worker's range that repeats one of this process's range is reported as one
+    pass reports it."""
+    rows = 20_000
+    order = random.Random(7).sample(range(rows), rows)
+    order[rows - 10] = order[5]  # late in the worker's range, the key of record 6
+    lines = ["External_Id__c,Name,Description\n"]
+    lines += [f'EXT-{k:07d},Account {k},"first line, {k}\nsecond ""line"""\n' for k in order]
+    path = tmp_path / "unordered.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    dialect = sniff(path)
+    alone = outcome(scan_file(path, dialect, "External_Id__c", 300_000))
+    answers: list[RangeScan | None] = []
+    par = Parallel(2, 0, spying(start_process, answers))
+    res = scan_file(path, dialect, "External_Id__c", 300_000, parallel=par)
+    assert outcome(res) == alone
+    (answer,) = answers
+    assert answer is not None and answer.stop == answer.end and not answer.ordered
+    (dupe,) = [f for f in res.findings if f.code == "duplicate_external_id"]
+    assert dupe.records == [6, rows - 9]
+
+
 def test_a_worker_that_dies_or_answers_nonsense_leaves_the_range_to_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -172,50 +172,49 @@ def test_a_worker_that_dies_or_answers_nonsense_leaves_the_range_to_this_process
         assert answers == [None]
 
 
-def test_cancelling_while_a_worker_runs_ends_the_worker_and_reports_cancelled(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = big_file(tmp_path)
-    dialect = sniff(path)
+def sleeping_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[list[RangeWorker], Callable[[RangeJob], RangeWorker]]:
+    """Worker processes that never answer, and the launcher that starts them."""
     monkeypatch.setattr(
         parscan, "worker_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"]
     )
-    waiting = threading.Event()
-    workers: list[RangeWorker] = []
-
-    def launch(job: RangeJob) -> RangeWorker:
-        workers.append(start_process(job))
-        return Spy(workers[-1], [], waiting.set)
-
-    res = scan_file(
-        path, dialect, "External_Id__c", 300_000, should_stop=waiting.is_set, parallel=Parallel(2, 0, launch)
-    )
-    assert [f.code for f in res.findings] == ["cancelled"]
-    proc = workers[0]._proc  # type: ignore[attr-defined]
-    assert proc.returncode is not None and proc.returncode != 0  # killed, not left running
-
-
-def test_a_worker_that_hangs_is_ended_and_its_range_checked_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = big_file(tmp_path)
-    dialect = sniff(path)
-    alone = outcome(scan_file(path, dialect, "External_Id__c", 300_000))
-    monkeypatch.setattr(
-        parscan, "worker_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"]
-    )
-    monkeypatch.setattr(scan, "_patience", lambda took: 0.3)
     workers: list[RangeWorker] = []
 
     def launch(job: RangeJob) -> RangeWorker:
         workers.append(start_process(job))
         return workers[-1]
 
-    assert (
-        outcome(scan_file(path, dialect, "External_Id__c", 300_000, parallel=Parallel(2, 0, launch))) == alone
-    )
-    proc = workers[0]._proc  # type: ignore[attr-defined]
-    assert proc.returncode is not None and proc.returncode != 0  # killed, not left running
+    return workers, launch
+
+
+def killed(worker: RangeWorker) -> bool:
+    code = worker._proc.returncode  # type: ignore[attr-defined]
+    return code is not None and code != 0
+
+
+def test_cancelling_while_a_worker_runs_ends_the_worker_and_reports_cancelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_file(tmp_path)
+    workers, launch = sleeping_workers(monkeypatch)
+    waiting = threading.Event()
+    par = Parallel(2, 0, lambda job: Spy(launch(job), [], waiting.set))
+    res = scan_file(path, sniff(path), "External_Id__c", 300_000, should_stop=waiting.is_set, parallel=par)
+    assert [f.code for f in res.findings] == ["cancelled"]
+    assert killed(workers[0])  # not left running
+
+
+def test_a_worker_that_hangs_is_ended_and_its_range_checked_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_file(tmp_path)
+    alone = outcome(scan_file(path, sniff(path), "External_Id__c", 300_000))
+    workers, launch = sleeping_workers(monkeypatch)
+    monkeypatch.setattr(scan, "_patience", lambda took: 0.3)
+    shared = outcome(scan_file(path, sniff(path), "External_Id__c", 300_000, parallel=Parallel(2, 0, launch)))
+    assert shared == alone
+    assert killed(workers[0])  # not left running
 
 
 def test_a_frozen_launcher_hands_the_worker_argument_to_the_worker(tmp_path: Path) -> None:

@@ -59,11 +59,11 @@ from sfloader_gui.core.csvio.dialect import CsvDialect
 log = logging.getLogger(__name__)
 
 WORKER_ARG = "--sfloader-scan-worker"
-# Below this a worker's start (~0.1 s: an interpreter and the scan's modules) costs about what it saves.
+# Below this a worker's start (~0.13 s: an interpreter and the scan's modules) costs about what it saves.
 MIN_PARALLEL_BYTES = 64 << 20
-# Ranges at most: this process and one worker. A worker holds ~20 MiB while it runs (an interpreter,
+# Ranges at most: this process and one worker. A worker holds 16-17 MiB while it runs (an interpreter,
 # the scan's modules and its blocks), and the loader's whole footprint stays under 64 MiB with one; a
-# third range would save ~0.2 s more on a 1M-row file (on 3+ cores) and cost ~20 MiB.
+# third range would save ~0.2 s more on a 1M-row file (on 3+ cores) and cost as much again.
 MAX_RANGES = 2
 # Blocks while a worker runs, there and here: memory grows ~7 MiB per MiB of block and the speed is
 # within 3 % from 128 KiB to 512 KiB (a worker: 17.5 MiB at 128 KiB, 19.1 at 256 KiB, same 0.73 s).

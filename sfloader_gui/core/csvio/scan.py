@@ -419,20 +419,20 @@ class _Scanner:
     def merge(self, fh: BinaryIO, scan: RangeScan, keys_path: str | None) -> int:
         """Take a worker's blocks as if they were fed here: _DONE, or _STOPPED (too many problems), or
         _UNPROVEN with nothing taken when its keys would be needed but are not in ``keys_path``."""
-        run = self.keys is None or not scan.records
-        if not run and self.keys is not None and self.keys.ordered and scan.ordered:
+        keys = None if not scan.records else self.keys
+        if keys is not None and keys.ordered and scan.ordered:
             assert scan.first_key is not None and scan.last_key is not None
-            run = self.keys.last is None or scan.first_key > self.keys.last
-            if run:  # still in order: no key needs reading, let alone hashing
-                self.keys.add_run(scan.first_key, scan.last_key, scan.records)
-        if not run and keys_path is None:
+            if keys.last is None or scan.first_key > keys.last:  # still in order: no key needs reading
+                keys.add_run(scan.first_key, scan.last_key, scan.records)
+                keys = None
+        if keys is not None and keys_path is None:
             return _UNPROVEN
-        with nullcontext() if run or keys_path is None else open(keys_path, "rb") as keys_in:
+        with nullcontext() if keys is None or keys_path is None else open(keys_path, "rb") as keys_in:
             blocks = scan.blocks
             for i in range(0, len(blocks), 4):
                 offset, length, n, key_bytes = blocks[i : i + 4]
-                if keys_in is not None and self.keys is not None:
-                    self.keys.add(keys_in.read(key_bytes).split(b"\x00"))
+                if keys is not None and keys_in is not None:
+                    keys.add(keys_in.read(key_bytes).split(b"\x00"))
                 if not self._take(offset, length, n, partial(_read_at, fh, offset, length)):
                     return _STOPPED
         return _DONE

@@ -35,7 +35,7 @@ the file's mapping and conversions.
 
 Figures (bench/bench_csvio.py, 1M-row Account file, 265 MB): ~1.2 s per file on one core plus the
 sha256 on a second thread (~220 MB/s); peak memory does not grow with the file. A file of 64 MiB or more
-is checked in ranges shared with worker processes, one per core up to 4 (``csvio/parscan.py``).
+is checked in two ranges on 2+ cores, the second by a worker process (``csvio/parscan.py``).
 """
 
 from __future__ import annotations

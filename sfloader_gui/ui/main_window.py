@@ -28,7 +28,7 @@ from sfloader_gui.ui.load.jobs_model import JobsModel
 from sfloader_gui.ui.load.jobs_panel import JobsPanel
 from sfloader_gui.ui.load.origin import RunOrigin, standing_line
 from sfloader_gui.ui.load.resend_dialog import ask_resend
-from sfloader_gui.ui.load.summary import run_end, summary_text
+from sfloader_gui.ui.load.summary import APP_TITLE, run_end, summary_text, window_title
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.options_panel import OptionsPanel
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.orgs = orgs
-        self.setWindowTitle("sfloader — load CSV files into Salesforce")
+        self.setWindowTitle(APP_TITLE)
         self.tasks = BackgroundTasks(max_threads=4, parent=self)
         self.jobs_model = JobsModel(self)
         self.controller = LoadController(self.jobs_model, self.tasks, self)
@@ -344,14 +344,15 @@ class MainWindow(QMainWindow):
         return True
 
     def _refresh_summary(self) -> None:
-        self.jobs_panel.summary.setText(
-            summary_text(self.jobs_model.rows(), self.controller.elapsed(), self.controller.running)
-        )
+        rows, running = self.jobs_model.rows(), self.controller.running
+        self.jobs_panel.summary.setText(summary_text(rows, self.controller.elapsed(), running))
+        self.setWindowTitle(window_title(rows, running))
 
     def _run_finished(self, result: RunResult) -> None:
         self.last_result = result
         end = run_end(self.jobs_model.rows(), result)
         self.jobs_panel.summary.setText(end.summary)
+        self.setWindowTitle(APP_TITLE)
         folder = result.run_folder
         origin = self._origin.retried(result)
         if origin is not None:  # a workbench retry of this window's run: its totals follow

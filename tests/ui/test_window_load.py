@@ -15,6 +15,7 @@ from sfloader_gui.core.models import JobState
 from sfloader_gui.core.settings import AppSettings
 from sfloader_gui.ui.load.controller import RunResult
 from sfloader_gui.ui.load.jobs_model import Col
+from sfloader_gui.ui.load.summary import APP_TITLE
 from sfloader_gui.ui.main_window import CancelChoice, MainWindow
 from tests.ui.helpers import WAIT_MS, open_window, pick, wait_checked
 from tests.ui.shown import tooltip_shown
@@ -81,7 +82,12 @@ def test_full_load_of_the_samples_reaches_the_right_states_and_counts(
     window.files_panel.clear()
     window.files_panel.add_paths([samples_dir / "contacts.csv", samples_dir / "bad_contacts.csv"])
     wait_checked(qtbot, window)
+    titles: list[str] = []
+    window.windowTitleChanged.connect(titles.append)
     result = load_and_wait(qtbot, window)
+    # Minimized, the taskbar shows the title: it follows the load, then says the app's name again.
+    assert titles[0] == "Loading 0% · 0 of 2 jobs done — sfloader", titles
+    assert window.windowTitle() == APP_TITLE
     rows = {r.ref.file.name: r for r in window.jobs_model.rows()}
     assert rows["contacts.csv"].state is JobState.JOB_COMPLETE
     assert (rows["contacts.csv"].processed, rows["contacts.csv"].failed) == (40, 0)

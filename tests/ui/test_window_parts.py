@@ -14,7 +14,7 @@ from sfloader_gui.core.models import JobState, PartRef
 from sfloader_gui.core.settings import AppSettings, load_settings
 from sfloader_gui.ui.error_dialog import handle_exception
 from sfloader_gui.ui.load.jobs_model import JobRow
-from sfloader_gui.ui.load.summary import run_verdict, summary_text
+from sfloader_gui.ui.load.summary import APP_TITLE, run_verdict, summary_text, window_title
 from sfloader_gui.ui.log_pane import LogPane
 from sfloader_gui.ui.notify import Notifier
 from sfloader_gui.ui.settings_dialog import SettingsDialog
@@ -102,6 +102,16 @@ def test_summary_line_and_verdict() -> None:
     assert "10 records/s" in text and "1 job(s) did not complete" in text
     assert "Failed" in run_verdict(rows, cancelled=False)
     assert run_verdict(rows[:1], cancelled=False).startswith("Load finished: 97 records loaded, 3 failed")
+
+
+def test_the_window_title_shows_a_running_loads_progress_for_the_taskbar() -> None:
+    rows = [
+        JobRow(ref=PartRef(Path("/d/a.csv"), 1, 2), rows=100, state=JobState.JOB_COMPLETE, processed=100),
+        JobRow(ref=PartRef(Path("/d/a.csv"), 2, 2), rows=300, state=JobState.IN_PROGRESS, processed=50),
+    ]
+    assert window_title(rows, running=True) == "Loading 37% · 1 of 2 jobs done — sfloader"
+    assert window_title(rows, running=False) == APP_TITLE
+    assert window_title([], running=True) == APP_TITLE
 
 
 def test_options_are_saved_and_used_for_the_next_start(qtbot: QtBot, tmp_path: Path) -> None:

@@ -53,6 +53,18 @@ def summary_text(rows: list[JobRow], elapsed_s: float, running: bool) -> str:
     return " · ".join(parts)
 
 
+APP_TITLE = "sfloader — load CSV files into Salesforce"
+
+
+def window_title(rows: list[JobRow], running: bool) -> str:
+    """The main window's title: while a load runs, its progress, which the taskbar shows when minimized."""
+    if not running or not rows:
+        return APP_TITLE
+    t = totals(rows)
+    share = min(100, t.processed * 100 // t.records) if t.records else 0
+    return f"Loading {share}% · {t.jobs_done} of {t.jobs} jobs done — sfloader"
+
+
 def run_verdict(rows: list[JobRow], cancelled: bool) -> str:
     """One sentence for the end of a run (status bar and notification)."""
     t = totals(rows)

@@ -24,7 +24,7 @@ from sfloader_gui.cli.rows import ResultsRow, RunDoc, job_row, run_row
 from sfloader_gui.core import paths
 from sfloader_gui.core.auth.urls import UrlError, validate_instance_url
 from sfloader_gui.core.load.journal import Journal
-from sfloader_gui.core.load.results import RESULT_KEYS, unbalanced
+from sfloader_gui.core.load.results import RESULT_KEYS, api_use_line, unbalanced
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.salesforce import bulk
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -351,6 +351,8 @@ def report(result: RunResult | ResumeResult, as_json: bool, mappings: dict[Path,
             doc["mappings"] = mapping_rows(mappings)
         if problem:
             doc["error"] = problem
+        if "api" in manifest:
+            doc["api"] = manifest["api"]
         print(json.dumps(doc, indent=2))
     else:
         for job in jobs:
@@ -361,6 +363,8 @@ def report(result: RunResult | ResumeResult, as_json: bool, mappings: dict[Path,
         t = manifest["totals"]
         print(f"Total: {t['records']:,} records, {t['success']:,} succeeded, {t['failed']:,} failed, "
               f"{t['unprocessed']:,} unprocessed. Results: {result.run_dir}")  # fmt: skip
+        if "api" in manifest:
+            print(api_use_line(manifest["api"]))
     # Records that do not add up are not a clean run: a script must not take them for one.
     return EXIT_OK if result.ok and not_adding_up is None else EXIT_FAILED
 

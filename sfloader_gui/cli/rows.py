@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NotRequired, Required, TypedDict
 
-from sfloader_gui.core.load.results import ManifestJob, Totals
+from sfloader_gui.core.load.results import ApiUse, ManifestJob, Totals
 
 
 class JobCounts(TypedDict):
@@ -39,6 +39,7 @@ class RunDoc(TypedDict):
     totals: Totals
     mappings: NotRequired[list[dict[str, str]]]  # where each file's mapping came from
     error: NotRequired[str]  # the manifest could not be written
+    api: NotRequired[ApiUse]  # the API calls the load made (not for a resume of a run from before them)
 
 
 class ResultsRow(TypedDict, total=False):

@@ -11,6 +11,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from sfloader_gui.core.load.journal import Journal
+from sfloader_gui.core.load.results import api_use_line
 from sfloader_gui.core.models import LoadOptions
 from sfloader_gui.core.review.standing import RunStanding, standing
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
@@ -362,6 +363,8 @@ class MainWindow(QMainWindow):
         self.jobs_panel.set_run_folder(folder, has_failures=end.reviewable)
         self._focus_next_step()
         log.info("%s Results: %s", end.verdict, folder or "not saved")
+        if result.manifest is not None and "api" in result.manifest:
+            log.info(api_use_line(result.manifest["api"]))
         self.statusBar().showMessage(end.verdict)
         self.notifier.run_finished(end.verdict, result.elapsed_s)
         self._update_load_state()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -51,6 +52,8 @@ def test_upsert_json_reports_every_job_and_exits_0(
     assert job["state"] == "JobComplete" and job["records_processed"] == 20
     assert Path(job["success_file"]).is_file()
     assert doc["totals"]["records"] == 25 and doc["totals"]["success"] == 25
+    # the calls of the two jobs (each: create, upload, close, polls, three result files), the org's count
+    assert doc["api"]["calls"] >= 2 * 6 and doc["api"]["org_max"] == 15000
     assert count(emulator) == 25
     assert "\r" not in err  # no progress display when stderr is not a terminal
 
@@ -66,6 +69,8 @@ def test_env_vars_give_the_org_and_failed_rows_exit_1(
                        "--poll-interval", "0.05")  # fmt: skip
     assert code == 1
     assert "1 succeeded, 1 failed" in out
+    line = r"^This load made \d+ API calls; the org has used [\d,]+ of its 15,000 in the last 24 hours\.$"
+    assert re.search(line, out, re.M), out
     assert str(paths.default_output_dir()) in out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ def test_full_load_of_the_samples_reaches_the_right_states_and_counts(
     assert model.index(i, Col.FAILED).data() == "3"
     summary = window.jobs_panel.summary.text()
     assert "45 records loaded" in summary and "3 failed" in summary and "records/s" in summary
+    assert re.search(r" · \d+ API calls$", summary), summary
 
     folder = window.jobs_panel.run_folder
     assert folder is not None and window.jobs_panel.open_results.isEnabled()

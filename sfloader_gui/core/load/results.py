@@ -92,6 +92,23 @@ class Compression(TypedDict):
     start_level: NotRequired[int | None]  # the level the run started at (remembered for the org, or 1)
 
 
+class ApiUse(TypedDict):
+    """API calls: the ones this run's jobs made, and the org's 24-hour count and allowance as last told."""
+
+    calls: int
+    org_used: int | None  # from the Sforce-Limit-Info header of the run's last answer
+    org_max: int | None
+
+
+def api_use_line(api: ApiUse) -> str:
+    """A run's API calls in a sentence (the app's log, sfloader's output)."""
+    calls = api["calls"]
+    line = f"This load made {calls:,} API call{'' if calls == 1 else 's'}"
+    if api["org_used"] is not None and api["org_max"]:
+        line += f"; the org has used {api['org_used']:,} of its {api['org_max']:,} in the last 24 hours"
+    return line + "."
+
+
 class Totals(TypedDict):
     records: int
     success: int
@@ -128,6 +145,7 @@ class Manifest(TypedDict):
     files: list[ManifestFile]
     jobs: list[ManifestJob]
     compression: Compression
+    api: NotRequired[ApiUse]  # from 2026-12-07 (manifests written before have none)
     totals: Totals
     accounting: Balance
     manifest_error: NotRequired[str]  # never on disk: why the disk refused it (the run's result only)
@@ -230,6 +248,7 @@ class RunFolder:
         retry_of: str | None = None,
         finished_at: datetime | None = None,
         gzip_start: int | None = None,
+        api: ApiUse | None = None,
     ) -> Manifest:
         """The run's manifest (schema 1, see docs/dev/contracts.md); ``write_manifest`` puts it on disk.
 
@@ -239,7 +258,7 @@ class RunFolder:
         options = plan.options
         outcomes = list(outcomes)
         jobs = [self._job_entry(o) for o in outcomes]
-        return {
+        manifest: Manifest = {
             "schema": SCHEMA,
             "run_id": self.run_id,
             "created_at": iso_utc(self.created_at),
@@ -256,6 +275,9 @@ class RunFolder:
             "compression": {**compression(outcomes), "start_level": gzip_start},
             **accounting(jobs),
         }
+        if api is not None:
+            manifest["api"] = api
+        return manifest
 
     def _job_entry(self, o: JobOutcome) -> ManifestJob:
         return {

@@ -24,10 +24,11 @@ from sfloader_gui.core.load.part.plan import PartPlan, part_plans
 from sfloader_gui.core.load.part.state import EventSink
 from sfloader_gui.core.load.part.upload import tuner_for
 from sfloader_gui.core.load.plan import LoadPlan
-from sfloader_gui.core.load.results import Manifest, RunFolder, unbalanced
+from sfloader_gui.core.load.results import ApiUse, Manifest, RunFolder, unbalanced
 from sfloader_gui.core.load.runner import run_part
 from sfloader_gui.core.models import CancelToken, EventKind, JobEvent, JobOutcome, JobState, LoadOptions
 from sfloader_gui.core.salesforce.connection import SalesforceConnection
+from sfloader_gui.core.salesforce.meter import ApiMeter, metered
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ class LoadRun:
         # The link's gzip level chooser (one per org in this process), and the level this run starts at.
         self._tuner = tuner_for(conn.instance_url) if options.use_gzip else None
         self._gzip_start = self._tuner.level if self._tuner else None
+        self.meter = ApiMeter()  # the calls of this run's parts (the connection may serve other loads too)
         self._lock = threading.Lock()
         self._now: dict[str, JobOutcome] = {p.ref.key: self._queued(p) for p in self.parts}
         self._done: dict[str, JobOutcome] = {}
@@ -186,9 +188,10 @@ class LoadRun:
         cancelled is not sent."""
         sink = self._sink(on_event)
         try:
-            outcome = self._cancelled_before_start(part, sink) or self._gate.run(
-                lambda: self._cancelled_before_start(part, sink) or self._send(part, sink), sink
-            )
+            with metered(self.meter):
+                outcome = self._cancelled_before_start(part, sink) or self._gate.run(
+                    lambda: self._cancelled_before_start(part, sink) or self._send(part, sink), sink
+                )
         except Exception as exc:  # a bug must not lose the other parts' outcomes or the manifest
             log.exception("Unexpected error while loading %s", part.ref.describe())
             message = f"Unexpected error: {type(exc).__name__}: {exc}"
@@ -281,8 +284,12 @@ class LoadRun:
     def _manifest(self, outcomes: list[JobOutcome], finished_at: datetime | None) -> Manifest:
         return self.folder.build_manifest(
             self.plan, outcomes, instance_url=self.conn.instance_url, retry_of=self.retry_of,
-            finished_at=finished_at, gzip_start=self._gzip_start,
+            finished_at=finished_at, gzip_start=self._gzip_start, api=self._api_use(),
         )  # fmt: skip
+
+    def _api_use(self) -> ApiUse:
+        used, allowed = self.conn.api_usage or (None, None)
+        return {"calls": self.meter.calls, "org_used": used, "org_max": allowed}
 
     def _write_manifest(self) -> None:
         """The manifest as the run stands; one that cannot be written is logged once and the load goes on

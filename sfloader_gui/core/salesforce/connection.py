@@ -31,6 +31,7 @@ from sfloader_gui.core.salesforce.errors import (
     parse_error_body,
     retry_after_seconds,
 )
+from sfloader_gui.core.salesforce.meter import count_answer
 from sfloader_gui.core.salesforce.tokens import TokenProvider, checked_token
 from sfloader_gui.core.salesforce.wire import WireGate
 
@@ -246,6 +247,7 @@ class SalesforceConnection:
                     path=shown,
                 ) from exc
             log.debug("%s %s -> %s", method, shown, resp.status_code)
+            count_answer()
             self._note_limits(resp)
             self._note_clock(resp)
             if resp.status_code == 403 and _concurrency_refusal(resp):

@@ -124,6 +124,9 @@ class RunEnd:
 
 def run_end(rows: list[JobRow], result: RunResult) -> RunEnd:
     summary = summary_text(rows, result.elapsed_s, False)
+    api = result.manifest.get("api") if result.manifest else None
+    if api is not None:
+        summary += f" · {api['calls']:,} API call{'' if api['calls'] == 1 else 's'}"
     verdict = run_verdict(rows, result.cancelled)
     unsaved = result.finalize_error or (result.manifest.get(MANIFEST_ERROR) if result.manifest else None)
     if unsaved:

@@ -145,9 +145,9 @@ class Manifest(TypedDict):
     files: list[ManifestFile]
     jobs: list[ManifestJob]
     compression: Compression
-    api: NotRequired[ApiUse]  # from 2026-12-07 (manifests written before have none)
     totals: Totals
     accounting: Balance
+    api: NotRequired[ApiUse]  # from 2026-12-07 on (manifests written before have none)
     manifest_error: NotRequired[str]  # never on disk: why the disk refused it (the run's result only)
 
 

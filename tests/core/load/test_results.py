@@ -10,6 +10,7 @@ import pytest
 
 from sfloader_gui.core.load.plan import FilePlan, LoadPlan
 from sfloader_gui.core.load.results import (
+    ApiUse,
     Manifest,
     ManifestFile,
     ManifestJob,
@@ -85,9 +86,9 @@ def test_the_manifest_types_name_exactly_the_keys_written_in_their_order(tmp_pat
     run = RunFolder.create(tmp_path, "Account", MOMENT)
     src = tmp_path / "a.csv"
     outcome = JobOutcome(part=PartRef(src, 1, 1), state=JobState.JOB_COMPLETE, rows=1, records_processed=1)
-    run.write_manifest(
-        run.build_manifest(LoadPlan(OPTIONS, [FilePlan(src, records=1)]), [outcome], instance_url="http://x")
-    )
+    plan = LoadPlan(OPTIONS, [FilePlan(src, records=1)])
+    api: ApiUse = {"calls": 6, "org_used": 10, "org_max": 15000}
+    run.write_manifest(run.build_manifest(plan, [outcome], instance_url="http://x", api=api))
     on_disk = json.loads(run.manifest_path.read_text(encoding="utf-8"))
     # Readers rely on the TypedDicts; scripts and existing run folders rely on the JSON: the two agree.
     assert list(on_disk) == [k for k in Manifest.__annotations__ if k != MANIFEST_ERROR]  # never on disk

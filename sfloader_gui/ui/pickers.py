@@ -199,11 +199,28 @@ class SearchablePicker(QWidget):
 
     def _text_committed(self) -> None:
         # Typed text that names no choice clears the value rather than keeping a stale one.
-        i = self.combo.findText(self.combo.currentText(), Qt.MatchFlag.MatchFixedString)
+        i = self.match(self.combo.currentText())
         if i < 0:
             self._set_value("")
         elif i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
+
+    def match(self, typed: str) -> int:
+        """The choice the typed text names (-1: none, or more than one): its whole text, its API name or its
+        label in any case, else the one choice containing it, the single line the completion list shows.
+        Users type "account" and press Enter without picking the line "Account (Account)" first."""
+        wanted = typed.strip().casefold()
+        if not wanted:
+            return -1
+        texts = [self.combo.itemText(i).casefold() for i in range(self.combo.count())]
+        names = [str(self.combo.itemData(i)).casefold() for i in range(self.combo.count())]
+        labels = [t.rsplit(" (", 1)[0] for t in texts]
+        for candidates in (texts, names, labels):
+            hits = [i for i, c in enumerate(candidates) if c == wanted]
+            if len(hits) == 1:
+                return hits[0]
+        contains = [i for i, t in enumerate(texts) if wanted in t]
+        return contains[0] if len(contains) == 1 else -1
 
     def _set_value(self, value: str) -> None:
         if value != self._value:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from sfloader_gui.core.settings import AppSettings, load_settings
@@ -97,3 +100,35 @@ def test_a_remembered_external_id_wins_over_the_preselection(qtbot: QtBot, emula
     qtbot.waitUntil(lambda: bool(window.extid_picker.value), timeout=WAIT_MS)
     assert window.extid_picker.value == "Id"
     assert window.extid_picker.combo.currentText().endswith("(Id)")
+
+
+# The completer's popup list: the offscreen platform cannot raise it or grab the keyboard for it.
+@pytest.mark.qt_log_ignore(".*does not support raise.*", ".*does not support grabbing the keyboard.*")
+def test_typing_a_name_and_enter_picks_it_without_choosing_the_line(qtbot: QtBot, emulator: Any) -> None:
+    window = open_window(qtbot, emulator)
+    picker = window.object_picker
+    qtbot.waitUntil(lambda: bool(picker.choices()), timeout=WAIT_MS)
+    texts = dict(picker.choices())
+
+    def enter(typed: str) -> str:
+        picker.edit.clear()
+        picker.combo.setFocus()
+        QTest.keyClicks(picker.edit, typed)
+        QTest.keyClick(picker.edit, Qt.Key.Key_Return)
+        return picker.value
+
+    assert enter("account") == "Account"  # the API name in any case (a real popup has no line chosen)
+    assert picker.combo.currentText() == texts["Account"]  # the box then shows the whole choice
+    assert enter("Shipment__C") == "Shipment__c"
+    assert enter("hipmen") == "Shipment__c"  # the one line the completion list shows
+    assert enter("c") == ""  # several lines contain it: nothing is guessed
+    assert enter("Opportunity") == ""  # no such object here
+    assert enter(texts["Contact"]) == "Contact"
+
+    qtbot.waitUntil(lambda: bool(window.extid_picker.choices()), timeout=WAIT_MS)
+    field = window.extid_picker
+    field.edit.clear()
+    field.combo.setFocus()
+    QTest.keyClicks(field.edit, "external id")  # the label, as the user reads it
+    QTest.keyClick(field.edit, Qt.Key.Key_Return)
+    assert field.value == "External_Id__c"

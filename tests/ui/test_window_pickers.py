@@ -59,7 +59,7 @@ def test_pickers_are_filled_from_describe_off_the_ui_thread(qtbot: QtBot, emulat
     assert extids[0] == "External_Id__c", "true External ID fields come first"
     assert "Id" in extids and "Industry" not in extids, "only externalId or idLookup fields are offered"
     assert load_settings().last_object == "Account"
-    assert "Add at least one CSV file" in window.load_reason.text()
+    assert "Add at least one CSV or Excel file" in window.load_reason.text()
 
 
 def test_last_choices_are_selected_again(qtbot: QtBot, emulator: Any) -> None:

@@ -29,7 +29,7 @@ def blocking_reason(
     if not external_id:
         return "Choose the External ID field that identifies each record."
     if files == 0:
-        return "Add at least one CSV file."
+        return "Add at least one CSV or Excel file."
     return files_reason()
 
 

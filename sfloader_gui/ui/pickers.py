@@ -201,9 +201,12 @@ class SearchablePicker(QWidget):
         # Typed text that names no choice clears the value rather than keeping a stale one.
         i = self.match(self.combo.currentText())
         if i < 0:
-            self._set_value("")
+            self._set_value("")  # the box keeps its current index (and the user's text) meanwhile
         elif i != self.combo.currentIndex():
             self.combo.setCurrentIndex(i)
+        else:  # the choice the box still points at, after text that named none had cleared the value
+            self.combo.setEditText(self.combo.itemText(i))
+            self._set_value(str(self.combo.itemData(i)))
 
     def match(self, typed: str) -> int:
         """The choice the typed text names (-1: none, or more than one): its whole text, its API name or its

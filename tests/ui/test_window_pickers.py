@@ -124,6 +124,9 @@ def test_typing_a_name_and_enter_picks_it_without_choosing_the_line(qtbot: QtBot
     assert enter("c") == ""  # several lines contain it: nothing is guessed
     assert enter("Opportunity") == ""  # no such object here
     assert enter(texts["Contact"]) == "Contact"
+    assert enter(texts["Contact"] + "x") == ""  # text typed after a choice names none: nothing chosen
+    assert enter("contact") == "Contact"  # the choice the box still pointed at is chosen again
+    assert picker.combo.currentText() == texts["Contact"]
 
     qtbot.waitUntil(lambda: bool(window.extid_picker.choices()), timeout=WAIT_MS)
     field = window.extid_picker

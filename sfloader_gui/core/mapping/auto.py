@@ -3,8 +3,11 @@
 Order (the first unambiguous match wins): exact API name; API name ignoring case; the field's label (or
 its API name without ``__c``) ignoring case, spaces, underscores and punctuation; a relationship column
 named by the relationship plus an External ID field label of the parent ("Account External Id" ->
-``Account.External_Id__c``). A column that matches nothing, or more than one field, stays unmatched
-with up to three suggestions. Two columns never map to the same field.
+``Account.External_Id__c`` on a Contact file); last, the object's own name before a field's label, as
+report exports name columns ("Account External Id" -> ``External_Id__c`` on an Account file: a lookup to
+the same object, Parent Account, is named by its relationship, "Parent External Id", never by the object).
+A column that matches nothing, or more than one field, stays unmatched with up to three suggestions. Two
+columns never map to the same field.
 
 API::
 
@@ -52,13 +55,28 @@ def _label_keys(describe: DescribeLike, parents: Parents | None) -> dict[str, se
                 parent = parents(target)
             except Exception:  # noqa: BLE001 - a parent we cannot describe offers no columns
                 continue
+            heads = {rel.removesuffix("__r"), f.label}
+            if target != describe.name:  # on an Account file, "Account ..." is the record's own field
+                heads.add(parent.name.removesuffix("__c"))
             for pf in parent.fields:
                 if not pf.external_id:
                     continue
                 column = f"{rel}.{pf.name}"
-                for head in {rel.removesuffix("__r"), f.label, parent.name.removesuffix("__c")}:
+                for head in heads:
                     for tail in {pf.label, pf.name.removesuffix("__c")}:
                         keys.setdefault(normalize(head) + normalize(tail), set()).add(column)
+    return keys
+
+
+def _prefixed_keys(describe: DescribeLike) -> dict[str, set[str]]:
+    """The object's name before each writable field's label: "Account Phone" -> Phone on Account."""
+    names = {describe.name.removesuffix("__c"), getattr(describe, "label", "") or ""} - {""}
+    keys: dict[str, set[str]] = {}
+    for f in describe.fields:
+        if _writable(f):
+            for head in names:
+                for text in {f.label, f.name.removesuffix("__c")}:
+                    keys.setdefault(normalize(head) + normalize(text), set()).add(f.name)
     return keys
 
 
@@ -68,6 +86,7 @@ def auto_map(header: Sequence[str], describe: DescribeLike, parents: Parents | N
     lower = {f.name.lower(): f.name for f in describe.fields}
     rels = {(f.relationship_name or "").lower() for f in describe.fields if f.relationship_name}
     keys = _label_keys(describe, parents)
+    prefixed = _prefixed_keys(describe)
     out: list[ColumnMap] = []
     taken: set[str] = set()
     for column in header:
@@ -79,7 +98,7 @@ def auto_map(header: Sequence[str], describe: DescribeLike, parents: Parents | N
             cm = ColumnMap(column, lower[col.lower()], "name_case")
         elif "." in col and col.rpartition(".")[0].split(":")[-1].lower() in rels:
             cm = ColumnMap(column, col, "name")  # Account.External_Id__c: already the API form
-        elif (found := keys.get(normalize(col), set())) or "." not in col:
+        elif (found := keys.get(normalize(col)) or prefixed.get(normalize(col), set())) or "." not in col:
             if len(found) == 1:
                 target = next(iter(found))
                 cm = ColumnMap(column, target, "relationship" if "." in target else "label")

@@ -65,12 +65,17 @@ def test_pick_a_field_ignore_a_column_and_load_enables(qtbot: QtBot, emulator: A
     wait_checked(qtbot, window)
     assert not window.load_button.isEnabled() and "'Internal note'" in window.blocking_reason()
     note = view.picker_for("Internal note")
+    # waiting for a choice, it shows none ("(not sent)" there read as already chosen)
+    edit = note.lineEdit()
+    assert edit is not None and note.currentText() == ""
+    assert edit.placeholderText() == "Pick a field or (not sent)"
     note.setCurrentIndex(0)  # "(not sent)"
     note.activated.emit(0)
     wait_checked(qtbot, window)
     assert window.load_button.isEnabled(), window.blocking_reason()
     assert "1 not sent" in view.summary.text()
     assert _cell(view, 1, 3) == "chosen by you"
+    assert view.picker_for("Internal note").currentText() == "(not sent)"  # the choice made shows
 
     sdl = tmp_path / "export.sdl"
     view.save_sdl(sdl)  # Save mapping…

@@ -193,7 +193,8 @@ class MappingView(QWidget):
         for row, c in enumerate(cols.columns):
             self.table.setItem(row, 0, QTableWidgetItem(c.column))
             self.table.setItem(row, 1, QTableWidgetItem(", ".join(c.samples)))
-            self.table.setCellWidget(row, 2, self._picker(c.column, c.target, cols.fields, c.suggestions))
+            picker = self._picker(c.column, c.target, cols.fields, c.suggestions, c.how == "unmatched")
+            self.table.setCellWidget(row, 2, picker)
             status = c.status + (f" ({c.kind}: {c.choice})" if c.kind and c.choice else "")
             if c.how == "unmatched" and c.suggestions:
                 status += " — maybe " + ", ".join(labels.get(s, s) for s in c.suggestions)
@@ -207,7 +208,12 @@ class MappingView(QWidget):
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), most))
 
     def _picker(
-        self, column: str, target: str | None, fields: list[FieldChoice], suggestions: tuple[str, ...]
+        self,
+        column: str,
+        target: str | None,
+        fields: list[FieldChoice],
+        suggestions: tuple[str, ...],
+        unmatched: bool = False,
     ) -> QComboBox:
         box = QComboBox()
         box.setEditable(True)
@@ -222,10 +228,13 @@ class MappingView(QWidget):
                 )
         if target is not None and box.findData(target) < 0:
             box.addItem(target, target)  # a relationship column (Account.External_Id__c)
-        box.setCurrentIndex(box.findData(target) if target is not None else 0)
+        # A column waiting for a choice shows none: "(not sent)" there read as chosen while Load waited.
+        box.setCurrentIndex(-1 if unmatched else box.findData(target) if target is not None else 0)
         edit = box.lineEdit()
         if edit is not None:  # a long name shows its start ("Shipment Number (Ship…"), not its end
             edit.setCursorPosition(0)
+            if unmatched:
+                edit.setPlaceholderText(f"Pick a field or {NOT_SENT}")
         if target is None and suggestions:
             box.setToolTip("Suggestions: " + ", ".join(suggestions))
         completer = box.completer()

@@ -371,3 +371,25 @@ def test_an_unmatched_column_suggests_fields_by_label_and_api_name(
     window = _window(qtbot, emulator, src)
     reason = window.blocking_reason()
     assert "'Account Nam'" in reason and "Did you mean Account Name (Name) or Account Phone (Phone)" in reason
+
+
+def test_the_focus_stays_on_the_column_just_chosen_while_the_file_is_checked_again(
+    qtbot: QtBot, emulator: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "export.csv"
+    src.write_text("External Id,Company,Internal note\nM1,Acme,call back\n")
+    window = _window(qtbot, emulator, src)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    view = window.files_panel.details.mapping
+    note = view.picker_for("Internal note")
+    note.setFocus()
+    qtbot.waitUntil(note.hasFocus, timeout=5_000)
+    note.setCurrentIndex(0)  # "(not sent)", as chosen in the list
+    note.activated.emit(0)
+    qtbot.waitUntil(lambda: view.picker_for("Internal note").currentText() == "(not sent)", timeout=10_000)
+    wait_checked(qtbot, window)
+    # The rebuilt table's picker of that column has the keyboard, not the window's first button (where
+    # Space would open the org dialog).
+    qtbot.waitUntil(lambda: view.picker_for("Internal note").hasFocus(), timeout=5_000)
+    assert not window.bar.switch_button.hasFocus()

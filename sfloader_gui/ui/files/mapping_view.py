@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -59,6 +60,9 @@ class MappingView(QWidget):
         super().__init__(parent)
         self.entry: FileEntry | None = None
         self._shown: tuple[object, ...] | None = None
+        # The column whose picker had the focus when the table was rebuilt, and where Qt put the focus
+        # then: the rebuilt picker gets it back unless the user has gone elsewhere meanwhile.
+        self._refocus: tuple[str, QWidget | None] | None = None
         self.summary = QLabel("Select a file to see how its columns are sent.")
         self.summary.setWordWrap(True)
         self.group = QLabel()  # "shared by N files with these columns"
@@ -155,11 +159,11 @@ class MappingView(QWidget):
             return  # the list repaints often during a load: rebuild only when the file's check changed
         self._shown = shown
         self.entry = entry
+        self._forget_pickers()
         encoding_problem = entry is not None and any(f.code == "encoding" for f in entry.findings)
         self.convert_button.setVisible(bool(encoding_problem))
         self.save_button.setEnabled(cols is not None)
         self.load_button.setEnabled(cols is not None)
-        self.table.setRowCount(0)
         # The columns to decide are in the summary; the fields still to map are said here, in short.
         blocking = (
             [
@@ -206,6 +210,31 @@ class MappingView(QWidget):
         self.table.resizeColumnsToContents()
         for col, most in ((1, 200), (2, 260)):  # samples and long field names stay readable, not endless
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), most))
+        self._focus_again()
+
+    def _forget_pickers(self) -> None:
+        """Empty the table; a picker that had the focus is remembered (a choice made in it re-checks the
+        file and rebuilds the table: the focus must not fall to the window's first button)."""
+        focus = QApplication.focusWidget()
+        picker = focus.parentWidget() if focus is not None and not isinstance(focus, QComboBox) else focus
+        if isinstance(picker, QComboBox) and self.table.isAncestorOf(picker):
+            column = str(picker.property("column"))
+            self.table.setRowCount(0)
+            self._refocus = (column, QApplication.focusWidget())
+        else:
+            self.table.setRowCount(0)
+
+    def _focus_again(self) -> None:
+        if self._refocus is None:
+            return
+        column, fallback = self._refocus
+        self._refocus = None
+        if QApplication.focusWidget() is not fallback:
+            return  # the user moved on while the file was checked again
+        try:
+            self.picker_for(column).setFocus(Qt.FocusReason.OtherFocusReason)
+        except KeyError:
+            pass
 
     def _picker(
         self,

@@ -102,6 +102,7 @@ def test_summary_line_and_verdict() -> None:
     assert "10 records/s" in text and "1 job(s) did not complete" in text
     assert "Failed" in run_verdict(rows, cancelled=False)
     assert run_verdict(rows[:1], cancelled=False).startswith("Load finished: 97 records loaded, 3 failed")
+    assert summary_text(rows[:1], elapsed_s=10.0, running=False).startswith("1 job · 97 records loaded")
 
 
 def test_the_window_title_shows_a_running_loads_progress_for_the_taskbar() -> None:

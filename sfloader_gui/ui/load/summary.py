@@ -42,7 +42,7 @@ def summary_text(rows: list[JobRow], elapsed_s: float, running: bool) -> str:
     t = totals(rows)
     rate = t.processed / elapsed_s if elapsed_s > 0 else 0.0
     parts = [
-        f"{t.jobs_done} of {t.jobs} jobs done" if running else f"{t.jobs} jobs",
+        f"{t.jobs_done} of {t.jobs} jobs done" if running else f"{t.jobs} job{'' if t.jobs == 1 else 's'}",
         f"{t.succeeded:,} records loaded",
         f"{t.failed:,} failed",
     ]

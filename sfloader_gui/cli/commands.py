@@ -282,6 +282,10 @@ def check_plan(
         target = describe_target(conn, options.object_name)
         mappings = {p: s.mapping for p, s in saved.items()}
         preflight(plan, target, describe.Describer(conn), mappings=mappings)
+    unknown = unknown_skips(plan, options.skip_columns)
+    if unknown:
+        raise UsageError(f"--skip-column {', '.join(map(repr, unknown))}: no file has such a column; nothing "
+                         "was uploaded")  # fmt: skip
     for finding in plan.findings:
         print(f"sfloader: {finding.severity}: {finding.message}", file=sys.stderr)
     if any(f.code == "encoding" for f in plan.findings):
@@ -303,6 +307,12 @@ def check_plan(
             mappings=mapping_rows(sources) if saved else None,  # with a saved mapping: which file used it
         )
     return plan, sources
+
+
+def unknown_skips(plan: LoadPlan, skips: tuple[str, ...]) -> list[str]:
+    """The --skip-column names no file of the plan has (a typo must not pass silently)."""
+    headers = {h.strip().casefold() for fp in plan.files if fp.dialect is not None for h in fp.dialect.header}
+    return [s for s in skips if s.strip().casefold() not in headers]
 
 
 def mapping_rows(sources: dict[Path, str]) -> list[dict[str, str]]:

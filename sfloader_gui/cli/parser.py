@@ -71,6 +71,8 @@ def _add_mapping_flags(p: argparse.ArgumentParser, sheet: bool = True) -> None:
     g = p.add_argument_group("business files (column mapping and value conversion)")
     g.add_argument("--mapping", default="auto", metavar="auto|FILE.sdl",
                    help="auto: match headers by API name, then label (default); or a .sdl")  # fmt: skip
+    g.add_argument("--skip-column", action="append", default=[], metavar="COLUMN", dest="skip_columns",
+                   help="a column not to send (its header, any case); repeat for several")  # fmt: skip
     g.add_argument("--date-format", default="auto", choices=("auto", "MDY", "DMY", "YMD"),
                    help="order of day and month in dates (default: inferred per column)")  # fmt: skip
     g.add_argument("--time-zone", metavar="IANA_NAME",
@@ -177,6 +179,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         column_delimiter=getattr(args, "delimiter", None),
         line_ending=getattr(args, "line_ending", None),
         mapping=getattr(args, "mapping", "auto") or "auto",
+        skip_columns=tuple(getattr(args, "skip_columns", None) or ()),
         date_format=_auto(getattr(args, "date_format", None)),
         time_zone=getattr(args, "time_zone", None),
         decimal_separator=_auto(getattr(args, "decimal_separator", None)),

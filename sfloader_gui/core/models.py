@@ -103,6 +103,7 @@ class LoadOptions:
     # (None: inferred per column); the encoding of files that are not UTF-8 (converted while sending);
     # the workbook sheet (None: the first).
     mapping: str = "auto"
+    skip_columns: tuple[str, ...] = ()  # columns never sent, whatever the mapping says (any case)
     date_format: str | None = None  # "MDY" | "DMY" | "YMD"
     time_zone: str | None = None  # IANA name; None: the computer's
     decimal_separator: str | None = None  # "." | ","

@@ -188,6 +188,30 @@ def test_an_unmatched_column_is_refused_with_suggestions(
     assert emulator.stats.jobs_created == 0
 
 
+def test_skip_column_leaves_a_column_out_and_a_typo_in_it_is_refused(
+    emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "export.csv"
+    src.write_text("External Id,Account Name,Internal note\nS1,Acme,call back\n")
+    code, _, err = run(capsys, *upsert(emulator, src))
+    assert code == 2 and "--skip-column 'Internal note' leaves it out" in err  # the advice, ready to paste
+
+    code, _, err = run(capsys, *upsert(emulator, src, extra=("--skip-column", "Internal Notes")))
+    assert code == 2 and "--skip-column 'Internal Notes': no file has such a column" in err
+    assert emulator.stats.jobs_created == 0
+
+    code, out, err = run(capsys, *upsert(emulator, src, extra=("--skip-column", "internal NOTE", "--json")))
+    assert code == 0, err
+    assert "columns not sent: 'Internal note'" in err
+    manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
+    mapping = {m["column"]: (m["field"], m["how"]) for m in manifest["files"][0]["transform"]["mapping"]}
+    assert mapping["Internal note"] == (None, "ignored") and mapping["Account Name"] == ("Name", "label")
+    assert manifest["options"]["skip_columns"] == ["internal NOTE"]
+    with connect(emulator) as conn:
+        got = conn.get_json("query", params={"q": "SELECT Name FROM Account WHERE External_Id__c = 'S1'"})
+    assert got["records"][0]["Name"] == "Acme"
+
+
 def _xlsx(path: Path) -> Path:
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()

@@ -36,7 +36,8 @@ every value that cannot be sent is a blocking finding, and ``FilePlan.transform`
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -132,6 +133,20 @@ def file_mapping(
     return auto_map(header, describe, parents), []
 
 
+def _shell_word(text: str) -> str:
+    """A column name as typed on a command line: quoted when it has spaces or quotes."""
+    return shlex.quote(text)
+
+
+def skipping(mapping: Mapping, columns: Sequence[str]) -> Mapping:
+    """``mapping`` with ``columns`` (names in any case) not sent: sfloader's --skip-column."""
+    wanted = {c.strip().casefold() for c in columns}
+    for cm in mapping.columns:
+        if cm.column.strip().casefold() in wanted:
+            mapping = mapping.with_target(cm.column, None)
+    return mapping
+
+
 def _check_file(
     fp: FilePlan,
     describe: DescribeLike,
@@ -148,6 +163,7 @@ def _check_file(
     except SdlError as exc:
         checker.add(ERROR, "bad_mapping", str(exc))
         return checker.out
+    mapping = skipping(mapping, options.skip_columns)
     fp.mapping = mapping
     for note in notes:
         checker.add(WARNING, "mapping_note", note)
@@ -161,8 +177,9 @@ def _check_file(
             "unknown_column",
             f"column {position} {cm.column!r} is not a field of {describe.name} (by API name or label)."
             f"{hint} "
-            "Map it to a field or leave it out (in the app's mapping view; with sfloader, a Data Loader .sdl "
-            "given to --mapping — `sfloader mapping FILE --object O --out X.sdl` writes one to edit).",
+            "Map it to a field or leave it out (in the app's mapping view; with sfloader, "
+            f"--skip-column {_shell_word(cm.column)} leaves it out, a Data Loader .sdl given to --mapping "
+            "maps it — `sfloader mapping FILE --object O --out X.sdl` writes one to edit).",
         )
     header = mapping.sent_header
     checker.header = header

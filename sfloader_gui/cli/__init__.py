@@ -26,7 +26,9 @@ def _fail(args: argparse.Namespace, exc: Exception | str, status: int) -> int:
     message = redact(str(exc))  # a server's or a library's text may quote a secret
     print(f"sfloader: {message}", file=sys.stderr)
     if getattr(args, "json", False):  # scripts still get their one JSON document
-        doc: dict[str, object] = {"error": message, "run_dir": None, "jobs": [], "totals": None}
+        detail = redact(getattr(exc, "detail", ""))
+        error = f"{message} {detail}" if detail else message
+        doc: dict[str, object] = {"error": error, "run_dir": None, "jobs": [], "totals": None}
         findings = getattr(exc, "findings", None)
         if findings:
             doc["findings"] = [

@@ -302,9 +302,10 @@ def check_plan(
         errors = [f for f in plan.findings if f.blocking]
         details = " | ".join(f.message for f in errors[:10])
         raise UsageError(
-            f"Nothing was uploaded: fix {', '.join(blocked)} (see above) and run again. {details}".rstrip(),
+            f"Nothing was uploaded: fix {', '.join(blocked)} (see above) and run again.",
             findings=errors,
             mappings=mapping_rows(sources) if saved else None,  # with a saved mapping: which file used it
+            detail=details,
         )
     return plan, sources
 

@@ -30,10 +30,13 @@ class UsageError(Exception):
         message: str,
         findings: list[Finding] | None = None,
         mappings: list[dict[str, str]] | None = None,
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.findings = findings or []  # blocking pre-flight findings, for --json
         self.mappings = mappings or []  # where each file's mapping came from, for --json
+        # What stderr said already (each finding on its line), repeated in the --json "error" only.
+        self.detail = detail
 
 
 def _add_org_flags(p: argparse.ArgumentParser) -> None:

@@ -85,8 +85,12 @@ def test_a_bad_file_is_named_and_nothing_is_uploaded(
     assert "dupes.csv" in err and "missing.csv" in err and "Nothing was uploaded" in err
     doc = json.loads(out)
     findings = doc.pop("findings")  # the blocking findings, each naming its file
-    assert doc == {"error": err.splitlines()[-1].removeprefix("sfloader: "), "run_dir": None,
-                   "jobs": [], "totals": None}  # fmt: skip
+    # stderr's last line sums up (each finding has its line above it); the JSON error adds the findings
+    last = err.splitlines()[-1].removeprefix("sfloader: ")
+    assert last == "Nothing was uploaded: fix dupes.csv, missing.csv (see above) and run again."
+    assert doc.pop("error").startswith(last + " dupes.csv: 2 records share")
+    assert doc == {"run_dir": None, "jobs": [], "totals": None}
+    assert err.count("records share") == 1  # said once on stderr, not again in the last line
     assert {Path(f["file"]).name for f in findings} == {"dupes.csv", "missing.csv"}
     assert emulator.stats.jobs_created == 0
 

@@ -321,6 +321,16 @@ def mapping_rows(sources: dict[Path, str]) -> list[dict[str, str]]:
     return [{"file": str(p), "source": s} for p, s in sources.items()]
 
 
+# A column's reading in words: "read as ." said nothing to a reader.
+_CHOICE_WORDS = {
+    "MDY": "MDY (month first)",
+    "DMY": "DMY (day first)",
+    "YMD": "YMD (year first)",
+    ".": "'.' decimals (1,234.50)",
+    ",": "',' decimals (1.234,50)",
+}
+
+
 def describe_transform(fp: FilePlan) -> list[str]:
     """What the run does to a file on the way: mapping, ignored columns, conversions (one line each)."""
     t, dialect = fp.transform, fp.dialect
@@ -334,9 +344,8 @@ def describe_transform(fp: FilePlan) -> list[str]:
     for rule in t.rules.values():
         if rule.choice is not None:
             how = "inferred from the file" if rule.inferred else "as given"
-            lines.append(
-                f"{fp.path.name}: column {rule.column!r} ({rule.kind}) read as {rule.choice} ({how})"
-            )
+            lines.append(f"{fp.path.name}: column {rule.column!r} ({rule.kind}) read as "
+                         f"{_CHOICE_WORDS.get(rule.choice, rule.choice)} ({how})")  # fmt: skip
     if dialect.encoding not in ("utf-8",):
         lines.append(f"{fp.path.name}: read as {dialect.encoding}, sent as UTF-8")
     return lines

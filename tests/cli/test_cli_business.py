@@ -63,7 +63,7 @@ def test_a_us_file_with_labels_and_local_formats_loads_converted(
     )
     code, out, err = run(capsys, *upsert(emulator, src, extra=("--time-zone", "America/New_York", "--json")))
     assert code == 0, err
-    assert "'Account Name' -> Name" in err and "read as MDY (inferred" in err
+    assert "'Account Name' -> Name" in err and "read as MDY (month first) (inferred" in err
     manifest = json.loads((Path(json.loads(out)["run_dir"]) / "manifest.json").read_text())
     sent = manifest["files"][0]["transform"]
     assert sent["sent_header"][:2] == ["Name", "External_Id__c"] and sent["ignored_columns"] == []

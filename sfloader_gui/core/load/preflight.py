@@ -133,11 +133,6 @@ def file_mapping(
     return auto_map(header, describe, parents), []
 
 
-def _shell_word(text: str) -> str:
-    """A column name as typed on a command line: quoted when it has spaces or quotes."""
-    return shlex.quote(text)
-
-
 def skipping(mapping: Mapping, columns: Sequence[str]) -> Mapping:
     """``mapping`` with ``columns`` (names in any case) not sent: sfloader's --skip-column."""
     wanted = {c.strip().casefold() for c in columns}
@@ -178,7 +173,7 @@ def _check_file(
             f"column {position} {cm.column!r} is not a field of {describe.name} (by API name or label)."
             f"{hint} "
             "Map it to a field or leave it out (in the app's mapping view; with sfloader, "
-            f"--skip-column {_shell_word(cm.column)} leaves it out, a Data Loader .sdl given to --mapping "
+            f"--skip-column {shlex.quote(cm.column)} leaves it out, a Data Loader .sdl given to --mapping "
             "maps it — `sfloader mapping FILE --object O --out X.sdl` writes one to edit).",
         )
     header = mapping.sent_header

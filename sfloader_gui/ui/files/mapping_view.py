@@ -217,12 +217,11 @@ class MappingView(QWidget):
         file and rebuilds the table: the focus must not fall to the window's first button)."""
         focus = QApplication.focusWidget()
         picker = focus.parentWidget() if focus is not None and not isinstance(focus, QComboBox) else focus
-        if isinstance(picker, QComboBox) and self.table.isAncestorOf(picker):
-            column = str(picker.property("column"))
-            self.table.setRowCount(0)
+        had_focus = isinstance(picker, QComboBox) and self.table.isAncestorOf(picker)
+        column = str(picker.property("column")) if had_focus and picker is not None else ""
+        self.table.setRowCount(0)
+        if had_focus:
             self._refocus = (column, QApplication.focusWidget())
-        else:
-            self.table.setRowCount(0)
 
     def _focus_again(self) -> None:
         if self._refocus is None:
